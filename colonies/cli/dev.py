@@ -1,0 +1,134 @@
+"""``colonies dev``: a private PostgreSQL, a colony, keys, and the server, in one command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+import click
+
+from colonies.config import Settings
+from colonies.crypto import id_from_private_key, new_private_key
+from colonies.localpg import LocalPostgres
+
+KEY_VARS = ("COLONIES_SERVER_PRVKEY", "COLONIES_COLONY_PRVKEY", "COLONIES_PRVKEY")
+
+
+def load_keys(data_dir: Path) -> dict[str, str]:
+    """Keys from the environment, else those kept in DIR/keys.json, else new ones (kept)."""
+    path = data_dir / "keys.json"
+    kept: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    keys = {}
+    for var in KEY_VARS:
+        keys[var] = os.environ.get(var) or kept.get(var) or new_private_key()
+    keys["COLONIES_COLONY_NAME"] = (
+        os.environ.get("COLONIES_COLONY_NAME") or kept.get("COLONIES_COLONY_NAME") or "dev"
+    )
+    if keys != kept:
+        path.write_text(json.dumps(keys, indent=2) + "\n")
+        path.chmod(0o600)
+    return keys
+
+
+def client_env(keys: dict[str, str], port: int, tls: bool) -> dict[str, str]:
+    return {
+        "COLONIES_SERVER_HOST": "localhost",
+        "COLONIES_SERVER_PORT": str(port),
+        "COLONIES_TLS": "true" if tls else "false",
+        "COLONIES_SERVER_PRVKEY": keys["COLONIES_SERVER_PRVKEY"],
+        "COLONIES_COLONY_NAME": keys["COLONIES_COLONY_NAME"],
+        "COLONIES_COLONY_PRVKEY": keys["COLONIES_COLONY_PRVKEY"],
+        "COLONIES_COLONY_ID": id_from_private_key(keys["COLONIES_COLONY_PRVKEY"]),
+        "COLONIES_PRVKEY": keys["COLONIES_PRVKEY"],
+        "COLONIES_ID": id_from_private_key(keys["COLONIES_PRVKEY"]),
+    }
+
+
+async def bootstrap(settings: Settings, keys: dict[str, str]) -> None:
+    """Create the schema, the server owner, the colony, and the member user (idempotent)."""
+    from colonies.core import Colony, User
+    from colonies.db import Database
+    from colonies.db.migrate import migrate
+    from colonies.db.pool import create_pool
+
+    pool = await create_pool(settings.dsn, min_size=1, max_size=2)
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn)
+        db = Database.over(pool)
+        await db.server.set_server_id(settings.server_id)
+        name = keys["COLONIES_COLONY_NAME"]
+        if await db.colonies.get(name) is None:
+            colony_id = id_from_private_key(keys["COLONIES_COLONY_PRVKEY"])
+            await db.colonies.add(Colony(name=name, colony_id=colony_id))
+        user_id = id_from_private_key(keys["COLONIES_PRVKEY"])
+        if await db.users.get_by_id(name, user_id) is None:
+            await db.users.add(User(colony_name=name, user_id=user_id, name="dev"))
+    finally:
+        await pool.close()
+
+
+@click.command()
+@click.option("--port", type=int, default=50080, show_default=True, help="Server HTTP port.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".colonies-dev"),
+    show_default=True,
+    help="Database and keys live here; a second run keeps all data.",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the export lines here too [default: DATA_DIR/env].",
+)
+def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
+    """Start a development server on its own private PostgreSQL.
+
+    Initialises PostgreSQL under DATA_DIR on first run, creates colony COLONIES_COLONY_NAME
+    (default dev) owned by COLONIES_COLONY_PRVKEY, registers COLONIES_PRVKEY as a member,
+    prints the environment a client needs, and serves until Ctrl-C.
+    """
+    from colonies.server.app import serve
+
+    data_dir = data_dir.absolute()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o755)  # PostgreSQL may run as another user and must reach its directory
+    keys = load_keys(data_dir)
+    pg = LocalPostgres(data_dir / "pg")
+    first = not pg.initialised
+    click.echo(("Initialising" if first else "Starting") + f" PostgreSQL in {pg.data_dir}", err=True)
+    pg.init()
+    pg.start()
+    try:
+        settings = Settings.from_env(
+            port=port,
+            server_id=id_from_private_key(keys["COLONIES_SERVER_PRVKEY"]),
+            db_host="127.0.0.1",
+            db_port=pg.port,
+            db_user="postgres",
+            db_password="",
+            db_name="postgres",
+        )
+        asyncio.run(bootstrap(settings, keys))
+        env = client_env(keys, port, settings.tls)
+        lines = "".join(f"export {k}={v}\n" for k, v in env.items())
+        target = env_file or data_dir / "env"
+        target.write_text(lines)
+        click.echo(lines, nl=False)
+        click.echo(f"# written to {target}; in another shell: source {target}", err=True)
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await serve(settings, stop)
+
+        asyncio.run(main())
+    finally:
+        click.echo("Stopping PostgreSQL", err=True)
+        pg.stop()

@@ -1,0 +1,82 @@
+"""Settings: the only reader of COLONIES_* variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from colonies.crypto import id_from_private_key
+
+
+def _bool(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _first(env: Mapping[str, str], *names: str, default: str = "") -> str:
+    for name in names:
+        if env.get(name):
+            return env[name]
+    return default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Server configuration, named like the reference's environment variables."""
+
+    port: int = 50080
+    host: str = "0.0.0.0"
+    server_id: str = ""
+    db_host: str = "localhost"
+    db_port: int = 5432
+    db_user: str = "postgres"
+    db_password: str = ""
+    db_name: str = "postgres"
+    db_pool_size: int = 20
+    tls_cert: str = ""
+    tls_key: str = ""
+    monitor_port: int = 0
+    allow_executor_reregister: bool = False
+    cleanup_interval_s: float = 60.0
+    stale_executor_duration_s: float = 600.0
+    timeout_loop_period_s: float = 1.0
+    build_version: str = "dev"
+    build_time: str = ""
+    advertised_host: str = ""
+
+    @property
+    def dsn(self) -> str:
+        auth = self.db_user + (f":{self.db_password}" if self.db_password else "")
+        return f"postgresql://{auth}@{self.db_host}:{self.db_port}/{self.db_name}"
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_cert and self.tls_key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read the COLONIES_* variables (SEMANTICS §17); keyword overrides win."""
+        env = os.environ if env is None else env
+        server_id = env.get("COLONIES_SERVER_ID", "")
+        if not server_id and env.get("COLONIES_SERVER_PRVKEY"):
+            server_id = id_from_private_key(env["COLONIES_SERVER_PRVKEY"])
+        values: dict[str, object] = {
+            "port": int(_first(env, "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", default="50080")),
+            "server_id": server_id,
+            "db_host": env.get("COLONIES_DB_HOST", "localhost"),
+            "db_port": int(env.get("COLONIES_DB_PORT", "5432")),
+            "db_user": env.get("COLONIES_DB_USER", "postgres"),
+            "db_password": env.get("COLONIES_DB_PASSWORD", ""),
+            "db_name": env.get("COLONIES_DB_NAME", "postgres"),
+            "tls_cert": _first(env, "COLONIES_SERVER_HTTP_TLS_CERT", "COLONIES_TLSCERT"),
+            "tls_key": _first(env, "COLONIES_SERVER_HTTP_TLS_KEY", "COLONIES_TLSKEY"),
+            "monitor_port": int(env.get("COLONIES_MONITOR_PORT", "0") or 0),
+            "allow_executor_reregister": _bool(env.get("COLONIES_ALLOW_EXECUTOR_REREGISTER")),
+            "cleanup_interval_s": float(env.get("COLONIES_CLEANUP_INTERVAL", "60")),
+            "stale_executor_duration_s": float(env.get("COLONIES_STALE_EXECUTOR_DURATION", "600")),
+            "build_version": env.get("BUILD_VERSION", "dev"),
+            "build_time": env.get("BUILD_TIME", ""),
+            "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

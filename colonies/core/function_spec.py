@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from pydantic import Field
+
+from colonies.core._wire import Int, WireModel
+from colonies.core.executor import Gpu
+from colonies.core.units import parse_cpu, parse_memory, render_cpu, render_memory
+
+
+class Conditions(WireModel):
+    OMIT_EMPTY = frozenset({"locationname"})
+
+    colony_name: str = ""
+    executor_names: list[str] | None = None
+    executor_type: str = ""
+    location_name: str = ""
+    dependencies: list[str] = Field(default_factory=list)
+    nodes: Int = 0
+    cpu: str = ""
+    processes: Int = 0
+    processes_per_node: Int = 0
+    mem: str = ""
+    storage: str = ""
+    gpu: Gpu = Field(default_factory=Gpu)
+    walltime: Int = 0
+
+
+class Filesystem(WireModel):
+    mount: str = ""
+    snapshots: list[dict[str, Any]] | None = Field(default=None, alias="snapshots")
+    dirs: list[dict[str, Any]] | None = None
+
+
+class FunctionSpec(WireModel):
+    OMIT_EMPTY = frozenset({"channels"})
+
+    node_name: str = ""
+    func_name: str = ""
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    priority: Int = 0
+    max_wait_time: Int = 0
+    max_exec_time: Int = 0
+    max_retries: Int = 0
+    conditions: Conditions = Field(default_factory=Conditions)
+    label: str = ""
+    fs: Filesystem = Field(default_factory=Filesystem)
+    env: dict[str, str] = Field(default_factory=dict)
+    channels: list[str] = Field(default_factory=list)
+
+
+class Requirements(NamedTuple):
+    """The numeric resource needs of a spec, as assignment compares them."""
+
+    cpu: int = 0
+    mem: int = 0
+    storage: int = 0
+    nodes: int = 0
+    gpu_name: str = ""
+    gpu_count: int = 0
+    gpu_mem: int = 0
+
+
+def normalise(spec: FunctionSpec) -> Requirements:
+    """Rewrite cpu/memory strings the reference's way (MODEL §5.1) and return the numbers.
+
+    Raises BadRequest on an unparsable value; ``executornames ["*"]`` reads back as ``[]``.
+    """
+    cond = spec.conditions
+    req = Requirements(
+        cpu=parse_cpu(cond.cpu),
+        mem=parse_memory(cond.mem),
+        storage=parse_memory(cond.storage),
+        nodes=cond.nodes,
+        gpu_name=cond.gpu.name,
+        gpu_count=cond.gpu.count,
+        gpu_mem=parse_memory(cond.gpu.mem),
+    )
+    cond.cpu = render_cpu(req.cpu)
+    cond.mem = render_memory(req.mem)
+    cond.storage = render_memory(req.storage)
+    cond.gpu.mem = render_memory(req.gpu_mem)
+    cond.gpu.node_count = 0
+    if cond.executor_names == ["*"]:
+        cond.executor_names = []
+    return req

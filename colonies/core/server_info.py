@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from colonies.core._wire import Bool, Int, WireModel
+
+
+class Backend(WireModel):
+    OMIT_EMPTY = frozenset({"tls", "insecure"})
+
+    type: str = "http"
+    port: Int = 0
+    host: str = ""
+    tls: Bool = False
+    insecure: Bool = False
+
+
+class ServerInfo(WireModel):
+    build_version: str = ""
+    build_time: str = ""
+    backends: list[Backend] = Field(default_factory=list)
+
+
+class Version(WireModel):
+    build_version: str = ""
+    build_time: str = ""
+    msgtype: str = "versionmsg"
+
+
+class Node(WireModel):
+    name: str = ""
+    host: str = ""
+    port: Int = 0
+    peer_port: Int = 0
+    relay_port: Int = 0
+    api_port: Int = 0
+
+
+class Cluster(WireModel):
+    nodes: list[Node] = Field(default_factory=list)
+    leader: Node = Field(default_factory=Node)
+
+
+class Failure(WireModel):
+    status: Int = 0
+    message: str = ""

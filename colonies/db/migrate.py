@@ -1,0 +1,39 @@
+"""Bring a database to the current schema: schema.sql on an empty one, then migrations."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import asyncpg
+
+_LOCK_KEY = 0x636F6C6F6E696573  # "colonies": one migrator at a time across servers
+
+
+def _migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files("colonies.db").joinpath("migrations").iterdir():
+        match = re.fullmatch(r"(\d{4})_.*\.sql", entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text()))
+    return sorted(found)
+
+
+async def migrate(conn: asyncpg.Connection) -> int:
+    """Apply what is missing; returns the schema version now in place."""
+    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+    try:
+        exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        if not exists:
+            async with conn.transaction():
+                await conn.execute(resources.files("colonies.db").joinpath("schema.sql").read_text())
+        version: int = await conn.fetchval("SELECT max(version) FROM schema_migrations")
+        for number, sql in _migrations():
+            if number > version:
+                async with conn.transaction():
+                    await conn.execute(sql)
+                    await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
+                version = number
+        return version
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)

@@ -1,0 +1,172 @@
+-- The whole current schema of a colonies database, applied to fresh databases.
+-- Upgrades of existing databases are the numbered files in migrations/.
+
+CREATE TABLE schema_migrations (
+    version     integer PRIMARY KEY,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+);
+
+-- One row: the id of the server owner key.
+CREATE TABLE server (
+    singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    server_id   text NOT NULL
+);
+
+CREATE TABLE colonies (
+    name        text PRIMARY KEY,
+    colony_id   text NOT NULL,
+    paused      boolean NOT NULL DEFAULT false
+);
+CREATE INDEX colonies_colony_id ON colonies (colony_id);
+
+CREATE TABLE users (
+    colony_name text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    name        text NOT NULL,
+    user_id     text NOT NULL,
+    email       text NOT NULL DEFAULT '',
+    phone       text NOT NULL DEFAULT '',
+    PRIMARY KEY (colony_name, name)
+);
+CREATE INDEX users_user_id ON users (user_id);
+
+CREATE TABLE executors (
+    colony_name          text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    executor_name        text NOT NULL,
+    executor_id          text NOT NULL,
+    executor_type        text NOT NULL,
+    state                smallint NOT NULL,
+    require_func_reg     boolean NOT NULL DEFAULT false,
+    commission_time      timestamptz NOT NULL,
+    last_heard_from_time timestamptz NOT NULL,
+    location_name        text NOT NULL DEFAULT '',
+    capabilities         jsonb NOT NULL,
+    allocations          jsonb NOT NULL,
+    blueprint_id         text NOT NULL DEFAULT '',
+    blueprint_gen        bigint NOT NULL DEFAULT 0,
+    added_seq            bigserial,
+    PRIMARY KEY (colony_name, executor_name)
+);
+CREATE INDEX executors_executor_id ON executors (executor_id, added_seq);
+CREATE INDEX executors_last_heard ON executors (last_heard_from_time) WHERE state <> 3;
+
+CREATE TABLE functions (
+    function_id   text PRIMARY KEY,
+    colony_name   text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    executor_name text NOT NULL,
+    executor_type text NOT NULL DEFAULT '',
+    func_name     text NOT NULL,
+    description   text NOT NULL DEFAULT '',
+    args          jsonb,
+    counter       bigint NOT NULL DEFAULT 0,
+    min_wait_time double precision NOT NULL DEFAULT 0,
+    max_wait_time double precision NOT NULL DEFAULT 0,
+    min_exec_time double precision NOT NULL DEFAULT 0,
+    max_exec_time double precision NOT NULL DEFAULT 0,
+    avg_wait_time double precision NOT NULL DEFAULT 0,
+    avg_exec_time double precision NOT NULL DEFAULT 0,
+    location_name text NOT NULL DEFAULT '',
+    added_seq     bigserial
+);
+CREATE INDEX functions_colony_executor ON functions (colony_name, executor_name, func_name);
+
+-- A process keeps its whole normalised spec as JSON, plus the columns that assignment
+-- filters on, so the assign query never opens the JSON.
+CREATE TABLE processes (
+    process_id           text PRIMARY KEY,
+    colony_name          text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    initiator_id         text NOT NULL DEFAULT '',
+    initiator_name       text NOT NULL DEFAULT '',
+    assigned_executor_id text NOT NULL DEFAULT '',
+    is_assigned          boolean NOT NULL DEFAULT false,
+    state                smallint NOT NULL DEFAULT 0,
+    priority_time        bigint NOT NULL,
+    submission_time      timestamptz NOT NULL,
+    start_time           timestamptz NOT NULL,
+    end_time             timestamptz NOT NULL,
+    wait_deadline        timestamptz NOT NULL,
+    exec_deadline        timestamptz NOT NULL,
+    retries              integer NOT NULL DEFAULT 0,
+    spec                 jsonb NOT NULL,
+    wait_for_parents     boolean NOT NULL DEFAULT false,
+    parents              text[] NOT NULL DEFAULT '{}',
+    children             text[] NOT NULL DEFAULT '{}',
+    process_graph_id     text NOT NULL DEFAULT '',
+    input                jsonb NOT NULL DEFAULT '[]',
+    output               jsonb NOT NULL DEFAULT '[]',
+    errors               jsonb NOT NULL DEFAULT '[]',
+    -- copies of spec fields used in WHERE clauses
+    executor_type        text NOT NULL,
+    executor_names       text[],
+    location_name        text NOT NULL DEFAULT '',
+    label                text NOT NULL DEFAULT '',
+    func_name            text NOT NULL DEFAULT '',
+    max_wait_time        integer NOT NULL DEFAULT 0,
+    max_exec_time        integer NOT NULL DEFAULT 0,
+    max_retries          integer NOT NULL DEFAULT 0,
+    req_cpu              bigint NOT NULL DEFAULT 0,
+    req_mem              bigint NOT NULL DEFAULT 0,
+    req_storage          bigint NOT NULL DEFAULT 0,
+    req_nodes            integer NOT NULL DEFAULT 0,
+    req_gpu_name         text NOT NULL DEFAULT '',
+    req_gpu_count        integer NOT NULL DEFAULT 0,
+    req_gpu_mem          bigint NOT NULL DEFAULT 0
+);
+-- The assignment index: only assignable rows, in pick order, so claiming the next one costs
+-- the same at any queue depth.
+CREATE INDEX processes_assignable ON processes (colony_name, executor_type, priority_time)
+    WHERE state = 0 AND NOT wait_for_parents;
+CREATE INDEX processes_colony_state ON processes (colony_name, state, priority_time);
+CREATE INDEX processes_running_deadline ON processes (exec_deadline)
+    WHERE state = 1 AND max_exec_time <> -1;
+CREATE INDEX processes_waiting_deadline ON processes (wait_deadline)
+    WHERE state = 0 AND max_wait_time NOT IN (0, -1);
+CREATE INDEX processes_assigned_executor ON processes (assigned_executor_id) WHERE state = 1;
+CREATE INDEX processes_graph ON processes (process_graph_id) WHERE process_graph_id <> '';
+
+CREATE TABLE attributes (
+    attribute_id            text PRIMARY KEY,
+    target_id               text NOT NULL REFERENCES processes (process_id) ON DELETE CASCADE,
+    target_colony_name      text NOT NULL DEFAULT '',
+    target_process_graph_id text NOT NULL DEFAULT '',
+    attribute_type          smallint NOT NULL,
+    key                     text NOT NULL,
+    value                   text NOT NULL,
+    added_seq               bigserial
+);
+CREATE INDEX attributes_target ON attributes (target_id, added_seq);
+
+CREATE TABLE locations (
+    colony_name text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    name        text NOT NULL,
+    location_id text NOT NULL DEFAULT '',
+    description text NOT NULL DEFAULT '',
+    long        double precision NOT NULL DEFAULT 0,
+    lat         double precision NOT NULL DEFAULT 0,
+    PRIMARY KEY (colony_name, name)
+);
+
+CREATE TABLE logs (
+    log_seq       bigserial PRIMARY KEY,
+    colony_name   text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    process_id    text NOT NULL DEFAULT '',
+    executor_name text NOT NULL DEFAULT '',
+    message       text NOT NULL,
+    ts            bigint NOT NULL,
+    added         timestamptz NOT NULL
+);
+CREATE INDEX logs_process ON logs (process_id, ts) WHERE process_id <> '';
+CREATE INDEX logs_executor ON logs (executor_name, ts);
+CREATE INDEX logs_colony_added ON logs (colony_name, added);
+
+
+-- A process with its attributes as JSON rows: [attribute_id, target_colony_name,
+-- target_process_graph_id, attribute_type, key, value]. Stores read processes through it.
+CREATE VIEW process_view AS
+SELECT p.*,
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(a.attribute_id, a.target_colony_name,
+                                  a.target_process_graph_id, a.attribute_type, a.key, a.value)
+                                  ORDER BY a.added_seq), '[]'::jsonb)
+        FROM attributes a WHERE a.target_id = p.process_id) AS attrs
+FROM processes p;
+
+INSERT INTO schema_migrations (version) VALUES (1);

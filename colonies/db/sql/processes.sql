@@ -1,0 +1,197 @@
+-- name: insert_process
+-- Store a process with its env attributes and, when it is assignable, tell waiting assigns.
+-- $1 process_id, $2 colony_name, $3 initiator_id, $4 initiator_name, $5 priority_time,
+-- $6 submission_time, $7 wait_deadline, $8 zero time, $9 spec, $10 wait_for_parents,
+-- $11 parents, $12 children, $13 process_graph_id, $14 input, $15 executor_type,
+-- $16 executor_names, $17 location_name, $18 label, $19 func_name, $20 max_wait_time,
+-- $21 max_exec_time, $22 max_retries, $23 req_cpu, $24 req_mem, $25 req_storage,
+-- $26 req_nodes, $27 req_gpu_name, $28 req_gpu_count, $29 req_gpu_mem,
+-- $30 env attribute ids, $31 env keys, $32 env values
+WITH p AS (
+    INSERT INTO processes (process_id, colony_name, initiator_id, initiator_name, priority_time,
+        submission_time, start_time, end_time, wait_deadline, exec_deadline, spec,
+        wait_for_parents, parents, children, process_graph_id, input, executor_type,
+        executor_names, location_name, label, func_name, max_wait_time, max_exec_time,
+        max_retries, req_cpu, req_mem, req_storage, req_nodes, req_gpu_name, req_gpu_count,
+        req_gpu_mem)
+    VALUES ($1, $2, $3, $4, $5, $6, $8, $8, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+            $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+    RETURNING process_id
+), a AS (
+    INSERT INTO attributes (attribute_id, target_id, target_colony_name, target_process_graph_id,
+                            attribute_type, key, value)
+    SELECT e.id, $1, $2, $13, 3, e.k, e.v
+    FROM unnest($30::text[], $31::text[], $32::text[]) AS e(id, k, v)
+)
+SELECT pg_notify('colonies_process',
+                 json_build_object('c', $2::text, 't', $15::text, 'p', $1::text, 's', 0)::text)
+FROM p WHERE NOT $10;
+
+-- name: get_process
+-- $1 process_id
+SELECT * FROM process_view WHERE process_id = $1;
+
+-- name: list_processes
+-- Processes of a colony in one state, with at most one filter set; waiting ones by priority,
+-- running ones by start, finished ones newest end first.
+-- $1 colony_name, $2 state, $3 executor_type, $4 initiator_id, $5 label, $6 count
+SELECT * FROM process_view
+WHERE colony_name = $1 AND state = $2
+  AND ($3 = '' OR executor_type = $3) AND ($4 = '' OR initiator_id = $4)
+  AND ($5 = '' OR label = $5)
+ORDER BY CASE WHEN $2 = 0 THEN priority_time END,
+         CASE WHEN $2 = 1 THEN start_time END,
+         CASE WHEN $2 > 1 THEN end_time END DESC
+LIMIT $6;
+
+-- name: process_history
+-- Processes of a colony in one state submitted after a time, oldest first.
+-- $1 colony_name, $2 state, $3 submitted after, $4 assigned executor id ('' = any)
+SELECT * FROM process_view
+WHERE colony_name = $1 AND state = $2 AND submission_time > $3
+  AND ($4 = '' OR assigned_executor_id = $4)
+ORDER BY submission_time;
+
+-- name: delete_process
+-- $1 process_id
+DELETE FROM processes WHERE process_id = $1;
+
+-- name: delete_processes
+-- Remove the colony's processes outside workflows, in one state or all (-1).
+-- $1 colony_name, $2 state
+DELETE FROM processes
+WHERE colony_name = $1 AND process_graph_id = '' AND ($2 = -1 OR state = $2);
+
+-- name: assign
+-- Claim the first assignable process this executor may run, in one statement, and record
+-- that the executor was heard from. A paused colony yields nothing.
+-- SKIP LOCKED lets concurrent assigns (also from other servers) pass over a row another
+-- transaction is claiming; the partial index keeps the scan short at any queue depth.
+-- A NULL hardware list means the executor declared none: no hardware filter, as the reference.
+-- $1 colony_name, $2 executor_type, $3 executor_name, $4 executor_id, $5 max cpu (millicores),
+-- $6 max mem (bytes), $7 executor location, $8 hardware jsonb or NULL, $9 now
+WITH picked AS (
+    SELECT process_id FROM processes
+    WHERE colony_name = $1 AND executor_type = $2 AND state = 0 AND NOT wait_for_parents
+      AND (executor_names IS NULL OR cardinality(executor_names) = 0
+           OR $3 = ANY (executor_names) OR '*' = ANY (executor_names))
+      AND req_cpu <= $5 AND req_mem <= $6
+      AND (location_name = '' OR lower(location_name) = lower($7))
+      AND NOT EXISTS (SELECT 1 FROM colonies WHERE name = $1 AND paused)
+      AND ($8::jsonb IS NULL OR EXISTS (
+          SELECT 1 FROM jsonb_to_recordset($8::jsonb) AS h(cpu bigint, mem bigint,
+              storage bigint, nodes integer, gpu_name text, gpu_count integer, gpu_mem bigint)
+          WHERE (h.cpu = 0 OR req_cpu <= h.cpu) AND (h.mem = 0 OR req_mem <= h.mem)
+            AND (h.storage = 0 OR req_storage <= h.storage)
+            AND (h.nodes = 0 OR req_nodes <= h.nodes)
+            AND req_gpu_count <= h.gpu_count
+            AND (req_gpu_name = '' OR lower(req_gpu_name) = lower(h.gpu_name))
+            AND (h.gpu_mem = 0 OR req_gpu_mem <= h.gpu_mem)))
+    ORDER BY priority_time
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE processes p
+    SET state = 1, is_assigned = true, assigned_executor_id = $4, start_time = $9,
+        exec_deadline = CASE WHEN p.max_exec_time > 0
+                             THEN $9::timestamptz + make_interval(secs => p.max_exec_time)
+                             ELSE p.exec_deadline END
+    FROM picked WHERE p.process_id = picked.process_id
+    RETURNING p.*
+), touched AS (
+    UPDATE executors SET last_heard_from_time = $9
+    WHERE colony_name = $1 AND executor_name = $3
+)
+SELECT claimed.*,
+       (SELECT coalesce(jsonb_agg(jsonb_build_array(a.attribute_id, a.target_colony_name,
+                                  a.target_process_graph_id, a.attribute_type, a.key, a.value)
+                                  ORDER BY a.added_seq), '[]'::jsonb)
+        FROM attributes a WHERE a.target_id = claimed.process_id) AS attrs
+FROM claimed;
+
+-- name: mark_successful
+-- Close a running (or already successful) process of this executor; output replaced if given.
+-- $1 process_id, $2 executor_id, $3 end_time, $4 output or NULL
+UPDATE processes SET state = 2, end_time = $3, output = coalesce($4, output)
+WHERE process_id = $1 AND assigned_executor_id = $2 AND state IN (1, 2)
+RETURNING process_id;
+
+-- name: mark_failed
+-- $1 process_id, $2 executor_id, $3 end_time, $4 errors
+UPDATE processes SET state = 3, end_time = $3, errors = $4
+WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
+RETURNING process_id;
+
+-- name: set_output
+-- $1 process_id, $2 executor_id, $3 output
+UPDATE processes SET output = $3
+WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
+RETURNING process_id;
+
+-- name: mark_cancelled
+-- $1 process_id, $2 end_time
+UPDATE processes SET state = 4, end_time = $2
+WHERE process_id = $1 AND state IN (0, 1)
+RETURNING process_id;
+
+-- name: release_executor_processes
+-- Put the running processes of a removed executor back in the queue and wake assigns.
+-- $1 executor_id, $2 zero time
+WITH r AS (
+    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
+                         start_time = $2, end_time = $2
+    WHERE assigned_executor_id = $1 AND state = 1
+    RETURNING process_id, colony_name, executor_type
+)
+SELECT pg_notify('colonies_process',
+                 json_build_object('c', colony_name, 't', executor_type, 'p', process_id,
+                                   's', 0)::text)
+FROM r;
+
+-- name: requeue_expired
+-- Running processes past their exec deadline with retries left go back to the queue.
+-- $1 now
+WITH r AS (
+    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
+        end_time = $1, retries = retries + 1,
+        wait_deadline = CASE WHEN max_wait_time > 0
+                             THEN $1::timestamptz + make_interval(secs => max_wait_time)
+                             ELSE wait_deadline END
+    WHERE state = 1 AND max_exec_time <> -1 AND exec_deadline < $1
+      AND (max_retries = -1 OR retries < max_retries)
+    RETURNING process_id, colony_name, executor_type
+)
+SELECT r.process_id, pg_notify('colonies_process',
+       json_build_object('c', colony_name, 't', executor_type, 'p', process_id, 's', 0)::text)
+FROM r;
+
+-- name: fail_expired_running
+-- Running processes past their exec deadline without retries left fail.
+-- $1 now
+UPDATE processes SET state = 3, end_time = $1,
+       errors = '["Maximum execution time limit exceeded"]'
+WHERE state = 1 AND max_exec_time <> -1 AND exec_deadline < $1
+  AND NOT (max_retries = -1 OR retries < max_retries)
+RETURNING process_id, process_graph_id;
+
+-- name: fail_expired_waiting
+-- Waiting processes past their wait deadline fail (the oldest 1000 per pass).
+-- $1 now
+UPDATE processes SET state = 3, end_time = $1,
+       errors = '["Maximum waiting time limit exceeded"]'
+WHERE process_id IN (
+    SELECT process_id FROM processes
+    WHERE state = 0 AND max_wait_time NOT IN (0, -1) AND wait_deadline < $1
+    ORDER BY priority_time LIMIT 1000)
+RETURNING process_id, process_graph_id;
+
+-- name: notify_process
+-- Tell every server (and /pubsub subscribers) that a process changed state.
+-- $1 colony_name, $2 executor_type, $3 process_id, $4 state
+SELECT pg_notify('colonies_process',
+                 json_build_object('c', $1::text, 't', $2::text, 'p', $3::text, 's', $4::int)::text);
+
+-- name: notify_colony
+-- Wake every assign waiting in a colony (resume after pause).
+-- $1 colony_name
+SELECT pg_notify('colonies_process', json_build_object('c', $1::text, 't', '*', 'p', '', 's', 0)::text);

@@ -1,0 +1,27 @@
+"""The wire protocol: one Msg class per payload type, registered in MESSAGES on import."""
+
+from __future__ import annotations
+
+from colonies.rpc import (  # noqa: F401  (importing registers the classes)
+    attribute,
+    colony,
+    executor,
+    function,
+    location,
+    log,
+    process,
+    server,
+    user,
+)
+from colonies.rpc.attribute import *  # noqa: F403
+from colonies.rpc.base import MESSAGES, Msg
+from colonies.rpc.colony import *  # noqa: F403
+from colonies.rpc.executor import *  # noqa: F403
+from colonies.rpc.function import *  # noqa: F403
+from colonies.rpc.location import *  # noqa: F403
+from colonies.rpc.log import *  # noqa: F403
+from colonies.rpc.process import *  # noqa: F403
+from colonies.rpc.server import *  # noqa: F403
+from colonies.rpc.user import *  # noqa: F403
+
+__all__ = ["MESSAGES", "Msg"]

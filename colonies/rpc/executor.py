@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from colonies.core import Allocations, Capabilities, Executor
+from colonies.rpc.base import Msg
+
+
+class AddExecutorMsg(Msg, payload_type="addexecutormsg", action="add executor"):
+    executor: Executor | None = None
+
+
+class GetExecutorsMsg(Msg, payload_type="getexecutorsmsg", action="get executors"):
+    colony_name: str = ""
+
+
+class GetExecutorMsg(Msg, payload_type="getexecutormsg", action="get executor"):
+    colony_name: str = ""
+    executor_name: str = ""
+
+
+class GetExecutorByIdMsg(Msg, payload_type="getexecutorbyidmsg", action="get executor"):
+    colony_name: str = ""
+    executor_id: str = ""
+
+
+class ApproveExecutorMsg(Msg, payload_type="approveexecutormsg", action="approve executor"):
+    colony_name: str = ""
+    executor_name: str = ""
+
+
+class RejectExecutorMsg(Msg, payload_type="rejectexecutormsg", action="reject executor"):
+    colony_name: str = ""
+    executor_name: str = ""
+
+
+class RemoveExecutorMsg(Msg, payload_type="removeexecutormsg", action="remove executor"):
+    colony_name: str = ""
+    executor_name: str = ""
+
+
+class ReportAllocationsMsg(Msg, payload_type="reportallocationmsg", action="report allocation"):
+    colony_name: str = ""
+    executor_name: str = ""
+    allocations: Allocations = Field(default_factory=Allocations)
+
+
+class UpdateExecutorMsg(Msg, payload_type="updateexecutormsg", action="update executor"):
+    colony_name: str = ""
+    executor_name: str = ""
+    capabilities: Capabilities = Field(default_factory=Capabilities)
+
+
+class ChangeExecutorIdMsg(Msg, payload_type="changeexecutoridmsg", action="change executor id"):
+    colony_name: str = ""
+    executor_id: str = ""

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from pydantic import Field
+
+from colonies.core import Function
+from colonies.rpc.base import Msg
+
+
+class AddFunctionMsg(Msg, payload_type="addfunctionmsg", action="add function"):
+    function: Function | None = Field(default=None, alias="fun")
+
+
+class GetFunctionsMsg(Msg, payload_type="getfunctionsmsg", action="get functions"):
+    colony_name: str = ""
+    executor_name: str = ""
+
+
+class RemoveFunctionMsg(Msg, payload_type="removefunctionmsg", action="remove function"):
+    function_id: str = ""

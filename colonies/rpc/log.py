@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from colonies.core._wire import Bool, Int
+from colonies.rpc.base import Msg
+
+
+class AddLogMsg(Msg, payload_type="addlogmsg", action="add log"):
+    process_id: str = ""
+    message: str = ""
+
+
+class AddExecutorLogMsg(Msg, payload_type="addexecutorlogmsg", action="add executor log"):
+    colony_name: str = ""
+    executor_name: str = ""
+    message: str = ""
+
+
+class GetLogsMsg(Msg, payload_type="getlogsmsg", action="get logs"):
+    colony_name: str = ""
+    process_id: str = ""
+    executor_name: str = ""
+    count: Int = 0
+    since: Int = 0
+    latest: Bool = False
+
+
+class SearchLogsMsg(Msg, payload_type="searchlogsmsg", action="search logs"):
+    colony_name: str = ""
+    text: str = ""
+    days: Int = 0
+    count: Int = 0

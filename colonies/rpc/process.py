@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from colonies.core import FunctionSpec
+from colonies.core._wire import Bool, Int
+from colonies.rpc.base import Msg
+
+
+class SubmitFunctionSpecMsg(Msg, payload_type="submitfuncspecmsg", action="submit function spec"):
+    spec: FunctionSpec | None = None
+
+
+class AssignProcessMsg(Msg, payload_type="assignprocessmsg", action="assign process"):
+    colony_name: str = ""
+    timeout: Int = 0
+    available_cpu: str = ""
+    available_mem: str = ""
+
+
+class GetProcessesMsg(Msg, payload_type="getprocessesmsg", action="get processes"):
+    colony_name: str = ""
+    count: Int = 0
+    state: Int = 0
+    executor_type: str = ""
+    label: str = ""
+    initiator: str = ""
+
+
+class GetProcessMsg(Msg, payload_type="getprocessmsg", action="get process"):
+    process_id: str = ""
+
+
+class GetProcessHistMsg(Msg, payload_type="getprocesshistmsg", action="get process history"):
+    colony_name: str = ""
+    executor_id: str = ""
+    seconds: Int = 0
+    state: Int = 0
+
+
+class RemoveProcessMsg(Msg, payload_type="removeprocessmsg", action="remove process"):
+    process_id: str = ""
+    all: Bool = False
+
+
+class RemoveAllProcessesMsg(Msg, payload_type="removeallprocessesmsg", action="remove all processes"):
+    colony_name: str = ""
+    state: Int = 0
+
+
+class CloseSuccessfulMsg(Msg, payload_type="closesuccessfulmsg", action="close process as successful"):
+    process_id: str = ""
+    output: list[Any] = Field(default_factory=list, alias="out")
+
+
+class CloseFailedMsg(Msg, payload_type="closefailedmsg", action="close process as failed"):
+    process_id: str = ""
+    errors: list[str] = Field(default_factory=list)
+
+
+class SetOutputMsg(Msg, payload_type="setoutputmsg", action="set output"):
+    process_id: str = ""
+    output: list[Any] = Field(default_factory=list, alias="out")
+
+
+class CancelProcessMsg(Msg, payload_type="cancelprocessmsg", action="cancel process"):
+    process_id: str = ""
+
+
+class PauseAssignmentsMsg(Msg, payload_type="pauseassignmentsmsg", action="pause assignments"):
+    colony_name: str = ""
+
+
+class ResumeAssignmentsMsg(Msg, payload_type="resumeassignmentsmsg", action="resume assignments"):
+    colony_name: str = ""

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from colonies.rpc.base import Msg
+
+
+class VersionMsg(Msg, payload_type="versionmsg", action="get version", signed=False):
+    build_version: str = ""
+    build_time: str = ""
+
+
+class GetServerInfoMsg(Msg, payload_type="getserverinfomsg", action="get server info", signed=False):
+    pass
+
+
+class GetStatisticsMsg(Msg, payload_type="getstatisticsmsg", action="get statistics"):
+    pass
+
+
+class GetClusterMsg(Msg, payload_type="getclustermsg", action="get cluster"):
+    pass
+
+
+class ChangeServerIdMsg(Msg, payload_type="changeserveridmsg", action="change server id"):
+    server_id: str = ""
+
+
+class GetPauseStatusMsg(Msg, payload_type="getpausestatusmsg", action="get pause status"):
+    colony_name: str = ""

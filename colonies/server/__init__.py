@@ -1,0 +1,1 @@
+"""The colonies server: aiohttp app, RPC dispatch, handlers, background loops."""

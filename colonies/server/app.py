@@ -1,0 +1,189 @@
+"""The composition root: create_app(settings) builds everything; run(settings) serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+from aiohttp import web
+
+from colonies.config import Settings
+from colonies.db import Database
+from colonies.db.migrate import migrate
+from colonies.db.pool import create_pool
+from colonies.server import background, dispatch, keys
+from colonies.server.events import CHANNEL, Events
+from colonies.server.handlers import check_coverage, routes
+from colonies.server.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET,POST,PUT,PATCH,DELETE,HEAD,OPTIONS",
+    "Access-Control-Allow-Headers": "Origin,Content-Length,Content-Type",
+    "Access-Control-Max-Age": "43200",
+}
+
+
+@web.middleware
+async def cors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    if request.method == "OPTIONS":
+        return web.Response(status=204, headers=CORS_HEADERS)
+    response = await handler(request)
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
+async def health(_request: web.Request) -> web.Response:
+    return web.Response(status=200)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return await render_metrics(request.app)
+
+
+async def render_metrics(app: web.Application) -> web.Response:
+    m = app[keys.METRICS]
+    counts = await app[keys.DB].server.process_counts()
+    for state, name in enumerate(("waiting", "running", "successful", "failed", "cancelled")):
+        m.processes.labels(name).set(counts.get(state, 0))
+    m.assign_waiters.set(app[keys.EVENTS].waiter_count())
+    return web.Response(body=m.render(), content_type="text/plain")
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    pool = await create_pool(settings.dsn, max_size=settings.db_pool_size)
+    async with pool.acquire() as conn:
+        await migrate(conn)
+    db = Database.over(pool)
+    stored = await db.server.server_id()
+    if settings.server_id and not stored:
+        await db.server.set_server_id(settings.server_id)
+    elif settings.server_id and stored != settings.server_id:
+        log.warning("server id in the database differs from COLONIES_SERVER_ID; keeping %s", stored)
+    elif not stored:
+        log.warning("no server id configured: set COLONIES_SERVER_ID or COLONIES_SERVER_PRVKEY")
+    app[keys.POOL] = pool
+    app[keys.DB] = db
+    yield
+    await pool.close()
+
+
+async def _listen(app: web.Application) -> AsyncIterator[None]:
+    """One LISTEN connection per server wakes local waiters; reconnects if it drops."""
+    events = app[keys.EVENTS]
+    dsn = app[keys.SETTINGS].dsn
+
+    async def connect() -> asyncpg.Connection:
+        conn = await asyncpg.connect(dsn)
+        await conn.add_listener(CHANNEL, events.on_notification)
+        return conn
+
+    async def keep_alive(conn: asyncpg.Connection) -> None:
+        try:
+            while True:
+                await asyncio.sleep(1.0)
+                if conn.is_closed():
+                    log.warning("LISTEN connection lost, reconnecting")
+                    with contextlib.suppress(OSError, asyncpg.PostgresError):
+                        conn = await connect()
+                        # Anything announced while we were deaf: let every waiter look again.
+                        events.wake_all()
+        finally:
+            await conn.close()
+
+    task = asyncio.create_task(keep_alive(await connect()))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+Job = Callable[[web.Application], Callable[..., Awaitable[object]]]
+
+
+def _loop(
+    job: Job, period: Callable[[Settings], float]
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """A cleanup context running ``job(app)(now)`` every ``period(settings)`` seconds."""
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(background.run_every(period(app[keys.SETTINGS]), job(app)))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return ctx
+
+
+def create_app(settings: Settings, *, background_loops: bool = True) -> web.Application:
+    """The aiohttp application; tests pass ``background_loops=False`` and call run_once."""
+    table = routes()
+    check_coverage(table)
+    app = web.Application(middlewares=[cors], client_max_size=64 * 1024 * 1024)
+    app[keys.SETTINGS] = settings
+    app[keys.EVENTS] = Events()
+    app[keys.METRICS] = Metrics()
+    app[keys.ROUTES] = table
+    app.router.add_post("/api", dispatch.handle)
+    app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_listen)
+    if background_loops:
+        app.cleanup_ctx.append(
+            _loop(
+                lambda a: lambda now: background.expire_deadlines(a[keys.DB], now),
+                lambda s: s.timeout_loop_period_s,
+            )
+        )
+        app.cleanup_ctx.append(
+            _loop(
+                lambda a: lambda now: background.remove_stale_executors(
+                    a[keys.DB], a[keys.SETTINGS].stale_executor_duration_s, now
+                ),
+                lambda s: s.cleanup_interval_s,
+            )
+        )
+    return app
+
+
+def ssl_context(settings: Settings) -> ssl.SSLContext | None:
+    if not settings.tls:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    return context
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Serve until ``stop`` is set (metrics also on the monitor port when configured)."""
+    app = create_app(settings)
+    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context(settings))
+    await site.start()
+    monitor: web.AppRunner | None = None
+    if settings.monitor_port:
+        mon = web.Application()
+        mon.router.add_get("/metrics", lambda _request: render_metrics(app))
+        monitor = web.AppRunner(mon)
+        await monitor.setup()
+        await web.TCPSite(monitor, settings.host, settings.monitor_port).start()
+    scheme = "https" if settings.tls else "http"
+    log.info("colonies server listening on %s://%s:%d", scheme, settings.host, settings.port)
+    try:
+        await stop.wait()
+    finally:
+        if monitor is not None:
+            await monitor.cleanup()
+        await runner.cleanup()
+

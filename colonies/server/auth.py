@@ -1,0 +1,71 @@
+"""The roles of PROTOCOL §5. Each check raises Forbidden with the reference's text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from colonies.core import Capabilities, ExecutorState
+from colonies.errors import BadRequest, Forbidden
+from colonies.server.router import Ctx
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who the caller is in a colony: an executor, a user, or both."""
+
+    id: str
+    colony_name: str
+    paused: bool = False
+    executor_name: str = ""
+    executor_type: str = ""
+    executor_location: str = ""
+    executor_capabilities: Capabilities = field(default_factory=Capabilities)
+    user_name: str = ""
+
+    @property
+    def is_executor(self) -> bool:
+        return bool(self.executor_name)
+
+    @property
+    def name(self) -> str:
+        """The initiator name of what this caller submits."""
+        return self.executor_name or self.user_name
+
+
+async def require_server_owner(ctx: Ctx) -> None:
+    if ctx.caller_id != await ctx.db.server.server_id():
+        raise Forbidden("Access denied, not server owner")
+
+
+async def require_colony_owner(ctx: Ctx, colony_name: str) -> None:
+    if not colony_name:
+        raise BadRequest("Empty Colony name")
+    colony = await ctx.db.colonies.get(colony_name)
+    if colony is None:
+        raise Forbidden(f"Colony with name <{colony_name}> does not exists")
+    if colony.colony_id != ctx.caller_id:
+        raise Forbidden("Access denied, not colony owner")
+
+
+async def require_member(ctx: Ctx, colony_name: str, *, approved: bool = True) -> Caller:
+    """An executor of the colony (approved, unless ``approved=False``) or a user of it."""
+    row: Any = await ctx.db.server.caller_in_colony(ctx.caller_id, colony_name)
+    executor_ok = row["executor_colony"] == colony_name and (
+        not approved or row["executor_state"] == ExecutorState.APPROVED
+    )
+    if not executor_ok and row["user_name"] is None:
+        if not row["colony_exists"]:
+            raise Forbidden(f"Colony with name <{colony_name}> does not exists")
+        raise Forbidden(f"Access denied, not a member of Colony with name <{colony_name}>")
+    caps = row["executor_capabilities"]
+    return Caller(
+        id=ctx.caller_id,
+        colony_name=colony_name,
+        paused=bool(row["paused"]),
+        executor_name=row["executor_name"] if executor_ok else "",
+        executor_type=row["executor_type"] if executor_ok else "",
+        executor_location=row["executor_location"] if executor_ok else "",
+        executor_capabilities=Capabilities.model_validate(caps) if executor_ok else Capabilities(),
+        user_name=row["user_name"] or "",
+    )

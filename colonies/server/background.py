@@ -1,0 +1,55 @@
+"""Background work as ``run_once(db, now)`` functions plus one thin loop runner.
+
+Tests call the ``run_once`` functions with a chosen ``now``; the server runs them
+periodically. Work that must happen once per cluster takes a transaction-scoped advisory
+lock, so several servers on one database do it once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from colonies.core import utc_now
+from colonies.db import Database
+from colonies.server.services import processes as service
+
+log = logging.getLogger(__name__)
+STALE_LOCK = 0x7374616C65  # "stale"
+
+
+async def expire_deadlines(db: Database, now: datetime) -> None:
+    """Requeue or fail running processes past their exec deadline; fail overdue waiting ones."""
+    await db.processes.requeue_expired(now)
+    for process_id, _graph_id in await db.processes.fail_expired(now):
+        process = await db.processes.get(process_id)
+        if process is not None:
+            await db.processes.notify(process)
+
+
+async def remove_stale_executors(db: Database, stale_after_s: float, now: datetime) -> int:
+    """Unregister executors not heard from for ``stale_after_s``; returns how many."""
+    removed = 0
+    async with db.transaction() as tx:
+        if not await tx.server.try_lock(STALE_LOCK):
+            return 0
+        for colony_name, name in await tx.executors.stale(now - timedelta(seconds=stale_after_s)):
+            if await service.remove_executor(tx, colony_name, name):
+                removed += 1
+    if removed:
+        log.info("removed %d stale executors", removed)
+    return removed
+
+
+async def run_every(period_s: float, job: Callable[[datetime], Awaitable[object]]) -> None:
+    """Run ``job(now)`` every ``period_s`` seconds until cancelled; errors are logged."""
+    while True:
+        try:
+            await job(utc_now())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background job failed")
+        await asyncio.sleep(period_s)

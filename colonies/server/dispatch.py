@@ -1,0 +1,115 @@
+"""POST /api: envelope → signature → message class → handler → reply (PROTOCOL §3.4)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from colonies.crypto import recover_id
+from colonies.errors import BadRequest, ColoniesError, Forbidden
+from colonies.rpc.envelope import ERROR_TYPE, reply
+from colonies.server import keys
+from colonies.server.router import Ctx, RawJSON, Route
+
+log = logging.getLogger(__name__)
+TEXT = "text/plain; charset=utf-8"
+
+
+def render(result: Any) -> str:
+    """The reply payload JSON of a handler's return value (None → ``{}``)."""
+    if result is None:
+        return "{}"
+    if isinstance(result, RawJSON):
+        return str(result)
+    if isinstance(result, BaseModel):
+        return result.model_dump_json(by_alias=True)
+    if isinstance(result, list):
+        return "[" + ",".join(render(item) for item in result) + "]"
+    return json.dumps(result, separators=(",", ":"))
+
+
+def error_response(exc: ColoniesError) -> web.Response:
+    failure = json.dumps({"status": exc.status, "message": exc.message}, separators=(",", ":"))
+    return web.Response(
+        status=exc.status, text=reply(ERROR_TYPE, failure, error=True), content_type=None,
+        headers={"Content-Type": TEXT},
+    )
+
+
+def _envelope(body: bytes) -> tuple[str, str, str]:
+    try:
+        env = json.loads(body)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+    if not isinstance(env, dict):
+        raise BadRequest("json: cannot unmarshal into Go value of type rpc.RPCMsg")
+    fields = []
+    for name in ("payloadtype", "payload", "signature"):
+        value = env.get(name)
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise BadRequest(f"json: cannot unmarshal into Go struct field RPCMsg.{name} of type string")
+        fields.append(value)
+    return fields[0], fields[1], fields[2]
+
+
+def _decode(route: Route, payload: str) -> tuple[Any, str]:
+    cls = route.msg_class
+    try:
+        text = base64.b64decode(payload).decode()
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+        msg = cls.model_validate(data)
+    except (binascii.Error, UnicodeDecodeError, ValueError, ValidationError):
+        raise BadRequest(f"Failed to {cls.action}, invalid JSON") from None
+    if msg.msgtype != cls.payload_type:
+        raise BadRequest(f"Failed to {cls.action}, msg.MsgType does not match payloadType")
+    return msg, text
+
+
+async def handle(request: web.Request) -> web.Response:
+    app = request.app
+    routes: dict[str, Route] = app[keys.ROUTES]
+    started = time.perf_counter()
+    label = "invalid"
+    try:
+        payload_type, payload, signature = _envelope(await request.read())
+        route = routes.get(payload_type)
+        label = payload_type if route else "unknown"
+        caller_id = ""
+        if route is None or route.msg_class.signed:
+            caller_id = recover_id(payload, signature)
+        if route is None:
+            if not payload_type:
+                raise Forbidden(
+                    "invalid rpcMsg.PayloadType: empty payload type, set payloadtype to a "
+                    "message type such as getcoloniesmsg"
+                )
+            raise Forbidden(f"invalid rpcMsg.PayloadType: {payload_type}")
+        msg, text = _decode(route, payload)
+        ctx = Ctx(
+            db=app[keys.DB],
+            settings=app[keys.SETTINGS],
+            events=app[keys.EVENTS],
+            caller_id=caller_id,
+            payload_json=text,
+        )
+        result = await route.handler(ctx, msg)
+        response = web.Response(text=reply(route.reply_type, render(result)), content_type=None,
+                                headers={"Content-Type": TEXT})
+    except ColoniesError as exc:
+        response = error_response(exc)
+    except Exception:
+        log.exception("internal error handling %s", label)
+        response = error_response(ColoniesError("Internal server error"))
+    app[keys.METRICS].observe(label, response.status, time.perf_counter() - started)
+    return response

@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from colonies.core import Process, ProcessState, utc_now
+from colonies.errors import BadRequest, ColoniesError, Forbidden, NotFound
+from colonies.rpc.process import (
+    AssignProcessMsg,
+    CancelProcessMsg,
+    CloseFailedMsg,
+    CloseSuccessfulMsg,
+    GetProcessesMsg,
+    GetProcessHistMsg,
+    GetProcessMsg,
+    PauseAssignmentsMsg,
+    RemoveAllProcessesMsg,
+    RemoveProcessMsg,
+    ResumeAssignmentsMsg,
+    SetOutputMsg,
+    SubmitFunctionSpecMsg,
+)
+from colonies.server.auth import Caller, require_colony_owner, require_member
+from colonies.server.router import Ctx, RpcRouter
+from colonies.server.services import processes as service
+
+router = RpcRouter()
+MAX_COUNT = 100
+
+
+async def _process(ctx: Ctx, process_id: str, action: str) -> tuple[Process, Caller]:
+    """The process (500 if missing, as the reference) and the approved-member caller."""
+    process = await ctx.db.processes.get(process_id)
+    if process is None:
+        raise ColoniesError(f"Failed to {action}, process is nil")
+    caller = await require_member(ctx, process.spec.conditions.colony_name)
+    return process, caller
+
+
+@router.handle(SubmitFunctionSpecMsg)
+async def submit(ctx: Ctx, msg: SubmitFunctionSpecMsg) -> Process:
+    if msg.spec is None:
+        raise BadRequest("Failed to submit function spec, spec is nil")
+    caller = await require_member(ctx, msg.spec.conditions.colony_name)
+    return await service.submit(ctx.db, msg.spec, caller)
+
+
+@router.handle(AssignProcessMsg)
+async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
+    caller = await require_member(ctx, msg.colony_name)
+    if not caller.is_executor:
+        raise ColoniesError("Failed to assign process, executor not found")
+    return await service.assign(
+        ctx.db, ctx.events, caller, msg.timeout, msg.available_cpu, msg.available_mem
+    )
+
+
+@router.handle(GetProcessesMsg)
+async def get_processes(ctx: Ctx, msg: GetProcessesMsg) -> list[Process]:
+    await require_member(ctx, msg.colony_name)
+    if msg.count > MAX_COUNT:
+        raise BadRequest(f"Count is larger than MaxCount limit <{MAX_COUNT}>")
+    if msg.state not in tuple(ProcessState):
+        raise BadRequest("Failed to get processes, invalid msg.State")
+    initiator_id = ""
+    if not msg.executor_type and msg.initiator:
+        user = await ctx.db.users.get(msg.colony_name, msg.initiator)
+        if user is None:
+            raise BadRequest(f"User <{msg.initiator}> does not exist")
+        initiator_id = user.user_id
+    return await ctx.db.processes.list(
+        msg.colony_name,
+        ProcessState(msg.state),
+        msg.count,
+        executor_type=msg.executor_type,
+        initiator_id=initiator_id,
+        label="" if msg.executor_type or msg.initiator else msg.label,
+    )
+
+
+@router.handle(GetProcessMsg)
+async def get_process(ctx: Ctx, msg: GetProcessMsg) -> Process:
+    process = await ctx.db.processes.get(msg.process_id)
+    if process is None:
+        raise NotFound("Failed to get process, process not found")
+    await require_member(ctx, process.spec.conditions.colony_name)
+    return process
+
+
+@router.handle(GetProcessHistMsg)
+async def process_history(ctx: Ctx, msg: GetProcessHistMsg) -> list[Process]:
+    await require_member(ctx, msg.colony_name)
+    after = utc_now() - timedelta(seconds=msg.seconds)
+    return await ctx.db.processes.history(msg.colony_name, msg.state, after, msg.executor_id)
+
+
+@router.handle(RemoveProcessMsg)
+async def remove_process(ctx: Ctx, msg: RemoveProcessMsg) -> None:
+    process, _ = await _process(ctx, msg.process_id, "remove process")
+    if process.process_graph_id:
+        raise BadRequest(
+            "Failed to remove, cannot remove a process part of a workflow, delete the entire "
+            "workflow instead"
+        )
+    if process.state == ProcessState.RUNNING:
+        raise BadRequest("Failed to remove process, cannot remove a running process")
+    await ctx.db.processes.remove(msg.process_id)
+
+
+@router.handle(RemoveAllProcessesMsg)
+async def remove_all_processes(ctx: Ctx, msg: RemoveAllProcessesMsg) -> None:
+    await require_colony_owner(ctx, msg.colony_name)
+    if msg.state == ProcessState.RUNNING:
+        raise BadRequest("Not possible to remove running processes")
+    if msg.state not in (-1, 0, 2, 3, 4):
+        raise BadRequest("Failed to remove processes, invalid state")
+    await ctx.db.processes.remove_all(msg.colony_name, msg.state)
+
+
+@router.handle(CloseSuccessfulMsg)
+async def close_successful(ctx: Ctx, msg: CloseSuccessfulMsg) -> None:
+    process, caller = await _process(ctx, msg.process_id, "close process as successful")
+    await service.close_successful(ctx.db, process, caller, msg.output)
+
+
+@router.handle(CloseFailedMsg)
+async def close_failed(ctx: Ctx, msg: CloseFailedMsg) -> None:
+    process, caller = await _process(ctx, msg.process_id, "close process as failed")
+    await service.close_failed(ctx.db, process, caller, msg.errors)
+
+
+@router.handle(SetOutputMsg)
+async def set_output(ctx: Ctx, msg: SetOutputMsg) -> None:
+    process, caller = await _process(ctx, msg.process_id, "set output")
+    service.check_assigned(process, caller.id, "close process as successful")
+    if process.state != ProcessState.RUNNING:
+        raise Forbidden("Failed to set output, process is not running")
+    if msg.output and not await ctx.db.processes.set_output(
+        msg.process_id, caller.id, msg.output
+    ):
+        raise Forbidden("Failed to set output, process is not running")
+
+
+@router.handle(CancelProcessMsg)
+async def cancel_process(ctx: Ctx, msg: CancelProcessMsg) -> None:
+    process, _ = await _process(ctx, msg.process_id, "cancel process")
+    await service.cancel(ctx.db, process)
+
+
+@router.handle(PauseAssignmentsMsg)
+async def pause_assignments(ctx: Ctx, msg: PauseAssignmentsMsg) -> None:
+    await require_colony_owner(ctx, msg.colony_name)
+    await ctx.db.colonies.set_paused(msg.colony_name, True)
+
+
+@router.handle(ResumeAssignmentsMsg)
+async def resume_assignments(ctx: Ctx, msg: ResumeAssignmentsMsg) -> None:
+    await require_colony_owner(ctx, msg.colony_name)
+    await ctx.db.colonies.set_paused(msg.colony_name, False)
+    await ctx.db.processes.notify_colony(msg.colony_name)

@@ -1,0 +1,19 @@
+"""Every typed application key, in one place."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from colonies.config import Settings
+from colonies.db import Database
+from colonies.server.events import Events
+from colonies.server.metrics import Metrics
+from colonies.server.router import Route
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+DB = web.AppKey("db", Database)
+EVENTS = web.AppKey("events", Events)
+METRICS = web.AppKey("metrics", Metrics)
+ROUTES = web.AppKey("routes", dict[str, Route])

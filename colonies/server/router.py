@@ -1,0 +1,55 @@
+"""RpcRouter: handlers registered per message class; Ctx: what a handler gets."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from colonies.config import Settings
+from colonies.db import Database
+from colonies.rpc import Msg
+from colonies.server.events import Events
+
+M = TypeVar("M", bound=Msg)
+Handler = Callable[["Ctx", Any], Awaitable[Any]]
+
+
+class RawJSON(str):
+    """A reply payload that is already JSON text (the change-id messages echo their request)."""
+
+
+@dataclass
+class Ctx:
+    """One request: the caller's recovered id and the server's shared parts."""
+
+    db: Database
+    settings: Settings
+    events: Events
+    caller_id: str
+    payload_json: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    msg_class: type[Msg]
+    handler: Handler
+    reply_type: str
+
+
+class RpcRouter:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+
+    def handle(
+        self, msg_class: type[M], reply_type: str = ""
+    ) -> Callable[[Callable[[Ctx, M], Awaitable[Any]]], Callable[[Ctx, M], Awaitable[Any]]]:
+        def register(fn: Callable[[Ctx, M], Awaitable[Any]]) -> Callable[[Ctx, M], Awaitable[Any]]:
+            if msg_class.payload_type in self.routes:
+                raise TypeError(f"two handlers for {msg_class.payload_type}")
+            self.routes[msg_class.payload_type] = Route(
+                msg_class, fn, reply_type or msg_class.payload_type
+            )
+            return fn
+
+        return register

@@ -1,0 +1,1 @@
+"""Multi-step operations shared by handlers and background loops."""

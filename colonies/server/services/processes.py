@@ -1,0 +1,223 @@
+"""Submit, assign (claim + long-poll), close, fail and requeue processes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from typing import Any, NoReturn
+
+from colonies.core import (
+    ZERO_TIME,
+    ExecutorState,
+    FunctionSpec,
+    Hardware,
+    Process,
+    ProcessState,
+    utc_now,
+)
+from colonies.core.function_spec import normalise
+from colonies.core.units import parse_cpu, parse_memory
+from colonies.crypto import random_id
+from colonies.db import Database
+from colonies.db.processes import env_attributes
+from colonies.errors import BadRequest, Forbidden, NotFound, RequestTimeout, Unavailable
+from colonies.server.auth import Caller
+from colonies.server.events import Events
+
+NS_PER_DAY = 86_400_000_000_000
+UNLIMITED = 2**62
+
+
+def new_process(spec: FunctionSpec, caller: Caller, now: datetime) -> tuple[Process, Any]:
+    """A WAITING process for a spec (normalised in place); returns it with its requirements."""
+    if not -50000 <= spec.priority <= 50000:
+        raise BadRequest("Failed to submit function spec, priority outside range [-50000, 50000]")
+    req = normalise(spec)
+    submitted_ns = int(now.timestamp()) * 1_000_000_000 + now.microsecond * 1000
+    process = Process(
+        process_id=random_id(),
+        initiator_id=caller.id,
+        initiator_name=caller.name,
+        state=ProcessState.WAITING,
+        priority_time=submitted_ns - spec.priority * NS_PER_DAY,
+        submission_time=now,
+        wait_deadline=(
+            now + timedelta(seconds=spec.max_wait_time) if spec.max_wait_time > 0 else ZERO_TIME
+        ),
+        spec=spec,
+    )
+    process.attributes = env_attributes(process)
+    return process, req
+
+
+async def submit(db: Database, spec: FunctionSpec, caller: Caller) -> Process:
+    process, req = new_process(spec, caller, utc_now())
+    await db.processes.add(process, req)
+    return process
+
+
+def hardware_filter(hardware: list[Hardware] | None) -> list[dict[str, Any]] | None:
+    """The executor's hardware as numbers for the assign query; None if it declared none."""
+    if not hardware:
+        return None
+    return [
+        {
+            "cpu": _cpu_capacity(hw),
+            "mem": _memory(hw.mem),
+            "storage": _memory(hw.storage),
+            "nodes": hw.nodes,
+            "gpu_name": hw.gpu.name,
+            "gpu_count": hw.gpu.count,
+            "gpu_mem": _memory(hw.gpu.mem),
+        }
+        for hw in hardware
+    ]
+
+
+def _cpu_capacity(hw: Hardware) -> int:
+    """Millicores from ``"4000m"``, a plain core count ``"4"``, or ``cores``; 0 = not declared."""
+    text = hw.cpu.strip()
+    if text.endswith("m") and text[:-1].isdigit():
+        return int(text[:-1])
+    if text.isdigit():
+        return int(text) * 1000
+    return hw.cores * 1000
+
+
+def _memory(text: str) -> int:
+    try:
+        return parse_memory(text.strip())
+    except BadRequest:
+        return 0
+
+
+async def assign(
+    db: Database,
+    events: Events,
+    caller: Caller,
+    timeout: int,
+    available_cpu: str = "",
+    available_mem: str = "",
+) -> Process:
+    """Claim a process for an executor, waiting up to ``timeout`` seconds (< 0: no wait)."""
+    if timeout == 0:
+        raise BadRequest("Invalid timeout value, timeout cannot be zero")
+    max_cpu = parse_cpu(available_cpu) if available_cpu else UNLIMITED
+    max_mem = parse_memory(available_mem) if available_mem else UNLIMITED
+    hardware = hardware_filter(caller.executor_capabilities.hardware)
+    deadline = time.monotonic() + max(timeout, 0)
+    while True:
+        with events.waiting(caller.colony_name, caller.executor_type) as woken:
+            process = await db.processes.assign(
+                caller.colony_name,
+                caller.executor_type,
+                caller.executor_name,
+                caller.id,
+                max_cpu,
+                max_mem,
+                caller.executor_location,
+                hardware,
+                utc_now(),
+            )
+            if process is not None:
+                return process
+            paused = await db.colonies.is_paused(caller.colony_name)
+            if paused and timeout < 0:
+                raise Unavailable("No processes available: colony assignments are paused")
+            remaining = deadline - time.monotonic()
+            if timeout < 0 or remaining <= 0:
+                _nothing(paused)
+            try:
+                await asyncio.wait_for(woken.wait(), remaining)
+            except TimeoutError:
+                _nothing(paused)
+
+
+def _nothing(paused: bool) -> NoReturn:
+    if paused:
+        raise RequestTimeout("Assignment timeout: colony assignments are paused")
+    raise NotFound("No process available for assignment")
+
+
+_CLOSE_REFUSED = {
+    ProcessState.FAILED: "Tried to set failed process as successful",
+    ProcessState.CANCELLED: "Tried to set cancelled process as successful",
+    ProcessState.WAITING: "Tried to set waiting process as successful without being running",
+}
+_FAIL_REFUSED = {
+    ProcessState.SUCCESS: "Tried to set successful process as failed",
+    ProcessState.FAILED: "Tried to set failed process as failed",
+    ProcessState.CANCELLED: "Tried to set cancelled process as failed",
+    ProcessState.WAITING: "Tried to set waiting process as failed without being running",
+}
+
+
+def check_assigned(process: Process, caller_id: str, action: str) -> None:
+    """Only the executor a process is assigned to may close, fail or add to it (403)."""
+    if not process.assigned_executor_id:
+        raise Forbidden(f"Failed to {action}, process is not assigned")
+    if process.assigned_executor_id != caller_id:
+        raise Forbidden(f"Failed to {action}, not allowed to {action}")
+
+
+async def close_successful(
+    db: Database, process: Process, caller: Caller, output: list[Any]
+) -> None:
+    check_assigned(process, caller.id, "close process as successful")
+    if process.state in _CLOSE_REFUSED:
+        raise BadRequest(_CLOSE_REFUSED[process.state])
+    now = utc_now()
+    async with db.transaction() as tx:
+        if not await tx.processes.mark_successful(
+            process.process_id, caller.id, now, output or None
+        ):
+            raise BadRequest("Failed to close process as successful, process changed state")
+        await tx.functions.record_run(
+            process.spec.conditions.colony_name,
+            caller.executor_name,
+            process.spec.func_name,
+            (process.start_time - process.submission_time).total_seconds(),
+            (now - process.start_time).total_seconds(),
+        )
+        process.state = ProcessState.SUCCESS
+        await tx.processes.notify(process)
+
+
+async def close_failed(db: Database, process: Process, caller: Caller, errors: list[str]) -> None:
+    check_assigned(process, caller.id, "close process as failed")
+    if process.state in _FAIL_REFUSED:
+        raise BadRequest(_FAIL_REFUSED[process.state])
+    async with db.transaction() as tx:
+        if not await tx.processes.mark_failed(process.process_id, caller.id, utc_now(), errors):
+            raise BadRequest("Failed to close process as failed, process changed state")
+        process.state = ProcessState.FAILED
+        await tx.processes.notify(process)
+
+
+async def cancel(db: Database, process: Process) -> None:
+    if process.process_graph_id:
+        raise BadRequest(
+            "Failed to cancel, cannot cancel a process part of a workflow, cancel the entire "
+            "workflow instead"
+        )
+    if process.state not in (ProcessState.WAITING, ProcessState.RUNNING):
+        raise BadRequest(f"Tried to cancel a {process.state.name.lower()} process")
+    async with db.transaction() as tx:
+        if not await tx.processes.mark_cancelled(process.process_id, utc_now()):
+            raise BadRequest("Failed to cancel process, process changed state")
+        process.state = ProcessState.CANCELLED
+        await tx.processes.notify(process)
+
+
+async def remove_executor(db: Database, colony_name: str, executor_name: str) -> bool:
+    """Soft-delete an executor: UNREGISTERED, its running processes requeued, functions gone."""
+    async with db.transaction() as tx:
+        executor_id = await tx.executors.set_state(
+            colony_name, executor_name, ExecutorState.UNREGISTERED
+        )
+        if executor_id is None:
+            return False
+        await tx.processes.release_executor(executor_id)
+        await tx.functions.remove_for_executor(colony_name, executor_name)
+    return True
