@@ -33,6 +33,7 @@ class Settings:
     db_password: str = ""
     db_name: str = "postgres"
     db_pool_size: int = 20
+    db_dsn: str = ""
     tls_cert: str = ""
     tls_key: str = ""
     monitor_port: int = 0
@@ -46,6 +47,8 @@ class Settings:
 
     @property
     def dsn(self) -> str:
+        if self.db_dsn:
+            return self.db_dsn
         auth = self.db_user + (f":{self.db_password}" if self.db_password else "")
         return f"postgresql://{auth}@{self.db_host}:{self.db_port}/{self.db_name}"
 
