@@ -1,0 +1,208 @@
+"""Every payload type against every role: only the allowed roles succeed; the others get
+the reference's status (403 almost everywhere) and change nothing in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import pytest
+
+from colonies.client import ColoniesClient
+from colonies.crypto import id_from_private_key, new_private_key
+from colonies.rpc import MESSAGES
+from tests.conftest import COLONY_KEY, SERVER_KEY, MakeExecutor, spec
+
+ROLES = ("SO", "CO", "AE", "M", "P", "U", "X", "S")
+"""SO server owner, CO colony owner, AE the executor the running process is assigned to,
+M another approved executor, P a pending executor, U a user, X an approved executor of
+another colony, S a stranger."""
+
+MEMBERS = {"AE", "M", "U"}
+ANY_STATE_MEMBERS = {"AE", "M", "P", "U"}
+
+
+@dataclass
+class World:
+    keys: dict[str, str]
+    running: str
+    waiting: str
+    function_id: str
+    attribute_id: str
+
+    def id(self, role: str) -> str:
+        return id_from_private_key(self.keys[role])
+
+
+async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> World:
+    keys = {"SO": SERVER_KEY, "CO": COLONY_KEY, "S": new_private_key()}
+    other_owner = new_private_key()
+    for name, owner in (("test", COLONY_KEY), ("other", other_owner)):
+        await client.call(
+            "addcolonymsg",
+            {"colony": {"colonyid": id_from_private_key(owner), "name": name}},
+            SERVER_KEY,
+        )
+    keys["AE"] = await make_executor("ae")
+    keys["M"] = await make_executor("m")
+    keys["P"] = await make_executor("p", approve=False)
+    keys["U"] = new_private_key()
+    user = {"colonyname": "test", "userid": id_from_private_key(keys["U"]), "name": "u"}
+    await client.call("addusermsg", {"user": user}, COLONY_KEY)
+    keys["X"] = new_private_key()
+    x = {"executorid": id_from_private_key(keys["X"]), "executorname": "x",
+         "executortype": "cli", "colonyname": "other"}
+    await client.call("addexecutormsg", {"executor": x}, other_owner)
+    await client.call("approveexecutormsg", {"colonyname": "other", "executorname": "x"},
+                      other_owner)
+    await client.call("addlocationmsg", {"location": {"name": "loc", "colonyname": "test"}},
+                      COLONY_KEY)
+    fn = await client.call(
+        "addfunctionmsg",
+        {"fun": {"executorname": "ae", "colonyname": "test", "funcname": "f"}}, keys["AE"])
+    running = await client.call("submitfuncspecmsg", {"spec": spec(env={"e": "1"})}, keys["U"])
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, keys["AE"])
+    waiting = await client.call("submitfuncspecmsg", {"spec": spec()}, keys["U"])
+    attr = await client.call(
+        "addattributemsg",
+        {"attribute": {"targetid": running["processid"], "key": "k", "value": "v",
+                       "attributetype": 1}},
+        keys["AE"])
+    await client.call("addlogmsg", {"processid": running["processid"], "message": "m"},
+                      keys["AE"])
+    return World(keys, running["processid"], waiting["processid"], fn["functionid"],
+                 attr["attributeid"])
+
+
+Payload = Callable[[World], dict[str, Any]]
+C = {"colonyname": "test"}
+
+
+def _executor(name: str) -> Payload:
+    return lambda w: {**C, "executorname": name}
+
+
+# payload type → (payload builder, roles that succeed, status for roles that do not)
+TABLE: dict[str, tuple[Payload, set[str], int]] = {
+    "getstatisticsmsg": (lambda w: {}, {"SO"}, 403),
+    "getclustermsg": (lambda w: {}, {"SO"}, 403),
+    "changeserveridmsg": (lambda w: {"serverid": w.id("S")}, {"SO"}, 403),
+    "getpausestatusmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
+    "addcolonymsg": (lambda w: {"colony": {"colonyid": w.id("S"), "name": "new"}}, {"SO"}, 403),
+    "removecolonymsg": (lambda w: {"colonyname": "other"}, {"SO"}, 403),
+    "getcoloniesmsg": (lambda w: {}, {"SO"}, 403),
+    "getcolonymsg": (lambda w: C, MEMBERS, 403),
+    "getcolonystatsmsg": (lambda w: C, MEMBERS, 403),
+    "changecolonyidmsg": (lambda w: {**C, "colonyid": w.id("S")}, {"CO"}, 403),
+    "addusermsg": (
+        lambda w: {"user": {**C, "userid": w.id("S"), "name": "new"}}, {"CO"}, 403),
+    "getusersmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
+    "getusermsg": (lambda w: {**C, "name": "u"}, ANY_STATE_MEMBERS, 403),
+    "getuserbyidmsg": (lambda w: {**C, "userid": w.id("U")}, ANY_STATE_MEMBERS, 403),
+    "removeusermsg": (lambda w: {**C, "name": "u"}, {"CO"}, 403),
+    "changeuseridmsg": (lambda w: {**C, "userid": w.id("S")}, {"U"}, 403),
+    "addexecutormsg": (
+        lambda w: {"executor": {**C, "executorid": w.id("S"), "executorname": "new",
+                                "executortype": "cli"}}, {"CO"}, 403),
+    "getexecutorsmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
+    "getexecutormsg": (_executor("m"), MEMBERS, 403),
+    "getexecutorbyidmsg": (lambda w: {**C, "executorid": w.id("M")}, MEMBERS, 403),
+    "approveexecutormsg": (_executor("p"), {"CO"}, 403),
+    "rejectexecutormsg": (_executor("m"), {"CO"}, 403),
+    "removeexecutormsg": (_executor("m"), {"CO"}, 403),
+    "reportallocationmsg": (
+        lambda w: {**C, "executorname": "ae", "allocations": {"projects": {"p": {}}}},
+        {"AE"}, 403),
+    "updateexecutormsg": (
+        lambda w: {**C, "executorname": "ae", "capabilities": {"hardware": [{"cpu": "1m"}]}},
+        {"AE"}, 403),
+    "changeexecutoridmsg": (lambda w: {**C, "executorid": w.id("S")}, {"AE", "M", "P"}, 403),
+    "addfunctionmsg": (
+        lambda w: {"fun": {**C, "executorname": "ae", "funcname": "g"}}, {"AE"}, 403),
+    "getfunctionsmsg": (lambda w: C, MEMBERS, 403),
+    "removefunctionmsg": (lambda w: {"functionid": w.function_id}, {"AE"}, 403),
+    "submitfuncspecmsg": (lambda w: {"spec": spec()}, MEMBERS, 403),
+    # A user is a member but not an executor: the reference answers 500 for it.
+    "assignprocessmsg": (lambda w: {**C, "timeout": -1}, {"AE", "M"}, 403),
+    "getprocessesmsg": (lambda w: {**C, "count": 10, "state": 0}, MEMBERS, 403),
+    "getprocessmsg": (lambda w: {"processid": w.running}, MEMBERS, 403),
+    "getprocesshistmsg": (lambda w: {**C, "seconds": 60, "state": 0}, MEMBERS, 403),
+    "removeprocessmsg": (lambda w: {"processid": w.waiting}, MEMBERS, 403),
+    "removeallprocessesmsg": (lambda w: {**C, "state": -1}, {"CO"}, 403),
+    "closesuccessfulmsg": (lambda w: {"processid": w.running, "out": [1]}, {"AE"}, 403),
+    "closefailedmsg": (lambda w: {"processid": w.running, "errors": ["e"]}, {"AE"}, 403),
+    "setoutputmsg": (lambda w: {"processid": w.running, "out": [1]}, {"AE"}, 403),
+    "cancelprocessmsg": (lambda w: {"processid": w.waiting}, MEMBERS, 403),
+    "pauseassignmentsmsg": (lambda w: C, {"CO"}, 403),
+    "resumeassignmentsmsg": (lambda w: C, {"CO"}, 403),
+    "addattributemsg": (
+        lambda w: {"attribute": {"targetid": w.running, "key": "k2", "value": "v",
+                                 "attributetype": 1}}, {"AE"}, 403),
+    "getattributemsg": (lambda w: {"attributeid": w.attribute_id}, MEMBERS, 403),
+    "addlocationmsg": (lambda w: {"location": {**C, "name": "loc2"}}, {"CO"}, 403),
+    "getlocationsmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
+    "getlocationmsg": (lambda w: {**C, "name": "loc"}, ANY_STATE_MEMBERS, 403),
+    "removelocationmsg": (lambda w: {**C, "name": "loc"}, {"CO"}, 403),
+    "addlogmsg": (lambda w: {"processid": w.running, "message": "x"}, {"AE"}, 403),
+    "addexecutorlogmsg": (lambda w: {**C, "executorname": "ae", "message": "x"}, {"AE"}, 403),
+    "getlogsmsg": (lambda w: {**C, "processid": w.running, "count": 10}, MEMBERS, 403),
+    "searchlogsmsg": (lambda w: {**C, "text": "m", "days": 1, "count": 10}, MEMBERS, 403),
+}
+UNSIGNED = {"versionmsg", "getserverinfomsg"}
+EXCEPTIONS = {("assignprocessmsg", "U"): 500}
+
+
+def test_table_covers_every_signed_payload_type() -> None:
+    assert set(TABLE) == set(MESSAGES) - UNSIGNED
+
+
+async def snapshot(dsn: str) -> list[str]:
+    """Every row of every table, as text, to prove a refused request changed nothing."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        tables = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+        rows = []
+        for t in tables:
+            for r in await conn.fetch(f"SELECT * FROM {t['tablename']} ORDER BY 1"):
+                rows.append(f"{t['tablename']}: {tuple(r)}")
+        return rows
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("payload_type", sorted(TABLE))
+async def test_other_roles_are_refused_and_change_nothing(
+    payload_type: str, client: ColoniesClient, make_executor: MakeExecutor, dsn: str
+) -> None:
+    world = await build_world(client, make_executor)
+    build, allowed, status = TABLE[payload_type]
+    before = await snapshot(dsn)
+    for role in ROLES:
+        if role in allowed:
+            continue
+        reply = await client.raw(payload_type, build(world), world.keys[role])
+        expected = EXCEPTIONS.get((payload_type, role), status)
+        assert (role, reply.status, reply.error) == (role, expected, True), reply.payload
+    assert await snapshot(dsn) == before
+
+
+@pytest.mark.parametrize(
+    ("payload_type", "role"),
+    sorted((payload_type, role) for payload_type, row in TABLE.items() for role in row[1]),
+)
+async def test_allowed_role_succeeds(
+    payload_type: str, role: str, client: ColoniesClient, make_executor: MakeExecutor
+) -> None:
+    world = await build_world(client, make_executor)
+    build = TABLE[payload_type][0]
+    reply = await client.raw(payload_type, build(world), world.keys[role])
+    assert (reply.status, reply.error) == (200, False), reply.payload
+
+
+async def test_unsigned_types_answer_anyone(client: ColoniesClient) -> None:
+    for payload_type in sorted(UNSIGNED):
+        reply = await client.raw(payload_type, {}, None)
+        assert reply.status == 200, reply.payload
