@@ -36,7 +36,7 @@ class ColoniesClient:
         self.url = url.rstrip("/")
         self._session = session
         self._own_session = session is None
-        self._ssl: bool | None = None if verify_tls else False
+        self._ssl = verify_tls
 
     @classmethod
     def for_server(cls, host: str, port: int, tls: bool = False, **kw: Any) -> ColoniesClient:

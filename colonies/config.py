@@ -57,14 +57,16 @@ class Settings:
         return bool(self.tls_cert and self.tls_key)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Read the COLONIES_* variables (SEMANTICS §17); keyword overrides win."""
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the COLONIES_* variables (SEMANTICS §17)."""
         env = os.environ if env is None else env
         server_id = env.get("COLONIES_SERVER_ID", "")
         if not server_id and env.get("COLONIES_SERVER_PRVKEY"):
             server_id = id_from_private_key(env["COLONIES_SERVER_PRVKEY"])
         values: dict[str, object] = {
-            "port": int(_first(env, "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", default="50080")),
+            "port": int(
+                _first(env, "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", default="50080")
+            ),
             "server_id": server_id,
             "db_host": env.get("COLONIES_DB_HOST", "localhost"),
             "db_port": int(env.get("COLONIES_DB_PORT", "5432")),
@@ -81,5 +83,4 @@ class Settings:
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
         }
-        values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -79,7 +79,9 @@ def recover_id(payload: str, signature: str) -> str:
         raise Forbidden("Failed verify signature: Signature s value is over half the order")
     digest = hashlib.sha3_256(payload.encode()).digest()
     try:
-        pub = PublicKey.from_signature_and_message(sig[:64] + bytes([sig[64] & 3]), digest, hasher=None)
+        pub = PublicKey.from_signature_and_message(
+            sig[:64] + bytes([sig[64] & 3]), digest, hasher=None
+        )
     except Exception as exc:
         raise Forbidden(f"Failed to recover public key: {exc}") from None
     return id_from_public_key(pub)

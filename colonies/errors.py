@@ -1,13 +1,13 @@
 """Errors that carry the HTTP status the reference server answers with.
 
-    ColoniesError                 500  base; .status, .message
-    ├── BadRequest                400  bad JSON, msgtype mismatch, validation, most "not found"s
-    ├── Forbidden                 403  bad signature, not owner, not member, unknown type
-    ├── NotFound                  404  only where the reference answers 404
-    ├── RequestTimeout            408  assign timed out while the colony was paused
-    ├── Conflict                  409
-    ├── Unavailable               503  assign without waiting while the colony is paused
-    └── RPCError                  client side: built from an error reply, keeps .status
+ColoniesError                 500  base; .status, .message
+├── BadRequest                400  bad JSON, msgtype mismatch, validation, most "not found"s
+├── Forbidden                 403  bad signature, not owner, not member, unknown type
+├── NotFound                  404  only where the reference answers 404
+├── RequestTimeout            408  assign timed out while the colony was paused
+├── Conflict                  409
+├── Unavailable               503  assign without waiting while the colony is paused
+└── RPCError                  client side: built from an error reply, keeps .status
 """
 
 from __future__ import annotations

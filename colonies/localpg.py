@@ -99,8 +99,15 @@ class LocalPostgres:
         if self.fast:
             options += [f"-c {setting}" for setting in FAST_SETTINGS]
         self._run(
-            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
-            "-o", " ".join(options), "-w", "start",
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-o",
+            " ".join(options),
+            "-w",
+            "start",
         )
 
     def stop(self) -> None:

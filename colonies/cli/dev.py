@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -100,11 +101,14 @@ def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
     keys = load_keys(data_dir)
     pg = LocalPostgres(data_dir / "pg")
     first = not pg.initialised
-    click.echo(("Initialising" if first else "Starting") + f" PostgreSQL in {pg.data_dir}", err=True)
+    click.echo(
+        ("Initialising" if first else "Starting") + f" PostgreSQL in {pg.data_dir}", err=True
+    )
     pg.init()
     pg.start()
     try:
-        settings = Settings.from_env(
+        settings = replace(
+            Settings.from_env(),
             port=port,
             server_id=id_from_private_key(keys["COLONIES_SERVER_PRVKEY"]),
             db_host="127.0.0.1",

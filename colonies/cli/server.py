@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from dataclasses import replace
 
 import click
 
@@ -45,4 +46,4 @@ def start(port: int | None, tls_cert: str | None, tls_key: str | None) -> None:
         overrides["tls_cert"] = tls_cert
     if tls_key:
         overrides["tls_key"] = tls_key
-    run_until_signalled(Settings.from_env(**overrides))
+    run_until_signalled(replace(Settings.from_env(), **overrides))  # type: ignore[arg-type]

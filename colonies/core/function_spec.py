@@ -29,7 +29,7 @@ class Conditions(WireModel):
 
 class Filesystem(WireModel):
     mount: str = ""
-    snapshots: list[dict[str, Any]] | None = Field(default=None, alias="snapshots")
+    snapshots: list[dict[str, Any]] | None = None
     dirs: list[dict[str, Any]] | None = None
 
 
@@ -39,7 +39,7 @@ class FunctionSpec(WireModel):
     node_name: str = ""
     func_name: str = ""
     args: list[Any] = Field(default_factory=list)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
+    kw_args: dict[str, Any] = Field(default_factory=dict, alias="kwargs")
     priority: Int = 0
     max_wait_time: Int = 0
     max_exec_time: Int = 0

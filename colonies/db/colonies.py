@@ -22,7 +22,7 @@ class ColonyStore(Store):
         row = await self.conn.fetchrow(Q["get_colony"], name)
         return Colony(name=row["name"], colony_id=row["colony_id"]) if row else None
 
-    async def list(self) -> list[Colony]:
+    async def find(self) -> list[Colony]:
         rows = await self.conn.fetch(Q["list_colonies"])
         return [Colony(name=r["name"], colony_id=r["colony_id"]) for r in rows]
 

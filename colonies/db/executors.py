@@ -65,8 +65,10 @@ class ExecutorStore(Store):
         row = await self.conn.fetchrow(Q["get_executor_by_id"], executor_id)
         return executor_from_row(row) if row else None
 
-    async def list(self, colony_name: str) -> list[Executor]:
-        return [executor_from_row(r) for r in await self.conn.fetch(Q["list_executors"], colony_name)]
+    async def find(self, colony_name: str) -> list[Executor]:
+        return [
+            executor_from_row(r) for r in await self.conn.fetch(Q["list_executors"], colony_name)
+        ]
 
     async def set_state(self, colony_name: str, name: str, state: ExecutorState) -> str | None:
         """Set the state; returns the executor's id, or None if there is no such executor."""

@@ -48,7 +48,7 @@ class FunctionStore(Store):
         row = await self.conn.fetchrow(Q["get_function"], function_id)
         return _function(row) if row else None
 
-    async def list(self, colony_name: str, executor_name: str = "") -> list[Function]:
+    async def find(self, colony_name: str, executor_name: str = "") -> list[Function]:
         rows = await self.conn.fetch(Q["list_functions"], colony_name, executor_name)
         return [_function(r) for r in rows]
 

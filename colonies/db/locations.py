@@ -43,7 +43,7 @@ class LocationStore(Store):
         row = await self.conn.fetchrow(Q["get_location"], colony_name, name)
         return _location(row) if row else None
 
-    async def list(self, colony_name: str) -> list[Location]:
+    async def find(self, colony_name: str) -> list[Location]:
         return [_location(r) for r in await self.conn.fetch(Q["list_locations"], colony_name)]
 
     async def remove(self, colony_name: str, name: str) -> bool:

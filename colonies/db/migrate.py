@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 _LOCK_KEY = 0x636F6C6F6E696573  # "colonies": one migrator at a time across servers
 
@@ -19,20 +21,24 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-async def migrate(conn: asyncpg.Connection) -> int:
+async def migrate(conn: asyncpg.Connection[Any] | PoolConnectionProxy[Any]) -> int:
     """Apply what is missing; returns the schema version now in place."""
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
         exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
         if not exists:
             async with conn.transaction():
-                await conn.execute(resources.files("colonies.db").joinpath("schema.sql").read_text())
+                await conn.execute(
+                    resources.files("colonies.db").joinpath("schema.sql").read_text()
+                )
         version: int = await conn.fetchval("SELECT max(version) FROM schema_migrations")
         for number, sql in _migrations():
             if number > version:
                 async with conn.transaction():
                     await conn.execute(sql)
-                    await conn.execute("INSERT INTO schema_migrations (version) VALUES ($1)", number)
+                    await conn.execute(
+                        "INSERT INTO schema_migrations (version) VALUES ($1)", number
+                    )
                 version = number
         return version
     finally:

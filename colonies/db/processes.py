@@ -121,7 +121,7 @@ class ProcessStore(Store):
         row = await self.conn.fetchrow(Q["get_process"], process_id)
         return process_from_row(row) if row else None
 
-    async def list(
+    async def find(
         self,
         colony_name: str,
         state: ProcessState,
@@ -184,7 +184,9 @@ class ProcessStore(Store):
     async def mark_failed(
         self, process_id: str, executor_id: str, now: datetime, errors: list[str]
     ) -> bool:
-        return bool(await self.conn.fetchval(Q["mark_failed"], process_id, executor_id, now, errors))
+        return bool(
+            await self.conn.fetchval(Q["mark_failed"], process_id, executor_id, now, errors)
+        )
 
     async def set_output(self, process_id: str, executor_id: str, output: list[Any]) -> bool:
         return bool(await self.conn.fetchval(Q["set_output"], process_id, executor_id, output))
@@ -217,4 +219,3 @@ class ProcessStore(Store):
 
     async def notify_colony(self, colony_name: str) -> None:
         await self.conn.execute(Q["notify_colony"], colony_name)
-

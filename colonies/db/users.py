@@ -41,7 +41,7 @@ class UserStore(Store):
         row = await self.conn.fetchrow(Q["get_user_by_id"], colony_name, user_id)
         return _user(row) if row else None
 
-    async def list(self, colony_name: str) -> list[User]:
+    async def find(self, colony_name: str) -> list[User]:
         return [_user(r) for r in await self.conn.fetch(Q["list_users"], colony_name)]
 
     async def remove(self, colony_name: str, name: str) -> bool:

@@ -27,6 +27,11 @@ def reply(payload_type: str, payload_json: str, error: bool = False) -> str:
     """A reply envelope as text, from the reply payload's JSON text."""
     payload = base64.b64encode(payload_json.encode()).decode()
     return (
-        '{"payloadtype":' + json.dumps(payload_type) + ',"payload":"' + payload + '","error":'
-        + ("true" if error else "false") + "}"
+        '{"payloadtype":'
+        + json.dumps(payload_type)
+        + ',"payload":"'
+        + payload
+        + '","error":'
+        + ("true" if error else "false")
+        + "}"
     )

@@ -45,12 +45,16 @@ class RemoveProcessMsg(Msg, payload_type="removeprocessmsg", action="remove proc
     all: Bool = False
 
 
-class RemoveAllProcessesMsg(Msg, payload_type="removeallprocessesmsg", action="remove all processes"):
+class RemoveAllProcessesMsg(
+    Msg, payload_type="removeallprocessesmsg", action="remove all processes"
+):
     colony_name: str = ""
     state: Int = 0
 
 
-class CloseSuccessfulMsg(Msg, payload_type="closesuccessfulmsg", action="close process as successful"):
+class CloseSuccessfulMsg(
+    Msg, payload_type="closesuccessfulmsg", action="close process as successful"
+):
     process_id: str = ""
     output: list[Any] = Field(default_factory=list, alias="out")
 

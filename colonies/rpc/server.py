@@ -8,7 +8,9 @@ class VersionMsg(Msg, payload_type="versionmsg", action="get version", signed=Fa
     build_time: str = ""
 
 
-class GetServerInfoMsg(Msg, payload_type="getserverinfomsg", action="get server info", signed=False):
+class GetServerInfoMsg(
+    Msg, payload_type="getserverinfomsg", action="get server info", signed=False
+):
     pass
 
 

@@ -114,6 +114,7 @@ def _loop(
     job: Job, period: Callable[[Settings], float]
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """A cleanup context running ``job(app)(now)`` every ``period(settings)`` seconds."""
+
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(background.run_every(period(app[keys.SETTINGS]), job(app)))
         yield
@@ -147,8 +148,10 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
         )
         app.cleanup_ctx.append(
             _loop(
-                lambda a: lambda now: background.remove_stale_executors(
-                    a[keys.DB], a[keys.SETTINGS].stale_executor_duration_s, now
+                lambda a: (
+                    lambda now: background.remove_stale_executors(
+                        a[keys.DB], a[keys.SETTINGS].stale_executor_duration_s, now
+                    )
                 ),
                 lambda s: s.cleanup_interval_s,
             )
@@ -186,4 +189,3 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         if monitor is not None:
             await monitor.cleanup()
         await runner.cleanup()
-

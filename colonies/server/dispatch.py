@@ -38,7 +38,9 @@ def render(result: Any) -> str:
 def error_response(exc: ColoniesError) -> web.Response:
     failure = json.dumps({"status": exc.status, "message": exc.message}, separators=(",", ":"))
     return web.Response(
-        status=exc.status, text=reply(ERROR_TYPE, failure, error=True), content_type=None,
+        status=exc.status,
+        text=reply(ERROR_TYPE, failure, error=True),
+        content_type=None,
         headers={"Content-Type": TEXT},
     )
 
@@ -56,7 +58,9 @@ def _envelope(body: bytes) -> tuple[str, str, str]:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            raise BadRequest(f"json: cannot unmarshal into Go struct field RPCMsg.{name} of type string")
+            raise BadRequest(
+                f"json: cannot unmarshal into Go struct field RPCMsg.{name} of type string"
+            )
         fields.append(value)
     return fields[0], fields[1], fields[2]
 
@@ -104,8 +108,11 @@ async def handle(request: web.Request) -> web.Response:
             payload_json=text,
         )
         result = await route.handler(ctx, msg)
-        response = web.Response(text=reply(route.reply_type, render(result)), content_type=None,
-                                headers={"Content-Type": TEXT})
+        response = web.Response(
+            text=reply(route.reply_type, render(result)),
+            content_type=None,
+            headers={"Content-Type": TEXT},
+        )
     except ColoniesError as exc:
         response = error_response(exc)
     except Exception:

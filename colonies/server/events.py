@@ -57,11 +57,11 @@ class Events:
             for event in waiters:
                 event.set()
 
-    def on_notification(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+    def on_notification(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         """asyncpg listener callback."""
         self.received += 1
         try:
-            event = json.loads(payload)
+            event = json.loads(str(payload))
         except ValueError:
             log.warning("ignoring malformed notification %r", payload)
             return

@@ -74,16 +74,20 @@ async def test_two_servers_assign_each_process_exactly_once(
     assert sorted(assigned) == sorted(submitted)
     assert len(submitted) == PROCESSES
     stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, colony.executor_key)
-    assert (stats["successfulprocesses"], stats["waitingprocesses"],
-            stats["runningprocesses"]) == (PROCESSES, 0, 0)
+    assert (stats["successfulprocesses"], stats["waitingprocesses"], stats["runningprocesses"]) == (
+        PROCESSES,
+        0,
+        0,
+    )
 
 
 async def test_submit_on_one_server_wakes_assign_waiting_on_the_other(
     client: ColoniesClient, second_client: ColoniesClient, colony: Colony
 ) -> None:
     waiting = asyncio.create_task(
-        second_client.call("assignprocessmsg", {"colonyname": "test", "timeout": 30},
-                           colony.executor_key)
+        second_client.call(
+            "assignprocessmsg", {"colonyname": "test", "timeout": 30}, colony.executor_key
+        )
     )
     await asyncio.sleep(0.3)
     assert not waiting.done()

@@ -35,47 +35,108 @@ def high_s(signature: str) -> str:
 CASES: list[tuple[str, str, int, str]] = [
     ("not json", "{nope", 400, ""),
     ("json array", "[1,2]", 400, "cannot unmarshal"),
-    ("payload not a string", json.dumps({"payloadtype": "x", "payload": 5, "signature": ""}),
-     400, "cannot unmarshal"),
+    (
+        "payload not a string",
+        json.dumps({"payloadtype": "x", "payload": 5, "signature": ""}),
+        400,
+        "cannot unmarshal",
+    ),
     ("empty signature", envelope("getcoloniesmsg", GOOD, ""), 403, "Invalid signature length"),
-    ("short signature", envelope("getcoloniesmsg", GOOD, "ab" * 64), 403,
-     "Invalid signature length"),
+    (
+        "short signature",
+        envelope("getcoloniesmsg", GOOD, "ab" * 64),
+        403,
+        "Invalid signature length",
+    ),
     ("non-hex signature", envelope("getcoloniesmsg", GOOD, "zz" * 65), 403, "encoding/hex"),
-    ("zero signature", envelope("getcoloniesmsg", GOOD, "00" * 65), 403,
-     "Failed to recover public key: invalid signature: R is 0"),
-    ("high-S signature", envelope("getcoloniesmsg", GOOD, high_s(sign(GOOD, SERVER_KEY))), 403,
-     "Failed verify signature: Signature s value is over half the order"),
+    (
+        "zero signature",
+        envelope("getcoloniesmsg", GOOD, "00" * 65),
+        403,
+        "Failed to recover public key: invalid signature: R is 0",
+    ),
+    (
+        "high-S signature",
+        envelope("getcoloniesmsg", GOOD, high_s(sign(GOOD, SERVER_KEY))),
+        403,
+        "Failed verify signature: Signature s value is over half the order",
+    ),
     ("unknown type", envelope("nosuchmsg", GOOD), 403, "invalid rpcMsg.PayloadType: nosuchmsg"),
-    ("declared but unserved type", envelope("getnodesmsg", GOOD), 403,
-     "invalid rpcMsg.PayloadType: getnodesmsg"),
+    (
+        "declared but unserved type",
+        envelope("getnodesmsg", GOOD),
+        403,
+        "invalid rpcMsg.PayloadType: getnodesmsg",
+    ),
     ("empty type", envelope("", GOOD), 403, "invalid rpcMsg.PayloadType"),
-    ("bad base64", envelope("getcoloniesmsg", "%%%notbase64"), 400,
-     "Failed to get colonies, invalid JSON"),
-    ("payload not json", envelope("getcoloniesmsg", base64.b64encode(b"{x").decode()), 400,
-     "Failed to get colonies, invalid JSON"),
-    ("payload a list", envelope("getcoloniesmsg", b64([1])), 400,
-     "Failed to get colonies, invalid JSON"),
-    ("msgtype mismatch", envelope("getcoloniesmsg", b64({"msgtype": "getcolonymsg"})), 400,
-     "Failed to get colonies, msg.MsgType does not match payloadType"),
-    ("string for int", envelope("getprocessesmsg", b64(
-        {"msgtype": "getprocessesmsg", "colonyname": "test", "count": "10"})), 400,
-     "Failed to get processes, invalid JSON"),
-    ("float for int", envelope("assignprocessmsg", b64(
-        {"msgtype": "assignprocessmsg", "colonyname": "test", "timeout": 1.5})), 400,
-     "Failed to assign process, invalid JSON"),
-    ("number for string", envelope("getcolonymsg", b64(
-        {"msgtype": "getcolonymsg", "colonyname": 7})), 400, "Failed to get colony, invalid JSON"),
-    ("bad spec", envelope("submitfuncspecmsg", b64(
-        {"msgtype": "submitfuncspecmsg", "spec": {"priority": "high"}})), 400,
-     "Failed to submit function spec, invalid JSON"),
-    ("null spec", envelope("submitfuncspecmsg", b64(
-        {"msgtype": "submitfuncspecmsg", "spec": None})), 400,
-     "Failed to submit function spec, spec is nil"),
+    (
+        "bad base64",
+        envelope("getcoloniesmsg", "%%%notbase64"),
+        400,
+        "Failed to get colonies, invalid JSON",
+    ),
+    (
+        "payload not json",
+        envelope("getcoloniesmsg", base64.b64encode(b"{x").decode()),
+        400,
+        "Failed to get colonies, invalid JSON",
+    ),
+    (
+        "payload a list",
+        envelope("getcoloniesmsg", b64([1])),
+        400,
+        "Failed to get colonies, invalid JSON",
+    ),
+    (
+        "msgtype mismatch",
+        envelope("getcoloniesmsg", b64({"msgtype": "getcolonymsg"})),
+        400,
+        "Failed to get colonies, msg.MsgType does not match payloadType",
+    ),
+    (
+        "string for int",
+        envelope(
+            "getprocessesmsg",
+            b64({"msgtype": "getprocessesmsg", "colonyname": "test", "count": "10"}),
+        ),
+        400,
+        "Failed to get processes, invalid JSON",
+    ),
+    (
+        "float for int",
+        envelope(
+            "assignprocessmsg",
+            b64({"msgtype": "assignprocessmsg", "colonyname": "test", "timeout": 1.5}),
+        ),
+        400,
+        "Failed to assign process, invalid JSON",
+    ),
+    (
+        "number for string",
+        envelope("getcolonymsg", b64({"msgtype": "getcolonymsg", "colonyname": 7})),
+        400,
+        "Failed to get colony, invalid JSON",
+    ),
+    (
+        "bad spec",
+        envelope(
+            "submitfuncspecmsg", b64({"msgtype": "submitfuncspecmsg", "spec": {"priority": "high"}})
+        ),
+        400,
+        "Failed to submit function spec, invalid JSON",
+    ),
+    (
+        "null spec",
+        envelope("submitfuncspecmsg", b64({"msgtype": "submitfuncspecmsg", "spec": None})),
+        400,
+        "Failed to submit function spec, spec is nil",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("body", "status", "message"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("body", "status", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 async def test_malformed_request_gets_error_envelope(
     client: ColoniesClient, colony: Colony, body: str, status: int, message: str
 ) -> None:
@@ -100,8 +161,7 @@ async def test_bad_memory_string_is_400_and_stores_nothing(
 async def test_keys_are_case_insensitive_and_unknown_keys_ignored(
     client: ColoniesClient, colony: Colony
 ) -> None:
-    got = await client.call("getcolonymsg", {"colonyName": "test", "extra": 1},
-                            colony.executor_key)
+    got = await client.call("getcolonymsg", {"colonyName": "test", "extra": 1}, colony.executor_key)
     assert got["name"] == "test"
 
 
@@ -121,9 +181,8 @@ async def test_replies_are_text_plain_with_cors(server: TestServer) -> None:
 async def test_metrics_count_requests_per_payload_type(
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
-    async with aiohttp.ClientSession() as session:
-        async with session.get(server.make_url("/metrics")) as resp:
-            text = await resp.text()
+    async with aiohttp.ClientSession() as session, session.get(server.make_url("/metrics")) as r:
+        text = await r.text()
     assert 'colonies_rpc_requests_total{payloadtype="addcolonymsg",status="200"} 1.0' in text
     assert "colonies_assign_waiters 0.0" in text
     assert 'colonies_processes{state="waiting"} 0.0' in text

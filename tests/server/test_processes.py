@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -16,13 +17,11 @@ from colonies.server import background
 from tests.conftest import COLONY_KEY, Colony, MakeExecutor, spec
 
 
-async def submit(client: ColoniesClient, key: str, **fields: object) -> dict[str, object]:
-    reply = await client.call("submitfuncspecmsg", {"spec": spec(**fields)}, key)
-    assert isinstance(reply, dict)
-    return reply
+async def submit(client: ColoniesClient, key: str, **fields: Any) -> Any:
+    return await client.call("submitfuncspecmsg", {"spec": spec(**fields)}, key)
 
 
-async def assign(client: ColoniesClient, key: str, timeout: int = -1, **extra: object) -> object:
+async def assign(client: ColoniesClient, key: str, timeout: int = -1, **extra: object) -> Any:
     return await client.call(
         "assignprocessmsg", {"colonyname": "test", "timeout": timeout, **extra}, key
     )
@@ -32,8 +31,8 @@ async def test_submit_assign_close_round_trip(client: ColoniesClient, colony: Co
     key = colony.executor_key
     p = await submit(client, key, env={"test_key": "v"}, maxretries=3)
     assert p["state"] == 0 and p["initiatorname"] == "test-executor"
-    assert p["spec"]["env"] == {"test_key": "v"}  # type: ignore[index]
-    assert [a["attributetype"] for a in p["attributes"]] == [3]  # type: ignore[union-attr]
+    assert p["spec"]["env"] == {"test_key": "v"}
+    assert [a["attributetype"] for a in p["attributes"]] == [3]
     a = await assign(client, key, timeout=10)
     assert isinstance(a, dict)
     assert a["processid"] == p["processid"] and a["state"] == 1
@@ -49,18 +48,21 @@ async def test_submit_assign_close_round_trip(client: ColoniesClient, colony: Co
 async def test_assign_without_work_is_404_and_timeout_zero_is_400(
     client: ColoniesClient, colony: Colony
 ) -> None:
-    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1},
-                             colony.executor_key)
+    reply = await client.raw(
+        "assignprocessmsg", {"colonyname": "test", "timeout": -1}, colony.executor_key
+    )
     assert (reply.status, reply.message) == (404, "No process available for assignment")
-    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": 0},
-                             colony.executor_key)
+    reply = await client.raw(
+        "assignprocessmsg", {"colonyname": "test", "timeout": 0}, colony.executor_key
+    )
     assert (reply.status, reply.message) == (400, "Invalid timeout value, timeout cannot be zero")
 
 
 async def test_long_poll_times_out_after_timeout(client: ColoniesClient, colony: Colony) -> None:
     started = time.monotonic()
-    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": 1},
-                             colony.executor_key)
+    reply = await client.raw(
+        "assignprocessmsg", {"colonyname": "test", "timeout": 1}, colony.executor_key
+    )
     assert reply.status == 404
     assert 0.9 <= time.monotonic() - started < 3
 
@@ -78,13 +80,14 @@ async def test_priority_order(client: ColoniesClient, colony: Colony) -> None:
     ids = {}
     for prio in (0, 10, -10):
         ids[prio] = (await submit(client, colony.executor_key, priority=prio))["processid"]
-    order = [(await assign(client, colony.executor_key))["processid"] for _ in range(3)]  # type: ignore[index]
+    order = [(await assign(client, colony.executor_key))["processid"] for _ in range(3)]
     assert order == [ids[10], ids[0], ids[-10]]
 
 
 async def test_priority_out_of_range(client: ColoniesClient, colony: Colony) -> None:
-    reply = await client.raw("submitfuncspecmsg", {"spec": spec(priority=50001)},
-                             colony.executor_key)
+    reply = await client.raw(
+        "submitfuncspecmsg", {"spec": spec(priority=50001)}, colony.executor_key
+    )
     assert reply.status == 400 and "priority outside range" in reply.message
 
 
@@ -104,8 +107,8 @@ async def test_available_cpu_and_memory_limit_what_is_assigned(
     client: ColoniesClient, colony: Colony
 ) -> None:
     p = await submit(client, colony.executor_key, cond_cpu="1000m", cond_mem="1Gi")
-    assert p["spec"]["conditions"]["cpu"] == "1000m"  # type: ignore[index]
-    assert p["spec"]["conditions"]["mem"] == "1024Mi"  # type: ignore[index]
+    assert p["spec"]["conditions"]["cpu"] == "1000m"
+    assert p["spec"]["conditions"]["mem"] == "1024Mi"
     for cpu, mem in (("500m", ""), ("", "512Mi")):
         with pytest.raises(RPCError):
             await assign(client, colony.executor_key, availablecpu=cpu, availablemem=mem)
@@ -117,30 +120,40 @@ async def test_hardware_capabilities_keep_gpu_jobs_off_cpu_boxes(
     client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
 ) -> None:
     cpu_box = await make_executor(
-        "cpu-box", executor_type="hpc",
+        "cpu-box",
+        executor_type="hpc",
         capabilities={"hardware": [{"cpu": "8000m", "mem": "32Gi", "gpu": {"count": 0}}]},
     )
     gpu_box = await make_executor(
-        "gpu-box", executor_type="hpc",
-        capabilities={"hardware": [{"cpu": "4000m", "mem": "16Gi",
-                                    "gpu": {"name": "A100", "count": 2, "mem": "40Gi"}}]},
+        "gpu-box",
+        executor_type="hpc",
+        capabilities={
+            "hardware": [
+                {"cpu": "4000m", "mem": "16Gi", "gpu": {"name": "A100", "count": 2, "mem": "40Gi"}}
+            ]
+        },
     )
     legacy = await make_executor("legacy", executor_type="hpc")
-    gpu_job = await submit(client, colony.executor_key, executor_type="hpc",
-                           cond_gpu={"name": "a100", "count": 1, "mem": "20Gi"})
-    big_cpu_job = await submit(client, colony.executor_key, executor_type="hpc",
-                               cond_cpu="6000m", priority=-1)
+    gpu_job = await submit(
+        client,
+        colony.executor_key,
+        executor_type="hpc",
+        cond_gpu={"name": "a100", "count": 1, "mem": "20Gi"},
+    )
+    big_cpu_job = await submit(
+        client, colony.executor_key, executor_type="hpc", cond_cpu="6000m", priority=-1
+    )
     # cpu-box skips the higher-priority GPU job and takes the CPU job; then nothing fits.
     got = await assign(client, cpu_box)
-    assert got["processid"] == big_cpu_job["processid"]  # type: ignore[index]
+    assert got["processid"] == big_cpu_job["processid"]
     with pytest.raises(RPCError):
         await assign(client, cpu_box)
     got = await assign(client, gpu_box)
-    assert got["processid"] == gpu_job["processid"]  # type: ignore[index]
+    assert got["processid"] == gpu_job["processid"]
     # An executor that declared no hardware matches as in the reference.
     await submit(client, colony.executor_key, executor_type="hpc", cond_gpu={"count": 4})
     got = await assign(client, legacy)
-    assert got["spec"]["conditions"]["gpu"]["count"] == 4  # type: ignore[index]
+    assert got["spec"]["conditions"]["gpu"]["count"] == 4
 
 
 async def test_close_by_other_executor_is_forbidden(
@@ -160,7 +173,9 @@ async def test_fail_rules(client: ColoniesClient, colony: Colony) -> None:
     p = await submit(client, key)
     reply = await client.raw("closefailedmsg", {"processid": p["processid"]}, key)
     assert (reply.status, reply.message) == (
-        403, "Failed to close process as failed, process is not assigned")
+        403,
+        "Failed to close process as failed, process is not assigned",
+    )
     await assign(client, key)
     await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key)
     reply = await client.raw("closefailedmsg", {"processid": p["processid"], "errors": ["x"]}, key)
@@ -178,23 +193,33 @@ async def test_lists_and_stats(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
     pids = [(await submit(client, key))["processid"] for _ in range(4)]
     running = [await assign(client, key) for _ in range(3)]
-    assert [r["processid"] for r in running] == pids[:3]  # type: ignore[index]
+    assert [r["processid"] for r in running] == pids[:3]
     await client.call("closesuccessfulmsg", {"processid": pids[0]}, key)
     await client.call("closefailedmsg", {"processid": pids[1], "errors": ["e"]}, key)
     for state in range(4):
         got = await client.call(
-            "getprocessesmsg", {"colonyname": "test", "count": 10, "state": state}, key)
+            "getprocessesmsg", {"colonyname": "test", "count": 10, "state": state}, key
+        )
         assert len(got) == 1
     stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key)
-    assert (stats["waitingprocesses"], stats["runningprocesses"], stats["successfulprocesses"],
-            stats["failedprocesses"], stats["activeexecutors"]) == (1, 1, 1, 1, 1)
-    for count, state, message in ((101, 0, "Count is larger than MaxCount limit <100>"),
-                                  (10, -1, "Failed to get processes, invalid msg.State")):
+    assert (
+        stats["waitingprocesses"],
+        stats["runningprocesses"],
+        stats["successfulprocesses"],
+        stats["failedprocesses"],
+        stats["activeexecutors"],
+    ) == (1, 1, 1, 1, 1)
+    for count, state, message in (
+        (101, 0, "Count is larger than MaxCount limit <100>"),
+        (10, -1, "Failed to get processes, invalid msg.State"),
+    ):
         reply = await client.raw(
-            "getprocessesmsg", {"colonyname": "test", "count": count, "state": state}, key)
+            "getprocessesmsg", {"colonyname": "test", "count": count, "state": state}, key
+        )
         assert (reply.status, reply.message) == (400, message)
     empty = await client.call(
-        "getprocessesmsg", {"colonyname": "test", "count": 10, "state": 4}, key)
+        "getprocessesmsg", {"colonyname": "test", "count": 10, "state": 4}, key
+    )
     assert empty == []
 
 
@@ -211,15 +236,18 @@ async def test_cancel_and_remove(client: ColoniesClient, colony: Colony) -> None
     await assign(client, key)
     reply = await client.raw("removeprocessmsg", {"processid": q["processid"]}, key)
     assert (reply.status, reply.message) == (
-        400, "Failed to remove process, cannot remove a running process")
+        400,
+        "Failed to remove process, cannot remove a running process",
+    )
 
 
 async def test_remove_all_processes_by_state(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
     for _ in range(3):
         await submit(client, key)
-    reply = await client.raw("removeallprocessesmsg", {"colonyname": "test", "state": 1},
-                             COLONY_KEY)
+    reply = await client.raw(
+        "removeallprocessesmsg", {"colonyname": "test", "state": 1}, COLONY_KEY
+    )
     assert (reply.status, reply.message) == (400, "Not possible to remove running processes")
     await client.call("removeallprocessesmsg", {"colonyname": "test", "state": -1}, COLONY_KEY)
     stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key)
@@ -274,8 +302,9 @@ async def test_removed_executor_processes_go_back_to_queue(
     other = await make_executor("other")
     p = await submit(client, colony.executor_key)
     await assign(client, other)
-    await client.call("removeexecutormsg", {"colonyname": "test", "executorname": "other"},
-                      COLONY_KEY)
+    await client.call(
+        "removeexecutormsg", {"colonyname": "test", "executorname": "other"}, COLONY_KEY
+    )
     got = await client.call("getprocessmsg", {"processid": p["processid"]}, colony.executor_key)
     assert (got["state"], got["assignedexecutorid"]) == (0, "")
     assert got["starttime"] == "0001-01-01T00:00:00Z"
@@ -292,11 +321,11 @@ async def test_stale_executor_is_removed(
     with pytest.raises(RPCError):
         await assign(client, idle)
     assert await background.remove_stale_executors(db, 600, utc_now()) == 0
-    assert await background.remove_stale_executors(
-        db, 600, utc_now() + timedelta(seconds=601)) == 1
+    assert await background.remove_stale_executors(db, 600, utc_now() + timedelta(seconds=601)) == 1
     executor = await db.executors.get("test", "idle")
     assert executor is not None and executor.state == 3
-    assert (await db.executors.get("test", "never")).state == 1  # type: ignore[union-attr]
+    never_executor = await db.executors.get("test", "never")
+    assert never_executor is not None and never_executor.state == 1
 
 
 async def test_pause_and_resume(client: ColoniesClient, colony: Colony) -> None:
@@ -307,7 +336,9 @@ async def test_pause_and_resume(client: ColoniesClient, colony: Colony) -> None:
     await submit(client, key)
     reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
     assert (reply.status, reply.message) == (
-        503, "No processes available: colony assignments are paused")
+        503,
+        "No processes available: colony assignments are paused",
+    )
     waiting = asyncio.create_task(assign(client, key, timeout=10))
     await asyncio.sleep(0.2)
     assert not waiting.done()
@@ -318,19 +349,24 @@ async def test_pause_and_resume(client: ColoniesClient, colony: Colony) -> None:
 
 async def test_paused_long_poll_times_out_with_408(client: ColoniesClient, colony: Colony) -> None:
     await client.call("pauseassignmentsmsg", {"colonyname": "test"}, COLONY_KEY)
-    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": 1},
-                             colony.executor_key)
+    reply = await client.raw(
+        "assignprocessmsg", {"colonyname": "test", "timeout": 1}, colony.executor_key
+    )
     assert (reply.status, reply.message) == (
-        408, "Assignment timeout: colony assignments are paused")
+        408,
+        "Assignment timeout: colony assignments are paused",
+    )
 
 
 async def test_function_statistics_after_successful_run(
     client: ColoniesClient, colony: Colony
 ) -> None:
     key = colony.executor_key
-    fn = await client.call("addfunctionmsg", {"fun": {"executorname": "test-executor",
-                                                      "colonyname": "test", "funcname": "echo"}},
-                           key)
+    fn = await client.call(
+        "addfunctionmsg",
+        {"fun": {"executorname": "test-executor", "colonyname": "test", "funcname": "echo"}},
+        key,
+    )
     assert len(fn["functionid"]) == 64
     p = await submit(client, key)
     await assign(client, key)
@@ -346,7 +382,9 @@ async def test_attributes(client: ColoniesClient, colony: Colony) -> None:
     attr = {"targetid": p["processid"], "key": "k1", "value": "v1", "attributetype": 1}
     reply = await client.raw("addattributemsg", {"attribute": attr}, key)
     assert (reply.status, reply.message) == (
-        403, "Failed to add attribute, process is not assigned")
+        403,
+        "Failed to add attribute, process is not assigned",
+    )
     await assign(client, key)
     added = await client.call("addattributemsg", {"attribute": attr}, key)
     assert len(added["attributeid"]) == 64 and added["targetcolonyname"] == ""
@@ -363,24 +401,39 @@ async def test_logs(client: ColoniesClient, colony: Colony) -> None:
     p = await submit(client, key)
     await assign(client, key)
     for i in range(3):
-        await client.call("addlogmsg", {"processid": p["processid"], "message": f"line {i}\n"},
-                          key)
-    logs = await client.call("getlogsmsg", {"colonyname": "test", "processid": p["processid"],
-                                            "count": 100, "since": -1}, key)
+        await client.call("addlogmsg", {"processid": p["processid"], "message": f"line {i}\n"}, key)
+    logs = await client.call(
+        "getlogsmsg",
+        {"colonyname": "test", "processid": p["processid"], "count": 100, "since": -1},
+        key,
+    )
     assert [log["message"] for log in logs] == ["line 0\n", "line 1\n", "line 2\n"]
-    latest = await client.call("getlogsmsg", {"colonyname": "test", "processid": p["processid"],
-                                              "count": 2, "latest": True}, key)
+    latest = await client.call(
+        "getlogsmsg",
+        {"colonyname": "test", "processid": p["processid"], "count": 2, "latest": True},
+        key,
+    )
     assert [log["message"] for log in latest] == ["line 1\n", "line 2\n"]
-    since = await client.call("getlogsmsg", {"colonyname": "test", "processid": p["processid"],
-                                             "count": 10, "since": logs[0]["timestamp"]}, key)
+    since = await client.call(
+        "getlogsmsg",
+        {
+            "colonyname": "test",
+            "processid": p["processid"],
+            "count": 10,
+            "since": logs[0]["timestamp"],
+        },
+        key,
+    )
     assert len(since) == 2
-    by_executor = await client.call("getlogsmsg", {"colonyname": "test",
-                                                   "executorname": "test-executor",
-                                                   "count": 10}, key)
+    by_executor = await client.call(
+        "getlogsmsg", {"colonyname": "test", "executorname": "test-executor", "count": 10}, key
+    )
     assert len(by_executor) == 3
-    found = await client.call("searchlogsmsg", {"colonyname": "test", "text": "line 1",
-                                                "days": 1, "count": 10}, key)
+    found = await client.call(
+        "searchlogsmsg", {"colonyname": "test", "text": "line 1", "days": 1, "count": 10}, key
+    )
     assert [log["message"] for log in found] == ["line 1\n"]
-    reply = await client.raw("getlogsmsg", {"colonyname": "test", "processid": p["processid"],
-                                            "count": 501}, key)
+    reply = await client.raw(
+        "getlogsmsg", {"colonyname": "test", "processid": p["processid"], "count": 501}, key
+    )
     assert (reply.status, reply.message) == (403, "Count exceeds max log count (500)")

@@ -52,28 +52,43 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
     user = {"colonyname": "test", "userid": id_from_private_key(keys["U"]), "name": "u"}
     await client.call("addusermsg", {"user": user}, COLONY_KEY)
     keys["X"] = new_private_key()
-    x = {"executorid": id_from_private_key(keys["X"]), "executorname": "x",
-         "executortype": "cli", "colonyname": "other"}
+    x = {
+        "executorid": id_from_private_key(keys["X"]),
+        "executorname": "x",
+        "executortype": "cli",
+        "colonyname": "other",
+    }
     await client.call("addexecutormsg", {"executor": x}, other_owner)
-    await client.call("approveexecutormsg", {"colonyname": "other", "executorname": "x"},
-                      other_owner)
-    await client.call("addlocationmsg", {"location": {"name": "loc", "colonyname": "test"}},
-                      COLONY_KEY)
+    await client.call(
+        "approveexecutormsg", {"colonyname": "other", "executorname": "x"}, other_owner
+    )
+    await client.call(
+        "addlocationmsg", {"location": {"name": "loc", "colonyname": "test"}}, COLONY_KEY
+    )
     fn = await client.call(
         "addfunctionmsg",
-        {"fun": {"executorname": "ae", "colonyname": "test", "funcname": "f"}}, keys["AE"])
+        {"fun": {"executorname": "ae", "colonyname": "test", "funcname": "f"}},
+        keys["AE"],
+    )
     running = await client.call("submitfuncspecmsg", {"spec": spec(env={"e": "1"})}, keys["U"])
     await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, keys["AE"])
     waiting = await client.call("submitfuncspecmsg", {"spec": spec()}, keys["U"])
     attr = await client.call(
         "addattributemsg",
-        {"attribute": {"targetid": running["processid"], "key": "k", "value": "v",
-                       "attributetype": 1}},
-        keys["AE"])
-    await client.call("addlogmsg", {"processid": running["processid"], "message": "m"},
-                      keys["AE"])
-    return World(keys, running["processid"], waiting["processid"], fn["functionid"],
-                 attr["attributeid"])
+        {
+            "attribute": {
+                "targetid": running["processid"],
+                "key": "k",
+                "value": "v",
+                "attributetype": 1,
+            }
+        },
+        keys["AE"],
+    )
+    await client.call("addlogmsg", {"processid": running["processid"], "message": "m"}, keys["AE"])
+    return World(
+        keys, running["processid"], waiting["processid"], fn["functionid"], attr["attributeid"]
+    )
 
 
 Payload = Callable[[World], dict[str, Any]]
@@ -96,16 +111,19 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "getcolonymsg": (lambda w: C, MEMBERS, 403),
     "getcolonystatsmsg": (lambda w: C, MEMBERS, 403),
     "changecolonyidmsg": (lambda w: {**C, "colonyid": w.id("S")}, {"CO"}, 403),
-    "addusermsg": (
-        lambda w: {"user": {**C, "userid": w.id("S"), "name": "new"}}, {"CO"}, 403),
+    "addusermsg": (lambda w: {"user": {**C, "userid": w.id("S"), "name": "new"}}, {"CO"}, 403),
     "getusersmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
     "getusermsg": (lambda w: {**C, "name": "u"}, ANY_STATE_MEMBERS, 403),
     "getuserbyidmsg": (lambda w: {**C, "userid": w.id("U")}, ANY_STATE_MEMBERS, 403),
     "removeusermsg": (lambda w: {**C, "name": "u"}, {"CO"}, 403),
     "changeuseridmsg": (lambda w: {**C, "userid": w.id("S")}, {"U"}, 403),
     "addexecutormsg": (
-        lambda w: {"executor": {**C, "executorid": w.id("S"), "executorname": "new",
-                                "executortype": "cli"}}, {"CO"}, 403),
+        lambda w: {
+            "executor": {**C, "executorid": w.id("S"), "executorname": "new", "executortype": "cli"}
+        },
+        {"CO"},
+        403,
+    ),
     "getexecutorsmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
     "getexecutormsg": (_executor("m"), MEMBERS, 403),
     "getexecutorbyidmsg": (lambda w: {**C, "executorid": w.id("M")}, MEMBERS, 403),
@@ -114,13 +132,20 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "removeexecutormsg": (_executor("m"), {"CO"}, 403),
     "reportallocationmsg": (
         lambda w: {**C, "executorname": "ae", "allocations": {"projects": {"p": {}}}},
-        {"AE"}, 403),
+        {"AE"},
+        403,
+    ),
     "updateexecutormsg": (
         lambda w: {**C, "executorname": "ae", "capabilities": {"hardware": [{"cpu": "1m"}]}},
-        {"AE"}, 403),
+        {"AE"},
+        403,
+    ),
     "changeexecutoridmsg": (lambda w: {**C, "executorid": w.id("S")}, {"AE", "M", "P"}, 403),
     "addfunctionmsg": (
-        lambda w: {"fun": {**C, "executorname": "ae", "funcname": "g"}}, {"AE"}, 403),
+        lambda w: {"fun": {**C, "executorname": "ae", "funcname": "g"}},
+        {"AE"},
+        403,
+    ),
     "getfunctionsmsg": (lambda w: C, MEMBERS, 403),
     "removefunctionmsg": (lambda w: {"functionid": w.function_id}, {"AE"}, 403),
     "submitfuncspecmsg": (lambda w: {"spec": spec()}, MEMBERS, 403),
@@ -138,8 +163,12 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "pauseassignmentsmsg": (lambda w: C, {"CO"}, 403),
     "resumeassignmentsmsg": (lambda w: C, {"CO"}, 403),
     "addattributemsg": (
-        lambda w: {"attribute": {"targetid": w.running, "key": "k2", "value": "v",
-                                 "attributetype": 1}}, {"AE"}, 403),
+        lambda w: {
+            "attribute": {"targetid": w.running, "key": "k2", "value": "v", "attributetype": 1}
+        },
+        {"AE"},
+        403,
+    ),
     "getattributemsg": (lambda w: {"attributeid": w.attribute_id}, MEMBERS, 403),
     "addlocationmsg": (lambda w: {"location": {**C, "name": "loc2"}}, {"CO"}, 403),
     "getlocationsmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
@@ -163,7 +192,8 @@ async def snapshot(dsn: str) -> list[str]:
     conn = await asyncpg.connect(dsn)
     try:
         tables = await conn.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        )
         rows = []
         for t in tables:
             for r in await conn.fetch(f"SELECT * FROM {t['tablename']} ORDER BY 1"):

@@ -128,7 +128,7 @@ def test_keys_match_case_insensitively_and_null_is_the_zero_value() -> None:
     spec = FunctionSpec.from_wire(
         {"FuncName": "f", "args": None, "kwargs": None, "conditions": {"ColonyName": "c"}}
     )
-    assert (spec.func_name, spec.args, spec.kwargs) == ("f", [], {})
+    assert (spec.func_name, spec.args, spec.kw_args) == ("f", [], {})
     assert spec.conditions.colony_name == "c"
     assert spec.conditions.executor_names is None
 
@@ -157,8 +157,15 @@ def test_message_aliases() -> None:
 
 @pytest.mark.parametrize(
     ("text", "rendered"),
-    [("1Gi", "1024Mi"), ("1G", "953Mi"), ("512Ki", "0Mi"), ("1TiB", "1048576Mi"),
-     ("10MB", "9Mi"), ("10Mb", "9Mi"), ("", "0Mi")],
+    [
+        ("1Gi", "1024Mi"),
+        ("1G", "953Mi"),
+        ("512Ki", "0Mi"),
+        ("1TiB", "1048576Mi"),
+        ("10MB", "9Mi"),
+        ("10Mb", "9Mi"),
+        ("", "0Mi"),
+    ],
 )
 def test_memory_normalisation(text: str, rendered: str) -> None:
     assert render_memory(parse_memory(text)) == rendered

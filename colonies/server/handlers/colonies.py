@@ -36,7 +36,7 @@ async def remove_colony(ctx: Ctx, msg: RemoveColonyMsg) -> None:
 @router.handle(GetColoniesMsg)
 async def get_colonies(ctx: Ctx, msg: GetColoniesMsg) -> list[Colony]:
     await require_server_owner(ctx)
-    return await ctx.db.colonies.list()
+    return await ctx.db.colonies.find()
 
 
 @router.handle(GetColonyMsg)

@@ -41,7 +41,7 @@ async def add_executor(ctx: Ctx, msg: AddExecutorMsg) -> Executor:
 @router.handle(GetExecutorsMsg)
 async def get_executors(ctx: Ctx, msg: GetExecutorsMsg) -> list[Executor]:
     await require_member(ctx, msg.colony_name, approved=False)
-    return await ctx.db.executors.list(msg.colony_name)
+    return await ctx.db.executors.find(msg.colony_name)
 
 
 @router.handle(GetExecutorMsg)

@@ -32,7 +32,7 @@ async def add_function(ctx: Ctx, msg: AddFunctionMsg) -> Function:
 @router.handle(GetFunctionsMsg)
 async def get_functions(ctx: Ctx, msg: GetFunctionsMsg) -> list[Function]:
     await require_member(ctx, msg.colony_name)
-    return await ctx.db.functions.list(msg.colony_name, msg.executor_name)
+    return await ctx.db.functions.find(msg.colony_name, msg.executor_name)
 
 
 @router.handle(RemoveFunctionMsg)

@@ -25,7 +25,7 @@ async def add_location(ctx: Ctx, msg: AddLocationMsg) -> Location:
 @router.handle(GetLocationsMsg)
 async def get_locations(ctx: Ctx, msg: GetLocationsMsg) -> list[Location]:
     await require_member(ctx, msg.colony_name, approved=False)
-    return await ctx.db.locations.list(msg.colony_name)
+    return await ctx.db.locations.find(msg.colony_name)
 
 
 @router.handle(GetLocationMsg)

@@ -67,7 +67,7 @@ async def get_processes(ctx: Ctx, msg: GetProcessesMsg) -> list[Process]:
         if user is None:
             raise BadRequest(f"User <{msg.initiator}> does not exist")
         initiator_id = user.user_id
-    return await ctx.db.processes.list(
+    return await ctx.db.processes.find(
         msg.colony_name,
         ProcessState(msg.state),
         msg.count,
@@ -134,9 +134,7 @@ async def set_output(ctx: Ctx, msg: SetOutputMsg) -> None:
     service.check_assigned(process, caller.id, "close process as successful")
     if process.state != ProcessState.RUNNING:
         raise Forbidden("Failed to set output, process is not running")
-    if msg.output and not await ctx.db.processes.set_output(
-        msg.process_id, caller.id, msg.output
-    ):
+    if msg.output and not await ctx.db.processes.set_output(msg.process_id, caller.id, msg.output):
         raise Forbidden("Failed to set output, process is not running")
 
 

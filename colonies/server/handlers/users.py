@@ -29,7 +29,7 @@ async def add_user(ctx: Ctx, msg: AddUserMsg) -> User:
 @router.handle(GetUsersMsg)
 async def get_users(ctx: Ctx, msg: GetUsersMsg) -> list[User]:
     await require_member(ctx, msg.colony_name, approved=False)
-    return await ctx.db.users.list(msg.colony_name)
+    return await ctx.db.users.find(msg.colony_name)
 
 
 @router.handle(GetUserMsg)

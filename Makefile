@@ -1,0 +1,45 @@
+# One-line targets; `make dev` and `make test` install what they need first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+
+.PHONY: install postgres dev test test-unit lint fmt typecheck bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# PostgreSQL server binaries (Debian packages) when they are missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
+
+dev: install postgres
+	$(BIN)/colonies dev
+
+lint: install
+	$(BIN)/ruff check colonies tests examples
+	$(BIN)/ruff format --check colonies tests examples
+
+fmt: install
+	$(BIN)/ruff format colonies tests examples
+	$(BIN)/ruff check --fix colonies tests examples
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install postgres lint typecheck
+	$(PY) -m pytest -n 2
+
+test-unit: install
+	$(PY) -m pytest tests/unit
+
+bench: install
+	$(PY) ../shared/bench/colonies_load.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
