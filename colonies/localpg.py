@@ -15,7 +15,11 @@ import socket
 import subprocess
 from pathlib import Path
 
+# Tests throw the cluster away: no durability at all.
 FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
+# The dev server: commits return before the WAL flush. A clean stop or a restart of the
+# server loses nothing; only a crash of the machine may lose the last few hundred ms.
+DEV_SETTINGS = ("synchronous_commit=off",)
 
 
 class PostgresNotFound(RuntimeError):
@@ -60,10 +64,12 @@ def _run_as() -> str | None:
 class LocalPostgres:
     """One cluster under ``data_dir`` listening on 127.0.0.1:``port``."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, *, fast: bool = False) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, *, settings: tuple[str, ...] = ()
+    ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.port = port or free_port()
-        self.fast = fast
+        self.settings = settings
         self.bindir = find_bindir()
         self.user = _run_as()
 
@@ -96,8 +102,7 @@ class LocalPostgres:
 
     def start(self) -> None:
         options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1", f"-k {self.data_dir}"]
-        if self.fast:
-            options += [f"-c {setting}" for setting in FAST_SETTINGS]
+        options += [f"-c {setting}" for setting in self.settings]
         self._run(
             "pg_ctl",
             "-D",

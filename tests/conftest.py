@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -20,7 +21,7 @@ from colonies.crypto import id_from_private_key, new_private_key
 from colonies.db import Database
 from colonies.db.migrate import migrate
 from colonies.db.pool import create_pool
-from colonies.localpg import LocalPostgres
+from colonies.localpg import FAST_SETTINGS, LocalPostgres
 from colonies.server.app import create_app
 
 for _var in [v for v in os.environ if v.startswith("COLONIES_") and v != "COLONIES_TEST_DSN"]:
@@ -41,7 +42,7 @@ def pg_dsn() -> Iterator[str]:
         return
     root = tempfile.mkdtemp(prefix="colonies-test-pg-")
     os.chmod(root, 0o755)
-    pg = LocalPostgres(os.path.join(root, "data"), fast=True)  # type: ignore[arg-type]
+    pg = LocalPostgres(Path(root) / "data", settings=FAST_SETTINGS)
     pg.init()
     pg.start()
     try:

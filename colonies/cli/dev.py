@@ -13,7 +13,7 @@ import click
 
 from colonies.config import Settings
 from colonies.crypto import id_from_private_key, new_private_key
-from colonies.localpg import LocalPostgres
+from colonies.localpg import DEV_SETTINGS, LocalPostgres
 
 KEY_VARS = ("COLONIES_SERVER_PRVKEY", "COLONIES_COLONY_PRVKEY", "COLONIES_PRVKEY")
 
@@ -99,7 +99,7 @@ def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o755)  # PostgreSQL may run as another user and must reach its directory
     keys = load_keys(data_dir)
-    pg = LocalPostgres(data_dir / "pg")
+    pg = LocalPostgres(data_dir / "pg", settings=DEV_SETTINGS)
     first = not pg.initialised
     click.echo(
         ("Initialising" if first else "Starting") + f" PostgreSQL in {pg.data_dir}", err=True
