@@ -57,10 +57,3 @@ class FunctionStore(Store):
 
     async def remove_for_executor(self, colony_name: str, executor_name: str) -> None:
         await self.conn.execute(Q["delete_executor_functions"], colony_name, executor_name)
-
-    async def record_run(
-        self, colony_name: str, executor_name: str, func_name: str, wait_s: float, exec_s: float
-    ) -> None:
-        await self.conn.execute(
-            Q["record_function_run"], colony_name, executor_name, func_name, wait_s, exec_s
-        )

@@ -175,24 +175,30 @@ class ProcessStore(Store):
         return process_from_row(row) if row else None
 
     async def mark_successful(
-        self, process_id: str, executor_id: str, now: datetime, output: list[Any] | None
+        self,
+        process_id: str,
+        executor_id: str,
+        executor_name: str,
+        now: datetime,
+        output: list[Any] | None,
     ) -> bool:
-        return bool(
-            await self.conn.fetchval(Q["mark_successful"], process_id, executor_id, now, output)
+        """Close as successful and count the run in the closing executor's function stats."""
+        row = await self.conn.fetchrow(
+            Q["mark_successful"], process_id, executor_id, now, output, executor_name
         )
+        return row is not None
 
     async def mark_failed(
         self, process_id: str, executor_id: str, now: datetime, errors: list[str]
     ) -> bool:
-        return bool(
-            await self.conn.fetchval(Q["mark_failed"], process_id, executor_id, now, errors)
-        )
+        row = await self.conn.fetchrow(Q["mark_failed"], process_id, executor_id, now, errors)
+        return row is not None
 
     async def set_output(self, process_id: str, executor_id: str, output: list[Any]) -> bool:
         return bool(await self.conn.fetchval(Q["set_output"], process_id, executor_id, output))
 
     async def mark_cancelled(self, process_id: str, now: datetime) -> bool:
-        return bool(await self.conn.fetchval(Q["mark_cancelled"], process_id, now))
+        return await self.conn.fetchrow(Q["mark_cancelled"], process_id, now) is not None
 
     async def release_executor(self, executor_id: str) -> None:
         """Requeue the running processes of an executor that was removed."""

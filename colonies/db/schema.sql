@@ -169,4 +169,22 @@ SELECT p.*,
         FROM attributes a WHERE a.target_id = p.process_id) AS attrs
 FROM processes p;
 
+-- Servers cache who is a member of which colony; any change to the rows that decide it
+-- tells every server to drop that cache. (last_heard_from_time changes on every assign
+-- and decides nothing, so executor updates only count for the columns listed.)
+CREATE FUNCTION notify_membership_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('colonies_membership', '');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER colonies_membership AFTER INSERT OR UPDATE OR DELETE ON colonies
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_membership_changed();
+CREATE TRIGGER users_membership AFTER INSERT OR UPDATE OR DELETE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_membership_changed();
+CREATE TRIGGER executors_membership AFTER INSERT OR DELETE ON executors
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_membership_changed();
+CREATE TRIGGER executors_membership_update
+    AFTER UPDATE OF executor_id, executor_type, state, location_name, capabilities, colony_name
+    ON executors FOR EACH STATEMENT EXECUTE FUNCTION notify_membership_changed();
+
 INSERT INTO schema_migrations (version) VALUES (1);

@@ -16,7 +16,8 @@ from colonies.db import Database
 from colonies.db.migrate import migrate
 from colonies.db.pool import create_pool
 from colonies.server import background, dispatch, keys
-from colonies.server.events import CHANNEL, Events
+from colonies.server.auth import MemberCache
+from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, Events
 from colonies.server.handlers import check_coverage, routes
 from colonies.server.metrics import Metrics
 
@@ -80,11 +81,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _listen(app: web.Application) -> AsyncIterator[None]:
     """One LISTEN connection per server wakes local waiters; reconnects if it drops."""
     events = app[keys.EVENTS]
+    members = app[keys.MEMBERS]
     dsn = app[keys.SETTINGS].dsn
 
     async def connect() -> asyncpg.Connection:
         conn = await asyncpg.connect(dsn)
         await conn.add_listener(CHANNEL, events.on_notification)
+        await conn.add_listener(MEMBERSHIP_CHANNEL, members.clear)
         return conn
 
     async def keep_alive(conn: asyncpg.Connection) -> None:
@@ -97,6 +100,7 @@ async def _listen(app: web.Application) -> AsyncIterator[None]:
                         conn = await connect()
                         # Anything announced while we were deaf: let every waiter look again.
                         events.wake_all()
+                        members.clear()
         finally:
             await conn.close()
 
@@ -132,6 +136,7 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
     app = web.Application(middlewares=[cors], client_max_size=64 * 1024 * 1024)
     app[keys.SETTINGS] = settings
     app[keys.EVENTS] = Events()
+    app[keys.MEMBERS] = MemberCache()
     app[keys.METRICS] = Metrics()
     app[keys.ROUTES] = table
     app.router.add_post("/api", dispatch.handle)

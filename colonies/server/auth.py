@@ -48,9 +48,43 @@ async def require_colony_owner(ctx: Ctx, colony_name: str) -> None:
         raise Forbidden("Access denied, not colony owner")
 
 
+class MemberCache:
+    """Positive answers of ``caller_in_colony``, dropped whenever membership may change.
+
+    Only members are cached, so an approval takes effect at once. Handlers that change
+    membership clear it before replying; a trigger on colonies, users and executors makes
+    every other server sharing the database clear theirs (LISTEN ``colonies_membership``).
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], Any] = {}
+
+    def get(self, caller_id: str, colony_name: str) -> Any:
+        return self._rows.get((caller_id, colony_name))
+
+    def put(self, caller_id: str, colony_name: str, row: Any) -> None:
+        if len(self._rows) >= self.MAX_ENTRIES:
+            self._rows.clear()
+        self._rows[(caller_id, colony_name)] = row
+
+    def clear(self, *_: object) -> None:
+        self._rows.clear()
+
+
+async def _membership(ctx: Ctx, colony_name: str) -> Any:
+    row = ctx.members.get(ctx.caller_id, colony_name)
+    if row is None:
+        row = await ctx.db.server.caller_in_colony(ctx.caller_id, colony_name)
+        if row["executor_colony"] == colony_name or row["user_name"] is not None:
+            ctx.members.put(ctx.caller_id, colony_name, row)
+    return row
+
+
 async def require_member(ctx: Ctx, colony_name: str, *, approved: bool = True) -> Caller:
     """An executor of the colony (approved, unless ``approved=False``) or a user of it."""
-    row: Any = await ctx.db.server.caller_in_colony(ctx.caller_id, colony_name)
+    row: Any = await _membership(ctx, colony_name)
     executor_ok = row["executor_colony"] == colony_name and (
         not approved or row["executor_state"] == ExecutorState.APPROVED
     )

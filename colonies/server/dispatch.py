@@ -104,10 +104,13 @@ async def handle(request: web.Request) -> web.Response:
             db=app[keys.DB],
             settings=app[keys.SETTINGS],
             events=app[keys.EVENTS],
+            members=app[keys.MEMBERS],
             caller_id=caller_id,
             payload_json=text,
         )
         result = await route.handler(ctx, msg)
+        if route.changes_members:
+            ctx.members.clear()
         response = web.Response(
             text=reply(route.reply_type, render(result)),
             content_type=None,

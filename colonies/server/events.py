@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 CHANNEL = "colonies_process"
+MEMBERSHIP_CHANNEL = "colonies_membership"
 log = logging.getLogger(__name__)
 
 

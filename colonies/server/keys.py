@@ -7,6 +7,7 @@ from aiohttp import web
 
 from colonies.config import Settings
 from colonies.db import Database
+from colonies.server.auth import MemberCache
 from colonies.server.events import Events
 from colonies.server.metrics import Metrics
 from colonies.server.router import Route
@@ -17,3 +18,4 @@ DB = web.AppKey("db", Database)
 EVENTS = web.AppKey("events", Events)
 METRICS = web.AppKey("metrics", Metrics)
 ROUTES = web.AppKey("routes", dict[str, Route])
+MEMBERS = web.AppKey("members", MemberCache)

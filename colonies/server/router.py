@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from colonies.config import Settings
 from colonies.db import Database
 from colonies.rpc import Msg
 from colonies.server.events import Events
+
+if TYPE_CHECKING:
+    from colonies.server.auth import MemberCache
 
 M = TypeVar("M", bound=Msg)
 Handler = Callable[["Ctx", Any], Awaitable[Any]]
@@ -26,6 +29,7 @@ class Ctx:
     db: Database
     settings: Settings
     events: Events
+    members: MemberCache
     caller_id: str
     payload_json: str = ""
 
@@ -35,6 +39,7 @@ class Route:
     msg_class: type[Msg]
     handler: Handler
     reply_type: str
+    changes_members: bool = False
 
 
 class RpcRouter:
@@ -42,13 +47,13 @@ class RpcRouter:
         self.routes: dict[str, Route] = {}
 
     def handle(
-        self, msg_class: type[M], reply_type: str = ""
+        self, msg_class: type[M], reply_type: str = "", *, changes_members: bool = False
     ) -> Callable[[Callable[[Ctx, M], Awaitable[Any]]], Callable[[Ctx, M], Awaitable[Any]]]:
         def register(fn: Callable[[Ctx, M], Awaitable[Any]]) -> Callable[[Ctx, M], Awaitable[Any]]:
             if msg_class.payload_type in self.routes:
                 raise TypeError(f"two handlers for {msg_class.payload_type}")
             self.routes[msg_class.payload_type] = Route(
-                msg_class, fn, reply_type or msg_class.payload_type
+                msg_class, fn, reply_type or msg_class.payload_type, changes_members
             )
             return fn
 

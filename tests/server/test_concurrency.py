@@ -97,3 +97,23 @@ async def test_submit_on_one_server_wakes_assign_waiting_on_the_other(
     got = await asyncio.wait_for(waiting, 5)
     assert got["processid"] == p["processid"]
     assert loop.time() - started < 1.0  # woken by NOTIFY, not by a poll or the timeout
+
+
+async def test_membership_change_on_one_server_reaches_the_other(
+    client: ColoniesClient, second_client: ColoniesClient, colony: Colony
+) -> None:
+    # second_client's server now holds a cached membership for the executor...
+    await second_client.call("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+    await client.call(
+        "rejectexecutormsg",
+        {"colonyname": "test", "executorname": colony.executor_name},
+        colony.colony_key,
+    )
+    # ...which the trigger's NOTIFY drops; give the notification a bounded moment to arrive.
+    for _ in range(100):
+        reply = await second_client.raw("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+        if reply.status == 403:
+            break
+        await asyncio.sleep(0.01)
+    assert reply.status == 403
+    assert reply.message == "Access denied, not a member of Colony with name <test>"

@@ -110,17 +110,43 @@ SELECT claimed.*,
 FROM claimed;
 
 -- name: mark_successful
--- Close a running (or already successful) process of this executor; output replaced if given.
--- $1 process_id, $2 executor_id, $3 end_time, $4 output or NULL
-UPDATE processes SET state = 2, end_time = $3, output = coalesce($4, output)
-WHERE process_id = $1 AND assigned_executor_id = $2 AND state IN (1, 2)
-RETURNING process_id;
+-- Close a running (or already successful) process of this executor in one statement: the
+-- output is replaced if given, the function statistics of the closing executor updated
+-- (averages are the reference's (old+new)/2), and every server told.
+-- $1 process_id, $2 executor_id, $3 end_time, $4 output or NULL, $5 executor_name
+WITH closed AS (
+    UPDATE processes SET state = 2, end_time = $3, output = coalesce($4, output)
+    WHERE process_id = $1 AND assigned_executor_id = $2 AND state IN (1, 2)
+    RETURNING process_id, colony_name, executor_type, func_name,
+              extract(epoch FROM start_time - submission_time)::float8 AS wait_s,
+              extract(epoch FROM $3::timestamptz - start_time)::float8 AS exec_s
+), stats AS (
+    UPDATE functions f SET
+        counter = counter + 1,
+        min_wait_time = CASE WHEN min_wait_time = 0 THEN c.wait_s ELSE least(min_wait_time, c.wait_s) END,
+        max_wait_time = CASE WHEN max_wait_time = 0 THEN c.wait_s ELSE greatest(max_wait_time, c.wait_s) END,
+        avg_wait_time = CASE WHEN avg_wait_time = 0 THEN c.wait_s ELSE (avg_wait_time + c.wait_s) / 2 END,
+        min_exec_time = CASE WHEN min_exec_time = 0 THEN c.exec_s ELSE least(min_exec_time, c.exec_s) END,
+        max_exec_time = CASE WHEN max_exec_time = 0 THEN c.exec_s ELSE greatest(max_exec_time, c.exec_s) END,
+        avg_exec_time = CASE WHEN avg_exec_time = 0 THEN c.exec_s ELSE (avg_exec_time + c.exec_s) / 2 END
+    FROM closed c
+    WHERE f.colony_name = c.colony_name AND f.executor_name = $5 AND f.func_name = c.func_name
+)
+SELECT process_id, pg_notify('colonies_process', json_build_object(
+    'c', colony_name, 't', executor_type, 'p', process_id, 's', 2)::text)
+FROM closed;
 
 -- name: mark_failed
+-- Fail a running process of this executor and tell every server.
 -- $1 process_id, $2 executor_id, $3 end_time, $4 errors
-UPDATE processes SET state = 3, end_time = $3, errors = $4
-WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
-RETURNING process_id;
+WITH failed AS (
+    UPDATE processes SET state = 3, end_time = $3, errors = $4
+    WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
+    RETURNING process_id, colony_name, executor_type
+)
+SELECT process_id, pg_notify('colonies_process', json_build_object(
+    'c', colony_name, 't', executor_type, 'p', process_id, 's', 3)::text)
+FROM failed;
 
 -- name: set_output
 -- $1 process_id, $2 executor_id, $3 output
@@ -129,10 +155,16 @@ WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
 RETURNING process_id;
 
 -- name: mark_cancelled
+-- Cancel a waiting or running process and tell every server.
 -- $1 process_id, $2 end_time
-UPDATE processes SET state = 4, end_time = $2
-WHERE process_id = $1 AND state IN (0, 1)
-RETURNING process_id;
+WITH cancelled AS (
+    UPDATE processes SET state = 4, end_time = $2
+    WHERE process_id = $1 AND state IN (0, 1)
+    RETURNING process_id, colony_name, executor_type
+)
+SELECT process_id, pg_notify('colonies_process', json_build_object(
+    'c', colony_name, 't', executor_type, 'p', process_id, 's', 4)::text)
+FROM cancelled;
 
 -- name: release_executor_processes
 -- Put the running processes of a removed executor back in the queue and wake assigns.

@@ -16,7 +16,7 @@ from colonies.server.router import Ctx, RawJSON, RpcRouter
 router = RpcRouter()
 
 
-@router.handle(AddColonyMsg)
+@router.handle(AddColonyMsg, changes_members=True)
 async def add_colony(ctx: Ctx, msg: AddColonyMsg) -> Colony:
     await require_server_owner(ctx)
     if msg.colony is None:
@@ -26,7 +26,7 @@ async def add_colony(ctx: Ctx, msg: AddColonyMsg) -> Colony:
     return await ctx.db.colonies.add(msg.colony)
 
 
-@router.handle(RemoveColonyMsg)
+@router.handle(RemoveColonyMsg, changes_members=True)
 async def remove_colony(ctx: Ctx, msg: RemoveColonyMsg) -> None:
     await require_server_owner(ctx)
     if not await ctx.db.colonies.remove(msg.colony_name):
@@ -51,7 +51,7 @@ async def colony_stats(ctx: Ctx, msg: GetColonyStatsMsg) -> Statistics:
     return await ctx.db.colonies.statistics(msg.colony_name)
 
 
-@router.handle(ChangeColonyIdMsg)
+@router.handle(ChangeColonyIdMsg, changes_members=True)
 async def change_colony_id(ctx: Ctx, msg: ChangeColonyIdMsg) -> RawJSON:
     await require_colony_owner(ctx, msg.colony_name)
     if len(msg.colony_id) != 64:

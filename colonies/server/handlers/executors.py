@@ -21,7 +21,7 @@ from colonies.server.services import processes as service
 router = RpcRouter()
 
 
-@router.handle(AddExecutorMsg)
+@router.handle(AddExecutorMsg, changes_members=True)
 async def add_executor(ctx: Ctx, msg: AddExecutorMsg) -> Executor:
     if msg.executor is None:
         raise BadRequest("Failed to add executor, executor is nil")
@@ -68,17 +68,17 @@ async def _set_state(ctx: Ctx, colony_name: str, name: str, state: ExecutorState
         raise ColoniesError("Failed to change executor state, executor is nil")
 
 
-@router.handle(ApproveExecutorMsg)
+@router.handle(ApproveExecutorMsg, changes_members=True)
 async def approve_executor(ctx: Ctx, msg: ApproveExecutorMsg) -> None:
     await _set_state(ctx, msg.colony_name, msg.executor_name, ExecutorState.APPROVED)
 
 
-@router.handle(RejectExecutorMsg)
+@router.handle(RejectExecutorMsg, changes_members=True)
 async def reject_executor(ctx: Ctx, msg: RejectExecutorMsg) -> None:
     await _set_state(ctx, msg.colony_name, msg.executor_name, ExecutorState.REJECTED)
 
 
-@router.handle(RemoveExecutorMsg)
+@router.handle(RemoveExecutorMsg, changes_members=True)
 async def remove_executor(ctx: Ctx, msg: RemoveExecutorMsg) -> None:
     await require_colony_owner(ctx, msg.colony_name)
     if not await service.remove_executor(ctx.db, msg.colony_name, msg.executor_name):
@@ -97,13 +97,13 @@ async def report_allocations(ctx: Ctx, msg: ReportAllocationsMsg) -> None:
     await ctx.db.executors.set_allocations(msg.colony_name, msg.executor_name, msg.allocations)
 
 
-@router.handle(UpdateExecutorMsg)
+@router.handle(UpdateExecutorMsg, changes_members=True)
 async def update_executor(ctx: Ctx, msg: UpdateExecutorMsg) -> None:
     await _require_self(ctx, msg.colony_name, msg.executor_name)
     await ctx.db.executors.set_capabilities(msg.colony_name, msg.executor_name, msg.capabilities)
 
 
-@router.handle(ChangeExecutorIdMsg)
+@router.handle(ChangeExecutorIdMsg, changes_members=True)
 async def change_executor_id(ctx: Ctx, msg: ChangeExecutorIdMsg) -> RawJSON:
     caller = await require_member(ctx, msg.colony_name, approved=False)
     if not caller.is_executor:

@@ -144,13 +144,13 @@ async def cancel_process(ctx: Ctx, msg: CancelProcessMsg) -> None:
     await service.cancel(ctx.db, process)
 
 
-@router.handle(PauseAssignmentsMsg)
+@router.handle(PauseAssignmentsMsg, changes_members=True)
 async def pause_assignments(ctx: Ctx, msg: PauseAssignmentsMsg) -> None:
     await require_colony_owner(ctx, msg.colony_name)
     await ctx.db.colonies.set_paused(msg.colony_name, True)
 
 
-@router.handle(ResumeAssignmentsMsg)
+@router.handle(ResumeAssignmentsMsg, changes_members=True)
 async def resume_assignments(ctx: Ctx, msg: ResumeAssignmentsMsg) -> None:
     await require_colony_owner(ctx, msg.colony_name)
     await ctx.db.colonies.set_paused(msg.colony_name, False)

@@ -16,7 +16,7 @@ from colonies.server.router import Ctx, RawJSON, RpcRouter
 router = RpcRouter()
 
 
-@router.handle(AddUserMsg)
+@router.handle(AddUserMsg, changes_members=True)
 async def add_user(ctx: Ctx, msg: AddUserMsg) -> User:
     if msg.user is None:
         raise BadRequest("Failed to add user, user is nil")
@@ -50,14 +50,14 @@ async def get_user_by_id(ctx: Ctx, msg: GetUserByIdMsg) -> User:
     return user
 
 
-@router.handle(RemoveUserMsg)
+@router.handle(RemoveUserMsg, changes_members=True)
 async def remove_user(ctx: Ctx, msg: RemoveUserMsg) -> None:
     await require_colony_owner(ctx, msg.colony_name)
     if not await ctx.db.users.remove(msg.colony_name, msg.name):
         raise BadRequest(f"User with name <{msg.name}> not found")
 
 
-@router.handle(ChangeUserIdMsg)
+@router.handle(ChangeUserIdMsg, changes_members=True)
 async def change_user_id(ctx: Ctx, msg: ChangeUserIdMsg) -> RawJSON:
     caller = await require_member(ctx, msg.colony_name, approved=False)
     if not caller.user_name:

@@ -167,32 +167,18 @@ async def close_successful(
     check_assigned(process, caller.id, "close process as successful")
     if process.state in _CLOSE_REFUSED:
         raise BadRequest(_CLOSE_REFUSED[process.state])
-    now = utc_now()
-    async with db.transaction() as tx:
-        if not await tx.processes.mark_successful(
-            process.process_id, caller.id, now, output or None
-        ):
-            raise BadRequest("Failed to close process as successful, process changed state")
-        await tx.functions.record_run(
-            process.spec.conditions.colony_name,
-            caller.executor_name,
-            process.spec.func_name,
-            (process.start_time - process.submission_time).total_seconds(),
-            (now - process.start_time).total_seconds(),
-        )
-        process.state = ProcessState.SUCCESS
-        await tx.processes.notify(process)
+    if not await db.processes.mark_successful(
+        process.process_id, caller.id, caller.executor_name, utc_now(), output or None
+    ):
+        raise BadRequest("Failed to close process as successful, process changed state")
 
 
 async def close_failed(db: Database, process: Process, caller: Caller, errors: list[str]) -> None:
     check_assigned(process, caller.id, "close process as failed")
     if process.state in _FAIL_REFUSED:
         raise BadRequest(_FAIL_REFUSED[process.state])
-    async with db.transaction() as tx:
-        if not await tx.processes.mark_failed(process.process_id, caller.id, utc_now(), errors):
-            raise BadRequest("Failed to close process as failed, process changed state")
-        process.state = ProcessState.FAILED
-        await tx.processes.notify(process)
+    if not await db.processes.mark_failed(process.process_id, caller.id, utc_now(), errors):
+        raise BadRequest("Failed to close process as failed, process changed state")
 
 
 async def cancel(db: Database, process: Process) -> None:
@@ -203,11 +189,8 @@ async def cancel(db: Database, process: Process) -> None:
         )
     if process.state not in (ProcessState.WAITING, ProcessState.RUNNING):
         raise BadRequest(f"Tried to cancel a {process.state.name.lower()} process")
-    async with db.transaction() as tx:
-        if not await tx.processes.mark_cancelled(process.process_id, utc_now()):
-            raise BadRequest("Failed to cancel process, process changed state")
-        process.state = ProcessState.CANCELLED
-        await tx.processes.notify(process)
+    if not await db.processes.mark_cancelled(process.process_id, utc_now()):
+        raise BadRequest("Failed to cancel process, process changed state")
 
 
 async def remove_executor(db: Database, colony_name: str, executor_name: str) -> bool:
