@@ -51,9 +51,12 @@ def new_process(spec: FunctionSpec, caller: Caller, now: datetime) -> tuple[Proc
     return process, req
 
 
-async def submit(db: Database, spec: FunctionSpec, caller: Caller) -> Process:
+async def submit(db: Database, events: Events, spec: FunctionSpec, caller: Caller) -> Process:
+    """Store a new process and wake this server's matching assigns at once (other servers
+    hear the insert's NOTIFY; the local one would arrive a hop later)."""
     process, req = new_process(spec, caller, utc_now())
     await db.processes.add(process, req)
+    events.wake(spec.conditions.colony_name, spec.conditions.executor_type)
     return process
 
 
