@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
+from colonies.cli.server import run_until_signalled
 from colonies.config import Settings
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.localpg import DEV_SETTINGS, LocalPostgres
@@ -93,8 +93,6 @@ def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
     (default dev) owned by COLONIES_COLONY_PRVKEY, registers COLONIES_PRVKEY as a member,
     prints the environment a client needs, and serves until Ctrl-C.
     """
-    from colonies.server.app import serve
-
     data_dir = data_dir.absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o755)  # PostgreSQL may run as another user and must reach its directory
@@ -124,15 +122,7 @@ def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
         target.write_text(lines)
         click.echo(lines, nl=False)
         click.echo(f"# written to {target}; in another shell: source {target}", err=True)
-
-        async def main() -> None:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            await serve(settings, stop)
-
-        asyncio.run(main())
+        run_until_signalled(settings)
     finally:
         click.echo("Stopping PostgreSQL", err=True)
         pg.stop()

@@ -182,7 +182,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     monitor: web.AppRunner | None = None
     if settings.monitor_port:
         mon = web.Application()
-        mon.router.add_get("/metrics", lambda _request: render_metrics(app))
+
+        async def monitor_metrics(_request: web.Request) -> web.Response:
+            return await render_metrics(app)
+
+        mon.router.add_get("/metrics", monitor_metrics)
         monitor = web.AppRunner(mon)
         await monitor.setup()
         await web.TCPSite(monitor, settings.host, settings.monitor_port).start()
