@@ -1,0 +1,33 @@
+"""Handlers and message classes cover each other exactly."""
+
+from __future__ import annotations
+
+import pytest
+
+from colonies.rpc import MESSAGES
+from colonies.rpc.base import Msg
+from colonies.server.handlers import check_coverage, routes
+
+
+def test_every_message_has_exactly_one_handler() -> None:
+    table = routes()
+    check_coverage(table)
+    assert set(table) == set(MESSAGES)
+
+
+def test_a_message_without_handler_fails_the_startup_check() -> None:
+    class OrphanMsg(Msg, payload_type="orphanmsg"):
+        pass
+
+    try:
+        with pytest.raises(RuntimeError, match="orphanmsg"):
+            check_coverage(routes())
+    finally:
+        del MESSAGES[OrphanMsg.payload_type]
+
+
+def test_a_payload_type_cannot_be_registered_twice() -> None:
+    with pytest.raises(TypeError, match="registered twice"):
+
+        class Again(Msg, payload_type="getcoloniesmsg"):
+            pass
