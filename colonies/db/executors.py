@@ -86,9 +86,6 @@ class ExecutorStore(Store):
     async def change_id(self, colony_name: str, old_id: str, new_id: str) -> None:
         await self.conn.execute(Q["set_executor_id"], colony_name, old_id, new_id)
 
-    async def touch(self, colony_name: str, name: str, now: datetime) -> None:
-        await self.conn.execute(Q["touch_executor"], colony_name, name, now)
-
     async def stale(self, cutoff: datetime) -> list[tuple[str, str]]:
         rows = await self.conn.fetch(Q["stale_executors"], cutoff)
         return [(r["colony_name"], r["executor_name"]) for r in rows]

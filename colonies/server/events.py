@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 class Events:
     def __init__(self) -> None:
         self._waiters: dict[tuple[str, str], set[asyncio.Event]] = defaultdict(set)
-        self.received = 0
 
     @contextmanager
     def waiting(self, colony_name: str, executor_type: str) -> Iterator[asyncio.Event]:
@@ -60,7 +59,6 @@ class Events:
 
     def on_notification(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
         """asyncpg listener callback."""
-        self.received += 1
         try:
             event = json.loads(str(payload))
         except ValueError:

@@ -48,11 +48,6 @@ UPDATE executors SET allocations = $3 WHERE colony_name = $1 AND executor_name =
 -- $1 colony_name, $2 old executor_id, $3 new executor_id
 UPDATE executors SET executor_id = $3 WHERE colony_name = $1 AND executor_id = $2;
 
--- name: touch_executor
--- Record that an executor was heard from (every assign call).
--- $1 colony_name, $2 executor_name, $3 now
-UPDATE executors SET last_heard_from_time = $3 WHERE colony_name = $1 AND executor_name = $2;
-
 -- name: stale_executors
 -- Executors not heard from since the cutoff; those that never called assign are left alone.
 -- $1 cutoff
