@@ -79,3 +79,22 @@ class PauseAssignmentsMsg(Msg, payload_type="pauseassignmentsmsg", action="pause
 
 class ResumeAssignmentsMsg(Msg, payload_type="resumeassignmentsmsg", action="resume assignments"):
     colony_name: str = ""
+
+
+class SubscribeProcessMsg(
+    Msg, payload_type="subscribeprocessmsg", action="subscribe process", websocket=True
+):
+    colony_name: str = ""
+    process_id: str = ""
+    executor_type: str = ""
+    state: Int = 0
+    timeout: Int = 0
+
+
+class SubscribeProcessesMsg(
+    Msg, payload_type="subscribeprocessesmsg", action="subscribe processes", websocket=True
+):
+    colony_name: str = ""
+    executor_type: str = ""
+    state: Int = 0
+    timeout: Int = 0

@@ -15,10 +15,10 @@ from colonies.config import Settings
 from colonies.db import Database
 from colonies.db.migrate import migrate
 from colonies.db.pool import create_pool
-from colonies.server import background, dispatch, keys
+from colonies.server import background, dispatch, keys, realtime
 from colonies.server.auth import MemberCache
-from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, Events
-from colonies.server.handlers import check_coverage, routes
+from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
+from colonies.server.handlers import check_coverage, routes, subscriptions
 from colonies.server.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ async def _listen(app: web.Application) -> AsyncIterator[None]:
     async def connect() -> asyncpg.Connection:
         conn = await asyncpg.connect(dsn)
         await conn.add_listener(CHANNEL, events.on_notification)
+        await conn.add_listener(TOPIC_CHANNEL, events.on_notification)
         await conn.add_listener(MEMBERSHIP_CHANNEL, members.clear)
         return conn
 
@@ -132,15 +133,18 @@ def _loop(
 def create_app(settings: Settings, *, background_loops: bool = True) -> web.Application:
     """The aiohttp application; tests pass ``background_loops=False`` and call run_once."""
     table = routes()
-    check_coverage(table)
+    subs = subscriptions()
+    check_coverage(table, subs)
     app = web.Application(middlewares=[cors], client_max_size=64 * 1024 * 1024)
     app[keys.SETTINGS] = settings
     app[keys.EVENTS] = Events()
     app[keys.MEMBERS] = MemberCache()
     app[keys.METRICS] = Metrics()
     app[keys.ROUTES] = table
+    app[keys.SUBSCRIPTIONS] = subs
     app.router.add_post("/api", dispatch.handle)
     app.router.add_get("/health", health)
+    app.router.add_get("/pubsub", realtime.pubsub)
     app.router.add_get("/metrics", metrics)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_listen)

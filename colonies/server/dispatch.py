@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from colonies.crypto import recover_id
 from colonies.errors import BadRequest, ColoniesError, Forbidden
+from colonies.rpc import Msg
 from colonies.rpc.envelope import ERROR_TYPE, reply
 from colonies.server import keys
 from colonies.server.router import Ctx, RawJSON, Route
@@ -45,7 +46,7 @@ def error_response(exc: ColoniesError) -> web.Response:
     )
 
 
-def _envelope(body: bytes) -> tuple[str, str, str]:
+def parse_envelope(body: bytes) -> tuple[str, str, str]:
     try:
         env = json.loads(body)
     except ValueError as exc:
@@ -65,8 +66,8 @@ def _envelope(body: bytes) -> tuple[str, str, str]:
     return fields[0], fields[1], fields[2]
 
 
-def _decode(route: Route, payload: str) -> tuple[Any, str]:
-    cls = route.msg_class
+def decode_payload(cls: type[Msg], payload: str) -> tuple[Any, str]:
+    """The validated message and its JSON text; 400 with the reference's texts otherwise."""
     try:
         text = base64.b64decode(payload).decode()
         data = json.loads(text)
@@ -80,13 +81,24 @@ def _decode(route: Route, payload: str) -> tuple[Any, str]:
     return msg, text
 
 
+def make_ctx(app: web.Application, caller_id: str, payload_json: str) -> Ctx:
+    return Ctx(
+        db=app[keys.DB],
+        settings=app[keys.SETTINGS],
+        events=app[keys.EVENTS],
+        members=app[keys.MEMBERS],
+        caller_id=caller_id,
+        payload_json=payload_json,
+    )
+
+
 async def handle(request: web.Request) -> web.Response:
     app = request.app
     routes: dict[str, Route] = app[keys.ROUTES]
     started = time.perf_counter()
     label = "invalid"
     try:
-        payload_type, payload, signature = _envelope(await request.read())
+        payload_type, payload, signature = parse_envelope(await request.read())
         route = routes.get(payload_type)
         label = payload_type if route else "unknown"
         caller_id = ""
@@ -99,15 +111,8 @@ async def handle(request: web.Request) -> web.Response:
                     "message type such as getcoloniesmsg"
                 )
             raise Forbidden(f"invalid rpcMsg.PayloadType: {payload_type}")
-        msg, text = _decode(route, payload)
-        ctx = Ctx(
-            db=app[keys.DB],
-            settings=app[keys.SETTINGS],
-            events=app[keys.EVENTS],
-            members=app[keys.MEMBERS],
-            caller_id=caller_id,
-            payload_json=text,
-        )
+        ctx = make_ctx(app, caller_id, "")
+        msg, ctx.payload_json = decode_payload(route.msg_class, payload)
         result = await route.handler(ctx, msg)
         if route.changes_members:
             ctx.members.clear()

@@ -10,7 +10,7 @@ from colonies.db import Database
 from colonies.server.auth import MemberCache
 from colonies.server.events import Events
 from colonies.server.metrics import Metrics
-from colonies.server.router import Route
+from colonies.server.router import Route, Subscription
 
 SETTINGS = web.AppKey("settings", Settings)
 POOL = web.AppKey("pool", asyncpg.Pool)
@@ -19,3 +19,4 @@ EVENTS = web.AppKey("events", Events)
 METRICS = web.AppKey("metrics", Metrics)
 ROUTES = web.AppKey("routes", dict[str, Route])
 MEMBERS = web.AppKey("members", MemberCache)
+SUBSCRIPTIONS = web.AppKey("subscriptions", dict[str, Subscription])

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from aiohttp import web
+
 from colonies.config import Settings
 from colonies.db import Database
 from colonies.rpc import Msg
@@ -42,9 +44,35 @@ class Route:
     changes_members: bool = False
 
 
+Subscriber = Callable[["Ctx", Any, web.WebSocketResponse], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    msg_class: type[Msg]
+    handler: Subscriber
+
+
 class RpcRouter:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        self.subscriptions: dict[str, Subscription] = {}
+
+    def subscribe(
+        self, msg_class: type[M]
+    ) -> Callable[
+        [Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]]],
+        Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]],
+    ]:
+        """Register the /pubsub handler of a websocket message type."""
+
+        def register(
+            fn: Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]],
+        ) -> Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]]:
+            self.subscriptions[msg_class.payload_type] = Subscription(msg_class, fn)
+            return fn
+
+        return register
 
     def handle(
         self, msg_class: type[M], reply_type: str = "", *, changes_members: bool = False

@@ -6,13 +6,14 @@ import pytest
 
 from colonies.rpc import MESSAGES
 from colonies.rpc.base import Msg
-from colonies.server.handlers import check_coverage, routes
+from colonies.server.handlers import check_coverage, routes, subscriptions
 
 
 def test_every_message_has_exactly_one_handler() -> None:
-    table = routes()
-    check_coverage(table)
-    assert set(table) == set(MESSAGES)
+    table, subs = routes(), subscriptions()
+    check_coverage(table, subs)
+    assert set(table) | set(subs) == set(MESSAGES)
+    assert {t for t, cls in MESSAGES.items() if cls.websocket} == set(subs)
 
 
 def test_a_message_without_handler_fails_the_startup_check() -> None:

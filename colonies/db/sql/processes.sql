@@ -106,7 +106,9 @@ SELECT claimed.*,
        (SELECT coalesce(jsonb_agg(jsonb_build_array(a.attribute_id, a.target_colony_name,
                                   a.target_process_graph_id, a.attribute_type, a.key, a.value)
                                   ORDER BY a.added_seq), '[]'::jsonb)
-        FROM attributes a WHERE a.target_id = claimed.process_id) AS attrs
+        FROM attributes a WHERE a.target_id = claimed.process_id) AS attrs,
+       pg_notify('colonies_process', json_build_object('c', claimed.colony_name,
+           't', claimed.executor_type, 'p', claimed.process_id, 's', 1)::text)
 FROM claimed;
 
 -- name: mark_successful

@@ -14,7 +14,7 @@ from colonies.server.handlers import (
     server,
     users,
 )
-from colonies.server.router import Route
+from colonies.server.router import Route, Subscription
 
 ROUTERS = [
     server.router,
@@ -30,7 +30,7 @@ ROUTERS = [
 
 
 def routes() -> dict[str, Route]:
-    """All routes by payload type; raises if a type has two handlers."""
+    """All /api routes by payload type; raises if a type has two handlers."""
     merged: dict[str, Route] = {}
     for router in ROUTERS:
         for payload_type, route in router.routes.items():
@@ -40,9 +40,21 @@ def routes() -> dict[str, Route]:
     return merged
 
 
-def check_coverage(table: dict[str, Route]) -> None:
+def subscriptions() -> dict[str, Subscription]:
+    """All /pubsub subscription handlers by payload type."""
+    return {t: s for router in ROUTERS for t, s in router.subscriptions.items()}
+
+
+def check_coverage(table: dict[str, Route], subs: dict[str, Subscription] | None = None) -> None:
     """Every message class has exactly one handler and every handler a message class."""
-    missing = sorted(set(MESSAGES) - set(table))
-    extra = sorted(set(table) - set(MESSAGES))
-    if missing or extra:
-        raise RuntimeError(f"handlers missing for {missing}, handlers without message {extra}")
+    subs = subscriptions() if subs is None else subs
+    http = {t for t, cls in MESSAGES.items() if not cls.websocket}
+    ws = {t for t, cls in MESSAGES.items() if cls.websocket}
+    problems = {
+        "http handlers missing": sorted(http - set(table)),
+        "http handlers without message": sorted(set(table) - http),
+        "subscription handlers missing": sorted(ws - set(subs)),
+        "subscription handlers without message": sorted(set(subs) - ws),
+    }
+    if any(problems.values()):
+        raise RuntimeError(f"handler registry does not match the messages: {problems}")

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
+
+from aiohttp import web
 
 from colonies.core import Process, ProcessState, utc_now
 from colonies.errors import BadRequest, ColoniesError, Forbidden, NotFound
@@ -18,8 +22,13 @@ from colonies.rpc.process import (
     ResumeAssignmentsMsg,
     SetOutputMsg,
     SubmitFunctionSpecMsg,
+    SubscribeProcessesMsg,
+    SubscribeProcessMsg,
 )
 from colonies.server.auth import Caller, require_colony_owner, require_member
+from colonies.server.dispatch import render
+from colonies.server.events import Event
+from colonies.server.realtime import send
 from colonies.server.router import Ctx, RpcRouter
 from colonies.server.services import processes as service
 
@@ -155,3 +164,50 @@ async def resume_assignments(ctx: Ctx, msg: ResumeAssignmentsMsg) -> None:
     await require_colony_owner(ctx, msg.colony_name)
     await ctx.db.colonies.set_paused(msg.colony_name, False)
     await ctx.db.processes.notify_colony(msg.colony_name)
+
+
+async def _frames_until(
+    ws: web.WebSocketResponse, queue: asyncio.Queue[Event], deadline: float
+) -> AsyncIterator[Event]:
+    """Events from the queue until the deadline (loop time) or the client goes away."""
+    loop = asyncio.get_running_loop()
+    while not ws.closed:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return
+        try:
+            yield await asyncio.wait_for(queue.get(), remaining)
+        except TimeoutError:
+            return
+
+
+@router.subscribe(SubscribeProcessMsg)
+async def subscribe_process(ctx: Ctx, msg: SubscribeProcessMsg, ws: web.WebSocketResponse) -> None:
+    """Frames with the process each time it is in ``state``; closes after ``timeout`` s."""
+    deadline = asyncio.get_running_loop().time() + msg.timeout
+    with ctx.events.subscribe(f"process:{msg.process_id}") as queue:
+        process = await ctx.db.processes.get(msg.process_id)
+        if process is None:
+            raise Forbidden(f"Invalid process with Id {msg.process_id}")
+        if process.state == msg.state:
+            await send(ws, msg.payload_type, render(process))
+        async for event in _frames_until(ws, queue, deadline):
+            if event.get("s") == msg.state:
+                process = await ctx.db.processes.get(msg.process_id)
+                if process is not None and process.state == msg.state:
+                    await send(ws, msg.payload_type, render(process))
+
+
+@router.subscribe(SubscribeProcessesMsg)
+async def subscribe_processes(
+    ctx: Ctx, msg: SubscribeProcessesMsg, ws: web.WebSocketResponse
+) -> None:
+    """One frame per process of the type entering ``state``, shared round robin."""
+    if await ctx.db.executors.get_by_id(ctx.caller_id) is None:
+        raise Forbidden("executor not found")
+    deadline = asyncio.get_running_loop().time() + msg.timeout
+    with ctx.events.subscribe(f"processes:{msg.executor_type}:{msg.state}") as queue:
+        async for event in _frames_until(ws, queue, deadline):
+            process = await ctx.db.processes.get(str(event.get("p", "")))
+            if process is not None:
+                await send(ws, "subscribeprocessmsg", render(process))

@@ -1,0 +1,143 @@
+"""/pubsub: waiting for a process over a websocket, as the Go CLI and pycolonies do."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+from pycolonies import Colonies
+
+from colonies.client import ColoniesClient
+from colonies.rpc.envelope import request
+from tests.conftest import Colony, MakeExecutor, spec
+
+
+async def subscribe(
+    server: TestServer,
+    payload_type: str,
+    data: dict[str, Any],
+    key: str,
+    session: aiohttp.ClientSession,
+) -> aiohttp.ClientWebSocketResponse:
+    ws = await session.ws_connect(server.make_url("/pubsub"))
+    await ws.send_str(json.dumps(request(payload_type, {**data, "msgtype": payload_type}, key)))
+    return ws
+
+
+def decode(frame: aiohttp.WSMessage) -> tuple[str, Any]:
+    envelope = json.loads(frame.data)
+    return envelope["payloadtype"], json.loads(base64.b64decode(envelope["payload"]))
+
+
+async def test_subscribe_process_gets_a_frame_when_the_state_is_reached(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    key = colony.executor_key
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessmsg",
+            {"colonyname": "test", "processid": p["processid"], "state": 2, "timeout": 10},
+            key,
+            session,
+        )
+        await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+        await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": [7]}, key)
+        frame = await asyncio.wait_for(ws.receive(), 5)
+        payload_type, process = decode(frame)
+        assert payload_type == "subscribeprocessmsg"
+        assert (process["processid"], process["state"], process["out"]) == (p["processid"], 2, [7])
+        await ws.close()
+
+
+async def test_subscribing_to_a_finished_process_answers_at_once_then_closes_at_timeout(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    key = colony.executor_key
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessmsg",
+            {"processid": p["processid"], "state": 0, "timeout": 1},
+            key,
+            session,
+        )
+        _, process = decode(await asyncio.wait_for(ws.receive(), 5))
+        assert process["state"] == 0
+        closing = await asyncio.wait_for(ws.receive(), 5)
+        assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def test_unknown_process_gets_an_error_frame_and_bad_signature_a_close(
+    server: TestServer, colony: Colony
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessmsg",
+            {"processid": "nope", "state": 2, "timeout": 5},
+            colony.executor_key,
+            session,
+        )
+        payload_type, failure = decode(await asyncio.wait_for(ws.receive(), 5))
+        assert (payload_type, failure) == (
+            "error",
+            {"status": 403, "message": "Invalid process with Id nope"},
+        )
+        ws = await session.ws_connect(server.make_url("/pubsub"))
+        await ws.send_str(
+            json.dumps(
+                {"payloadtype": "subscribeprocessmsg", "payload": "e30=", "signature": "00" * 65}
+            )
+        )
+        closing = await asyncio.wait_for(ws.receive(), 5)
+        assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def test_subscribe_processes_round_robin_between_subscribers(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    key = colony.executor_key
+    async with aiohttp.ClientSession() as session:
+        sockets = [
+            await subscribe(
+                server,
+                "subscribeprocessesmsg",
+                {"colonyname": "test", "executortype": "cli", "state": 0, "timeout": 10},
+                key,
+                session,
+            )
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0.2)  # both subscriptions registered before the submits
+        ids = [
+            (await client.call("submitfuncspecmsg", {"spec": spec()}, key))["processid"]
+            for _ in range(2)
+        ]
+        got = [decode(await asyncio.wait_for(ws.receive(), 5))[1]["processid"] for ws in sockets]
+        assert sorted(got) == sorted(ids)
+        for ws in sockets:
+            await ws.close()
+
+
+async def test_pycolonies_wait_returns_after_close(
+    server: TestServer, client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
+) -> None:
+    pyc = Colonies("127.0.0.1", server.port)
+    key = colony.executor_key
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    from model import Process
+
+    waiting = asyncio.create_task(asyncio.to_thread(pyc.wait, Process(**p), 10, key))
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": ["done"]}, key)
+    done = await asyncio.wait_for(waiting, 10)
+    assert done.state == 2 and done.output == ["done"]
