@@ -9,6 +9,7 @@ import asyncpg
 
 from colonies.db.attributes import AttributeStore
 from colonies.db.base import Conn
+from colonies.db.channels import ChannelStore
 from colonies.db.colonies import ColonyStore
 from colonies.db.executors import ExecutorStore
 from colonies.db.functions import FunctionStore
@@ -33,6 +34,7 @@ class Database:
         self.attributes = AttributeStore(conn)
         self.locations = LocationStore(conn)
         self.logs = LogStore(conn)
+        self.channels = ChannelStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

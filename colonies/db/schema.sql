@@ -159,6 +159,61 @@ CREATE INDEX logs_executor ON logs (executor_name, ts);
 CREATE INDEX logs_colony_added ON logs (colony_name, added);
 
 
+CREATE TABLE process_graphs (
+    process_graph_id text PRIMARY KEY,
+    colony_name      text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    initiator_id     text NOT NULL DEFAULT '',
+    initiator_name   text NOT NULL DEFAULT '',
+    root_process_ids text[] NOT NULL DEFAULT '{}',
+    state            smallint NOT NULL DEFAULT 0,
+    submission_time  timestamptz NOT NULL,
+    start_time       timestamptz NOT NULL,
+    end_time         timestamptz NOT NULL
+);
+CREATE INDEX process_graphs_colony_state ON process_graphs (colony_name, state, submission_time);
+
+CREATE TABLE crons (
+    cron_id                     text PRIMARY KEY,
+    colony_name                 text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    name                        text NOT NULL,
+    initiator_id                text NOT NULL DEFAULT '',
+    initiator_name              text NOT NULL DEFAULT '',
+    cron_expression             text NOT NULL DEFAULT '',
+    interval                    integer NOT NULL DEFAULT 0,
+    random                      boolean NOT NULL DEFAULT false,
+    next_run                    timestamptz NOT NULL,
+    last_run                    timestamptz NOT NULL,
+    workflow_spec               text NOT NULL,
+    prev_process_graph_id       text NOT NULL DEFAULT '',
+    wait_for_prev_process_graph boolean NOT NULL DEFAULT false,
+    UNIQUE (colony_name, name)
+);
+CREATE INDEX crons_next_run ON crons (next_run);
+
+CREATE TABLE generators (
+    generator_id   text PRIMARY KEY,
+    colony_name    text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    name           text NOT NULL,
+    initiator_id   text NOT NULL DEFAULT '',
+    initiator_name text NOT NULL DEFAULT '',
+    workflow_spec  text NOT NULL,
+    trigger        integer NOT NULL,
+    timeout        integer NOT NULL DEFAULT 0,
+    first_pack     timestamptz NOT NULL,
+    last_run       timestamptz NOT NULL,
+    UNIQUE (colony_name, name)
+);
+
+CREATE TABLE generator_args (
+    seq          bigserial PRIMARY KEY,
+    generator_id text NOT NULL REFERENCES generators (generator_id) ON DELETE CASCADE,
+    arg          text NOT NULL,
+    added        timestamptz NOT NULL
+);
+CREATE INDEX generator_args_generator ON generator_args (generator_id, seq);
+
+-- channels (SEMANTICS §15): tables go here
+
 -- A process with its attributes as JSON rows: [attribute_id, target_colony_name,
 -- target_process_graph_id, attribute_type, key, value]. Stores read processes through it.
 CREATE VIEW process_view AS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from colonies.rpc import MESSAGES
 from colonies.server.handlers import (
     attributes,
+    channels,
     colonies,
     executors,
     functions,
@@ -26,6 +27,7 @@ ROUTERS = [
     attributes.router,
     locations.router,
     logs.router,
+    channels.router,
 ]
 
 

@@ -1,0 +1,1 @@
+-- Channel entries (SEMANTICS §15).
