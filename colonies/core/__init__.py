@@ -20,6 +20,7 @@ from colonies.core.function_spec import Conditions, Filesystem, FunctionSpec
 from colonies.core.location import Location
 from colonies.core.log import Log
 from colonies.core.process import Process, ProcessState
+from colonies.core.process_graph import Edge, GraphNode, ProcessGraph, WorkflowSpec, layout
 from colonies.core.server_info import Backend, Cluster, Failure, Node, ServerInfo, Version
 from colonies.core.statistics import Statistics
 from colonies.core.user import User
@@ -34,6 +35,7 @@ __all__ = [
     "Cluster",
     "Colony",
     "Conditions",
+    "Edge",
     "Executor",
     "ExecutorState",
     "Failure",
@@ -42,12 +44,14 @@ __all__ = [
     "FunctionArg",
     "FunctionSpec",
     "Gpu",
+    "GraphNode",
     "Hardware",
     "Location",
     "Log",
     "Node",
     "PauseStatus",
     "Process",
+    "ProcessGraph",
     "ProcessState",
     "Project",
     "ServerInfo",
@@ -56,7 +60,9 @@ __all__ = [
     "User",
     "Version",
     "WireModel",
+    "WorkflowSpec",
     "attribute_id",
     "is_zero_time",
+    "layout",
     "utc_now",
 ]

@@ -15,6 +15,7 @@ from colonies.db.executors import ExecutorStore
 from colonies.db.functions import FunctionStore
 from colonies.db.locations import LocationStore
 from colonies.db.logs import LogStore
+from colonies.db.process_graphs import ProcessGraphStore
 from colonies.db.processes import ProcessStore
 from colonies.db.server import ServerStore
 from colonies.db.users import UserStore
@@ -31,6 +32,7 @@ class Database:
         self.executors = ExecutorStore(conn)
         self.functions = FunctionStore(conn)
         self.processes = ProcessStore(conn)
+        self.graphs = ProcessGraphStore(conn)
         self.attributes = AttributeStore(conn)
         self.locations = LocationStore(conn)
         self.logs = LogStore(conn)

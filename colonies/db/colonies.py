@@ -41,7 +41,13 @@ class ColonyStore(Store):
 
     async def statistics(self, name: str) -> Statistics:
         r: Any = await self.conn.fetchrow(Q["colony_statistics"], name)
+        graphs = {g["state"]: g["n"] for g in await self.conn.fetch(Q["graph_statistics"], name)}
         return Statistics(
+            waiting_workflows=graphs.get(0, 0),
+            running_workflows=graphs.get(1, 0),
+            successful_workflows=graphs.get(2, 0),
+            failed_workflows=graphs.get(3, 0),
+            cancelled_workflows=graphs.get(4, 0),
             colonies=1,
             executors=r["executors"],
             active_executors=r["active"],

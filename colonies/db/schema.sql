@@ -165,6 +165,7 @@ CREATE TABLE process_graphs (
     initiator_id     text NOT NULL DEFAULT '',
     initiator_name   text NOT NULL DEFAULT '',
     root_process_ids text[] NOT NULL DEFAULT '{}',
+    process_ids      text[] NOT NULL DEFAULT '{}',
     state            smallint NOT NULL DEFAULT 0,
     submission_time  timestamptz NOT NULL,
     start_time       timestamptz NOT NULL,
@@ -212,7 +213,90 @@ CREATE TABLE generator_args (
 );
 CREATE INDEX generator_args_generator ON generator_args (generator_id, seq);
 
--- channels (SEMANTICS §15): tables go here
+-- Channels (SEMANTICS §15): one row per (process, channel) that has entries. Appends
+-- increment size under the row lock, so entry indexes are 0..size-1 without gaps.
+CREATE TABLE channels (
+    process_id text NOT NULL REFERENCES processes (process_id) ON DELETE CASCADE,
+    name       text NOT NULL,
+    size       integer NOT NULL,
+    PRIMARY KEY (process_id, name)
+);
+
+CREATE TABLE channel_entries (
+    process_id  text NOT NULL,
+    name        text NOT NULL,
+    idx         integer NOT NULL,
+    sequence    bigint NOT NULL,
+    in_reply_to bigint NOT NULL DEFAULT 0,
+    ts          timestamptz NOT NULL,
+    sender_id   text NOT NULL,
+    payload     bytea NOT NULL,
+    entry_type  text NOT NULL,
+    PRIMARY KEY (process_id, name, idx),
+    FOREIGN KEY (process_id, name) REFERENCES channels (process_id, name) ON DELETE CASCADE
+);
+
+-- Resolve a workflow after one of its processes changed (SEMANTICS §6.3), serialised per
+-- graph by the row lock: a FAILED parent fails every process of the graph; otherwise each
+-- waiting node whose parents all succeeded is released with their outputs, in parent order,
+-- as its input (and assigns are woken). Then the graph state is derived from its processes.
+-- Returns the graph's new state, or NULL if there is no such graph.
+CREATE FUNCTION resolve_graph(gid text, now timestamptz) RETURNS smallint
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    n_total bigint;
+    n_running bigint;
+    n_success bigint;
+    n_failed bigint;
+    n_cancelled bigint;
+    new_state smallint;
+BEGIN
+    PERFORM 1 FROM process_graphs WHERE process_graph_id = gid FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF EXISTS (SELECT 1 FROM processes c JOIN processes p ON p.process_id = ANY (c.parents)
+               WHERE c.process_graph_id = gid AND p.state = 3) THEN
+        UPDATE processes SET state = 3 WHERE process_graph_id = gid AND state <> 3;
+    ELSE
+        FOR r IN
+            WITH ready AS (
+                SELECT c.process_id, c.parents FROM processes c
+                WHERE c.process_graph_id = gid AND c.wait_for_parents AND c.state = 0
+                  AND NOT EXISTS (SELECT 1 FROM processes p
+                                  WHERE p.process_id = ANY (c.parents) AND p.state <> 2)
+            )
+            UPDATE processes c SET wait_for_parents = false, input = (
+                SELECT coalesce(jsonb_agg(x.o ORDER BY array_position(ready.parents, p.process_id),
+                                          x.i), '[]'::jsonb)
+                FROM processes p
+                CROSS JOIN LATERAL jsonb_array_elements(p.output) WITH ORDINALITY AS x(o, i)
+                WHERE p.process_id = ANY (ready.parents))
+            FROM ready WHERE c.process_id = ready.process_id
+            RETURNING c.process_id, c.colony_name, c.executor_type
+        LOOP
+            PERFORM pg_notify('colonies_process', json_build_object('c', r.colony_name,
+                't', r.executor_type, 'p', r.process_id, 's', 0)::text);
+        END LOOP;
+    END IF;
+    SELECT count(*), count(*) FILTER (WHERE state = 1), count(*) FILTER (WHERE state = 2),
+           count(*) FILTER (WHERE state = 3), count(*) FILTER (WHERE state = 4)
+    INTO n_total, n_running, n_success, n_failed, n_cancelled
+    FROM processes WHERE process_graph_id = gid;
+    new_state := CASE WHEN n_failed > 0 THEN 3
+                      WHEN n_cancelled > 0 THEN 4
+                      WHEN n_total > 0 AND n_success = n_total THEN 2
+                      WHEN n_success + n_running > 0 THEN 1
+                      ELSE 0 END;
+    UPDATE process_graphs SET state = new_state,
+        start_time = CASE WHEN new_state <> 0 AND start_time < '0001-01-02' THEN now
+                          ELSE start_time END,
+        end_time = CASE WHEN new_state IN (2, 3, 4) AND end_time < '0001-01-02' THEN now
+                        ELSE end_time END
+    WHERE process_graph_id = gid;
+    RETURN new_state;
+END $$;
 
 -- A process with its attributes as JSON rows: [attribute_id, target_colony_name,
 -- target_process_graph_id, attribute_type, key, value]. Stores read processes through it.

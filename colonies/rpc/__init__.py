@@ -13,6 +13,7 @@ from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     process,
     server,
     user,
+    workflow,
 )
 from colonies.rpc.attribute import *  # noqa: F403
 from colonies.rpc.base import MESSAGES, Msg
@@ -25,5 +26,6 @@ from colonies.rpc.log import *  # noqa: F403
 from colonies.rpc.process import *  # noqa: F403
 from colonies.rpc.server import *  # noqa: F403
 from colonies.rpc.user import *  # noqa: F403
+from colonies.rpc.workflow import *  # noqa: F403
 
 __all__ = ["MESSAGES", "Msg"]

@@ -23,10 +23,12 @@ STALE_LOCK = 0x7374616C65  # "stale"
 async def expire_deadlines(db: Database, now: datetime) -> None:
     """Requeue or fail running processes past their exec deadline; fail overdue waiting ones."""
     await db.processes.requeue_expired(now)
-    for process_id, _graph_id in await db.processes.fail_expired(now):
+    for process_id, graph_id in await db.processes.fail_expired(now):
         process = await db.processes.get(process_id)
         if process is not None:
             await db.processes.notify(process)
+        if graph_id:
+            await db.graphs.resolve(graph_id, now)
 
 
 async def remove_stale_executors(db: Database, stale_after_s: float, now: datetime) -> int:

@@ -31,6 +31,9 @@ class World:
     waiting: str
     function_id: str
     attribute_id: str
+    graph: str = ""
+    graph_root: str = ""
+    waiting_graph: str = ""
 
     def id(self, role: str) -> str:
         return id_from_private_key(self.keys[role])
@@ -70,7 +73,9 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         {"fun": {"executorname": "ae", "colonyname": "test", "funcname": "f"}},
         keys["AE"],
     )
-    running = await client.call("submitfuncspecmsg", {"spec": spec(env={"e": "1"})}, keys["U"])
+    running = await client.call(
+        "submitfuncspecmsg", {"spec": spec(env={"e": "1"}, channels=["chat"])}, keys["U"]
+    )
     await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, keys["AE"])
     waiting = await client.call("submitfuncspecmsg", {"spec": spec()}, keys["U"])
     attr = await client.call(
@@ -86,8 +91,23 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         keys["AE"],
     )
     await client.call("addlogmsg", {"processid": running["processid"], "message": "m"}, keys["AE"])
+    # A workflow whose root runs on AE (priority puts it before the waiting process),
+    # and a second one that waits.
+    nodes = [spec(nodename="a", priority=1), spec(nodename="b", cond_dependencies=["a"])]
+    wf = {"colonyname": "test", "functionspecs": nodes}
+    graph = await client.call("submitworkflowspecmsg", {"spec": wf}, keys["U"])
+    root = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, keys["AE"])
+    assert root["processid"] == graph["rootprocessids"][0]
+    waiting_graph = await client.call("submitworkflowspecmsg", {"spec": wf}, keys["U"])
     return World(
-        keys, running["processid"], waiting["processid"], fn["functionid"], attr["attributeid"]
+        keys,
+        running["processid"],
+        waiting["processid"],
+        fn["functionid"],
+        attr["attributeid"],
+        graph["processgraphid"],
+        root["processid"],
+        waiting_graph["processgraphid"],
     )
 
 
@@ -178,6 +198,35 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "addexecutorlogmsg": (lambda w: {**C, "executorname": "ae", "message": "x"}, {"AE"}, 403),
     "getlogsmsg": (lambda w: {**C, "processid": w.running, "count": 10}, MEMBERS, 403),
     "searchlogsmsg": (lambda w: {**C, "text": "m", "days": 1, "count": 10}, MEMBERS, 403),
+    "channelappendmsg": (
+        lambda w: {"processid": w.running, "name": "chat", "sequence": 1, "payload": "aGk="},
+        {"AE", "U"},
+        403,
+    ),
+    "channelreadmsg": (
+        lambda w: {"processid": w.running, "name": "chat", "afterseq": 0},
+        {"AE", "U"},
+        403,
+    ),
+    "submitworkflowspecmsg": (
+        lambda w: {"spec": {**C, "functionspecs": [spec(nodename="n")]}},
+        MEMBERS,
+        403,
+    ),
+    "getprocessgraphmsg": (lambda w: {"processgraphid": w.graph}, MEMBERS, 403),
+    "getprocessgraphsmsg": (lambda w: {**C, "count": 10, "state": 0}, MEMBERS, 403),
+    "removeprocessgraphmsg": (lambda w: {"processgraphid": w.waiting_graph}, MEMBERS, 403),
+    "removeallprocessgraphsmsg": (lambda w: {**C, "state": -1}, {"CO"}, 403),
+    "cancelprocessgraphmsg": (lambda w: {"processgraphid": w.waiting_graph}, MEMBERS, 403),
+    "addchildmsg": (
+        lambda w: {
+            "processgraphid": w.graph,
+            "parentprocessid": w.graph_root,
+            "spec": spec(nodename="child"),
+        },
+        {"AE"},
+        403,
+    ),
 }
 UNSIGNED = {"versionmsg", "getserverinfomsg"}
 EXCEPTIONS = {("assignprocessmsg", "U"): 500}

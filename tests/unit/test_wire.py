@@ -22,6 +22,7 @@ from colonies.core import (
     Log,
     PauseStatus,
     Process,
+    ProcessGraph,
     Statistics,
     User,
     WireModel,
@@ -58,6 +59,10 @@ MODELS: dict[str, type[WireModel]] = {
     "addlocationmsg": Location,
     "getlocationmsg": Location,
     "getlocationsmsg": Location,
+    "submitworkflowspecmsg": ProcessGraph,
+    "getprocessgraphmsg": ProcessGraph,
+    "getprocessgraphsmsg": ProcessGraph,
+    "addchildmsg": Process,
 }
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 

@@ -30,7 +30,7 @@ from colonies.server.dispatch import render
 from colonies.server.events import Event
 from colonies.server.realtime import send
 from colonies.server.router import Ctx, RpcRouter
-from colonies.server.services import processes as service
+from colonies.server.services import processes as service, workflows
 
 router = RpcRouter()
 MAX_COUNT = 100
@@ -58,9 +58,11 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
     caller = await require_member(ctx, msg.colony_name)
     if not caller.is_executor:
         raise ColoniesError("Failed to assign process, executor not found")
-    return await service.assign(
+    process = await service.assign(
         ctx.db, ctx.events, caller, msg.timeout, msg.available_cpu, msg.available_mem
     )
+    await workflows.resolve(ctx.db, process)
+    return process
 
 
 @router.handle(GetProcessesMsg)
@@ -129,12 +131,14 @@ async def remove_all_processes(ctx: Ctx, msg: RemoveAllProcessesMsg) -> None:
 async def close_successful(ctx: Ctx, msg: CloseSuccessfulMsg) -> None:
     process, caller = await _process(ctx, msg.process_id, "close process as successful")
     await service.close_successful(ctx.db, process, caller, msg.output)
+    await workflows.resolve(ctx.db, process)
 
 
 @router.handle(CloseFailedMsg)
 async def close_failed(ctx: Ctx, msg: CloseFailedMsg) -> None:
     process, caller = await _process(ctx, msg.process_id, "close process as failed")
     await service.close_failed(ctx.db, process, caller, msg.errors)
+    await workflows.resolve(ctx.db, process)
 
 
 @router.handle(SetOutputMsg)

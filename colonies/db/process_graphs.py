@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from colonies.core import ZERO_TIME, Process, ProcessGraph, ProcessState
+from colonies.db.base import Store
+from colonies.db.processes import process_from_row
+from colonies.db.queries import Q
+
+
+def _graph(row: Any) -> ProcessGraph:
+    return ProcessGraph(
+        process_graph_id=row["process_graph_id"],
+        initiator_id=row["initiator_id"],
+        initiator_name=row["initiator_name"],
+        colony_name=row["colony_name"],
+        root_process_ids=row["root_process_ids"],
+        state=ProcessState(row["state"]),
+        submission_time=row["submission_time"],
+        start_time=row["start_time"],
+        end_time=row["end_time"],
+        process_ids=row["process_ids"],
+    )
+
+
+class ProcessGraphStore(Store):
+    async def add(self, g: ProcessGraph) -> None:
+        await self.conn.execute(
+            Q["insert_graph"],
+            g.process_graph_id,
+            g.colony_name,
+            g.initiator_id,
+            g.initiator_name,
+            g.root_process_ids,
+            g.process_ids,
+            g.submission_time,
+            ZERO_TIME,
+        )
+
+    async def get(self, graph_id: str) -> ProcessGraph | None:
+        row = await self.conn.fetchrow(Q["get_graph"], graph_id)
+        return _graph(row) if row else None
+
+    async def find(self, colony_name: str, state: int, count: int) -> list[ProcessGraph]:
+        rows = await self.conn.fetch(Q["list_graphs"], colony_name, state, count)
+        return [_graph(r) for r in rows]
+
+    async def processes(self, graph_id: str) -> list[Process]:
+        return [process_from_row(r) for r in await self.conn.fetch(Q["graph_processes"], graph_id)]
+
+    async def resolve(self, graph_id: str, now: datetime) -> ProcessState | None:
+        """Release children or cascade a failure; returns the graph's new state."""
+        state = await self.conn.fetchval(Q["resolve_graph"], graph_id, now)
+        return None if state is None else ProcessState(state)
+
+    async def lock(self, graph_id: str) -> bool:
+        """Lock the graph row until the transaction ends; False if there is no such graph."""
+        return await self.conn.fetchval(Q["lock_graph"], graph_id) is not None
+
+    async def set_links(self, process_id: str, parents: list[str], children: list[str]) -> None:
+        await self.conn.execute(Q["set_links"], process_id, parents, children)
+
+    async def append_process(self, graph_id: str, process_id: str) -> None:
+        await self.conn.execute(Q["append_graph_process"], graph_id, process_id)
+
+    async def cancel_processes(self, graph_id: str, now: datetime) -> None:
+        await self.conn.execute(Q["cancel_graph_processes"], graph_id, now)
+
+    async def remove(self, graph_id: str) -> None:
+        await self.conn.execute(Q["delete_graph"], graph_id)
+
+    async def remove_all(self, colony_name: str, state: int) -> None:
+        await self.conn.execute(Q["delete_graphs"], colony_name, state)

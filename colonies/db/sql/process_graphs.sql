@@ -1,0 +1,76 @@
+-- name: insert_graph
+-- $1 process_graph_id, $2 colony_name, $3 initiator_id, $4 initiator_name,
+-- $5 root_process_ids, $6 process_ids, $7 submission_time, $8 zero time
+INSERT INTO process_graphs (process_graph_id, colony_name, initiator_id, initiator_name,
+                            root_process_ids, process_ids, state, submission_time, start_time,
+                            end_time)
+VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8);
+
+-- name: get_graph
+-- $1 process_graph_id
+SELECT * FROM process_graphs WHERE process_graph_id = $1;
+
+-- name: list_graphs
+-- Graphs of a colony in one state, newest first.
+-- $1 colony_name, $2 state, $3 count
+SELECT * FROM process_graphs WHERE colony_name = $1 AND state = $2
+ORDER BY submission_time DESC LIMIT $3;
+
+-- name: resolve_graph
+-- Release children, cascade failures and derive the graph state (see resolve_graph()).
+-- $1 process_graph_id, $2 now
+SELECT resolve_graph($1, $2);
+
+-- name: graph_processes
+-- Every process of a graph.
+-- $1 process_graph_id
+SELECT * FROM process_view WHERE process_graph_id = $1;
+
+-- name: lock_graph
+-- Serialise changes to a graph's wiring (addchild) with resolution.
+-- $1 process_graph_id
+SELECT process_graph_id FROM process_graphs WHERE process_graph_id = $1 FOR UPDATE;
+
+-- name: set_links
+-- Rewire a process of a graph.
+-- $1 process_id, $2 parents, $3 children
+UPDATE processes SET parents = $2, children = $3 WHERE process_id = $1;
+
+-- name: append_graph_process
+-- $1 process_graph_id, $2 process_id
+UPDATE process_graphs SET process_ids = array_append(process_ids, $2)
+WHERE process_graph_id = $1;
+
+-- name: cancel_graph_processes
+-- Cancel every waiting or running process of a graph and tell every server.
+-- $1 process_graph_id, $2 now
+WITH cancelled AS (
+    UPDATE processes SET state = 4, end_time = $2
+    WHERE process_graph_id = $1 AND state IN (0, 1)
+    RETURNING process_id, colony_name, executor_type
+)
+SELECT process_id, pg_notify('colonies_process', json_build_object(
+    'c', colony_name, 't', executor_type, 'p', process_id, 's', 4)::text)
+FROM cancelled;
+
+-- name: delete_graph
+-- A graph and its processes (their attributes go by cascade).
+-- $1 process_graph_id
+WITH gone AS (DELETE FROM processes WHERE process_graph_id = $1)
+DELETE FROM process_graphs WHERE process_graph_id = $1;
+
+-- name: delete_graphs
+-- The colony's graphs in one state (-1 = all), with their processes.
+-- $1 colony_name, $2 state
+WITH doomed AS (
+    SELECT process_graph_id FROM process_graphs
+    WHERE colony_name = $1 AND ($2 = -1 OR state = $2)
+), gone AS (
+    DELETE FROM processes WHERE process_graph_id IN (SELECT process_graph_id FROM doomed)
+)
+DELETE FROM process_graphs WHERE process_graph_id IN (SELECT process_graph_id FROM doomed);
+
+-- name: graph_statistics
+-- Graphs of a colony per state.
+-- $1 colony_name
+SELECT state, count(*) AS n FROM process_graphs WHERE colony_name = $1 GROUP BY state;

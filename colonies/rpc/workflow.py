@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from colonies.core import FunctionSpec, WorkflowSpec
+from colonies.core._wire import Bool, Int
+from colonies.rpc.base import Msg
+
+
+class SubmitWorkflowSpecMsg(Msg, payload_type="submitworkflowspecmsg", action="submit workflow"):
+    spec: WorkflowSpec | None = None
+
+
+class GetProcessGraphMsg(Msg, payload_type="getprocessgraphmsg", action="get processgraph"):
+    process_graph_id: str = ""
+
+
+class GetProcessGraphsMsg(Msg, payload_type="getprocessgraphsmsg", action="get processgraphs"):
+    colony_name: str = ""
+    count: Int = 0
+    state: Int = 0
+
+
+class RemoveProcessGraphMsg(
+    Msg, payload_type="removeprocessgraphmsg", action="remove processgraph"
+):
+    process_graph_id: str = ""
+    all: Bool = False
+
+
+class RemoveAllProcessGraphsMsg(
+    Msg, payload_type="removeallprocessgraphsmsg", action="remove all processgraphs"
+):
+    colony_name: str = ""
+    state: Int = 0
+
+
+class CancelProcessGraphMsg(
+    Msg, payload_type="cancelprocessgraphmsg", action="cancel processgraph"
+):
+    process_graph_id: str = ""
+
+
+class AddChildMsg(Msg, payload_type="addchildmsg", action="add child"):
+    process_graph_id: str = ""
+    parent_process_id: str = ""
+    child_process_id: str = ""
+    spec: FunctionSpec | None = None
+    insert: Bool = False
