@@ -41,6 +41,10 @@ class Settings:
     cleanup_interval_s: float = 60.0
     stale_executor_duration_s: float = 600.0
     timeout_loop_period_s: float = 1.0
+    cron_period_ms: int = 1000
+    generator_period_ms: int = 1000
+    retention: bool = False
+    retention_policy_s: int = 0
     build_version: str = "dev"
     build_time: str = ""
     advertised_host: str = ""
@@ -79,6 +83,10 @@ class Settings:
             "allow_executor_reregister": _bool(env.get("COLONIES_ALLOW_EXECUTOR_REREGISTER")),
             "cleanup_interval_s": float(env.get("COLONIES_CLEANUP_INTERVAL", "60")),
             "stale_executor_duration_s": float(env.get("COLONIES_STALE_EXECUTOR_DURATION", "600")),
+            "cron_period_ms": int(env.get("COLONIES_CRON_CHECKER_PERIOD", "1000")),
+            "generator_period_ms": int(env.get("COLONIES_GENERATOR_CHECKER_PERIOD", "1000")),
+            "retention": _bool(env.get("COLONIES_RETENTION")),
+            "retention_policy_s": int(env.get("COLONIES_RETENTION_POLICY", "0") or 0),
             "build_version": env.get("BUILD_VERSION", "dev"),
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),

@@ -13,6 +13,7 @@ from colonies.db.channels import ChannelStore
 from colonies.db.colonies import ColonyStore
 from colonies.db.executors import ExecutorStore
 from colonies.db.functions import FunctionStore
+from colonies.db.generators import GeneratorStore
 from colonies.db.locations import LocationStore
 from colonies.db.logs import LogStore
 from colonies.db.process_graphs import ProcessGraphStore
@@ -37,6 +38,7 @@ class Database:
         self.locations = LocationStore(conn)
         self.logs = LogStore(conn)
         self.channels = ChannelStore(conn)
+        self.generators = GeneratorStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

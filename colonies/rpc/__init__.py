@@ -8,6 +8,7 @@ from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     colony,
     executor,
     function,
+    generator,
     location,
     log,
     process,
@@ -21,6 +22,7 @@ from colonies.rpc.channel import *  # noqa: F403
 from colonies.rpc.colony import *  # noqa: F403
 from colonies.rpc.executor import *  # noqa: F403
 from colonies.rpc.function import *  # noqa: F403
+from colonies.rpc.generator import *  # noqa: F403
 from colonies.rpc.location import *  # noqa: F403
 from colonies.rpc.log import *  # noqa: F403
 from colonies.rpc.process import *  # noqa: F403

@@ -20,6 +20,7 @@ from colonies.server.auth import MemberCache
 from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
 from colonies.server.handlers import check_coverage, routes, subscriptions
 from colonies.server.metrics import Metrics
+from colonies.server.services import generators
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,12 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
                     )
                 ),
                 lambda s: s.cleanup_interval_s,
+            )
+        )
+        app.cleanup_ctx.append(
+            _loop(
+                lambda a: lambda now: generators.run_once(a[keys.DB], a[keys.EVENTS], now),
+                lambda s: s.generator_period_ms / 1000,
             )
         )
     return app

@@ -9,6 +9,7 @@ from colonies.server.handlers import (
     colonies,
     executors,
     functions,
+    generators,
     locations,
     logs,
     process_graphs,
@@ -30,6 +31,7 @@ ROUTERS = [
     locations.router,
     logs.router,
     channels.router,
+    generators.router,
 ]
 
 

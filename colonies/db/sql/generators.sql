@@ -1,0 +1,1 @@
+-- Generators and their queued arguments (SEMANTICS §11).

@@ -1,0 +1,3 @@
+"""Generator messages (PROTOCOL §7.11)."""
+
+from __future__ import annotations
