@@ -22,12 +22,12 @@ dev: install postgres
 	$(BIN)/colonies dev
 
 lint: install
-	$(BIN)/ruff check colonies tests examples
-	$(BIN)/ruff format --check colonies tests examples
+	$(BIN)/ruff check colonies tests examples benchmarks
+	$(BIN)/ruff format --check colonies tests examples benchmarks
 
 fmt: install
-	$(BIN)/ruff format colonies tests examples
-	$(BIN)/ruff check --fix colonies tests examples
+	$(BIN)/ruff format colonies tests examples benchmarks
+	$(BIN)/ruff check --fix colonies tests examples benchmarks
 
 typecheck: install
 	$(BIN)/mypy

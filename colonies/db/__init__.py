@@ -11,6 +11,7 @@ from colonies.db.attributes import AttributeStore
 from colonies.db.base import Conn
 from colonies.db.channels import ChannelStore
 from colonies.db.colonies import ColonyStore
+from colonies.db.crons import CronStore
 from colonies.db.executors import ExecutorStore
 from colonies.db.functions import FunctionStore
 from colonies.db.generators import GeneratorStore
@@ -39,6 +40,7 @@ class Database:
         self.logs = LogStore(conn)
         self.channels = ChannelStore(conn)
         self.generators = GeneratorStore(conn)
+        self.crons = CronStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

@@ -47,3 +47,6 @@ class LogStore(Store):
     async def search(self, colony_name: str, text: str, after: datetime, count: int) -> list[Log]:
         rows = await self.conn.fetch(Q["search_logs"], colony_name, text, after, count)
         return [_log(r) for r in rows]
+
+    async def remove_before(self, cutoff: datetime) -> None:
+        await self.conn.execute(Q["delete_logs_before"], cutoff)

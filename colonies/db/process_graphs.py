@@ -72,3 +72,6 @@ class ProcessGraphStore(Store):
 
     async def remove_all(self, colony_name: str, state: int) -> None:
         await self.conn.execute(Q["delete_graphs"], colony_name, state)
+
+    async def remove_successful_before(self, cutoff: datetime) -> None:
+        await self.conn.execute(Q["delete_successful_graphs_before"], cutoff)

@@ -225,3 +225,6 @@ class ProcessStore(Store):
 
     async def notify_colony(self, colony_name: str) -> None:
         await self.conn.execute(Q["notify_colony"], colony_name)
+
+    async def remove_successful_before(self, cutoff: datetime) -> None:
+        await self.conn.execute(Q["delete_successful_before"], cutoff)

@@ -187,6 +187,8 @@ CREATE TABLE crons (
     workflow_spec               text NOT NULL,
     prev_process_graph_id       text NOT NULL DEFAULT '',
     wait_for_prev_process_graph boolean NOT NULL DEFAULT false,
+    -- start of the current interval window, for random interval crons
+    window_start                timestamptz NOT NULL DEFAULT '0001-01-01 00:00:00+00',
     UNIQUE (colony_name, name)
 );
 CREATE INDEX crons_next_run ON crons (next_run);

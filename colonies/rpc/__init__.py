@@ -6,6 +6,7 @@ from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     attribute,
     channel,
     colony,
+    cron,
     executor,
     function,
     generator,
@@ -20,6 +21,7 @@ from colonies.rpc.attribute import *  # noqa: F403
 from colonies.rpc.base import MESSAGES, Msg
 from colonies.rpc.channel import *  # noqa: F403
 from colonies.rpc.colony import *  # noqa: F403
+from colonies.rpc.cron import *  # noqa: F403
 from colonies.rpc.executor import *  # noqa: F403
 from colonies.rpc.function import *  # noqa: F403
 from colonies.rpc.generator import *  # noqa: F403

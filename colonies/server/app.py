@@ -20,7 +20,7 @@ from colonies.server.auth import MemberCache
 from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
 from colonies.server.handlers import check_coverage, routes, subscriptions
 from colonies.server.metrics import Metrics
-from colonies.server.services import generators
+from colonies.server.services import crons, generators
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,23 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
                 lambda s: s.generator_period_ms / 1000,
             )
         )
+        app.cleanup_ctx.append(
+            _loop(
+                lambda a: lambda now: crons.run_once(a[keys.DB], a[keys.EVENTS], now),
+                lambda s: s.cron_period_ms / 1000,
+            )
+        )
+        if settings.retention:
+            app.cleanup_ctx.append(
+                _loop(
+                    lambda a: (
+                        lambda now: background.apply_retention(
+                            a[keys.DB], a[keys.SETTINGS].retention_policy_s, now
+                        )
+                    ),
+                    lambda s: background.RETENTION_PERIOD_S,
+                )
+            )
     return app
 
 

@@ -18,6 +18,8 @@ from colonies.server.services import processes as service
 
 log = logging.getLogger(__name__)
 STALE_LOCK = 0x7374616C65  # "stale"
+RETENTION_LOCK = 0x726574656E74  # "retent"
+RETENTION_PERIOD_S = 60.0
 
 
 async def expire_deadlines(db: Database, now: datetime) -> None:
@@ -43,6 +45,20 @@ async def remove_stale_executors(db: Database, stale_after_s: float, now: dateti
     if removed:
         log.info("removed %d stale executors", removed)
     return removed
+
+
+async def apply_retention(db: Database, policy_s: float, now: datetime) -> bool:
+    """Delete what is older than the policy (SEMANTICS §17): successful processes and
+    workflows and all logs; once per cluster per pass. Returns False if another server
+    holds the pass."""
+    cutoff = now - timedelta(seconds=policy_s)
+    async with db.transaction() as tx:
+        if not await tx.server.try_lock(RETENTION_LOCK):
+            return False
+        await tx.processes.remove_successful_before(cutoff)
+        await tx.graphs.remove_successful_before(cutoff)
+        await tx.logs.remove_before(cutoff)
+    return True
 
 
 async def run_every(period_s: float, job: Callable[[datetime], Awaitable[object]]) -> None:

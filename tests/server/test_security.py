@@ -3,6 +3,7 @@ the reference's status (403 almost everywhere) and change nothing in the databas
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ class World:
     graph: str = ""
     graph_root: str = ""
     waiting_graph: str = ""
+    cron: str = ""
+    generator: str = ""
 
     def id(self, role: str) -> str:
         return id_from_private_key(self.keys[role])
@@ -99,6 +102,10 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
     root = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, keys["AE"])
     assert root["processid"] == graph["rootprocessids"][0]
     waiting_graph = await client.call("submitworkflowspecmsg", {"spec": wf}, keys["U"])
+    cron = {"name": "c", "colonyname": "test", "interval": 60, "workflowspec": WF_JSON}
+    added = await client.call("addcronmsg", {"cron": cron}, keys["U"])
+    gen = {"colonyname": "test", "name": "gen", "workflowspec": WF_JSON, "trigger": 5}
+    generator = await client.call("addgeneratormsg", {"generator": gen}, keys["U"])
     return World(
         keys,
         running["processid"],
@@ -108,9 +115,12 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         graph["processgraphid"],
         root["processid"],
         waiting_graph["processgraphid"],
+        added["cronid"],
+        generator["generatorid"],
     )
 
 
+WF_JSON = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="n")]})
 Payload = Callable[[World], dict[str, Any]]
 C = {"colonyname": "test"}
 
@@ -208,6 +218,25 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
         {"AE", "U"},
         403,
     ),
+    "addgeneratormsg": (
+        lambda w: {"generator": {**C, "name": "g2", "workflowspec": WF_JSON, "trigger": 1}},
+        MEMBERS,
+        403,
+    ),
+    "getgeneratormsg": (lambda w: {"generatorid": w.generator}, MEMBERS, 403),
+    "resolvegeneratormsg": (lambda w: {**C, "generatorname": "gen"}, MEMBERS, 403),
+    "getgeneratorsmsg": (lambda w: {**C, "count": 10}, MEMBERS, 403),
+    "packgeneratormsg": (lambda w: {"generatorid": w.generator, "arg": "a"}, MEMBERS, 403),
+    "removegeneratormsg": (lambda w: {"generatorid": w.generator}, MEMBERS, 403),
+    "addcronmsg": (
+        lambda w: {"cron": {**C, "name": "c2", "interval": 60, "workflowspec": WF_JSON}},
+        MEMBERS,
+        403,
+    ),
+    "getcronmsg": (lambda w: {"cronid": w.cron}, MEMBERS, 403),
+    "getcronsmsg": (lambda w: {**C, "count": 10}, MEMBERS, 403),
+    "runcronmsg": (lambda w: {"cronid": w.cron}, MEMBERS, 403),
+    "removecronmsg": (lambda w: {"cronid": w.cron}, MEMBERS, 403),
     "submitworkflowspecmsg": (
         lambda w: {"spec": {**C, "functionspecs": [spec(nodename="n")]}},
         MEMBERS,

@@ -28,3 +28,8 @@ ORDER BY ts, log_seq;
 -- $1 colony_name, $2 text, $3 added after, $4 count
 SELECT * FROM logs WHERE colony_name = $1 AND added > $3 AND strpos(message, $2) > 0
 ORDER BY ts LIMIT $4;
+
+-- name: delete_logs_before
+-- Retention: every log entry added before a time.
+-- $1 cutoff
+DELETE FROM logs WHERE added < $1;

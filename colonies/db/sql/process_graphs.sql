@@ -74,3 +74,13 @@ DELETE FROM process_graphs WHERE process_graph_id IN (SELECT process_graph_id FR
 -- Graphs of a colony per state.
 -- $1 colony_name
 SELECT state, count(*) AS n FROM process_graphs WHERE colony_name = $1 GROUP BY state;
+
+-- name: delete_successful_graphs_before
+-- Retention: successful workflows submitted before a time, with their processes.
+-- $1 cutoff
+WITH doomed AS (
+    SELECT process_graph_id FROM process_graphs WHERE state = 2 AND submission_time < $1
+), gone AS (
+    DELETE FROM processes WHERE process_graph_id IN (SELECT process_graph_id FROM doomed)
+)
+DELETE FROM process_graphs WHERE process_graph_id IN (SELECT process_graph_id FROM doomed);

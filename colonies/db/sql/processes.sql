@@ -229,3 +229,8 @@ SELECT pg_notify('colonies_process',
 -- Wake every assign waiting in a colony (resume after pause).
 -- $1 colony_name
 SELECT pg_notify('colonies_process', json_build_object('c', $1::text, 't', '*', 'p', '', 's', 0)::text);
+
+-- name: delete_successful_before
+-- Retention: successful processes outside workflows submitted before a time.
+-- $1 cutoff
+DELETE FROM processes WHERE state = 2 AND process_graph_id = '' AND submission_time < $1;

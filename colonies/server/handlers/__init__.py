@@ -7,6 +7,7 @@ from colonies.server.handlers import (
     attributes,
     channels,
     colonies,
+    crons,
     executors,
     functions,
     generators,
@@ -32,6 +33,7 @@ ROUTERS = [
     logs.router,
     channels.router,
     generators.router,
+    crons.router,
 ]
 
 
