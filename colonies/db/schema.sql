@@ -121,7 +121,8 @@ CREATE INDEX processes_running_deadline ON processes (exec_deadline)
 CREATE INDEX processes_waiting_deadline ON processes (wait_deadline)
     WHERE state = 0 AND max_wait_time NOT IN (0, -1);
 CREATE INDEX processes_assigned_executor ON processes (assigned_executor_id) WHERE state = 1;
-CREATE INDEX processes_graph ON processes (process_graph_id) WHERE process_graph_id <> '';
+-- Not partial: queries compare with a parameter, which a partial index cannot serve.
+CREATE INDEX processes_graph ON processes (process_graph_id);
 
 CREATE TABLE attributes (
     attribute_id            text PRIMARY KEY,
@@ -258,8 +259,9 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    IF EXISTS (SELECT 1 FROM processes c JOIN processes p ON p.process_id = ANY (c.parents)
-               WHERE c.process_graph_id = gid AND p.state = 3) THEN
+    -- a failed process with children means some process has a failed parent
+    IF EXISTS (SELECT 1 FROM processes
+               WHERE process_graph_id = gid AND state = 3 AND cardinality(children) > 0) THEN
         UPDATE processes SET state = 3 WHERE process_graph_id = gid AND state <> 3;
     ELSE
         FOR r IN
