@@ -155,7 +155,7 @@ CREATE TABLE logs (
     ts            bigint NOT NULL,
     added         timestamptz NOT NULL
 );
-CREATE INDEX logs_process ON logs (process_id, ts) WHERE process_id <> '';
+CREATE INDEX logs_process ON logs (process_id, ts);
 CREATE INDEX logs_executor ON logs (executor_name, ts);
 CREATE INDEX logs_colony_added ON logs (colony_name, added);
 

@@ -74,7 +74,9 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
 
 
 async def pubsub(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse()
+    # No per-message compression: a deflate context per idle subscriber costs far more
+    # memory than the few frames a subscription sends.
+    ws = web.WebSocketResponse(compress=False, max_msg_size=1024 * 1024)
     await ws.prepare(request)
     try:
         await _serve(request, ws)

@@ -195,6 +195,7 @@ async def subscribe_process(ctx: Ctx, msg: SubscribeProcessMsg, ws: web.WebSocke
             raise Forbidden(f"Invalid process with Id {msg.process_id}")
         if process.state == msg.state:
             await send(ws, msg.payload_type, render(process))
+        del process  # an idle subscriber holds no model while it waits
         async for event in _frames_until(ws, queue, deadline):
             if event.get("s") == msg.state:
                 process = await ctx.db.processes.get(msg.process_id)
