@@ -262,7 +262,14 @@ BEGIN
     -- a failed process with children means some process has a failed parent
     IF EXISTS (SELECT 1 FROM processes
                WHERE process_graph_id = gid AND state = 3 AND cardinality(children) > 0) THEN
-        UPDATE processes SET state = 3 WHERE process_graph_id = gid AND state <> 3;
+        -- state only, as the reference; subscribers waiting for FAILED still hear of it
+        FOR r IN
+            UPDATE processes SET state = 3 WHERE process_graph_id = gid AND state <> 3
+            RETURNING process_id, colony_name, executor_type
+        LOOP
+            PERFORM pg_notify('colonies_process', json_build_object('c', r.colony_name,
+                't', r.executor_type, 'p', r.process_id, 's', 3)::text);
+        END LOOP;
     ELSE
         FOR r IN
             WITH ready AS (

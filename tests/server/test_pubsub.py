@@ -141,3 +141,35 @@ async def test_pycolonies_wait_returns_after_close(
     await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": ["done"]}, key)
     done = await asyncio.wait_for(waiting, 10)
     assert done.state == 2 and done.output == ["done"]
+
+
+async def test_subscriber_hears_of_a_failure_cascade(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    key = colony.executor_key
+    wf = {
+        "colonyname": "test",
+        "functionspecs": [
+            spec(nodename="a"),
+            spec(nodename="b", cond_dependencies=["a"]),
+            spec(nodename="c", cond_dependencies=["b"]),
+        ],
+    }
+    g = await client.call("submitworkflowspecmsg", {"spec": wf}, key)
+    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key)
+    b = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    c_id = next(pid for pid in g["processids"] if pid not in (a["processid"], b["processid"]))
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessmsg",
+            {"processid": c_id, "state": 3, "timeout": 10},
+            key,
+            session,
+        )
+        await asyncio.sleep(0.1)
+        await client.call("closefailedmsg", {"processid": b["processid"], "errors": ["x"]}, key)
+        _, process = decode(await asyncio.wait_for(ws.receive(), 5))
+        assert (process["processid"], process["state"]) == (c_id, 3)
+        await ws.close()
