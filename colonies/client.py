@@ -1,15 +1,51 @@
-"""ColoniesClient: signed RPC calls over aiohttp, one place for the envelope on the client side."""
+"""ColoniesClient: signed RPC over aiohttp, one method per payload type, typed replies.
+
+Every method takes the signing key last (``key``), as pycolonies does: one client serves
+the server owner, the colony owner and executors alike. Errors raise RPCError with the
+server's status and message. ``SyncColoniesClient`` is the same API for scripts.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
-from typing import Any
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import aiohttp
+from pydantic import TypeAdapter
 
+from colonies.config import ClientSettings
+from colonies.core import (
+    Allocations,
+    Attribute,
+    Capabilities,
+    Cluster,
+    Colony,
+    Executor,
+    Function,
+    FunctionSpec,
+    Location,
+    Log,
+    PauseStatus,
+    Process,
+    ProcessGraph,
+    ServerInfo,
+    Statistics,
+    User,
+    Version,
+    WireModel,
+    WorkflowSpec,
+)
+from colonies.core.channel import MsgEntry
+from colonies.core.cron import Cron
+from colonies.core.generator import Generator
 from colonies.errors import RPCError
 from colonies.rpc.envelope import request
+
+M = TypeVar("M", bound=WireModel)
 
 
 class Reply:
@@ -41,6 +77,12 @@ class ColoniesClient:
     @classmethod
     def for_server(cls, host: str, port: int, tls: bool = False, **kw: Any) -> ColoniesClient:
         return cls(f"{'https' if tls else 'http'}://{host}:{port}", **kw)
+
+    @classmethod
+    def from_env(cls, settings: ClientSettings | None = None, **kw: Any) -> ColoniesClient:
+        """A client for COLONIES_SERVER_HOST/PORT and COLONIES_TLS (see ClientSettings)."""
+        s = settings or ClientSettings.from_env()
+        return cls.for_server(s.host, s.port, s.tls, verify_tls=s.verify_tls, **kw)
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -83,3 +125,432 @@ class ColoniesClient:
         if reply.error or reply.status != 200:
             raise RPCError(reply.message or str(reply.payload), status=reply.status)
         return reply.payload
+
+    async def _one(self, model: type[M], payload_type: str, data: dict[str, Any], key: str) -> M:
+        return model.model_validate(await self.call(payload_type, data, key))
+
+    async def _many(
+        self, model: type[M], payload_type: str, data: dict[str, Any], key: str
+    ) -> list[M]:
+        return TypeAdapter(list[model]).validate_python(  # type: ignore[valid-type]
+            await self.call(payload_type, data, key) or []
+        )
+
+    # server
+    async def version(self) -> Version:
+        return Version.model_validate(await self.call("versionmsg", {}, None))
+
+    async def server_info(self) -> ServerInfo:
+        return ServerInfo.model_validate(await self.call("getserverinfomsg", {}, None))
+
+    async def health(self) -> bool:
+        async with self.session.get(self.url + "/health", ssl=self._ssl) as resp:
+            return resp.status == 200
+
+    async def statistics(self, key: str) -> Statistics:
+        return await self._one(Statistics, "getstatisticsmsg", {}, key)
+
+    async def cluster(self, key: str) -> Cluster:
+        return await self._one(Cluster, "getclustermsg", {}, key)
+
+    async def change_server_id(self, server_id: str, key: str) -> None:
+        await self.call("changeserveridmsg", {"serverid": server_id}, key)
+
+    # colonies
+    async def add_colony(self, colony: Colony, key: str) -> Colony:
+        return await self._one(Colony, "addcolonymsg", {"colony": colony.to_wire()}, key)
+
+    async def remove_colony(self, colony_name: str, key: str) -> None:
+        await self.call("removecolonymsg", {"colonyname": colony_name}, key)
+
+    async def get_colonies(self, key: str) -> list[Colony]:
+        return await self._many(Colony, "getcoloniesmsg", {}, key)
+
+    async def get_colony(self, colony_name: str, key: str) -> Colony:
+        return await self._one(Colony, "getcolonymsg", {"colonyname": colony_name}, key)
+
+    async def colony_statistics(self, colony_name: str, key: str) -> Statistics:
+        return await self._one(Statistics, "getcolonystatsmsg", {"colonyname": colony_name}, key)
+
+    async def change_colony_id(self, colony_name: str, colony_id: str, key: str) -> None:
+        await self.call(
+            "changecolonyidmsg", {"colonyname": colony_name, "colonyid": colony_id}, key
+        )
+
+    async def pause_status(self, colony_name: str, key: str) -> PauseStatus:
+        return await self._one(PauseStatus, "getpausestatusmsg", {"colonyname": colony_name}, key)
+
+    async def pause_assignments(self, colony_name: str, key: str) -> None:
+        await self.call("pauseassignmentsmsg", {"colonyname": colony_name}, key)
+
+    async def resume_assignments(self, colony_name: str, key: str) -> None:
+        await self.call("resumeassignmentsmsg", {"colonyname": colony_name}, key)
+
+    # users
+    async def add_user(self, user: User, key: str) -> User:
+        return await self._one(User, "addusermsg", {"user": user.to_wire()}, key)
+
+    async def get_users(self, colony_name: str, key: str) -> list[User]:
+        return await self._many(User, "getusersmsg", {"colonyname": colony_name}, key)
+
+    async def get_user(self, colony_name: str, name: str, key: str) -> User:
+        return await self._one(User, "getusermsg", {"colonyname": colony_name, "name": name}, key)
+
+    async def remove_user(self, colony_name: str, name: str, key: str) -> None:
+        await self.call("removeusermsg", {"colonyname": colony_name, "name": name}, key)
+
+    # executors
+    async def add_executor(self, executor: Executor, key: str) -> Executor:
+        return await self._one(Executor, "addexecutormsg", {"executor": executor.to_wire()}, key)
+
+    async def get_executors(self, colony_name: str, key: str) -> list[Executor]:
+        return await self._many(Executor, "getexecutorsmsg", {"colonyname": colony_name}, key)
+
+    async def get_executor(self, colony_name: str, name: str, key: str) -> Executor:
+        data = {"colonyname": colony_name, "executorname": name}
+        return await self._one(Executor, "getexecutormsg", data, key)
+
+    async def approve_executor(self, colony_name: str, name: str, key: str) -> None:
+        await self.call(
+            "approveexecutormsg", {"colonyname": colony_name, "executorname": name}, key
+        )
+
+    async def reject_executor(self, colony_name: str, name: str, key: str) -> None:
+        await self.call("rejectexecutormsg", {"colonyname": colony_name, "executorname": name}, key)
+
+    async def remove_executor(self, colony_name: str, name: str, key: str) -> None:
+        await self.call("removeexecutormsg", {"colonyname": colony_name, "executorname": name}, key)
+
+    async def update_capabilities(
+        self, colony_name: str, name: str, capabilities: Capabilities, key: str
+    ) -> None:
+        data = {
+            "colonyname": colony_name,
+            "executorname": name,
+            "capabilities": capabilities.to_wire(),
+        }
+        await self.call("updateexecutormsg", data, key)
+
+    async def report_allocations(
+        self, colony_name: str, name: str, allocations: Allocations, key: str
+    ) -> None:
+        data = {
+            "colonyname": colony_name,
+            "executorname": name,
+            "allocations": allocations.to_wire(),
+        }
+        await self.call("reportallocationmsg", data, key)
+
+    # functions
+    async def add_function(self, function: Function, key: str) -> Function:
+        return await self._one(Function, "addfunctionmsg", {"fun": function.to_wire()}, key)
+
+    async def get_functions(
+        self, colony_name: str, key: str, executor_name: str = ""
+    ) -> list[Function]:
+        data = {"colonyname": colony_name, "executorname": executor_name}
+        return await self._many(Function, "getfunctionsmsg", data, key)
+
+    async def remove_function(self, function_id: str, key: str) -> None:
+        await self.call("removefunctionmsg", {"functionid": function_id}, key)
+
+    # processes
+    async def submit(self, spec: FunctionSpec, key: str) -> Process:
+        return await self._one(Process, "submitfuncspecmsg", {"spec": spec.to_wire()}, key)
+
+    async def assign(
+        self,
+        colony_name: str,
+        timeout: int,
+        key: str,
+        available_cpu: str = "",
+        available_mem: str = "",
+    ) -> Process:
+        """Long-poll for a process (RPCError 404 when none came within ``timeout`` s)."""
+        data = {
+            "colonyname": colony_name,
+            "timeout": timeout,
+            "availablecpu": available_cpu,
+            "availablemem": available_mem,
+        }
+        return await self._one(Process, "assignprocessmsg", data, key)
+
+    async def get_processes(
+        self,
+        colony_name: str,
+        state: int,
+        count: int,
+        key: str,
+        *,
+        executor_type: str = "",
+        label: str = "",
+        initiator: str = "",
+    ) -> list[Process]:
+        data = {
+            "colonyname": colony_name,
+            "state": state,
+            "count": count,
+            "executortype": executor_type,
+            "label": label,
+            "initiator": initiator,
+        }
+        return await self._many(Process, "getprocessesmsg", data, key)
+
+    async def get_process(self, process_id: str, key: str) -> Process:
+        return await self._one(Process, "getprocessmsg", {"processid": process_id}, key)
+
+    async def remove_process(self, process_id: str, key: str) -> None:
+        await self.call("removeprocessmsg", {"processid": process_id}, key)
+
+    async def remove_all_processes(self, colony_name: str, key: str, state: int = -1) -> None:
+        await self.call("removeallprocessesmsg", {"colonyname": colony_name, "state": state}, key)
+
+    async def close_process(
+        self, process_id: str, key: str, output: list[Any] | None = None
+    ) -> None:
+        await self.call("closesuccessfulmsg", {"processid": process_id, "out": output or []}, key)
+
+    async def fail_process(
+        self, process_id: str, key: str, errors: list[str] | None = None
+    ) -> None:
+        await self.call("closefailedmsg", {"processid": process_id, "errors": errors or []}, key)
+
+    async def set_output(self, process_id: str, output: list[Any], key: str) -> None:
+        await self.call("setoutputmsg", {"processid": process_id, "out": output}, key)
+
+    async def cancel(self, process_id: str, key: str) -> None:
+        await self.call("cancelprocessmsg", {"processid": process_id}, key)
+
+    async def wait(self, process: Process, state: int, timeout: int, key: str) -> Process | None:
+        """Wait on /pubsub until the process is in ``state``; None after ``timeout`` s."""
+        ws_url = self.url.replace("http", "ws", 1) + "/pubsub"
+        data = {
+            "colonyname": process.spec.conditions.colony_name,
+            "processid": process.process_id,
+            "state": state,
+            "timeout": timeout,
+            "msgtype": "subscribeprocessmsg",
+        }
+        async with self.session.ws_connect(ws_url, ssl=self._ssl) as ws:
+            await ws.send_str(json.dumps(request("subscribeprocessmsg", data, key)))
+            frame = await ws.receive()
+            if frame.type != aiohttp.WSMsgType.TEXT:
+                return None
+            envelope = json.loads(frame.data)
+            payload = json.loads(base64.b64decode(envelope["payload"]))
+            if envelope.get("error"):
+                raise RPCError(payload.get("message", ""), status=payload.get("status", 500))
+            return Process.model_validate(payload)
+
+    # workflows
+    async def submit_workflow(self, workflow: WorkflowSpec, key: str) -> ProcessGraph:
+        return await self._one(
+            ProcessGraph, "submitworkflowspecmsg", {"spec": workflow.to_wire()}, key
+        )
+
+    async def get_process_graph(self, graph_id: str, key: str) -> ProcessGraph:
+        return await self._one(
+            ProcessGraph, "getprocessgraphmsg", {"processgraphid": graph_id}, key
+        )
+
+    async def get_process_graphs(
+        self, colony_name: str, state: int, count: int, key: str
+    ) -> list[ProcessGraph]:
+        data = {"colonyname": colony_name, "state": state, "count": count}
+        return await self._many(ProcessGraph, "getprocessgraphsmsg", data, key)
+
+    async def remove_process_graph(self, graph_id: str, key: str) -> None:
+        await self.call("removeprocessgraphmsg", {"processgraphid": graph_id}, key)
+
+    async def remove_all_process_graphs(self, colony_name: str, key: str, state: int = -1) -> None:
+        await self.call(
+            "removeallprocessgraphsmsg", {"colonyname": colony_name, "state": state}, key
+        )
+
+    async def cancel_process_graph(self, graph_id: str, key: str) -> None:
+        await self.call("cancelprocessgraphmsg", {"processgraphid": graph_id}, key)
+
+    async def add_child(
+        self,
+        graph_id: str,
+        parent_id: str,
+        spec: FunctionSpec,
+        key: str,
+        *,
+        child_id: str = "",
+        insert: bool = False,
+    ) -> Process:
+        data = {
+            "processgraphid": graph_id,
+            "parentprocessid": parent_id,
+            "childprocessid": child_id,
+            "spec": spec.to_wire(),
+            "insert": insert,
+        }
+        return await self._one(Process, "addchildmsg", data, key)
+
+    # attributes
+    async def add_attribute(self, process_id: str, name: str, value: str, key: str) -> Attribute:
+        attr = {"targetid": process_id, "key": name, "value": value, "attributetype": 1}
+        return await self._one(Attribute, "addattributemsg", {"attribute": attr}, key)
+
+    async def get_attribute(self, attribute_id: str, key: str) -> Attribute:
+        return await self._one(Attribute, "getattributemsg", {"attributeid": attribute_id}, key)
+
+    # logs
+    async def add_log(self, process_id: str, message: str, key: str) -> None:
+        await self.call("addlogmsg", {"processid": process_id, "message": message}, key)
+
+    async def get_logs(
+        self,
+        colony_name: str,
+        key: str,
+        *,
+        process_id: str = "",
+        executor_name: str = "",
+        count: int = 100,
+        since: int = 0,
+        latest: bool = False,
+    ) -> list[Log]:
+        data = {
+            "colonyname": colony_name,
+            "processid": process_id,
+            "executorname": executor_name,
+            "count": count,
+            "since": since,
+            "latest": latest,
+        }
+        return await self._many(Log, "getlogsmsg", data, key)
+
+    async def search_logs(
+        self, colony_name: str, text: str, days: int, count: int, key: str
+    ) -> list[Log]:
+        data = {"colonyname": colony_name, "text": text, "days": days, "count": count}
+        return await self._many(Log, "searchlogsmsg", data, key)
+
+    # crons and generators
+    async def add_cron(self, cron: Cron, key: str) -> Cron:
+        return await self._one(Cron, "addcronmsg", {"cron": cron.to_wire()}, key)
+
+    async def get_cron(self, cron_id: str, key: str) -> Cron:
+        return await self._one(Cron, "getcronmsg", {"cronid": cron_id}, key)
+
+    async def get_crons(self, colony_name: str, count: int, key: str) -> list[Cron]:
+        return await self._many(
+            Cron, "getcronsmsg", {"colonyname": colony_name, "count": count}, key
+        )
+
+    async def run_cron(self, cron_id: str, key: str) -> Cron:
+        return await self._one(Cron, "runcronmsg", {"cronid": cron_id}, key)
+
+    async def remove_cron(self, cron_id: str, key: str) -> None:
+        await self.call("removecronmsg", {"cronid": cron_id}, key)
+
+    async def add_generator(self, generator: Generator, key: str) -> Generator:
+        return await self._one(
+            Generator, "addgeneratormsg", {"generator": generator.to_wire()}, key
+        )
+
+    async def get_generator(self, generator_id: str, key: str) -> Generator:
+        return await self._one(Generator, "getgeneratormsg", {"generatorid": generator_id}, key)
+
+    async def resolve_generator(self, colony_name: str, name: str, key: str) -> Generator:
+        data = {"colonyname": colony_name, "generatorname": name}
+        return await self._one(Generator, "resolvegeneratormsg", data, key)
+
+    async def get_generators(self, colony_name: str, count: int, key: str) -> list[Generator]:
+        data = {"colonyname": colony_name, "count": count}
+        return await self._many(Generator, "getgeneratorsmsg", data, key)
+
+    async def pack_generator(self, generator_id: str, arg: str, key: str) -> None:
+        await self.call("packgeneratormsg", {"generatorid": generator_id, "arg": arg}, key)
+
+    async def remove_generator(self, generator_id: str, key: str) -> None:
+        await self.call("removegeneratormsg", {"generatorid": generator_id}, key)
+
+    # locations and channels
+    async def add_location(self, location: Location, key: str) -> Location:
+        return await self._one(Location, "addlocationmsg", {"location": location.to_wire()}, key)
+
+    async def get_locations(self, colony_name: str, key: str) -> list[Location]:
+        return await self._many(Location, "getlocationsmsg", {"colonyname": colony_name}, key)
+
+    async def remove_location(self, colony_name: str, name: str, key: str) -> None:
+        await self.call("removelocationmsg", {"colonyname": colony_name, "name": name}, key)
+
+    async def channel_append(
+        self,
+        process_id: str,
+        name: str,
+        sequence: int,
+        payload: bytes,
+        key: str,
+        *,
+        in_reply_to: int = 0,
+        payload_type: str = "",
+    ) -> None:
+        data = {
+            "processid": process_id,
+            "name": name,
+            "sequence": sequence,
+            "inreplyto": in_reply_to,
+            "payload": base64.b64encode(payload).decode(),
+            "payloadtype": payload_type,
+        }
+        await self.call("channelappendmsg", data, key)
+
+    async def channel_read(
+        self, process_id: str, name: str, after: int, limit: int, key: str
+    ) -> list[MsgEntry]:
+        data = {"processid": process_id, "name": name, "afterseq": after, "limit": limit}
+        return await self._many(MsgEntry, "channelreadmsg", data, key)
+
+
+T = TypeVar("T")
+
+
+class SyncColoniesClient:
+    """The ColoniesClient API, blocking: for scripts and notebooks.
+
+    Calls run on a private event loop in a background thread, so this also works where an
+    event loop is already running (Jupyter). ``client.get_process(pid, key)`` etc.
+    """
+
+    def __init__(self, url: str, **kw: Any) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        self._client = self._run(self._make(url, kw))
+
+    @staticmethod
+    async def _make(url: str, kw: dict[str, Any]) -> ColoniesClient:
+        return ColoniesClient(url, **kw)
+
+    @classmethod
+    def from_env(cls, settings: ClientSettings | None = None) -> SyncColoniesClient:
+        s = settings or ClientSettings.from_env()
+        return cls(f"{'https' if s.tls else 'http'}://{s.host}:{s.port}", verify_tls=s.verify_tls)
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._client, name)
+        if not asyncio.iscoroutinefunction(method):
+            return method
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._run(method(*args, **kwargs))
+
+        return call
+
+    def close(self) -> None:
+        self._run(self._client.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SyncColoniesClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -92,3 +92,38 @@ class Settings:
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
         }
         return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """What a client needs, from the variables the Go CLI and pycolonies read (CLI.md §1)."""
+
+    host: str = "localhost"
+    port: int = 50080
+    tls: bool = False
+    verify_tls: bool = True
+    prvkey: str = ""
+    colony_name: str = ""
+    colony_prvkey: str = ""
+    server_prvkey: str = ""
+    executor_name: str = ""
+    executor_type: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ClientSettings:
+        env = os.environ if env is None else env
+        tls = _first(env, "COLONIES_TLS", "COLONIES_SERVER_TLS", default="false")
+        return cls(
+            host=env.get("COLONIES_SERVER_HOST", "localhost"),
+            port=int(
+                _first(env, "COLONIES_SERVER_PORT", "COLONIES_SERVER_HTTP_PORT", default="50080")
+            ),
+            tls=_bool(tls),
+            verify_tls=not _bool(env.get("COLONIES_SKIP_TLS_VERIFY")),
+            prvkey=env.get("COLONIES_PRVKEY", ""),
+            colony_name=env.get("COLONIES_COLONY_NAME", ""),
+            colony_prvkey=env.get("COLONIES_COLONY_PRVKEY", ""),
+            server_prvkey=env.get("COLONIES_SERVER_PRVKEY", ""),
+            executor_name=env.get("COLONIES_EXECUTOR_NAME", ""),
+            executor_type=env.get("COLONIES_EXECUTOR_TYPE", ""),
+        )
