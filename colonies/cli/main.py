@@ -8,6 +8,7 @@ import click
 
 from colonies import __version__
 from colonies.cli.dev import dev
+from colonies.cli.fs import fs
 from colonies.cli.keys import key
 from colonies.cli.server import server
 
@@ -29,6 +30,7 @@ def cli(verbose: bool) -> None:
 cli.add_command(server)
 cli.add_command(dev)
 cli.add_command(key)
+cli.add_command(fs)
 
 
 def main() -> None:

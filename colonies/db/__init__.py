@@ -13,6 +13,7 @@ from colonies.db.channels import ChannelStore
 from colonies.db.colonies import ColonyStore
 from colonies.db.crons import CronStore
 from colonies.db.executors import ExecutorStore
+from colonies.db.files import FileStore
 from colonies.db.functions import FunctionStore
 from colonies.db.generators import GeneratorStore
 from colonies.db.locations import LocationStore
@@ -41,6 +42,7 @@ class Database:
         self.channels = ChannelStore(conn)
         self.generators = GeneratorStore(conn)
         self.crons = CronStore(conn)
+        self.files = FileStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

@@ -309,6 +309,8 @@ BEGIN
     RETURN new_state;
 END $$;
 
+-- files and snapshots (FS.md): tables go here
+
 -- A process with its attributes as JSON rows: [attribute_id, target_colony_name,
 -- target_process_graph_id, attribute_type, key, value]. Stores read processes through it.
 CREATE VIEW process_view AS

@@ -8,6 +8,7 @@ from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     colony,
     cron,
     executor,
+    file,
     function,
     generator,
     location,
@@ -23,6 +24,7 @@ from colonies.rpc.channel import *  # noqa: F403
 from colonies.rpc.colony import *  # noqa: F403
 from colonies.rpc.cron import *  # noqa: F403
 from colonies.rpc.executor import *  # noqa: F403
+from colonies.rpc.file import *  # noqa: F403
 from colonies.rpc.function import *  # noqa: F403
 from colonies.rpc.generator import *  # noqa: F403
 from colonies.rpc.location import *  # noqa: F403

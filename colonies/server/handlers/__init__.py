@@ -9,6 +9,7 @@ from colonies.server.handlers import (
     colonies,
     crons,
     executors,
+    files,
     functions,
     generators,
     locations,
@@ -34,6 +35,7 @@ ROUTERS = [
     channels.router,
     generators.router,
     crons.router,
+    files.router,
 ]
 
 

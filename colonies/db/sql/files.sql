@@ -1,0 +1,1 @@
+-- Colonies FS file metadata and snapshots (FS.md).
