@@ -2,9 +2,578 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
 import click
+from tabulate import tabulate
+
+from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
+from colonies.core._wire import WireModel
+from colonies.core.file import File, normalize_label
+from colonies.errors import ColoniesError
+from colonies.fs import crypto
+from colonies.fs.api import FsApi
+from colonies.fs.s3 import S3Config, S3Error, S3Store
+from colonies.fs.snapshots import (
+    clean_local,
+    download_snapshot,
+    orphaned_objects,
+    remove_orphaned_objects,
+)
+from colonies.fs.sync import SyncPlan, apply_plan, make_plan, read_label
+from colonies.fs.transfer import ChecksumError, Fs
+
+T = TypeVar("T")
+Job = Callable[[Fs], Awaitable[T]]
+
+
+def _run(job: Job[T], *, s3: bool = True) -> T:
+    """Run ``job`` with an Fs for the environment's server, colony, key and S3 settings."""
+    settings = ClientSettings.from_env()
+    if not settings.prvkey:
+        raise click.ClickException("COLONIES_PRVKEY is not set")
+    if not settings.colony_name:
+        raise click.ClickException("COLONIES_COLONY_NAME is not set")
+    key_text = os.environ.get(crypto.KEY_ENV, "")
+
+    async def main() -> T:
+        async with ColoniesClient.from_env(settings) as client:
+            api = FsApi(client, settings.colony_name, settings.prvkey)
+            store: Any = None
+            if s3:
+                store = S3Store(S3Config.from_env())
+                await store.ensure_bucket()
+            key = crypto.parse_key(key_text) if key_text else None
+            return await job(Fs(api, store, key))
+
+    try:
+        return asyncio.run(main())
+    except (ColoniesError, S3Error, crypto.CryptoError, ChecksumError) as err:
+        raise click.ClickException(str(err)) from None
+    except (FileNotFoundError, NotADirectoryError) as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _print_json(value: Any) -> None:
+    def plain(v: Any) -> Any:
+        if isinstance(v, WireModel):
+            return v.to_wire()
+        if isinstance(v, list):
+            return [plain(x) for x in v]
+        return v
+
+    click.echo(json.dumps(plain(value), indent=2))
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def _table(rows: list[list[Any]], headers: list[str]) -> None:
+    click.echo(tabulate(rows, headers=headers, tablefmt="simple"))
+
+
+def _file_table(files: list[File]) -> None:
+    rows = [
+        [
+            f.file_id,
+            f.label,
+            f.name,
+            _size(f.size),
+            f.sequence_nr,
+            f.checksum,
+            f.added.isoformat(),
+            f.ref.s3_object.encryption_alg or "-",
+        ]
+        for f in files
+    ]
+    headers = ["FileID", "Label", "Name", "Size", "Seq", "Checksum", "Added", "Encryption"]
+    _table(rows, headers)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+label_option = click.option("-l", "--label", required=True, help="Label, e.g. /data.")
 
 
 @click.group()
 def fs() -> None:
-    """Sync directories with Colonies FS labels, manage files and snapshots."""
+    """Sync directories with Colonies FS labels, manage files and snapshots.
+
+    S3 settings come from AWS_S3_ENDPOINT, AWS_S3_ACCESSKEY, AWS_S3_SECRETKEY, AWS_S3_REGION,
+    AWS_S3_TLS, AWS_S3_BUCKET and AWS_S3_SKIPVERIFY; set COLONIES_FS_ENCRYPTION_KEY (64 hex)
+    to encrypt uploads with AES-256-GCM.
+    """
+
+
+# sync -------------------------------------------------------------------------------
+
+
+def _print_plan(plan: SyncPlan) -> None:
+    for d in plan.dirs:
+        if d.empty:
+            continue
+        click.echo(f"\nDirectory {d.rel or '.'} <-> label {d.label}")
+        rows: list[list[Any]] = []
+        rows += [[n, "upload", "only local", _size(d.sizes.get(n, 0))] for n in d.upload]
+        rows += [[n, "download", "only remote", _size(d.sizes.get(n, 0))] for n in d.download]
+        action, why = (
+            ("upload", "conflict, keep local")
+            if d.keeplocal
+            else (
+                "download",
+                "conflict, keep remote",
+            )
+        )
+        rows += [[n, action, why, _size(d.sizes.get(n, 0))] for n in d.conflicts]
+        _table(rows, ["File", "Action", "Reason", "Size"])
+    click.echo(
+        f"\n{plan.upload_count} to upload, {plan.download_count} to download, "
+        f"{_size(plan.transfer_bytes)} in total"
+    )
+
+
+class _Progress:
+    """Prints finished transfers and, at most twice a second, the bytes moved so far."""
+
+    def __init__(self, total_files: int, total_bytes: int) -> None:
+        self.total_files, self.total_bytes = total_files, total_bytes
+        self.files = self.bytes = 0
+        self.lock = threading.Lock()
+        self.last = 0.0
+        self.start = time.monotonic()
+
+    def __call__(self, kind: str, path: str, nbytes: int) -> None:
+        with self.lock:
+            if kind == "bytes":
+                self.bytes += nbytes
+                now = time.monotonic()
+                if now - self.last < 0.5:
+                    return
+                self.last = now
+                click.echo(
+                    f"  {_size(self.bytes)} / {_size(self.total_bytes)} "
+                    f"({self.files}/{self.total_files} files)",
+                    err=True,
+                )
+                return
+            self.files += 1
+            click.echo(f"[{self.files}/{self.total_files}] {kind}ed {path}")
+
+    def done(self) -> None:
+        elapsed = max(time.monotonic() - self.start, 1e-6)
+        click.echo(
+            f"Transferred {self.files} files, {_size(self.bytes)} in {elapsed:.1f} s "
+            f"({_size(int(self.bytes / elapsed))}/s)"
+        )
+
+
+@fs.command("sync")
+@click.option("-l", "--label", default="", help="Label; default from DIR/.cfs.")
+@click.option("-d", "--dir", "directory", default=".", help="Directory (created if missing).")
+@click.option(
+    "--keeplocal",
+    type=click.BOOL,
+    default=True,
+    is_flag=False,
+    flag_value=True,
+    help="On conflicts upload the local file (default true); false downloads the remote.",
+)
+@click.option("--dry", is_flag=True, help="Only show the plan.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before transferring.")
+@click.option("--workers", default=16, show_default=True, help="Parallel transfers.")
+def sync_cmd(
+    label: str, directory: str, keeplocal: bool, dry: bool, yes: bool, workers: int
+) -> None:
+    """Synchronize DIR (recursively) with LABEL."""
+    root = Path(directory)
+    label = label or read_label(root)
+    if not label:
+        raise click.ClickException("no label given (-l) and no .cfs file in the directory")
+    label = normalize_label(label)
+    root.mkdir(parents=True, exist_ok=True)
+
+    async def job(fs: Fs) -> None:
+        plan = await make_plan(fs.api, root, label, keeplocal)
+        if plan.empty:
+            click.echo("Directory and label are already synchronized")
+            return
+        _print_plan(plan)
+        if dry:
+            return
+        if not yes:
+            answer = await asyncio.to_thread(click.confirm, "Continue?", default=False)
+            if not answer:
+                click.echo("Aborted")
+                return
+        progress = _Progress(plan.upload_count + plan.download_count, plan.transfer_bytes)
+        await apply_plan(fs, plan, root, workers=workers, on_event=progress)
+        progress.done()
+
+    _run(job)
+
+
+# files --------------------------------------------------------------------------------
+
+
+@fs.command("ls")
+@label_option
+@json_option
+def ls_cmd(label: str, as_json: bool) -> None:
+    """List the files of a label (latest revisions)."""
+    label = normalize_label(label)
+
+    async def job(fs: Fs) -> list[tuple[File, int]]:
+        out = []
+        for data in await fs.api.get_files(label):
+            revs = await fs.api.get_file(label=label, name=data.name, latest=False)
+            out.append((revs[0], len(revs)))
+        return out
+
+    files = _run(job, s3=False)
+    if as_json:
+        _print_json([f for f, _ in files])
+        return
+    rows = [
+        [f.name, _size(f.size), f.file_id, f.added.isoformat(), n, f.ref.s3_object.encryption_alg]
+        for f, n in files
+    ]
+    _table(rows, ["Name", "Size", "Latest FileID", "Added", "Revisions", "Encryption"])
+
+
+def _target(label: str, name: str, file_id: str) -> tuple[str, str, str]:
+    """(file_id, label, name) of a file given by ID or by label and name."""
+    if file_id:
+        return file_id, "", ""
+    if label and name:
+        return "", normalize_label(label), name
+    raise click.UsageError("give --id, or --label and --name")
+
+
+file_options = [
+    click.option("-l", "--label", default="", help="Label."),
+    click.option("-n", "--name", default="", help="File name."),
+    click.option("-i", "--id", "file_id", default="", help="File ID."),
+]
+
+
+def _file_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(file_options):
+        fn = option(fn)
+    return fn
+
+
+@fs.command("info")
+@_file_options
+@click.option("--all", "all_revisions", is_flag=True, help="Every revision.")
+@json_option
+def info_cmd(label: str, name: str, file_id: str, all_revisions: bool, as_json: bool) -> None:
+    """Show a file (latest revision, or by ID)."""
+    fid, flabel, fname = _target(label, name, file_id)
+
+    async def job(fs: Fs) -> list[File]:
+        return await fs.api.get_file(
+            file_id=fid, label=flabel, name=fname, latest=not all_revisions
+        )
+
+    files = _run(job, s3=False)
+    if as_json:
+        _print_json(files)
+    else:
+        _file_table(files)
+
+
+@fs.command("get")
+@_file_options
+@click.option("-d", "--dir", "directory", default=".", help="Destination directory.")
+def get_cmd(label: str, name: str, file_id: str, directory: str) -> None:
+    """Download a file (latest revision, or by ID) into a directory."""
+    fid, flabel, fname = _target(label, name, file_id)
+
+    async def job(fs: Fs) -> Path:
+        f = (await fs.api.get_file(file_id=fid, label=flabel, name=fname))[0]
+        return await fs.download(f, Path(directory) / f.name)
+
+    click.echo(f"Downloaded {_run(job)}")
+
+
+@fs.command("put")
+@label_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("-n", "--name", default="", help="File name (default: the basename).")
+@json_option
+def put_cmd(label: str, path: str, name: str, as_json: bool) -> None:
+    """Upload one file as a new revision."""
+
+    async def job(fs: Fs) -> File:
+        return await fs.upload(Path(path), label, name)
+
+    f = _run(job)
+    if as_json:
+        _print_json(f)
+    else:
+        click.echo(f"Uploaded {f.label}/{f.name} as {f.file_id}")
+
+
+@fs.command("remove")
+@_file_options
+def remove_cmd(label: str, name: str, file_id: str) -> None:
+    """Remove a revision (by ID) or every revision of a name, with their objects."""
+    fid, flabel, fname = _target(label, name, file_id)
+
+    async def job(fs: Fs) -> int:
+        files = await fs.api.get_file(file_id=fid, label=flabel, name=fname, latest=False)
+        for f in files:
+            await fs.remove(f)
+        return len(files)
+
+    click.echo(f"Removed {_run(job)} revision(s)")
+
+
+# labels -------------------------------------------------------------------------------
+
+
+@fs.group("label")
+def label_group() -> None:
+    """List and remove labels."""
+
+
+@label_group.command("ls")
+@json_option
+def label_ls_cmd(as_json: bool) -> None:
+    """List every label of the colony."""
+
+    async def job(fs: Fs) -> Any:
+        return await fs.api.get_labels("")
+
+    labels = _run(job, s3=False)
+    if as_json:
+        _print_json(labels)
+    else:
+        _table(
+            [[x.name, x.files] for x in sorted(labels, key=lambda x: x.name)], ["Label", "Files"]
+        )
+
+
+@label_group.command("remove")
+@label_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+def label_remove_cmd(label: str, yes: bool) -> None:
+    """Remove a label, its sub-labels, every revision of their files and the objects."""
+    label = normalize_label(label)
+    if not yes:
+        click.confirm(f"Remove {label} and everything below it?", abort=True)
+
+    async def job(fs: Fs) -> int:
+        count = 0
+        root = label.rstrip("/")
+        for lab in await fs.api.get_labels(label, exact=False):
+            if lab.name != label and not lab.name.startswith(root + "/"):
+                continue
+            for data in await fs.api.get_files(lab.name):
+                for f in await fs.api.get_file(label=lab.name, name=data.name, latest=False):
+                    await fs.remove(f)
+                    count += 1
+        return count
+
+    click.echo(f"Removed {_run(job)} revision(s)")
+
+
+# snapshots ----------------------------------------------------------------------------
+
+
+@fs.group("snapshot")
+def snapshot_group() -> None:
+    """Create, list, show, remove and download snapshots."""
+
+
+def _snapshot_target(name: str, snapshot_id: str) -> dict[str, str]:
+    if snapshot_id:
+        return {"snapshot_id": snapshot_id}
+    if name:
+        return {"name": name}
+    raise click.UsageError("give --name or --id")
+
+
+snapshot_options = [
+    click.option("-n", "--name", default="", help="Snapshot name."),
+    click.option("-i", "--id", "snapshot_id", default="", help="Snapshot ID."),
+]
+
+
+def _snapshot_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(snapshot_options):
+        fn = option(fn)
+    return fn
+
+
+def _snapshot_table(snaps: list[Any]) -> None:
+    rows = [
+        [s.snapshot_id, s.name, s.label, len(s.file_ids or []), s.added.isoformat()] for s in snaps
+    ]
+    _table(rows, ["SnapshotID", "Name", "Label", "Files", "Added"])
+
+
+@snapshot_group.command("create")
+@label_option
+@click.option("-n", "--name", required=True, help="Snapshot name (unique in the colony).")
+@json_option
+def snapshot_create_cmd(label: str, name: str, as_json: bool) -> None:
+    """Snapshot the latest revisions of a label and its sub-labels."""
+
+    async def job(fs: Fs) -> Any:
+        return await fs.api.create_snapshot(normalize_label(label), name)
+
+    snap = _run(job, s3=False)
+    if as_json:
+        _print_json(snap)
+    else:
+        _snapshot_table([snap])
+
+
+@snapshot_group.command("ls")
+@json_option
+def snapshot_ls_cmd(as_json: bool) -> None:
+    """List snapshots, newest first."""
+
+    async def job(fs: Fs) -> Any:
+        return await fs.api.get_snapshots()
+
+    snaps = _run(job, s3=False)
+    if as_json:
+        _print_json(snaps)
+    else:
+        _snapshot_table(snaps)
+
+
+@snapshot_group.command("get")
+@_snapshot_options
+@json_option
+def snapshot_get_cmd(name: str, snapshot_id: str, as_json: bool) -> None:
+    """Show a snapshot and its files."""
+    target = _snapshot_target(name, snapshot_id)
+
+    async def job(fs: Fs) -> Any:
+        return await fs.api.get_snapshot(**target)
+
+    snap = _run(job, s3=False)
+    if as_json:
+        _print_json(snap)
+    else:
+        _snapshot_table([snap])
+        for file_id in snap.file_ids or []:
+            click.echo(f"  {file_id}")
+
+
+snapshot_group.add_command(snapshot_get_cmd, "info")
+
+
+@snapshot_group.command("remove")
+@_snapshot_options
+def snapshot_remove_cmd(name: str, snapshot_id: str) -> None:
+    """Remove a snapshot (its files stay)."""
+    target = _snapshot_target(name, snapshot_id)
+
+    async def job(fs: Fs) -> None:
+        await fs.api.remove_snapshot(**target)
+
+    _run(job, s3=False)
+    click.echo("Snapshot removed")
+
+
+@snapshot_group.command("removeall")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+def snapshot_removeall_cmd(yes: bool) -> None:
+    """Remove every snapshot of the colony."""
+    if not yes:
+        click.confirm("Remove every snapshot?", abort=True)
+
+    async def job(fs: Fs) -> None:
+        await fs.api.remove_all_snapshots()
+
+    _run(job, s3=False)
+    click.echo("All snapshots removed")
+
+
+@snapshot_group.command("download")
+@_snapshot_options
+@click.option("-d", "--dir", "directory", required=True, help="Destination directory.")
+def snapshot_download_cmd(name: str, snapshot_id: str, directory: str) -> None:
+    """Download every file of a snapshot (files already equal are skipped)."""
+    target = _snapshot_target(name, snapshot_id)
+
+    async def job(fs: Fs) -> Any:
+        snap = await fs.api.get_snapshot(**target)
+        return await download_snapshot(fs, snap, Path(directory))
+
+    result = _run(job)
+    click.echo(
+        f"Downloaded {len(result.downloaded)}, skipped {len(result.skipped)} unchanged"
+        + (f", {len(result.missing)} removed since the snapshot" if result.missing else "")
+    )
+
+
+# clean --------------------------------------------------------------------------------
+
+
+@fs.command("clean")
+@click.option("-l", "--label", default="", help="Label; default from DIR/.cfs.")
+@click.option("-d", "--dir", "directory", default="", help="Directory to clean.")
+@click.option(
+    "--objects",
+    is_flag=True,
+    help="Instead: delete bucket objects no file of the colony refers to "
+    "(only if the bucket serves this colony alone).",
+)
+@click.option("--dry", is_flag=True, help="Only list what would be removed (--objects).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask.")
+def clean_cmd(label: str, directory: str, objects: bool, dry: bool, yes: bool) -> None:
+    """Remove local files and directories that the label does not have, or (--objects)
+    orphaned S3 objects."""
+    if objects:
+
+        async def orphans(fs: Fs) -> list[str]:
+            keys = await orphaned_objects(fs)
+            if dry or not keys:
+                return keys
+            if not yes:
+                ok = await asyncio.to_thread(
+                    click.confirm, f"Delete {len(keys)} orphaned object(s)?", default=False
+                )
+                if not ok:
+                    return []
+            return await remove_orphaned_objects(fs)
+
+        keys = _run(orphans)
+        for key in keys:
+            click.echo(key)
+        click.echo(f"{len(keys)} orphaned object(s){' (dry run)' if dry else ' deleted'}")
+        return
+    if not directory:
+        raise click.UsageError("give --dir")
+    root = Path(directory)
+    label = label or read_label(root)
+    if not label:
+        raise click.ClickException("no label given (-l) and no .cfs file in the directory")
+    if not yes:
+        click.confirm(f"Remove files in {root} that {label} does not have?", abort=True)
+
+    async def job(fs: Fs) -> list[Path]:
+        return await clean_local(fs, root, normalize_label(label))
+
+    removed = _run(job, s3=False)
+    for path in removed:
+        click.echo(f"removed {path}")
+    click.echo(f"{len(removed)} removed")

@@ -1,4 +1,4 @@
-"""``colonies key generate``: a new private key and its id."""
+"""``colonies key`` (alias ``security``): generate private keys and show their ids."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 import click
 
+from colonies.cli.options import CliError
 from colonies.crypto import id_from_private_key, new_private_key
 
 
@@ -17,10 +18,44 @@ def key() -> None:
 @key.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def generate(as_json: bool) -> None:
-    """Generate a private key and print its id and the key."""
+    """Generate a private key and print its id and the key.
+
+    \b
+    Example:
+      colonies key generate
+    """
     prvkey = new_private_key()
     ident = id_from_private_key(prvkey)
     if as_json:
         click.echo(json.dumps({"id": ident, "prvkey": prvkey}))
     else:
         click.echo(f"Id: {ident}\nPrvKey: {prvkey}")
+
+
+@key.command(name="id")
+@click.option("--prvkey", envvar="COLONIES_PRVKEY", help="Private key [env COLONIES_PRVKEY].")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def key_id(prvkey: str | None, as_json: bool) -> None:
+    """Print the id of a private key.
+
+    \b
+    Example:
+      colonies key id --prvkey $COLONIES_COLONY_PRVKEY
+    """
+    if not prvkey:
+        raise CliError("Give the key: pass --prvkey or set COLONIES_PRVKEY.")
+    try:
+        ident = id_from_private_key(prvkey)
+    except (ValueError, TypeError) as e:
+        raise CliError(f"That is not a private key (64 hex characters): {e}") from None
+    if as_json:
+        click.echo(json.dumps({"id": ident}))
+    else:
+        click.echo(ident)
+
+
+security = click.Group(
+    name="security",
+    commands={"generate": generate, "id": key_id},
+    help="Keys, as the reference names the group (same as `colonies key`).",
+)

@@ -1,4 +1,4 @@
-"""``colonies server start``: serve with the COLONIES_* configuration."""
+"""``colonies server``: start a server; ask one for its status, health and statistics."""
 
 from __future__ import annotations
 
@@ -8,12 +8,22 @@ from dataclasses import replace
 
 import click
 
+from colonies.cli import tables
+from colonies.cli.options import (
+    CliError,
+    Env,
+    client_options,
+    echo_json,
+    json_option,
+    run,
+    server_key_option,
+)
 from colonies.config import Settings
 
 
 @click.group()
 def server() -> None:
-    """Run the colonies server."""
+    """Run the colonies server, or ask a running one how it is."""
 
 
 def run_until_signalled(settings: Settings) -> None:
@@ -38,6 +48,10 @@ def start(port: int | None, tls_cert: str | None, tls_key: str | None) -> None:
     """Start the server on the PostgreSQL named by COLONIES_DB_HOST/PORT/USER/PASSWORD/NAME.
 
     The server owner is COLONIES_SERVER_ID, or the id of COLONIES_SERVER_PRVKEY.
+
+    \b
+    Example:
+      COLONIES_DB_HOST=localhost COLONIES_SERVER_PRVKEY=$KEY colonies server start --port 50080
     """
     overrides: dict[str, object] = {}
     if port:
@@ -47,3 +61,69 @@ def start(port: int | None, tls_cert: str | None, tls_key: str | None) -> None:
     if tls_key:
         overrides["tls_key"] = tls_key
     run_until_signalled(replace(Settings.from_env(), **overrides))  # type: ignore[arg-type]
+
+
+@server.command()
+@client_options
+@json_option
+def status(env: Env, as_json: bool) -> None:
+    """Show the server's version and the addresses it serves on.
+
+    \b
+    Example:
+      colonies server status
+    """
+    info = run(env, lambda c: c.server_info())
+    if as_json:
+        echo_json(info)
+    else:
+        click.echo(tables.server_info_table(info, env.url))
+
+
+@server.command()
+@client_options
+def alive(env: Env) -> None:
+    """Check that the server answers on /health (exit status 1 if not).
+
+    \b
+    Example:
+      colonies server alive && echo up
+    """
+    if not run(env, lambda c: c.health()):
+        raise CliError(f"The server at {env.address} is not healthy.")
+    click.echo(f"Server at {env.address} is alive")
+
+
+@server.command()
+@server_key_option
+@client_options
+@json_option
+def stats(env: Env, as_json: bool) -> None:
+    """Show process, workflow and executor counts over all colonies (server owner key).
+
+    \b
+    Example:
+      colonies server stats
+    """
+    key = env.server_prvkey
+    statistics = run(env, lambda c: c.statistics(key))
+    if as_json:
+        echo_json(statistics)
+    else:
+        click.echo(tables.statistics_table(statistics, "Server:"))
+
+
+@server.command()
+@click.option("--serverid", required=True, help="The new server id (id of the new owner key).")
+@server_key_option
+@client_options
+def chid(env: Env, serverid: str) -> None:
+    """Change the server id, i.e. hand the server to another owner key.
+
+    \b
+    Example:
+      colonies server chid --serverid 039231c7...0103
+    """
+    key = env.server_prvkey
+    run(env, lambda c: c.change_server_id(serverid, key))
+    click.echo(f"Server id changed to {serverid}")

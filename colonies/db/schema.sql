@@ -309,7 +309,33 @@ BEGIN
     RETURN new_state;
 END $$;
 
--- files and snapshots (FS.md): tables go here
+-- Colonies FS (FS.md): one row per file revision; sequence_nr is one global sequence, so
+-- the latest revision of a name is its highest sequence_nr. ref is the S3 reference object.
+CREATE TABLE files (
+    file_id      text PRIMARY KEY,
+    colony_name  text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    label        text NOT NULL,
+    name         text NOT NULL,
+    size         bigint NOT NULL DEFAULT 0,
+    sequence_nr  bigserial,
+    checksum     text NOT NULL DEFAULT '',
+    checksum_alg text NOT NULL DEFAULT '',
+    ref          jsonb NOT NULL,
+    added        timestamptz NOT NULL
+);
+CREATE INDEX files_label_name ON files (colony_name, label, name, sequence_nr);
+
+-- Snapshots: file_ids NULL when the label had no files (as the reference answers).
+CREATE TABLE snapshots (
+    snapshot_id text PRIMARY KEY,
+    colony_name text NOT NULL REFERENCES colonies (name) ON DELETE CASCADE,
+    label       text NOT NULL,
+    name        text NOT NULL,
+    file_ids    text[],
+    added       timestamptz NOT NULL,
+    UNIQUE (colony_name, name)
+);
+CREATE INDEX snapshots_colony_added ON snapshots (colony_name, added);
 
 -- A process with its attributes as JSON rows: [attribute_id, target_colony_name,
 -- target_process_graph_id, attribute_type, key, value]. Stores read processes through it.

@@ -14,6 +14,7 @@ from colonies.rpc.workflow import (
 from colonies.server.auth import require_colony_owner, require_member
 from colonies.server.router import Ctx, RpcRouter
 from colonies.server.services import workflows
+from colonies.server.services.processes import check_removable_state
 
 router = RpcRouter()
 MAX_COUNT = 100
@@ -63,10 +64,7 @@ async def remove_process_graph(ctx: Ctx, msg: RemoveProcessGraphMsg) -> None:
 @router.handle(RemoveAllProcessGraphsMsg)
 async def remove_all_process_graphs(ctx: Ctx, msg: RemoveAllProcessGraphsMsg) -> None:
     await require_colony_owner(ctx, msg.colony_name)
-    if msg.state == ProcessState.RUNNING:
-        raise BadRequest("Not possible to remove running processgraphs")
-    if msg.state not in (-1, 0, 2, 3, 4):
-        raise BadRequest("Failed to remove processgraphs, invalid state")
+    check_removable_state(msg.state, "processgraphs")
     await ctx.db.graphs.remove_all(msg.colony_name, msg.state)
 
 

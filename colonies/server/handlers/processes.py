@@ -120,10 +120,7 @@ async def remove_process(ctx: Ctx, msg: RemoveProcessMsg) -> None:
 @router.handle(RemoveAllProcessesMsg)
 async def remove_all_processes(ctx: Ctx, msg: RemoveAllProcessesMsg) -> None:
     await require_colony_owner(ctx, msg.colony_name)
-    if msg.state == ProcessState.RUNNING:
-        raise BadRequest("Not possible to remove running processes")
-    if msg.state not in (-1, 0, 2, 3, 4):
-        raise BadRequest("Failed to remove processes, invalid state")
+    service.check_removable_state(msg.state, "processes")
     await ctx.db.processes.remove_all(msg.colony_name, msg.state)
 
 

@@ -156,6 +156,14 @@ _FAIL_REFUSED = {
 }
 
 
+def check_removable_state(state: int, what: str) -> None:
+    """Remove-all takes -1 (all) or a finished/waiting state, never RUNNING."""
+    if state == ProcessState.RUNNING:
+        raise BadRequest(f"Not possible to remove running {what}")
+    if state not in (-1, 0, 2, 3, 4):
+        raise BadRequest(f"Failed to remove {what}, invalid state")
+
+
 def check_assigned(process: Process, caller_id: str, action: str) -> None:
     """Only the executor a process is assigned to may close, fail or add to it (403)."""
     if not process.assigned_executor_id:

@@ -1,0 +1,60 @@
+"""``colonies attribute``: key-value outputs attached to processes."""
+
+from __future__ import annotations
+
+import click
+
+from colonies.cli import tables
+from colonies.cli.options import Env, client_options, echo_json, json_option, run
+from colonies.client import ColoniesClient
+from colonies.core import Attribute
+
+
+@click.group()
+def attribute() -> None:
+    """Attach key-value attributes to processes and read them."""
+
+
+@attribute.command()
+@click.option("--key", "name", required=True, help="Attribute key.")
+@click.option("--value", required=True, help="Attribute value.")
+@click.option("-p", "--processid", required=True, help="Process id (assigned to you).")
+@client_options
+@json_option
+def add(env: Env, name: str, value: str, processid: str, as_json: bool) -> None:
+    """Add an output attribute to a running process assigned to you.
+
+    \b
+    Example:
+      colonies attribute add --key result --value 42 -p 65bc0047...
+    """
+    key = env.prvkey
+
+    async def action(c: ColoniesClient) -> Attribute:
+        await c.get_process(processid, key)
+        return await c.add_attribute(processid, name, value, key)
+
+    added = run(env, action)
+    if as_json:
+        echo_json(added)
+    else:
+        click.echo(f"Attribute {added.key} added: {added.attribute_id}")
+
+
+@attribute.command()
+@click.option("--attributeid", required=True, help="Attribute id.")
+@client_options
+@json_option
+def get(env: Env, attributeid: str, as_json: bool) -> None:
+    """Show an attribute.
+
+    \b
+    Example:
+      colonies attribute get --attributeid 0c3f...
+    """
+    key = env.prvkey
+    found = run(env, lambda c: c.get_attribute(attributeid, key))
+    if as_json:
+        echo_json(found)
+    else:
+        click.echo(tables.attribute_table(found))

@@ -1,0 +1,225 @@
+"""``colonies executor``: register, approve, reject, remove and list executors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from colonies.cli import tables
+from colonies.cli.executor_start import start
+from colonies.cli.options import (
+    CliError,
+    Env,
+    client_options,
+    colony_key_option,
+    echo_json,
+    hostname_suffix,
+    json_option,
+    parse_model,
+    read_json,
+    run,
+    spec_option,
+)
+from colonies.client import ColoniesClient
+from colonies.core import Executor
+
+
+@click.group()
+def executor() -> None:
+    """Manage executors (approving, rejecting and removing needs the colony owner key)."""
+
+
+executor.add_command(start)
+
+
+def build_executor(
+    spec: Path | None, executorid: str, name: str | None, type_: str | None, colony: str
+) -> Executor:
+    """An Executor from a spec file and/or flags; flags override the file."""
+    found = parse_model(Executor, read_json(spec), spec) if spec else Executor()
+    if name:
+        found.executor_name = hostname_suffix(name)
+    if type_:
+        found.executor_type = type_
+    if not found.executor_name:
+        raise CliError("The executor needs a name: pass --name or set executorname in --spec.")
+    if not found.executor_type:
+        raise CliError("The executor needs a type: pass --type or set executortype in --spec.")
+    if len(executorid) != 64:
+        raise CliError(
+            f"--executorid must be a 64-character id, got {len(executorid)} characters "
+            "(`colonies key generate` prints a key and its id)."
+        )
+    found.executor_id = executorid
+    found.colony_name = found.colony_name or colony
+    return found
+
+
+@executor.command()
+@click.option("--executorid", required=True, help="Id of the executor's key (64 hex chars).")
+@click.option("--name", help="Executor name (overrides the spec; .$HOSTNAME is appended).")
+@click.option("--type", "type_", help="Executor type (overrides the spec).")
+@spec_option(required=False, help="Executor JSON file (capabilities, location, ...).")
+@click.option("--approve", is_flag=True, help="Approve the executor right away.")
+@colony_key_option
+@client_options
+@json_option
+def add(
+    env: Env,
+    executorid: str,
+    name: str | None,
+    type_: str | None,
+    spec: Path | None,
+    approve: bool,
+    as_json: bool,
+) -> None:
+    """Register an executor in the colony (colony owner key).
+
+    \b
+    Example:
+      colonies executor add --name helloworld-executor --type helloworld-executor \\
+          --executorid $COLONIES_ID --approve
+      colonies executor add --spec examples/executors/executor.json \\
+          --executorid $COLONIES_ID --approve
+    """
+    new = build_executor(spec, executorid, name, type_, env.colony)
+    key = env.colony_prvkey
+
+    async def action(c: ColoniesClient) -> Executor:
+        added = await c.add_executor(new, key)
+        if approve:
+            await c.approve_executor(added.colony_name, added.executor_name, key)
+        return added
+
+    added = run(env, action)
+    if as_json:
+        echo_json(added)
+        return
+    click.echo(f"Executor {added.executor_name} added to colony {added.colony_name}")
+    if approve:
+        click.echo(f"Executor {added.executor_name} approved")
+
+
+@executor.command(name="ls")
+@click.option("--full", is_flag=True, help="Show ids and states too.")
+@click.option("--all", "all_", is_flag=True, help="Include unregistered executors.")
+@click.option("--type", "type_", help="Only executors of this type.")
+@click.option("--location", help="Only executors at this location.")
+@click.option("-f", "--filter", "filter_", help="Only executors whose name contains this text.")
+@client_options
+@json_option
+def list_executors(
+    env: Env,
+    full: bool,
+    all_: bool,
+    type_: str | None,
+    location: str | None,
+    filter_: str | None,
+    as_json: bool,
+) -> None:
+    """List the executors of the colony.
+
+    \b
+    Example:
+      colonies executor ls --full --type cli
+    """
+    colony_name, key = env.colony, env.prvkey
+    found = run(env, lambda c: c.get_executors(colony_name, key))
+    found = [
+        e
+        for e in found
+        if (all_ or e.state != 3)
+        and (not type_ or e.executor_type == type_)
+        and (not location or e.location_name == location)
+        and (not filter_ or filter_ in e.executor_name)
+    ]
+    if as_json:
+        echo_json(found)
+    elif not found:
+        click.echo("No executors found")
+    else:
+        click.echo(tables.executors_table(found, full))
+
+
+@executor.command()
+@click.option("--name", required=True, help="Executor name.")
+@client_options
+@json_option
+def get(env: Env, name: str, as_json: bool) -> None:
+    """Show an executor.
+
+    \b
+    Example:
+      colonies executor get --name helloworld-executor
+    """
+    colony_name, key = env.colony, env.prvkey
+    found = run(env, lambda c: c.get_executor(colony_name, name, key))
+    if as_json:
+        echo_json(found)
+    else:
+        click.echo(tables.executor_table(found))
+
+
+@executor.command()
+@click.option("--name", required=True, help="Executor name.")
+@colony_key_option
+@client_options
+def approve(env: Env, name: str) -> None:
+    """Approve a registered executor so that it gets processes.
+
+    \b
+    Example:
+      colonies executor approve --name helloworld-executor
+    """
+    colony_name, key = env.colony, env.colony_prvkey
+    run(env, lambda c: c.approve_executor(colony_name, name, key))
+    click.echo(f"Executor {name} approved")
+
+
+@executor.command()
+@click.option("--name", required=True, help="Executor name.")
+@colony_key_option
+@client_options
+def reject(env: Env, name: str) -> None:
+    """Reject an executor: it stays registered but gets no processes.
+
+    \b
+    Example:
+      colonies executor reject --name helloworld-executor
+    """
+    colony_name, key = env.colony, env.colony_prvkey
+    run(env, lambda c: c.reject_executor(colony_name, name, key))
+    click.echo(f"Executor {name} rejected")
+
+
+@executor.command()
+@click.option("--name", required=True, help="Executor name.")
+@colony_key_option
+@client_options
+def remove(env: Env, name: str) -> None:
+    """Remove an executor from the colony.
+
+    \b
+    Example:
+      colonies executor remove --name helloworld-executor
+    """
+    colony_name, key = env.colony, env.colony_prvkey
+    run(env, lambda c: c.remove_executor(colony_name, name, key))
+    click.echo(f"Executor {name} removed")
+
+
+@executor.command()
+@click.option("--executorid", required=True, help="The new executor id (id of its new key).")
+@client_options
+def chid(env: Env, executorid: str) -> None:
+    """Change an executor's id, i.e. move it to another key.
+
+    \b
+    Example:
+      colonies executor chid --executorid 3fc05cf3...41ac
+    """
+    colony_name, key = env.colony, env.prvkey
+    data = {"colonyname": colony_name, "executorid": executorid}
+    run(env, lambda c: c.call("changeexecutoridmsg", data, key))
+    click.echo(f"Executor id changed to {executorid}")

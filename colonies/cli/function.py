@@ -1,0 +1,261 @@
+"""``colonies function``: submit and run functions, register and list them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from colonies.cli import tables
+from colonies.cli.options import (
+    CliError,
+    Env,
+    F,
+    client_options,
+    echo_json,
+    json_option,
+    load_function_spec,
+    run,
+    spec_option,
+)
+from colonies.cli.waiting import follow_logs, wait_for_process
+from colonies.client import ColoniesClient
+from colonies.core import Conditions, Function, FunctionSpec, Log, Process, ProcessState
+
+
+@click.group()
+def function() -> None:
+    """Submit functions to executors, register and list functions."""
+
+
+def echo_logs(logs: list[Log]) -> None:
+    click.echo(tables.logs_text(logs), nl=False)
+
+
+async def submit_and_watch(
+    c: ColoniesClient, spec: FunctionSpec, key: str, wait: bool, follow: bool, show: bool
+) -> tuple[Process, Process | None]:
+    """Submit; then follow the logs or wait until closed. Returns (submitted, closed)."""
+    process = await c.submit(spec, key)
+    if show:
+        click.echo(f"Process {process.process_id} submitted", err=True)
+    if follow:
+        colony = spec.conditions.colony_name
+        return process, await follow_logs(c, colony, process.process_id, key, echo_logs)
+    if wait:
+        return process, await wait_for_process(c, process, key, show)
+    return process, None
+
+
+def report(submitted: Process, closed: Process | None, out: bool, as_json: bool) -> None:
+    """Print the outcome of submit/exec; a failed or cancelled process exits with status 1."""
+    final = closed or submitted
+    if as_json:
+        echo_json(final)
+    elif closed is None:
+        click.echo(submitted.process_id)
+    elif out and closed.state == ProcessState.SUCCESS:
+        click.echo(tables.fmt_list(closed.output))
+    elif closed.state == ProcessState.SUCCESS:
+        click.echo(f"Process {closed.process_id} finished: Successful")
+    if closed is not None and closed.state != ProcessState.SUCCESS:
+        state = tables.STATE_NAMES[closed.state]
+        errors = "; ".join(closed.errors) or "no error message"
+        raise CliError(f"Process {closed.process_id} finished: {state} ({errors})")
+
+
+def watch_flags(f: F) -> F:
+    for option in (
+        click.option("--wait", is_flag=True, help="Wait until the process is closed."),
+        click.option("--out", is_flag=True, help="Wait, then print the process output."),
+        click.option("--follow", is_flag=True, help="Print the logs until the process closes."),
+    ):
+        f = option(f)
+    return f
+
+
+def submit_spec(
+    env: Env, spec: FunctionSpec, wait: bool, out: bool, follow: bool, as_json: bool
+) -> None:
+    key = env.prvkey
+    show = not as_json
+    submitted, closed = run(
+        env, lambda c: submit_and_watch(c, spec, key, wait or out, follow, show)
+    )
+    report(submitted, closed, out, as_json)
+
+
+@function.command()
+@spec_option(help="FunctionSpec JSON file.")
+@click.option("--label", help="Set the spec's label.")
+@watch_flags
+@client_options
+@json_option
+def submit(
+    env: Env,
+    spec: Path,
+    label: str | None,
+    wait: bool,
+    out: bool,
+    follow: bool,
+    as_json: bool,
+) -> None:
+    """Submit a function spec; prints the process id (or the output with --out).
+
+    \b
+    Example:
+      colonies function submit --spec examples/functions/helloworld.json --wait --out
+    """
+    function_spec = load_function_spec(spec, env.colony)
+    if label is not None:
+        function_spec.label = label
+    submit_spec(env, function_spec, wait, out, follow, as_json)
+
+
+def _pairs(values: tuple[str, ...], sep: str, flag: str) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for value in values:
+        for item in value.split(","):
+            if not item:
+                continue
+            k, found, v = item.partition(sep)
+            if not found:
+                raise CliError(f"{flag} takes key{sep}value pairs, got {item!r}.")
+            result[k] = v
+    return result
+
+
+def _list(values: tuple[str, ...]) -> list[str]:
+    return [item for value in values for item in value.split(",") if item]
+
+
+@function.command(name="exec")
+@click.option("--func", required=True, help="Function name.")
+@click.option("--args", multiple=True, help="Positional arguments (comma-separated or repeated).")
+@click.option("--kwargs", multiple=True, help="Keyword arguments, key:value,key:value.")
+@click.option("--env", "env_vars", multiple=True, help="Environment, key=value,key=value.")
+@click.option("--targettype", help="Executor type to run on [env COLONIES_EXECUTOR_TYPE].")
+@click.option("--targetid", help="Executor name to run on (instead of a type).")
+@click.option("--maxwaittime", type=int, default=-1, show_default=True, help="Seconds.")
+@click.option("--maxexectime", type=int, default=-1, show_default=True, help="Seconds.")
+@click.option("--maxretries", type=int, default=-1, show_default=True, help="Retries.")
+@click.option("--priority", type=int, default=0, show_default=True, help="Priority.")
+@click.option("--label", default="", help="Process label.")
+@watch_flags
+@client_options
+@json_option
+def exec_(
+    env: Env,
+    func: str,
+    args: tuple[str, ...],
+    kwargs: tuple[str, ...],
+    env_vars: tuple[str, ...],
+    targettype: str | None,
+    targetid: str | None,
+    maxwaittime: int,
+    maxexectime: int,
+    maxretries: int,
+    priority: int,
+    label: str,
+    wait: bool,
+    out: bool,
+    follow: bool,
+    as_json: bool,
+) -> None:
+    """Run a function by name without a spec file.
+
+    \b
+    Example:
+      colonies function exec --func echo --args hello,world --targettype cli --wait --out
+    """
+    executor_type = targettype or ("" if targetid else env.settings.executor_type)
+    if not executor_type and not targetid:
+        raise CliError(
+            "Say where to run: pass --targettype (or set COLONIES_EXECUTOR_TYPE) or --targetid."
+        )
+    spec = FunctionSpec(
+        func_name=func,
+        args=list(_list(args)),
+        kw_args=dict(_pairs(kwargs, ":", "--kwargs")),
+        env=_pairs(env_vars, "=", "--env"),
+        max_wait_time=maxwaittime,
+        max_exec_time=maxexectime,
+        max_retries=maxretries,
+        priority=priority,
+        label=label,
+        conditions=Conditions(
+            colony_name=env.colony,
+            executor_type=executor_type,
+            executor_names=[targetid] if targetid else None,
+        ),
+    )
+    submit_spec(env, spec, wait, out, follow, as_json)
+
+
+@function.command()
+@click.option("--name", required=True, help="Name of the executor offering the function.")
+@click.option("--func", required=True, help="Function name.")
+@click.option("--description", default="", help="What the function does.")
+@client_options
+@json_option
+def register(env: Env, name: str, func: str, description: str, as_json: bool) -> None:
+    """Register a function offered by an executor (signed with the executor's key).
+
+    \b
+    Example:
+      colonies function register --name helloworld-executor --func helloworld
+    """
+    colony_name, key = env.colony, env.prvkey
+
+    async def action(c: ColoniesClient) -> Function:
+        owner = await c.get_executor(colony_name, name, key)
+        fn = Function(
+            executor_name=name,
+            executor_type=owner.executor_type,
+            colony_name=colony_name,
+            func_name=func,
+            description=description,
+        )
+        return await c.add_function(fn, key)
+
+    added = run(env, action)
+    if as_json:
+        echo_json(added)
+    else:
+        click.echo(f"Function {added.func_name} registered for {name}: {added.function_id}")
+
+
+@function.command(name="ls")
+@click.option("--name", help="Only functions of this executor.")
+@client_options
+@json_option
+def list_functions(env: Env, name: str | None, as_json: bool) -> None:
+    """List the functions of the colony with their call statistics.
+
+    \b
+    Example:
+      colonies function ls
+    """
+    colony_name, key = env.colony, env.prvkey
+    found = run(env, lambda c: c.get_functions(colony_name, key, name or ""))
+    if as_json:
+        echo_json(found)
+    elif not found:
+        click.echo("No functions found")
+    else:
+        click.echo(tables.functions_table(found))
+
+
+@function.command()
+@click.option("--functionid", required=True, help="Function id.")
+@client_options
+def remove(env: Env, functionid: str) -> None:
+    """Remove a registered function.
+
+    \b
+    Example:
+      colonies function remove --functionid 2b2c...
+    """
+    key = env.prvkey
+    run(env, lambda c: c.remove_function(functionid, key))
+    click.echo(f"Function {functionid} removed")

@@ -1,0 +1,355 @@
+"""Shared plumbing for client commands: options, the environment, keys, running and errors."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import aiohttp
+import click
+from pydantic import ValidationError
+
+from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
+from colonies.core import FunctionSpec, WireModel
+from colonies.errors import RPCError
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound=WireModel)
+
+# What each key variable is for, for the "missing variable" sentence.
+VARIABLES = {
+    "COLONIES_SERVER_HOST": "the host of the colonies server",
+    "COLONIES_COLONY_NAME": "the colony to work in",
+    "COLONIES_PRVKEY": "your private key (a user's or an executor's), which signs requests",
+    "COLONIES_COLONY_PRVKEY": "the colony owner's private key, needed for this command",
+    "COLONIES_SERVER_PRVKEY": "the server owner's private key, needed for this command",
+}
+FLAGS = {
+    "COLONIES_PRVKEY": "--prvkey",
+    "COLONIES_COLONY_PRVKEY": "--colonyprvkey",
+    "COLONIES_SERVER_PRVKEY": "--serverprvkey",
+    "COLONIES_SERVER_HOST": "--host",
+}
+
+
+class CliError(click.ClickException):
+    """An error shown as one sentence (and detail with --verbose); exit status 1."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+        self.verbose = _verbose()
+
+    def format_message(self) -> str:
+        if self.detail and self.verbose:
+            return f"{self.message}\n{self.detail}"
+        return self.message
+
+
+def _verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and isinstance(root.obj, dict) and root.obj.get("verbose"))
+
+
+def missing(variable: str) -> NoReturn:
+    flag = FLAGS.get(variable)
+    how = f"export {variable}=..." + (f" or pass {flag}" if flag else "")
+    raise CliError(
+        f"{variable} is not set: it is {VARIABLES.get(variable, 'required')}. "
+        f"Set it with `{how}`, or start a development server with `colonies dev` "
+        "and source the environment it prints."
+    )
+
+
+@dataclass(frozen=True)
+class Env:
+    """The client configuration in effect for one command."""
+
+    settings: ClientSettings
+    prvkey_flag: str = ""
+    colonyprvkey_flag: str = ""
+    serverprvkey_flag: str = ""
+
+    @property
+    def address(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.settings.tls else 'http'}://{self.address}"
+
+    @property
+    def colony(self) -> str:
+        return self.settings.colony_name or missing("COLONIES_COLONY_NAME")
+
+    @property
+    def prvkey(self) -> str:
+        return self.prvkey_flag or self.settings.prvkey or missing("COLONIES_PRVKEY")
+
+    @property
+    def colony_prvkey(self) -> str:
+        # The reference always takes the colony key from the environment when it is set.
+        return (
+            self.settings.colony_prvkey
+            or self.colonyprvkey_flag
+            or missing("COLONIES_COLONY_PRVKEY")
+        )
+
+    @property
+    def server_prvkey(self) -> str:
+        return (
+            self.settings.server_prvkey
+            or self.serverprvkey_flag
+            or missing("COLONIES_SERVER_PRVKEY")
+        )
+
+    def client(self) -> ColoniesClient:
+        if not self.settings.host:
+            missing("COLONIES_SERVER_HOST")
+        return ColoniesClient.from_env(self.settings)
+
+
+def root_obj() -> dict[str, Any]:
+    ctx = click.get_current_context()
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, dict) else {}
+
+
+def load_env(
+    host: str | None = None,
+    port: int | None = None,
+    prvkey: str | None = None,
+    colonyprvkey: str | None = None,
+    serverprvkey: str | None = None,
+) -> Env:
+    """ClientSettings from COLONIES_*, with command-line overrides applied."""
+    settings = ClientSettings.from_env()
+    obj = root_obj()
+    if host:
+        settings = replace(settings, host=host)
+    if port is not None and port > 0:
+        settings = replace(settings, port=port)
+    if obj.get("insecure"):
+        settings = replace(settings, tls=False)
+    if obj.get("skip_tls_verify"):
+        settings = replace(settings, verify_tls=False)
+    return Env(settings, prvkey or "", colonyprvkey or "", serverprvkey or "")
+
+
+def client_options(f: F) -> F:
+    """Add --host/--port/--prvkey and pass ``env`` (an Env) to the callback."""
+
+    @click.option("--host", help="Server host [env COLONIES_SERVER_HOST, localhost].")
+    @click.option("--port", type=int, help="Server port [env COLONIES_SERVER_PORT, 50080].")
+    @click.option("--prvkey", help="Signing key [env COLONIES_PRVKEY].")
+    @functools.wraps(f)
+    def wrapper(host: str | None, port: int | None, prvkey: str | None, **kw: Any) -> Any:
+        kw["env"] = load_env(
+            host,
+            port,
+            prvkey,
+            kw.pop("colonyprvkey", None),
+            kw.pop("serverprvkey", None),
+        )
+        return f(**kw)
+
+    return wrapper  # type: ignore[return-value]
+
+
+colony_key_option = click.option(
+    "--colonyprvkey", help="Colony owner key (COLONIES_COLONY_PRVKEY wins when set)."
+)
+server_key_option = click.option(
+    "--serverprvkey", help="Server owner key (COLONIES_SERVER_PRVKEY wins when set)."
+)
+
+
+def json_option(f: F) -> F:
+    """``--json``: print the wire JSON instead of a table (also a global flag)."""
+
+    @click.option("--json", "as_json", is_flag=True, help="Print the wire JSON.")
+    @functools.wraps(f)
+    def wrapper(as_json: bool, **kw: Any) -> Any:
+        return f(as_json=as_json or bool(root_obj().get("json")), **kw)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def count_option(default: int = 20) -> Callable[[F], F]:
+    return click.option(
+        "--count", type=int, default=default, show_default=True, help="How many to list."
+    )
+
+
+def run(env: Env, action: Callable[[ColoniesClient], Awaitable[T]]) -> T:
+    """Run ``action`` with a client; turn failures into one-sentence errors."""
+
+    async def main() -> T:
+        async with env.client() as client:
+            return await action(client)
+
+    try:
+        return asyncio.run(main())
+    except RPCError as e:
+        raise CliError(
+            f"The server refused the request: {e.message}",
+            f"(HTTP status {e.status} from {env.url})",
+        ) from None
+    except aiohttp.ClientConnectorError as e:
+        refused = isinstance(e.os_error, ConnectionRefusedError) or "Connect call" in str(e)
+        why = "connection refused" if refused else (e.os_error.strerror or str(e))
+        raise CliError(
+            f"Cannot connect to the colonies server at {env.address} ({why}). "
+            "Is it running? Start one with `colonies dev`, or set "
+            "COLONIES_SERVER_HOST and COLONIES_SERVER_PORT.",
+            f"({type(e).__name__}: {e})",
+        ) from None
+    except aiohttp.ClientError as e:
+        raise CliError(
+            f"Talking to the colonies server at {env.address} failed: {e or type(e).__name__}",
+            f"({type(e).__name__})",
+        ) from None
+    except (ValueError, KeyError) as e:
+        if isinstance(e, ValidationError):
+            raise CliError(f"The server sent a reply this client cannot read: {e}") from None
+        if isinstance(e, json.JSONDecodeError):
+            raise CliError(
+                f"{env.url} did not answer like a colonies server (the reply is not JSON)."
+            ) from None
+        raise
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted.", err=True)
+        sys.exit(130)
+
+
+def echo_json(value: WireModel | Iterable[WireModel] | None) -> None:
+    """Print the wire JSON of one object or a list (``null`` for none)."""
+    if value is None:
+        data: Any = None
+    elif isinstance(value, WireModel):
+        data = value.to_wire()
+    else:
+        data = [v.to_wire() for v in value]
+    click.echo(json.dumps(data, indent=4))
+
+
+def confirm_yes(question: str, assume_yes: bool) -> None:
+    """The reference's prompt: only ``YES`` proceeds; anything else aborts (exit 1)."""
+    if assume_yes:
+        return
+    answer = click.prompt(f"{question} (YES,no)", default="no", show_default=False)
+    if answer.strip() != "YES":
+        raise CliError("Aborted: nothing was removed.")
+
+
+# spec files
+
+
+def read_json(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise CliError(f"Cannot read the spec file {path}: {e.strerror}.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise CliError(
+            f"The spec file {path} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}."
+        ) from None
+
+
+def _field_errors(e: ValidationError) -> str:
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        parts.append(f"{loc or 'value'}: {err['msg']} (got {err.get('input')!r})")
+    return "; ".join(parts)
+
+
+def warn_unknown(model: type[WireModel], data: Any, path: Path, where: str = "") -> None:
+    """Warn (stderr) about keys the model does not know; the reference ignores them silently."""
+    if not isinstance(data, dict):
+        return
+    known = model._wire_keys
+    for key, value in data.items():
+        alias = known.get(str(key).lower())
+        if alias is None:
+            click.echo(f"Warning: {path}: unknown field {where}{key!r} is ignored", err=True)
+            continue
+        for name, field in model.model_fields.items():
+            kind = field.annotation
+            is_model = isinstance(kind, type) and issubclass(kind, WireModel)
+            if (field.alias or name) == alias and is_model:
+                warn_unknown(kind, value, path, f"{where}{alias}.")  # type: ignore[arg-type]
+
+
+def parse_model(model: type[M], data: Any, path: Path, where: str = "") -> M:
+    if not isinstance(data, dict):
+        raise CliError(f"The spec file {path}{where} must be a JSON object.")
+    warn_unknown(model, data, path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise CliError(f"The spec file {path}{where} has bad fields: {_field_errors(e)}.") from None
+
+
+def parse_function_spec(data: Any, path: Path, colony: str, where: str = "") -> FunctionSpec:
+    """A FunctionSpec as the reference's parser reads it (colony from env, 0 limits become -1)."""
+    spec = parse_model(FunctionSpec, data, path, where)
+    if not spec.func_name:
+        raise CliError(
+            f"The spec file {path}{where} has no funcname: "
+            'name the function to run, e.g. "funcname": "helloworld".'
+        )
+    if not spec.conditions.colony_name:
+        spec.conditions.colony_name = colony
+    if spec.max_wait_time == 0:
+        spec.max_wait_time = -1
+    if spec.max_exec_time == 0:
+        spec.max_exec_time = -1
+    return spec
+
+
+def load_function_spec(path: Path, colony: str) -> FunctionSpec:
+    data = read_json(path)
+    if isinstance(data, list):
+        raise CliError(
+            f"The spec file {path} holds a list; `function submit` takes one function spec "
+            "(a JSON object). Submit a list with `colonies workflow submit`."
+        )
+    return parse_function_spec(data, path, colony)
+
+
+def load_function_specs(path: Path, colony: str) -> list[FunctionSpec]:
+    """A JSON array of function specs (workflow, cron and generator spec files)."""
+    data = read_json(path)
+    if isinstance(data, dict) and "functionspecs" in data:
+        data = data["functionspecs"]
+    if not isinstance(data, list) or not data:
+        raise CliError(f"The spec file {path} must hold a non-empty JSON array of function specs.")
+    return [parse_function_spec(d, path, colony, f" (item {i})") for i, d in enumerate(data)]
+
+
+def spec_option(required: bool = True, help: str = "JSON spec file.") -> Callable[[F], F]:
+    return click.option(
+        "--spec",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        required=required,
+        help=help,
+    )
+
+
+def hostname_suffix(name: str) -> str:
+    """The reference appends ``.$HOSTNAME`` to executor names when HOSTNAME is set."""
+    host = os.environ.get("HOSTNAME", "")
+    return f"{name}.{host}" if host else name

@@ -1,0 +1,592 @@
+"""Pure render functions: objects in, table text out (CLI.md §4); no I/O."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from tabulate import tabulate
+
+from colonies.core import (
+    Attribute,
+    Colony,
+    Executor,
+    ExecutorState,
+    Function,
+    Location,
+    Log,
+    Process,
+    ProcessGraph,
+    ProcessState,
+    ServerInfo,
+    Statistics,
+    User,
+    is_zero_time,
+)
+from colonies.core.cron import Cron
+from colonies.core.generator import Generator
+
+STATE_NAMES = {
+    ProcessState.WAITING: "Waiting",
+    ProcessState.RUNNING: "Running",
+    ProcessState.SUCCESS: "Successful",
+    ProcessState.FAILED: "Failed",
+    ProcessState.CANCELLED: "Cancelled",
+}
+EXECUTOR_STATES = {
+    ExecutorState.PENDING: "Pending",
+    ExecutorState.APPROVED: "Approved",
+    ExecutorState.REJECTED: "Rejected",
+    ExecutorState.UNREGISTERED: "Unregistered",
+}
+ATTRIBUTE_TYPES = {0: "In", 1: "Out", 2: "Err", 3: "Env"}
+
+
+def _fmt() -> str:
+    ascii_only = os.environ.get("COLONIES_CLI_ASCII", "").lower() in {"1", "true", "yes"}
+    return "outline" if ascii_only else "rounded_outline"
+
+
+def fmt_time(value: datetime) -> str:
+    """``2006-01-02 15:04:05`` in local time; empty for Go's zero time."""
+    if is_zero_time(value):
+        return ""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fmt_ns(timestamp: int) -> str:
+    if timestamp <= 0:
+        return ""
+    return fmt_time(datetime.fromtimestamp(timestamp / 1e9).astimezone())
+
+
+def fmt_value(value: Any) -> str:
+    """A JSON value as Go's ``%v`` would roughly show it (strings bare)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+def fmt_list(values: Iterable[Any] | None) -> str:
+    return " ".join(fmt_value(v) for v in values or [])
+
+
+def fmt_kwargs(values: dict[str, Any] | None) -> str:
+    return " ".join(f"{k}:{fmt_value(v)}" for k, v in (values or {}).items())
+
+
+def fmt_seconds(value: float) -> str:
+    return f"{value:.3f} s"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """A list table with a header row."""
+    return tabulate(list(rows), headers=list(headers), tablefmt=_fmt(), disable_numparse=True)
+
+
+def detail(rows: Iterable[tuple[str, Any]], title: str = "") -> str:
+    """An object detail table: one row per field name and value."""
+    text = tabulate(
+        [(k, "" if v is None else v) for k, v in rows], tablefmt=_fmt(), disable_numparse=True
+    )
+    return f"{title}\n{text}" if title else text
+
+
+def duration(start: datetime, end: datetime) -> str:
+    if is_zero_time(start) or is_zero_time(end):
+        return ""
+    return fmt_seconds((end - start).total_seconds())
+
+
+# colonies, users, server
+
+
+def colonies_table(colonies: Sequence[Colony]) -> str:
+    return table(["Name", "ColonyId"], [(c.name, c.colony_id) for c in colonies])
+
+
+def statistics_table(stats: Statistics, title: str = "") -> str:
+    rows = [
+        ("Colonies", stats.colonies),
+        ("Executors", stats.executors),
+        ("Active executors", stats.active_executors),
+        ("Unregistered executors", stats.unregistered_executors),
+        ("Waiting processes", stats.waiting_processes),
+        ("Running processes", stats.running_processes),
+        ("Successful processes", stats.successful_processes),
+        ("Failed processes", stats.failed_processes),
+        ("Cancelled processes", stats.cancelled_processes),
+        ("Waiting workflows", stats.waiting_workflows),
+        ("Running workflows", stats.running_workflows),
+        ("Successful workflows", stats.successful_workflows),
+        ("Failed workflows", stats.failed_workflows),
+        ("Cancelled workflows", stats.cancelled_workflows),
+    ]
+    return detail([(k, str(v)) for k, v in rows], title)
+
+
+def users_table(users: Sequence[User]) -> str:
+    return table(
+        ["Username", "UserId", "Email", "Phone"],
+        [(u.name, u.user_id, u.email, u.phone) for u in users],
+    )
+
+
+def user_table(user: User) -> str:
+    return detail(
+        [
+            ("Username", user.name),
+            ("UserId", user.user_id),
+            ("Colony", user.colony_name),
+            ("Email", user.email),
+            ("Phone", user.phone),
+        ]
+    )
+
+
+def server_info_table(info: ServerInfo, url: str) -> str:
+    rows: list[tuple[str, Any]] = [
+        ("Server", url),
+        ("Version", info.build_version),
+        ("BuildTime", info.build_time),
+    ]
+    for b in info.backends:
+        rows.append(("Backend", f"{b.type} {b.host}:{b.port}" + (" (tls)" if b.tls else "")))
+    return detail(rows)
+
+
+# executors and functions
+
+
+def executors_table(executors: Sequence[Executor], full: bool = False) -> str:
+    if full:
+        return table(
+            ["Name", "Id", "Type", "State", "Location", "Last Heard From"],
+            [
+                (
+                    e.executor_name,
+                    e.executor_id,
+                    e.executor_type,
+                    EXECUTOR_STATES.get(e.state, str(e.state)),
+                    e.location_name,
+                    fmt_time(e.last_heard_from_time),
+                )
+                for e in executors
+            ],
+        )
+    return table(
+        ["Name", "Type", "Location", "Last Heard From"],
+        [
+            (e.executor_name, e.executor_type, e.location_name, fmt_time(e.last_heard_from_time))
+            for e in executors
+        ],
+    )
+
+
+def executor_table(e: Executor) -> str:
+    rows: list[tuple[str, Any]] = [
+        ("Name", e.executor_name),
+        ("Id", e.executor_id),
+        ("Type", e.executor_type),
+        ("Colony", e.colony_name),
+        ("State", EXECUTOR_STATES.get(e.state, str(e.state))),
+        ("RequireFuncRegistration", str(e.require_func_reg)),
+        ("CommissionTime", fmt_time(e.commission_time)),
+        ("LastHeardFromTime", fmt_time(e.last_heard_from_time)),
+        ("Location", e.location_name),
+    ]
+    text = detail(rows, "Executor:")
+    hardware = e.capabilities.hardware or []
+    software = e.capabilities.software or []
+    if hardware:
+        text += "\n\n" + table(
+            ["Model", "Nodes", "CPU", "Cores", "Memory", "Storage", "GPU", "GPUs"],
+            [
+                (h.model, h.nodes, h.cpu, h.cores, h.mem, h.storage, h.gpu.name, h.gpu.count)
+                for h in hardware
+            ],
+        )
+    if software:
+        text += "\n\n" + table(
+            ["Software", "Type", "Version"], [(s.name, s.type, s.version) for s in software]
+        )
+    return text
+
+
+def functions_table(functions: Sequence[Function]) -> str:
+    """The statistics table: one row per function name, over all executors offering it."""
+    groups: dict[str, list[Function]] = {}
+    for f in functions:
+        groups.setdefault(f.func_name, []).append(f)
+    rows = []
+    for name, fs in sorted(groups.items()):
+        calls = sum(f.counter for f in fs)
+        used = [f for f in fs if f.counter > 0] or fs
+
+        def avg(attr: str, used: list[Function] = used) -> float:
+            total = sum(f.counter for f in used)
+            if total == 0:
+                return 0.0
+            return float(sum(getattr(f, attr) * f.counter for f in used)) / total
+
+        rows.append(
+            (
+                name,
+                ", ".join(sorted({f.executor_type for f in fs if f.executor_type})),
+                ", ".join(sorted(f.executor_name for f in fs)),
+                str(calls),
+                fmt_seconds(min(f.min_wait_time for f in used)),
+                fmt_seconds(max(f.max_wait_time for f in used)),
+                fmt_seconds(avg("avg_wait_time")),
+                fmt_seconds(min(f.min_exec_time for f in used)),
+                fmt_seconds(max(f.max_exec_time for f in used)),
+                fmt_seconds(avg("avg_exec_time")),
+            )
+        )
+    return table(
+        [
+            "Function",
+            "ExecutorType",
+            "Executors",
+            "Calls",
+            "MinWaitTime",
+            "MaxWaitTime",
+            "AvgWaitTime",
+            "MinExecTime",
+            "MaxExecTime",
+            "AvgExecTime",
+        ],
+        rows,
+    )
+
+
+# processes
+
+
+def _time_column(state: ProcessState) -> str:
+    if state == ProcessState.WAITING:
+        return "Submission Time"
+    if state == ProcessState.RUNNING:
+        return "Start Time"
+    return "End Time"
+
+
+def _process_time(p: Process, state: ProcessState) -> str:
+    if state == ProcessState.WAITING:
+        return fmt_time(p.submission_time)
+    if state == ProcessState.RUNNING:
+        return fmt_time(p.start_time)
+    return fmt_time(p.end_time)
+
+
+def processes_table(processes: Sequence[Process], state: ProcessState) -> str:
+    return table(
+        ["ID", "FuncName", "Args", "KwArgs", _time_column(state), "ExecutorType", "Initiator"],
+        [
+            (
+                p.process_id,
+                p.spec.func_name,
+                fmt_list(p.spec.args),
+                fmt_kwargs(p.spec.kw_args),
+                _process_time(p, state),
+                p.spec.conditions.executor_type,
+                p.initiator_name,
+            )
+            for p in processes
+        ],
+    )
+
+
+def process_ids(processes: Sequence[Process]) -> str:
+    return "\n".join(p.process_id for p in processes)
+
+
+def process_table(p: Process) -> str:
+    spec, cond = p.spec, p.spec.conditions
+    sections = [
+        detail(
+            [
+                ("Id", p.process_id),
+                ("IsAssigned", str(p.is_assigned)),
+                ("InitiatorId", p.initiator_id),
+                ("Initiator", p.initiator_name),
+                ("AssignedExecutorId", p.assigned_executor_id),
+                ("State", STATE_NAMES.get(p.state, str(p.state))),
+                ("PriorityTime", str(p.priority_time)),
+                ("SubmissionTime", fmt_time(p.submission_time)),
+                ("StartTime", fmt_time(p.start_time)),
+                ("EndTime", fmt_time(p.end_time)),
+                ("WaitDeadline", fmt_time(p.wait_deadline)),
+                ("ExecDeadline", fmt_time(p.exec_deadline)),
+                ("WaitingTime", duration(p.submission_time, p.start_time)),
+                ("ProcessingTime", duration(p.start_time, p.end_time)),
+                ("Retries", str(p.retries)),
+                ("Input", fmt_list(p.input)),
+                ("Output", fmt_list(p.output)),
+                ("Errors", fmt_list(p.errors)),
+            ],
+            "Process:",
+        ),
+        detail(
+            [
+                ("Func", spec.func_name),
+                ("Args", fmt_list(spec.args)),
+                ("KwArgs", fmt_kwargs(spec.kw_args)),
+                ("MaxWaitTime", str(spec.max_wait_time)),
+                ("MaxExecTime", str(spec.max_exec_time)),
+                ("MaxRetries", str(spec.max_retries)),
+                ("Priority", str(spec.priority)),
+                ("Label", spec.label),
+            ],
+            "Function Specification:",
+        ),
+        detail(
+            [
+                ("Colony", cond.colony_name),
+                ("ExecutorNames", fmt_list(cond.executor_names)),
+                ("ExecutorType", cond.executor_type),
+                ("Dependencies", fmt_list(cond.dependencies)),
+                ("Nodes", str(cond.nodes)),
+                ("CPU", cond.cpu),
+                ("Memory", cond.mem),
+                ("Processes", str(cond.processes)),
+                ("ProcessesPerNode", str(cond.processes_per_node)),
+                ("Storage", cond.storage),
+                ("Walltime", str(cond.walltime)),
+                ("GPUName", cond.gpu.name),
+                ("GPUs", str(cond.gpu.count)),
+                ("GPUMemory", cond.gpu.mem),
+            ],
+            "Conditions:",
+        ),
+    ]
+    if p.attributes:
+        sections.append("Attributes:\n" + attributes_table(p.attributes))
+    return "\n\n".join(sections)
+
+
+def attributes_table(attributes: Sequence[Attribute]) -> str:
+    return table(
+        ["ID", "Key", "Value", "Type", "State"],
+        [
+            (
+                a.attribute_id,
+                a.key,
+                a.value,
+                ATTRIBUTE_TYPES.get(a.attribute_type, str(a.attribute_type)),
+                str(a.state),
+            )
+            for a in attributes
+        ],
+    )
+
+
+def attribute_table(a: Attribute) -> str:
+    return detail(
+        [
+            ("ID", a.attribute_id),
+            ("TargetID", a.target_id),
+            ("TargetColony", a.target_colony_name),
+            ("TargetProcessGraphID", a.target_process_graph_id),
+            ("AttributeType", ATTRIBUTE_TYPES.get(a.attribute_type, str(a.attribute_type))),
+            ("Key", a.key),
+            ("Value", a.value),
+        ]
+    )
+
+
+# workflows
+
+
+def workflows_table(graphs: Sequence[ProcessGraph], state: ProcessState) -> str:
+    return table(
+        ["ID", _time_column(state), "Initiator", "Processes"],
+        [
+            (
+                g.process_graph_id,
+                fmt_time(
+                    g.submission_time
+                    if state == ProcessState.WAITING
+                    else g.start_time
+                    if state == ProcessState.RUNNING
+                    else g.end_time
+                ),
+                g.initiator_name,
+                str(len(g.process_ids)),
+            )
+            for g in graphs
+        ],
+    )
+
+
+def workflow_table(graph: ProcessGraph, processes: Sequence[Process]) -> str:
+    head = detail(
+        [
+            ("Id", graph.process_graph_id),
+            ("Colony", graph.colony_name),
+            ("Initiator", graph.initiator_name),
+            ("State", STATE_NAMES.get(graph.state, str(graph.state))),
+            ("SubmissionTime", fmt_time(graph.submission_time)),
+            ("StartTime", fmt_time(graph.start_time)),
+            ("EndTime", fmt_time(graph.end_time)),
+            ("ProcessingTime", duration(graph.start_time, graph.end_time)),
+        ],
+        "Workflow:",
+    )
+    body = table(
+        ["NodeName", "FuncName", "ProcessId", "State", "ExecutorType", "Dependencies"],
+        [
+            (
+                p.spec.node_name,
+                p.spec.func_name,
+                p.process_id,
+                STATE_NAMES.get(p.state, str(p.state)),
+                p.spec.conditions.executor_type,
+                fmt_list(p.spec.conditions.dependencies),
+            )
+            for p in processes
+        ],
+    )
+    return f"{head}\n\nProcesses:\n{body}"
+
+
+# logs
+
+
+def logs_text(logs: Sequence[Log]) -> str:
+    """Log messages as written (the reference prints them raw)."""
+    return "".join(m if m.endswith("\n") else m + "\n" for m in (log.message for log in logs))
+
+
+def logs_table(logs: Sequence[Log]) -> str:
+    return table(
+        ["Timestamp", "ProcessId", "Executor", "Message"],
+        [
+            (fmt_ns(log.timestamp), log.process_id, log.executor_name, log.message.rstrip("\n"))
+            for log in logs
+        ],
+    )
+
+
+# crons and generators
+
+
+def crons_table(crons: Sequence[Cron]) -> str:
+    return table(
+        ["ID", "Name", "Cron", "Interval", "Random", "NextRun"],
+        [
+            (
+                c.cron_id,
+                c.name,
+                c.cron_expression,
+                str(c.interval) if c.interval > 0 else "",
+                str(c.random),
+                fmt_time(c.next_run),
+            )
+            for c in crons
+        ],
+    )
+
+
+def cron_table(c: Cron) -> str:
+    return detail(
+        [
+            ("Id", c.cron_id),
+            ("Name", c.name),
+            ("Colony", c.colony_name),
+            ("Initiator", c.initiator_name),
+            ("Cron", c.cron_expression),
+            ("Interval", str(c.interval)),
+            ("Random", str(c.random)),
+            ("NextRun", fmt_time(c.next_run)),
+            ("LastRun", fmt_time(c.last_run)),
+            ("PrevProcessGraphId", c.prev_process_graph_id),
+            ("WaitForPrevProcessGraph", str(c.wait_for_prev_process_graph)),
+        ],
+        "Cron:",
+    )
+
+
+def generators_table(generators: Sequence[Generator]) -> str:
+    return table(
+        ["ID", "Name", "Trigger", "Timeout", "LastRun"],
+        [
+            (g.generator_id, g.name, str(g.trigger), str(g.timeout), fmt_time(g.last_run))
+            for g in generators
+        ],
+    )
+
+
+def generator_table(g: Generator) -> str:
+    return detail(
+        [
+            ("Id", g.generator_id),
+            ("Name", g.name),
+            ("Colony", g.colony_name),
+            ("Initiator", g.initiator_name),
+            ("Trigger", str(g.trigger)),
+            ("Timeout", str(g.timeout)),
+            ("QueueSize", str(g.queue_size)),
+            ("FirstPack", fmt_time(g.first_pack)),
+            ("LastRun", fmt_time(g.last_run)),
+        ],
+        "Generator:",
+    )
+
+
+def workflow_spec_table(workflow_spec: str) -> str:
+    """The function specs stored (as JSON text) in a cron or a generator."""
+    try:
+        specs = json.loads(workflow_spec).get("functionspecs") or []
+    except (ValueError, AttributeError):
+        return ""
+    return table(
+        ["NodeName", "FuncName", "ExecutorType", "Dependencies"],
+        [
+            (
+                s.get("nodename", ""),
+                s.get("funcname", ""),
+                (s.get("conditions") or {}).get("executortype", ""),
+                fmt_list((s.get("conditions") or {}).get("dependencies")),
+            )
+            for s in specs
+            if isinstance(s, dict)
+        ],
+    )
+
+
+# locations
+
+
+def locations_table(locations: Sequence[Location]) -> str:
+    return table(
+        ["Name", "Description", "Longitude", "Latitude"],
+        [(loc.name, loc.description, str(loc.long), str(loc.lat)) for loc in locations],
+    )
+
+
+def location_table(loc: Location) -> str:
+    return detail(
+        [
+            ("Name", loc.name),
+            ("Id", loc.location_id),
+            ("Colony", loc.colony_name),
+            ("Description", loc.description),
+            ("Longitude", str(loc.long)),
+            ("Latitude", str(loc.lat)),
+        ]
+    )
+
+
+def config_table(rows: Sequence[tuple[str, str, str]]) -> str:
+    return table(["Variable", "Value", "Used for"], rows)
+
+
+def mask(key: str) -> str:
+    """A private key shown as its first and last four characters."""
+    if not key:
+        return ""
+    return f"{key[:4]}…{key[-4:]}" if len(key) > 8 else "****"

@@ -1,0 +1,176 @@
+"""``colonies workflow``: submit and manage workflows (process graphs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from colonies.cli import tables
+from colonies.cli.options import (
+    CliError,
+    Env,
+    F,
+    client_options,
+    colony_key_option,
+    confirm_yes,
+    count_option,
+    echo_json,
+    json_option,
+    load_function_specs,
+    run,
+    spec_option,
+)
+from colonies.cli.process import chosen_state, state_flags
+from colonies.cli.waiting import wait_for_workflow
+from colonies.client import ColoniesClient
+from colonies.core import Process, ProcessGraph, ProcessState, WorkflowSpec
+
+
+@click.group()
+def workflow() -> None:
+    """Submit workflows (DAGs of function specs) and manage them."""
+
+
+@workflow.command()
+@spec_option(help="JSON array of function specs (nodename + conditions.dependencies).")
+@click.option("--wait", is_flag=True, help="Wait until the workflow is closed.")
+@client_options
+@json_option
+def submit(env: Env, spec: Path, wait: bool, as_json: bool) -> None:
+    """Submit a workflow; prints the workflow id.
+
+    \b
+    Example:
+      colonies workflow submit --spec examples/workflows/workflow.json --wait
+    """
+    colony_name, key = env.colony, env.prvkey
+    specs = load_function_specs(spec, colony_name)
+    wf = WorkflowSpec(colony_name=colony_name, function_specs=specs)
+
+    async def action(c: ColoniesClient) -> ProcessGraph:
+        graph = await c.submit_workflow(wf, key)
+        if not as_json:
+            click.echo(f"Workflow {graph.process_graph_id} submitted", err=True)
+        return await wait_for_workflow(c, graph, key) if wait else graph
+
+    graph = run(env, action)
+    if as_json:
+        echo_json(graph)
+    elif wait:
+        click.echo(f"Workflow {graph.process_graph_id} finished: {tables.STATE_NAMES[graph.state]}")
+    else:
+        click.echo(graph.process_graph_id)
+    if wait and graph.state != ProcessState.SUCCESS:
+        raise CliError(
+            f"Workflow {graph.process_graph_id} finished: {tables.STATE_NAMES[graph.state]}"
+        )
+
+
+def workflow_id_option(f: F) -> F:
+    return click.option("--workflowid", required=True, help="Workflow (process graph) id.")(f)
+
+
+@workflow.command()
+@workflow_id_option
+@client_options
+@json_option
+def get(env: Env, workflowid: str, as_json: bool) -> None:
+    """Show a workflow and the state of each of its processes.
+
+    \b
+    Example:
+      colonies workflow get --workflowid 8f1c...
+    """
+    key = env.prvkey
+
+    async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
+        graph = await c.get_process_graph(workflowid, key)
+        if as_json:
+            return graph, []
+        return graph, [await c.get_process(pid, key) for pid in graph.process_ids]
+
+    graph, processes = run(env, action)
+    if as_json:
+        echo_json(graph)
+    else:
+        click.echo(tables.workflow_table(graph, processes))
+
+
+def _list_command(name: str, state: ProcessState, example: str) -> None:
+    word = tables.STATE_NAMES[state].lower()
+
+    @workflow.command(name=name)
+    @count_option(20)
+    @client_options
+    @json_option
+    def command(env: Env, count: int, as_json: bool) -> None:
+        colony_name, key = env.colony, env.prvkey
+        found = run(env, lambda c: c.get_process_graphs(colony_name, state, count, key))
+        if as_json:
+            echo_json(found)
+        elif not found:
+            click.echo(f"No {word} workflows found")
+        else:
+            click.echo(tables.workflows_table(found, state))
+
+    command.help = f"List {word} workflows.\n\n\b\nExample:\n  {example}"
+
+
+_list_command("psw", ProcessState.WAITING, "colonies workflow psw")
+_list_command("ps", ProcessState.RUNNING, "colonies workflow ps --count 5")
+_list_command("pss", ProcessState.SUCCESS, "colonies workflow pss")
+_list_command("psf", ProcessState.FAILED, "colonies workflow psf --json")
+_list_command("psc", ProcessState.CANCELLED, "colonies workflow psc")
+
+
+@workflow.command()
+@workflow_id_option
+@client_options
+def cancel(env: Env, workflowid: str) -> None:
+    """Cancel a workflow and its processes.
+
+    \b
+    Example:
+      colonies workflow cancel --workflowid 8f1c...
+    """
+    key = env.prvkey
+    run(env, lambda c: c.cancel_process_graph(workflowid, key))
+    click.echo(f"Workflow {workflowid} cancelled")
+
+
+@workflow.command()
+@workflow_id_option
+@client_options
+def remove(env: Env, workflowid: str) -> None:
+    """Remove a workflow and its processes.
+
+    \b
+    Example:
+      colonies workflow remove --workflowid 8f1c...
+    """
+    key = env.prvkey
+    run(env, lambda c: c.remove_process_graph(workflowid, key))
+    click.echo(f"Workflow {workflowid} removed")
+
+
+@workflow.command()
+@state_flags
+@colony_key_option
+@client_options
+def removeall(env: Env, yes: bool, **flags: bool) -> None:
+    """Remove all workflows of the colony, or those in one state (asks for YES).
+
+    \b
+    Example:
+      colonies workflow removeall --failed
+    """
+    state, word = chosen_state(flags)
+    colony_name, key = env.colony, env.colony_prvkey
+    confirm_yes(
+        f"WARNING!!! Are you sure you want to remove {word} workflows in colony "
+        f"{colony_name}? This operation cannot be undone!",
+        yes,
+    )
+    run(env, lambda c: c.remove_all_process_graphs(colony_name, key, state))
+    click.echo(f"Removed {word} workflows in colony {colony_name}")

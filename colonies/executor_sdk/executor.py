@@ -1,0 +1,619 @@
+"""Executor: register Python functions with a decorator, then run the assign loop.
+
+Robustness, as implemented here:
+
+* ``concurrency`` workers each long-poll ``assignprocessmsg`` and run one process at a time.
+* Heartbeat: the server marks an executor alive on every assign call and removes executors
+  not heard from for COLONIES_STALE_EXECUTOR_DURATION (600 s). When no assign has been sent
+  for ``heartbeat_s`` (all workers busy), the executor sends a non-waiting assign with
+  ``availablecpu="-1m"``: no process can match it, but it refreshes ``lastheardfromtime``.
+* Network or server failures (connection refused/reset, timeouts, 5xx) are retried with
+  exponential backoff (``backoff_s`` doubling up to ``max_backoff_s``, with jitter); the
+  loop never crashes. A finished result is kept and retried until the server accepts it or
+  rejects it with a 4xx.
+* ``stop(grace_s)`` (SIGTERM/SIGINT with ``serve()``): stop polling, let running processes
+  finish within the grace period, then fail the rest with "executor shut down".
+* ``run(burst=True)`` returns once nothing is assignable and nothing runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import logging
+import random
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiohttp
+
+from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
+from colonies.core import Capabilities, Executor as ExecutorModel, Function, Hardware, Process
+from colonies.crypto import id_from_private_key, new_private_key
+from colonies.errors import RPCError
+from colonies.executor_sdk import capture
+from colonies.executor_sdk.context import ProcessContext, SyncProcessContext
+
+log = logging.getLogger("colonies.executor")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    aiohttp.ClientError,
+    OSError,
+    TimeoutError,
+    json.JSONDecodeError,
+)
+SHUTDOWN_ERROR = "Executor shut down before the process finished"
+NOTHING = (404, 408, 503)  # assign: no process, paused (waiting), paused (not waiting)
+
+
+def is_transient(err: BaseException) -> bool:
+    """A failure worth retrying: the network, a timeout, or a 5xx reply."""
+    if isinstance(err, RPCError):
+        return err.status >= 500
+    return isinstance(err, TRANSIENT)
+
+
+@dataclass
+class Registered:
+    """One function this executor serves."""
+
+    name: str
+    fn: Callable[..., Any]
+    is_async: bool
+    wants_ctx: bool
+    description: str = ""
+
+
+@dataclass
+class Stats:
+    """Counters of one executor (since construction)."""
+
+    succeeded: int = 0
+    failed: int = 0
+    delivery_retries: int = 0
+    reconnects: int = 0
+
+
+class Executor:
+    """Serves registered functions as processes of one executor type.
+
+    Connection settings not given here come from COLONIES_* (``ClientSettings.from_env``) when
+    the executor starts. With a colony key (``colony_key`` or COLONIES_COLONY_PRVKEY) the
+    executor registers and approves itself (a new key unless ``key`` is given); without one,
+    ``key`` must belong to an executor the colony owner registered and approved.
+    """
+
+    def __init__(
+        self,
+        executor_type: str | None = None,
+        *,
+        name: str | None = None,
+        colony: str | None = None,
+        key: str | None = None,
+        colony_key: str | None = None,
+        url: str | None = None,
+        client: ColoniesClient | None = None,
+        settings: ClientSettings | None = None,
+        concurrency: int = 1,
+        poll_timeout_s: int = 10,
+        heartbeat_s: float | None = None,
+        hardware: Hardware | list[Hardware] | None = None,
+        capabilities: Capabilities | None = None,
+        forward_output: bool = True,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+        grace_s: float = 30.0,
+        unregister: bool | None = None,
+    ) -> None:
+        self.executor_type = executor_type or ""
+        self.name = name or ""
+        self.colony = colony or ""
+        self._key = key or ""
+        self.colony_key = colony_key or ""
+        self.url = url or ""
+        self._client = client
+        self.settings = settings
+        self.concurrency = concurrency
+        self.poll_timeout_s = poll_timeout_s
+        self.heartbeat_s = heartbeat_s
+        if capabilities is None:
+            hw = [hardware] if isinstance(hardware, Hardware) else hardware
+            capabilities = Capabilities(hardware=hw) if hw else Capabilities()
+        self.capabilities = capabilities
+        self.forward_output = forward_output
+        self.backoff_s = backoff_s
+        self.max_backoff_s = max_backoff_s
+        self.grace_s = grace_s
+        self.unregister = unregister
+        self.functions: dict[str, Registered] = {}
+        self.fallback_fn: Registered | None = None
+        self.stats = Stats()
+        self._own_client = False
+        self._registered = False
+        self._reset_run_state()
+
+    def _reset_run_state(self) -> None:
+        self._stopping: asyncio.Event | None = None
+        self._abandon: asyncio.Event | None = None
+        self._changed: asyncio.Event | None = None
+        self._in_flight = 0
+        self._polls: set[asyncio.Task[Any]] = set()
+        self._calls: set[asyncio.Task[Any]] = set()
+        self._last_contact = time.monotonic()
+        self._done: asyncio.Event | None = None
+        self._grace_handle: asyncio.TimerHandle | None = None
+        self._failures = 0
+
+    # configuration
+
+    def configure(self, **options: Any) -> Executor:
+        """Change constructor options before the executor starts (e.g. in tests)."""
+        for option, value in options.items():
+            if option == "key":
+                self._key = value
+            elif option == "client":
+                self._client = value
+            elif option in {"hardware"}:
+                hw = [value] if isinstance(value, Hardware) else value
+                self.capabilities = Capabilities(hardware=hw)
+            elif hasattr(self, option) and not option.startswith("_"):
+                setattr(self, option, value)
+            else:
+                raise TypeError(f"unknown executor option {option!r}")
+        return self
+
+    def function(self, name: str | None = None, *, description: str = "") -> Callable[[F], F]:
+        """Decorator: serve ``fn`` as ``funcname`` (default: the Python name).
+
+        The function gets the spec's ``args`` and ``kwargs``, plus ``ctx`` (a ProcessContext,
+        or a SyncProcessContext for sync functions) if it has a parameter named ``ctx``.
+        Its return value becomes the output (a tuple gives several values, None none);
+        an exception fails the process with the error text.
+        """
+
+        def decorate(fn: F) -> F:
+            self.add_function(name or fn.__name__, fn, description=description)
+            return fn
+
+        return decorate
+
+    def add_function(self, name: str, fn: Callable[..., Any], *, description: str = "") -> None:
+        """Serve ``fn`` as ``name`` (what the decorator does)."""
+        self.functions[name] = _registered(name, fn, description)
+
+    def fallback(self, fn: F) -> F:
+        """Decorator: serve every funcname not registered (``ctx.func_name`` tells which).
+
+        Fallback functions are not announced with ``addfunctionmsg``.
+        """
+        self.fallback_fn = _registered("*", fn, "")
+        return fn
+
+    @property
+    def client(self) -> ColoniesClient:
+        if self._client is None:
+            raise RuntimeError("the executor has not started")
+        return self._client
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    @property
+    def executor_id(self) -> str:
+        return id_from_private_key(self._key) if self._key else ""
+
+    # registration
+
+    def _resolve(self) -> None:
+        s = self.settings or ClientSettings.from_env()
+        self.colony = self.colony or s.colony_name
+        self.colony_key = self.colony_key or s.colony_prvkey
+        self.executor_type = self.executor_type or s.executor_type
+        if not self.colony:
+            raise ValueError("no colony: pass colony= or set COLONIES_COLONY_NAME")
+        if not self.executor_type:
+            raise ValueError("no executor type: pass executor_type= or set COLONIES_EXECUTOR_TYPE")
+        if not self._key:
+            if not self.colony_key:
+                raise ValueError("need key= (an approved executor) or a colony key to register")
+            self._key = new_private_key()
+        auto_name = not (self.name or s.executor_name)
+        self.name = self.name or s.executor_name or f"{self.executor_type}-{self.executor_id[:8]}"
+        if self.unregister is None:
+            self.unregister = auto_name and bool(self.colony_key)
+        if self._client is None:
+            self._own_client = True
+            if self.url:
+                self._client = ColoniesClient(self.url, verify_tls=s.verify_tls)
+            else:
+                self._client = ColoniesClient.from_env(s)
+
+    async def register(self) -> None:
+        """Register (and approve) the executor if possible, then its functions."""
+        if self._registered:
+            return
+        self._resolve()
+        await self._retrying("register", self._register)
+        self._registered = True
+        log.info(
+            "executor %s (%s) in colony %s serves %s",
+            self.name,
+            self.executor_type,
+            self.colony,
+            ", ".join(self.functions) or "nothing",
+        )
+
+    async def _register(self) -> None:
+        client = self.client
+        if self.colony_key:
+            model = ExecutorModel(
+                executor_id=self.executor_id,
+                executor_type=self.executor_type,
+                executor_name=self.name,
+                colony_name=self.colony,
+                capabilities=self.capabilities,
+            )
+            try:
+                await client.add_executor(model, self.colony_key)
+            except RPCError as err:
+                if err.status != 400 or "already exists" not in err.message:
+                    raise
+                await self._check_existing()
+            await client.approve_executor(self.colony, self.name, self.colony_key)
+        else:
+            await self._check_existing()
+            if self.capabilities.hardware or self.capabilities.software:
+                await client.update_capabilities(
+                    self.colony, self.name, self.capabilities, self._key
+                )
+        existing = {
+            f.func_name
+            for f in await client.get_functions(self.colony, self._key, executor_name=self.name)
+        }
+        for fn in self.functions.values():
+            if fn.name in existing:
+                continue
+            await client.add_function(
+                Function(
+                    executor_name=self.name,
+                    executor_type=self.executor_type,
+                    colony_name=self.colony,
+                    func_name=fn.name,
+                    description=fn.description,
+                ),
+                self._key,
+            )
+
+    async def _retrying(self, what: str, operation: Callable[[], Awaitable[None]]) -> None:
+        """Run ``operation`` until it succeeds or fails with something not transient."""
+        attempt = 0
+        while True:
+            try:
+                await operation()
+                return
+            except Exception as err:
+                if not is_transient(err):
+                    raise
+                attempt += 1
+                delay = self._delay(attempt)
+                log.warning("%s failed (%s); retrying in %.2f s", what, _describe(err), delay)
+                await asyncio.sleep(delay)
+
+    async def _check_existing(self) -> None:
+        found = await self.client.get_executor(self.colony, self.name, self._key)
+        if found.executor_id != self.executor_id:
+            raise ValueError(f"executor {self.name} exists with another key")
+        if found.executor_type != self.executor_type:
+            raise ValueError(f"executor {self.name} has type {found.executor_type}")
+
+    async def _unregister(self) -> None:
+        try:
+            await asyncio.wait_for(
+                self.client.remove_executor(self.colony, self.name, self.colony_key), 10
+            )
+        except Exception as err:
+            log.warning("could not remove executor %s: %s", self.name, err)
+
+    # running
+
+    async def run(self, burst: bool = False, *, handle_signals: bool = False) -> None:
+        """Register, then serve until ``stop()`` (or, with ``burst``, until no work is left)."""
+        await self.register()
+        self._reset_run_state()
+        self._stopping = asyncio.Event()
+        self._abandon = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        handle_signals = handle_signals and threading.current_thread() is threading.main_thread()
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+        if handle_signals:
+            for sig in previous:
+                loop.add_signal_handler(sig, self._on_signal)
+        if self.forward_output:
+            capture.install()
+        workers = [asyncio.create_task(self._worker(burst)) for _ in range(self.concurrency)]
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:
+                task.cancel()
+            heartbeat.cancel()
+            await asyncio.gather(*workers, heartbeat, return_exceptions=True)
+            if self._grace_handle is not None:
+                self._grace_handle.cancel()
+            if self.forward_output:
+                capture.uninstall()
+            if handle_signals:
+                for sig, handler in previous.items():
+                    loop.remove_signal_handler(sig)
+                    if handler is not None:
+                        signal.signal(sig, handler)
+            if self.unregister:
+                await self._unregister()
+                self._registered = False
+            if self._own_client and self._client is not None:
+                await self._client.close()
+                self._client = None
+            self._done.set()
+
+    def serve(self, burst: bool = False) -> None:
+        """Blocking entry point: run until SIGTERM/SIGINT (or burst end)."""
+        asyncio.run(self.run(burst, handle_signals=True))
+
+    def _on_signal(self) -> None:
+        if self._stopping is not None and self._stopping.is_set():
+            log.warning("second signal: failing running processes now")
+            self.stop(0)
+        else:
+            log.info("signal: stopping, grace period %.0f s", self.grace_s)
+            self.stop()
+
+    def stop(self, grace_s: float | None = None) -> None:
+        """Stop taking work; running processes get ``grace_s`` to finish, then are failed."""
+        if self._stopping is None:
+            return
+        self._stopping.set()
+        for poll in list(self._polls):
+            poll.cancel()
+        grace = self.grace_s if grace_s is None else grace_s
+        if self._grace_handle is not None:
+            self._grace_handle.cancel()
+        loop = asyncio.get_running_loop()
+        self._grace_handle = loop.call_later(grace, self._grace_over)
+
+    def _grace_over(self) -> None:
+        for call in list(self._calls):
+            call.cancel()
+        # Deliveries of the (now failed) processes get a little longer, then are abandoned.
+        loop = asyncio.get_running_loop()
+        if self._abandon is not None:
+            loop.call_later(max(5.0, self.max_backoff_s), self._abandon.set)
+
+    async def shutdown(self, grace_s: float | None = None) -> None:
+        """``stop()`` and wait until ``run()`` has returned."""
+        self.stop(grace_s)
+        if self._done is not None:
+            await self._done.wait()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping is not None and self._stopping.is_set()
+
+    async def _worker(self, burst: bool) -> None:
+        assert self._stopping is not None
+        while not self._stopping.is_set():
+            process = await self._poll(burst)
+            if process is None:
+                if self._stopping.is_set():
+                    return
+                if burst:
+                    if self._in_flight == 0:
+                        return
+                    assert self._changed is not None
+                    await self._changed.wait()
+                continue
+            await self._handle(process)
+
+    async def _poll(self, burst: bool) -> Process | None:
+        """One assign call (long-poll unless burst); None when nothing came or on stop."""
+        timeout = -1 if burst else self.poll_timeout_s
+        poll = asyncio.create_task(
+            asyncio.wait_for(
+                self.client.assign(self.colony, timeout, self._key), max(timeout, 0) + 30
+            )
+        )
+        self._polls.add(poll)
+        self._last_contact = time.monotonic()
+        try:
+            process = await poll
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if poll.cancelled() and self.stopping and not (current and current.cancelling()):
+                return None
+            raise
+        except RPCError as err:
+            if err.status in NOTHING:
+                if err.status == 503:
+                    await self._pause(self.backoff_s)
+                return None
+            await self._backoff_after(err, "assign")
+            return None
+        except TRANSIENT as err:
+            await self._backoff_after(err, "assign")
+            return None
+        finally:
+            self._polls.discard(poll)
+        self._failures = 0
+        return process
+
+    async def _backoff_after(self, err: BaseException, what: str) -> None:
+        self._failures += 1
+        self.stats.reconnects += 1
+        delay = self._delay(self._failures)
+        log.warning("%s failed (%s); retrying in %.2f s", what, _describe(err), delay)
+        await self._pause(delay)
+
+    def _delay(self, attempt: int) -> float:
+        delay: float = min(self.max_backoff_s, self.backoff_s * 2 ** min(attempt - 1, 30))
+        return delay * random.uniform(0.8, 1.2)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but wake up early when the executor stops."""
+        assert self._stopping is not None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _heartbeat(self) -> None:
+        interval = self.heartbeat_s or float(self.poll_timeout_s)
+        while True:
+            await asyncio.sleep(interval / 2)
+            if time.monotonic() - self._last_contact < interval:
+                continue
+            self._last_contact = time.monotonic()
+            try:
+                await asyncio.wait_for(
+                    self.client.assign(self.colony, -1, self._key, available_cpu="-1m"), 30
+                )
+            except RPCError as err:
+                if err.status not in NOTHING:
+                    log.warning("heartbeat: %s", _describe(err))
+            except TRANSIENT as err:
+                log.warning("heartbeat: %s", _describe(err))
+
+    async def _handle(self, process: Process) -> None:
+        assert self._changed is not None
+        self._in_flight += 1
+        try:
+            ok, values = await self._execute(process)
+            if ok:
+                await self._deliver(process, self.client.close_process, values, "close")
+                self.stats.succeeded += 1
+            else:
+                await self._deliver(process, self.client.fail_process, values, "fail")
+                self.stats.failed += 1
+        finally:
+            self._in_flight -= 1
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    async def _execute(self, process: Process) -> tuple[bool, list[Any]]:
+        """Run the function; (True, output) or (False, errors)."""
+        fn = self.functions.get(process.spec.func_name, self.fallback_fn)
+        if fn is None:
+            return False, [f"Function {process.spec.func_name} is not served by {self.name}"]
+        sink = capture.LineSink(asyncio.get_running_loop()) if self.forward_output else None
+        ctx: ProcessContext | SyncProcessContext
+        if fn.is_async:
+            ctx = ProcessContext(self, process)
+        else:
+            ctx = SyncProcessContext(self, process, asyncio.get_running_loop())
+        call = asyncio.create_task(self._call(fn, process, ctx, sink))
+        sender = asyncio.create_task(self._send_lines(process, sink)) if sink else None
+        self._calls.add(call)
+        try:
+            await asyncio.wait([call])
+        finally:
+            self._calls.discard(call)
+            if sender is not None and sink is not None:
+                sink.close()
+                await sender
+        if call.cancelled():
+            return False, [SHUTDOWN_ERROR]
+        err = call.exception()
+        if err is not None:
+            await self._log_traceback(process, err)
+            return False, [f"{type(err).__name__}: {err}" if str(err) else type(err).__name__]
+        result = call.result()
+        if result is None:
+            return True, []
+        if isinstance(result, tuple):
+            return True, list(result)
+        return True, [result]
+
+    async def _call(
+        self,
+        fn: Registered,
+        process: Process,
+        ctx: ProcessContext | SyncProcessContext,
+        sink: capture.LineSink | None,
+    ) -> Any:
+        capture.set_sink(sink)
+        kwargs = dict(process.spec.kw_args)
+        if fn.wants_ctx:
+            kwargs["ctx"] = ctx
+        if fn.is_async:
+            return await fn.fn(*process.spec.args, **kwargs)
+        return await asyncio.to_thread(fn.fn, *process.spec.args, **kwargs)
+
+    async def _send_lines(self, process: Process, sink: capture.LineSink | None) -> None:
+        assert sink is not None
+        while (line := await sink.queue.get()) is not None:
+            try:
+                await self.client.add_log(process.process_id, line + "\n", self._key)
+            except Exception as err:
+                log.debug("could not forward a log line: %s", err)
+
+    async def _log_traceback(self, process: Process, err: BaseException) -> None:
+        text = "".join(traceback.format_exception(err))
+        log.info("process %s failed: %s", process.process_id, err)
+        with contextlib.suppress(Exception):
+            await self.client.add_log(process.process_id, text, self._key)
+
+    async def _deliver(
+        self, process: Process, send: Callable[..., Any], values: list[Any], what: str
+    ) -> None:
+        """Send a result until the server accepts or rejects it (or the executor gives up)."""
+        assert self._abandon is not None
+        attempt = 0
+        while True:
+            try:
+                await asyncio.wait_for(send(process.process_id, self._key, values), 60)
+                return
+            except RPCError as err:
+                if not is_transient(err):
+                    log.warning("%s of %s refused: %s", what, process.process_id, err.message)
+                    return
+                failure: BaseException = err
+            except TRANSIENT as err:
+                failure = err
+            if self._abandon.is_set():
+                log.error("giving up on %s of %s: %s", what, process.process_id, failure)
+                return
+            attempt += 1
+            self.stats.delivery_retries += 1
+            delay = self._delay(attempt)
+            log.warning(
+                "%s of %s failed (%s); retrying in %.2f s",
+                what,
+                process.process_id,
+                _describe(failure),
+                delay,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._abandon.wait(), delay)
+
+
+def _registered(name: str, fn: Callable[..., Any], description: str) -> Registered:
+    try:
+        wants_ctx = "ctx" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        wants_ctx = False
+    return Registered(name, fn, inspect.iscoroutinefunction(fn), wants_ctx, description)
+
+
+def _describe(err: BaseException) -> str:
+    text = str(err)
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__

@@ -1,0 +1,96 @@
+"""The built-in shell executor: ``funcname`` is a command, ``args`` its arguments.
+
+The command runs without a shell (no globbing or variable expansion); ``spec.env`` is
+added to its environment. Every stdout/stderr line becomes a process log entry; the
+output is the whole stdout (without the final newline). A non-zero exit status fails the
+process with the status and the last stderr line. ``maxexectime`` > 0 kills the command
+when it runs out, as does the end of a shutdown grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from colonies.executor_sdk.context import ProcessContext
+from colonies.executor_sdk.executor import Executor
+
+
+class CommandFailed(Exception):
+    """The command exited with a non-zero status."""
+
+
+async def run_command(ctx: ProcessContext, allowed: frozenset[str] | None = None) -> str:
+    """Run ``ctx.func_name`` with ``ctx.args``; returns stdout."""
+    command = ctx.func_name
+    if allowed is not None and command not in allowed:
+        raise CommandFailed(f"command {command!r} is not allowed on this executor")
+    argv = [command, *(a if isinstance(a, str) else _text(a) for a in ctx.args)]
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **ctx.env},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    out: list[str] = []
+    err: list[str] = []
+    readers = asyncio.gather(
+        _pump(proc.stdout, out, ctx, forward=ctx.executor.forward_output),
+        _pump(proc.stderr, err, ctx, forward=ctx.executor.forward_output),
+    )
+    limit = ctx.process.spec.max_exec_time
+    try:
+        await asyncio.wait_for(readers, limit if limit > 0 else None)
+        status = await proc.wait()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        with contextlib.suppress(Exception):
+            await proc.wait()
+        raise
+    if status != 0:
+        last = err[-1].strip() if err else ""
+        raise CommandFailed(
+            f"{command} exited with status {status}" + (f": {last}" if last else "")
+        )
+    return "".join(out).removesuffix("\n")
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value)
+
+
+async def _pump(
+    stream: asyncio.StreamReader, into: list[str], ctx: ProcessContext, *, forward: bool
+) -> None:
+    while line := await stream.readline():
+        text = line.decode(errors="replace")
+        into.append(text)
+        if forward:
+            with contextlib.suppress(Exception):
+                await ctx.log(text)
+
+
+def shell_executor(
+    executor_type: str = "cli", *, commands: Iterable[str] | None = None, **options: Any
+) -> Executor:
+    """An Executor whose fallback runs any command (or only ``commands``, if given).
+
+    The commands in ``commands`` are also announced as functions.
+    """
+    allowed = frozenset(commands) if commands is not None else None
+    executor = Executor(executor_type, **options)
+
+    async def shell(*_args: Any, ctx: ProcessContext, **_kwargs: Any) -> str:
+        return await run_command(ctx, allowed)
+
+    executor.fallback(shell)
+    for command in allowed or ():
+        executor.add_function(command, shell, description=f"runs {command}")
+    return executor

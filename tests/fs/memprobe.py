@@ -1,0 +1,50 @@
+"""Upload then download one file in a process of its own, tracing memory: the moto server
+of the tests keeps objects in memory, so the client is measured apart from it.
+
+Usage: python -m tests.fs.memprobe PATH LABEL DEST (COLONIES_* and AWS_S3_* from the env).
+Prints JSON: peak bytes and seconds of each direction, the checksum and the download path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
+from colonies.fs import Fs, FsApi, S3Config, S3Store
+
+
+async def main(path: Path, label: str, dest: Path) -> dict[str, object]:
+    settings = ClientSettings.from_env()
+    async with ColoniesClient.from_env(settings) as client:
+        fs = Fs(FsApi(client, settings.colony_name, settings.prvkey), S3Store(S3Config.from_env()))
+        await fs.store.ensure_bucket()
+        tracemalloc.start()
+        t0 = time.monotonic()
+        f = await fs.upload(path, label)
+        up = time.monotonic() - t0
+        peak_up = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        t0 = time.monotonic()
+        out = await fs.download(f, dest)
+        down = time.monotonic() - t0
+        peak_down = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return {
+            "peak_up": peak_up,
+            "peak_down": peak_down,
+            "up_s": up,
+            "down_s": down,
+            "checksum": f.checksum,
+            "path": str(out),
+        }
+
+
+if __name__ == "__main__":
+    result = asyncio.run(main(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])))
+    print(json.dumps(result))

@@ -1,0 +1,121 @@
+"""``colonies fs`` end to end: CliRunner in a worker thread (the server runs on the loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from colonies.cli.main import cli
+from colonies.fs import Fs
+
+Env = dict[str, str]
+
+
+async def _cli(env: Env, *args: str, input: str | None = None) -> Result:
+    runner = CliRunner()
+    return await asyncio.to_thread(
+        runner.invoke, cli, ["fs", *args], env=env, input=input, catch_exceptions=False
+    )
+
+
+async def _ok(env: Env, *args: str, input: str | None = None) -> str:
+    result = await _cli(env, *args, input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def test_sync_ls_info_get_remove(fs: Fs, cli_env: Env, tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    (a / "sub").mkdir(parents=True)
+    (a / "one.txt").write_text("one")
+    (a / "sub" / "two.txt").write_text("two")
+
+    out = await _ok(cli_env, "sync", "-l", "/cli", "-d", str(a), "--dry")
+    assert "one.txt" in out and "upload" in out and "2 to upload" in out
+    assert await fs.api.get_files("/cli") == []
+    out = await _ok(cli_env, "sync", "-l", "/cli", "-d", str(a), "--yes")
+    assert "[2/2]" in out and "Transferred 2 files" in out
+    out = await _ok(cli_env, "sync", "-d", str(a), "--yes")  # label from .cfs
+    assert "already synchronized" in out
+
+    out = await _ok(cli_env, "sync", "-l", "cli", "-d", str(b), input="n\n")
+    assert "Aborted" in out and not (b / "one.txt").exists()
+    await _ok(cli_env, "sync", "-l", "cli", "-d", str(b), input="y\n")
+    assert (b / "sub" / "two.txt").read_text() == "two"
+
+    (a / "one.txt").write_text("changed")
+    (b / "one.txt").write_text("other")
+    await _ok(cli_env, "sync", "-l", "/cli", "-d", str(a), "-y")
+    await _ok(cli_env, "sync", "-l", "/cli", "-d", str(b), "-y", "--keeplocal=false")
+    assert (b / "one.txt").read_text() == "changed"
+
+    listed = json.loads(await _ok(cli_env, "ls", "-l", "/cli", "--json"))
+    assert [f["name"] for f in listed] == ["one.txt"]
+    assert "Revisions" in await _ok(cli_env, "ls", "-l", "/cli")
+    info = json.loads(await _ok(cli_env, "info", "-l", "/cli", "-n", "one.txt", "--json"))
+    assert info[0]["size"] == len("changed") and info[0]["checksumalg"] == "SHA256"
+    await _ok(cli_env, "get", "-i", info[0]["fileid"], "-d", str(tmp_path / "got"))
+    assert (tmp_path / "got" / "one.txt").read_text() == "changed"
+    labels = json.loads(await _ok(cli_env, "label", "ls", "--json"))
+    assert {x["name"]: x["files"] for x in labels} == {"/cli": 2, "/cli/sub": 1}
+
+    out = await _ok(cli_env, "remove", "-l", "/cli", "-n", "one.txt")
+    assert "Removed 2 revision(s)" in out
+    await _ok(cli_env, "label", "remove", "-l", "/cli", "--yes")
+    assert await fs.api.get_labels("") == []
+    assert await fs.store.keys() == []
+
+
+async def test_snapshots_clean_and_errors(fs: Fs, cli_env: Env, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "d").mkdir(parents=True)
+    (src / "a").write_text("a1")
+    (src / "d" / "b").write_text("b1")
+    await _ok(cli_env, "sync", "-l", "/snap", "-d", str(src), "-y")
+    snap = json.loads(await _ok(cli_env, "snapshot", "create", "-l", "/snap", "-n", "s1", "--json"))
+    assert len(snap["fileids"]) == 2
+
+    (src / "a").write_text("a2")
+    await _ok(cli_env, "sync", "-l", "/snap", "-d", str(src), "-y")
+    restore = tmp_path / "restore"
+    out = await _ok(cli_env, "snapshot", "download", "-n", "s1", "-d", str(restore))
+    assert "Downloaded 2" in out
+    assert (restore / "a").read_text() == "a1" and (restore / "d" / "b").read_text() == "b1"
+    out = await _ok(cli_env, "snapshot", "download", "-i", snap["snapshotid"], "-d", str(restore))
+    assert "skipped 2" in out
+
+    listed = json.loads(await _ok(cli_env, "snapshot", "ls", "--json"))
+    assert [s["name"] for s in listed] == ["s1"]
+    got = json.loads(await _ok(cli_env, "snapshot", "get", "-n", "s1", "--json"))
+    assert got["snapshotid"] == snap["snapshotid"]
+    dup = await _cli(cli_env, "snapshot", "create", "-l", "/snap", "-n", "s1")
+    assert dup.exit_code == 1
+    assert "Snapshot with name <s1> in Colony <test> already exists" in dup.output
+    await _ok(cli_env, "snapshot", "remove", "-n", "s1")
+    assert json.loads(await _ok(cli_env, "snapshot", "ls", "--json")) == []
+
+    # clean: local extras go, remote files stay
+    (src / "extra.txt").write_text("x")
+    (src / "gone").mkdir()
+    (src / "gone" / "f").write_text("f")
+    out = await _ok(cli_env, "clean", "-d", str(src), "-y")
+    assert not (src / "extra.txt").exists() and not (src / "gone").exists()
+    assert (src / "a").exists() and (src / "d" / "b").exists()
+
+    # orphaned objects: an object no file refers to
+    orphan = tmp_path / "orphan"
+    orphan.write_text("o")
+    await fs.store.upload(orphan, "f" * 64)
+    out = await _ok(cli_env, "clean", "--objects", "--dry")
+    assert "f" * 64 in out and "1 orphaned" in out
+    await _ok(cli_env, "clean", "--objects", "-y")
+    assert not await fs.store.exists("f" * 64)
+    assert len(await fs.store.keys()) == 3  # a1, a2, b
+
+    bad = await _cli({**cli_env, "AWS_S3_SECRETKEY": ""}, "get", "-l", "/snap", "-n", "a")
+    assert bad.exit_code == 1 and "AWS_S3_SECRETKEY" in bad.output
+    missing = await _cli(cli_env, "info", "-l", "/snap", "-n", "nope")
+    assert missing.exit_code == 1 and "Failed to get file" in missing.output

@@ -1,0 +1,137 @@
+"""Benchmark: processes/s one SDK executor completes with a no-op function.
+
+Not collected by pytest. Against a running server (e.g. `colonies dev`), with its env:
+
+    .venv/bin/python -m tests.sdk.bench_executor roundtrip --duration 20
+    .venv/bin/python -m tests.sdk.bench_executor drain --count 5000
+
+``roundtrip`` mirrors shared/bench/colonies_load.py's scenario: 4 submitters keep at most
+64 processes submitted-but-not-closed while the executor (concurrency 16) serves them; the
+figure counts completions after a 2 s warm-up. ``drain`` prefills a queue and times an SDK
+executor and a raw assign/close loop (same number of coroutines) emptying it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import time
+
+from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
+from colonies.core import Conditions, FunctionSpec
+from colonies.crypto import new_private_key
+from colonies.errors import RPCError
+from colonies.executor_sdk import Executor
+
+
+def spec(colony: str, executor_type: str) -> FunctionSpec:
+    return FunctionSpec(
+        func_name="noop",
+        max_exec_time=-1,
+        conditions=Conditions(colony_name=colony, executor_type=executor_type),
+    )
+
+
+def make_executor(s: ClientSettings, client: ColoniesClient, etype: str, n: int) -> Executor:
+    ex = Executor(
+        etype, colony=s.colony_name, colony_key=s.colony_prvkey, client=client, concurrency=n
+    )
+    ex.configure(settings=s, forward_output=False)
+
+    @ex.function()
+    async def noop() -> None:
+        return None
+
+    return ex
+
+
+async def roundtrip(args: argparse.Namespace) -> dict[str, float]:
+    s = ClientSettings.from_env()
+    etype = "bench-" + new_private_key()[:8]
+    async with ColoniesClient.from_env(s) as client:
+        ex = make_executor(s, client, etype, args.concurrency)
+        submitted = 0
+        stop = False
+
+        async def submitter() -> None:
+            nonlocal submitted
+            while not stop:
+                if submitted - ex.stats.succeeded >= args.window:
+                    await asyncio.sleep(0.0005)
+                    continue
+                submitted += 1
+                await client.submit(spec(s.colony_name, etype), s.prvkey)
+
+        await ex.register()
+        run = asyncio.create_task(ex.run())
+        subs = [asyncio.create_task(submitter()) for _ in range(4)]
+        await asyncio.sleep(args.warmup)
+        c0, t0 = ex.stats.succeeded, time.perf_counter()
+        await asyncio.sleep(args.duration)
+        c1, t1 = ex.stats.succeeded, time.perf_counter()
+        stop = True
+        await asyncio.gather(*subs)
+        await ex.shutdown(10)
+        await run
+        await client.remove_all_processes(s.colony_name, s.colony_prvkey)
+        return {"completed_per_s": round((c1 - c0) / (t1 - t0), 1), "completed": c1 - c0}
+
+
+async def drain_once(
+    args: argparse.Namespace, s: ClientSettings, client: ColoniesClient, mode: str
+) -> float:
+    etype = "bench-" + new_private_key()[:8]
+    sem = asyncio.Semaphore(32)
+
+    async def one() -> None:
+        async with sem:
+            await client.submit(spec(s.colony_name, etype), s.prvkey)
+
+    await asyncio.gather(*(one() for _ in range(args.count)))
+    ex = make_executor(s, client, etype, args.concurrency)
+    await ex.register()
+
+    async def loop() -> None:
+        while True:
+            try:
+                p = await client.assign(s.colony_name, -1, ex.key)
+            except RPCError:
+                return
+            await client.close_process(p.process_id, ex.key, [])
+
+    t0 = time.perf_counter()
+    if mode == "sdk":
+        await ex.run(burst=True)
+    else:
+        await asyncio.gather(*(loop() for _ in range(args.concurrency)))
+    return round(args.count / (time.perf_counter() - t0), 1)
+
+
+async def drain(args: argparse.Namespace) -> dict[str, float]:
+    s = ClientSettings.from_env()
+    async with ColoniesClient.from_env(s) as client:
+        return {f"{mode}_per_s": await drain_once(args, s, client, mode) for mode in ("sdk", "raw")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["roundtrip", "drain"])
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--window", type=int, default=64)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--count", type=int, default=5000)
+    args = parser.parse_args()
+    fn = roundtrip if args.mode == "roundtrip" else drain
+    t0 = time.perf_counter()
+    result = asyncio.run(fn(args))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (usage.ru_utime + usage.ru_stime) / (time.perf_counter() - t0)
+    print(json.dumps({**vars(args), **result, "client_cpu_util": round(cpu, 3)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""The Executor against the real server: functions, context, failures, concurrency, burst."""
+
+from __future__ import annotations
+
+import asyncio
+
+from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
+from colonies.core import ExecutorState, Gpu, Hardware, ProcessState, WorkflowSpec
+from colonies.executor_sdk import Executor, ProcessContext, SyncProcessContext
+from tests.conftest import COLONY, COLONY_KEY, Colony, MakeExecutor
+from tests.sdk.util import SUBMITTER, attach, get, make_spec, submit, until
+
+T = "sdk-test"
+
+
+async def test_sync_and_async_functions_args_kwargs_and_context(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T, concurrency=2), client)
+
+    @ex.function()
+    def add(a: int, b: int, scale: int = 1) -> int:
+        return (a + b) * scale
+
+    @ex.function("pair")
+    async def pair(x: str, ctx: ProcessContext) -> tuple[str, str]:
+        await ctx.log("pairing")
+        await ctx.add_attribute("seen", x)
+        return x, ctx.process_id
+
+    @ex.function()
+    def nothing(ctx: SyncProcessContext) -> None:
+        ctx.set_output("kept")
+        ctx.log("sync log")
+
+    p1 = await submit(client, "add", 1, 2, executor_type=T, scale=10)
+    p2 = await submit(client, "pair", "x", executor_type=T)
+    p3 = await submit(client, "nothing", executor_type=T)
+    await ex.run(burst=True)
+
+    d1, d2, d3 = [await get(client, p) for p in (p1, p2, p3)]
+    assert (d1.state, d1.output) == (ProcessState.SUCCESS, [30])
+    assert (d2.state, d2.output) == (ProcessState.SUCCESS, ["x", p2.process_id])
+    assert {a.key: a.value for a in d2.attributes}["seen"] == "x"
+    assert (d3.state, d3.output) == (ProcessState.SUCCESS, ["kept"])
+    logs = await client.get_logs(COLONY, SUBMITTER, process_id=p2.process_id)
+    assert [entry.message for entry in logs] == ["pairing\n"]
+    logs = await client.get_logs(COLONY, SUBMITTER, process_id=p3.process_id)
+    assert [entry.message for entry in logs] == ["sync log\n"]
+    assert (ex.stats.succeeded, ex.stats.failed) == (3, 0)
+
+
+async def test_exception_unknown_function_and_stdout_forwarding(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T), client)
+
+    @ex.function()
+    def boom(n: int) -> None:
+        print("about to fail")
+        raise ValueError(f"bad value {n}")
+
+    @ex.function()
+    async def chatty() -> str:
+        print("line one\nline two")
+        print("partial", end="")
+        return "ok"
+
+    p1 = await submit(client, "boom", 7, executor_type=T)
+    p2 = await submit(client, "missing", executor_type=T)
+    p3 = await submit(client, "chatty", executor_type=T)
+    await ex.run(burst=True)
+
+    d1, d2, d3 = [await get(client, p) for p in (p1, p2, p3)]
+    assert d1.state == ProcessState.FAILED
+    assert d1.errors == ["ValueError: bad value 7"]
+    messages = [
+        e.message for e in await client.get_logs(COLONY, SUBMITTER, process_id=p1.process_id)
+    ]
+    assert messages[0] == "about to fail\n"
+    assert "Traceback" in messages[1] and "bad value 7" in messages[1]
+    assert d2.state == ProcessState.FAILED and "missing" in d2.errors[0]
+    assert d3.state == ProcessState.SUCCESS and d3.output == ["ok"]
+    messages = [
+        e.message for e in await client.get_logs(COLONY, SUBMITTER, process_id=p3.process_id)
+    ]
+    assert messages == ["line one\n", "line two\n", "partial\n"]
+
+
+async def test_concurrency_runs_n_processes_at_once(client: ColoniesClient, colony: Colony) -> None:
+    n = 6
+    ex = attach(Executor(T, concurrency=n), client)
+    barrier = asyncio.Barrier(n)
+    running = 0
+    peak = 0
+
+    @ex.function()
+    async def meet(i: int) -> int:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.wait_for(barrier.wait(), 10)  # only passes if all n run together
+        running -= 1
+        return i
+
+    procs = [await submit(client, "meet", i, executor_type=T) for i in range(n)]
+    await ex.run(burst=True)
+    assert peak == n
+    assert [(await get(client, p)).output for p in procs] == [[i] for i in range(n)]
+
+
+async def test_burst_returns_at_once_without_work(client: ColoniesClient, colony: Colony) -> None:
+    ex = attach(Executor(T, concurrency=4), client)
+    ex.add_function("noop", lambda: None)
+    await asyncio.wait_for(ex.run(burst=True), 10)
+    assert ex.stats.succeeded == 0
+
+
+async def test_registration_capabilities_functions_and_unregister(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    hw = Hardware(cpu="2000m", mem="4Gi", gpu=Gpu(name="t4", count=2))
+    ex = attach(Executor(T, hardware=hw), client)
+    ex.add_function("f1", lambda: 1)
+    ex.add_function("f2", lambda: 2)
+    await ex.register()
+    found = await client.get_executor(COLONY, ex.name, SUBMITTER)
+    assert found.state == ExecutorState.APPROVED and found.executor_type == T
+    assert found.capabilities.hardware is not None
+    assert found.capabilities.hardware[0].gpu.count == 2
+    funcs = await client.get_functions(COLONY, SUBMITTER, executor_name=ex.name)
+    assert sorted(f.func_name for f in funcs) == ["f1", "f2"]
+    await ex.run(burst=True)  # an auto-named executor removes itself at the end
+    gone = await client.get_executor(COLONY, ex.name, SUBMITTER)
+    assert gone.state == ExecutorState.UNREGISTERED
+
+
+async def test_existing_executor_by_key_and_reregistration(
+    client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
+) -> None:
+    key = await make_executor("owner-made", executor_type=T)
+    ex = Executor(
+        T, name="owner-made", key=key, colony=COLONY, client=client, settings=ClientSettings()
+    )
+    ex.add_function("hello", lambda: "hi")
+    p = await submit(client, "hello", executor_type=T)
+    await ex.run(burst=True)
+    assert (await get(client, p)).output == ["hi"]
+    # With the colony key and the same name + key, "already exists" is accepted.
+    again = Executor(
+        T, name="owner-made", key=key, colony=COLONY, colony_key=COLONY_KEY, client=client
+    ).configure(settings=ClientSettings())
+    again.add_function("hello", lambda: "hi again")
+    p = await submit(client, "hello", executor_type=T)
+    await again.run(burst=True)
+    assert (await get(client, p)).output == ["hi again"]
+    found = await client.get_executor(COLONY, "owner-made", SUBMITTER)
+    assert found.state == ExecutorState.APPROVED  # named executors are not removed
+
+
+async def test_burst_serves_workflow_children_released_later(
+    client: ColoniesClient, colony: Colony
+) -> None:
+
+    ex = attach(Executor(T, concurrency=3), client)
+    ex.add_function("step", lambda *a: "x")
+    specs = []
+    for i in range(4):
+        spec = make_spec("step", executor_type=T)
+        spec.node_name = f"n{i}"
+        if i:
+            spec.conditions.dependencies = [f"n{i - 1}"]
+        specs.append(spec)
+    graph = await client.submit_workflow(
+        WorkflowSpec(colony_name=COLONY, function_specs=specs), SUBMITTER
+    )
+    await ex.run(burst=True)
+    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    assert graph.state == ProcessState.SUCCESS
+    assert ex.stats.succeeded == 4
+
+
+async def test_heartbeat_keeps_a_busy_executor_alive(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T, heartbeat_s=0.1), client)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    @ex.function()
+    async def slow() -> str:
+        started.set()
+        await release.wait()
+        return "done"
+
+    p = await submit(client, "slow", executor_type=T)
+    run = asyncio.create_task(ex.run(burst=True))
+    await asyncio.wait_for(started.wait(), 10)
+    first = (await client.get_executor(COLONY, ex.name, SUBMITTER)).last_heard_from_time
+
+    async def heard_again() -> bool:
+        e = await client.get_executor(COLONY, ex.name, SUBMITTER)
+        return e.last_heard_from_time > first
+
+    await until(heard_again)
+    still = await get(client, p)
+    assert still.state == ProcessState.RUNNING  # the heartbeat took no process
+    release.set()
+    await asyncio.wait_for(run, 10)
+    assert (await get(client, p)).output == ["done"]

@@ -1,0 +1,177 @@
+"""Server restarts, graceful shutdown (stop() and SIGTERM), and the shell executor."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+
+from aiohttp.test_utils import TestServer
+
+from colonies.client import ColoniesClient
+from colonies.config import Settings
+from colonies.core import ProcessState
+from colonies.executor_sdk import Executor
+from colonies.executor_sdk.executor import SHUTDOWN_ERROR
+from colonies.server.app import create_app
+from tests.conftest import Colony
+from tests.sdk.util import attach, get, submit, until
+
+T = "sdk-robust"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def start_server(settings: Settings, port: int) -> TestServer:
+    srv = TestServer(create_app(settings, background_loops=False), host="127.0.0.1", port=port)
+    await srv.start_server()
+    return srv
+
+
+async def test_server_restart_while_a_process_runs(
+    client: ColoniesClient, colony: Colony, settings: Settings
+) -> None:
+    port = free_port()
+    srv = await start_server(settings, port)
+    own = ColoniesClient(f"http://127.0.0.1:{port}")
+    ex = attach(Executor(T, poll_timeout_s=1), own)
+    ex.configure(client=own)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    @ex.function()
+    async def work(x: int) -> int:
+        started.set()
+        await release.wait()
+        return x * 2
+
+    try:
+        p1 = await submit(client, "work", 21, executor_type=T)  # via the fixture server
+        run = asyncio.create_task(ex.run())
+        await asyncio.wait_for(started.wait(), 10)
+        await srv.close()  # the executor's server goes away mid-process
+        release.set()
+
+        async def retried() -> bool:
+            return ex.stats.delivery_retries >= 2
+
+        await until(retried)
+        assert (await get(client, p1)).state == ProcessState.RUNNING
+        srv = await start_server(settings, port)
+
+        async def landed() -> bool:
+            return (await get(client, p1)).state == ProcessState.SUCCESS
+
+        await until(landed)
+        assert (await get(client, p1)).output == [42]
+        # ... and it keeps serving
+        p2 = await submit(client, "work", 5, executor_type=T)
+
+        async def second() -> bool:
+            return (await get(client, p2)).state == ProcessState.SUCCESS
+
+        await until(second)
+        await ex.shutdown(grace_s=5)
+        await asyncio.wait_for(run, 10)
+        assert ex.stats.reconnects >= 1 or ex.stats.delivery_retries >= 1
+    finally:
+        await srv.close()
+        await own.close()
+
+
+async def test_executor_waits_for_a_server_that_is_not_up_yet(
+    client: ColoniesClient, colony: Colony, settings: Settings
+) -> None:
+    port = free_port()
+    own = ColoniesClient(f"http://127.0.0.1:{port}")
+    ex = attach(Executor(T), own)
+    ex.configure(client=own)
+    ex.add_function("hello", lambda: "hi")
+    p = await submit(client, "hello", executor_type=T)
+    run = asyncio.create_task(ex.run(burst=True))
+    await asyncio.sleep(0.3)  # registration is being retried meanwhile
+    assert not run.done()
+    srv = await start_server(settings, port)
+    try:
+        await asyncio.wait_for(run, 20)
+        assert (await get(client, p)).output == ["hi"]
+    finally:
+        await srv.close()
+        await own.close()
+
+
+async def test_stop_finishes_running_work_within_grace(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T, concurrency=2), client)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    @ex.function()
+    async def slow() -> str:
+        started.set()
+        await release.wait()
+        return "finished"
+
+    p = await submit(client, "slow", executor_type=T)
+    run = asyncio.create_task(ex.run())
+    await asyncio.wait_for(started.wait(), 10)
+    ex.stop(grace_s=30)
+    queued = await submit(client, "slow", executor_type=T)  # not taken any more
+    release.set()
+    await asyncio.wait_for(run, 10)
+    assert (await get(client, p)).output == ["finished"]
+    assert (await get(client, queued)).state == ProcessState.WAITING
+
+
+async def test_stop_fails_what_outlives_the_grace_period(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T), client)
+    started = asyncio.Event()
+
+    @ex.function()
+    async def forever() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    p = await submit(client, "forever", executor_type=T)
+    run = asyncio.create_task(ex.run())
+    await asyncio.wait_for(started.wait(), 10)
+    await asyncio.wait_for(ex.shutdown(grace_s=0.1), 10)
+    assert run.done()
+    done = await get(client, p)
+    assert (done.state, done.errors) == (ProcessState.FAILED, [SHUTDOWN_ERROR])
+
+
+async def test_sigterm_with_a_process_in_flight(client: ColoniesClient, colony: Colony) -> None:
+    ex = attach(Executor(T, grace_s=30), client)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    @ex.function()
+    async def slow() -> str:
+        started.set()
+        await release.wait()
+        return "finished after SIGTERM"
+
+    p = await submit(client, "slow", executor_type=T)
+    run = asyncio.create_task(ex.run(handle_signals=True))
+    await asyncio.wait_for(started.wait(), 10)
+    # The handler is installed (the process runs), so SIGTERM reaches ex.stop(), not pytest.
+    os.kill(os.getpid(), signal.SIGTERM)
+
+    async def stopping() -> bool:
+        return ex.stopping
+
+    await until(stopping)
+    release.set()
+    await asyncio.wait_for(run, 10)
+    assert (await get(client, p)).output == ["finished after SIGTERM"]
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handler removed again

@@ -1,0 +1,96 @@
+"""The built-in shell executor and ``colonies executor start``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiohttp.test_utils import TestServer
+from click.testing import CliRunner
+
+from colonies.cli.executor_start import start
+from colonies.client import ColoniesClient
+from colonies.core import ProcessState, WorkflowSpec
+from colonies.executor_sdk import shell_executor
+from tests.conftest import COLONY, COLONY_KEY, Colony
+from tests.sdk.util import SUBMITTER, attach, get, make_spec, submit
+
+T = "shell-test"
+
+
+async def test_echo_date_cat_and_failures(
+    client: ColoniesClient, colony: Colony, tmp_path: Path
+) -> None:
+    (tmp_path / "note.txt").write_text("first\nsecond\n")
+    ex = attach(shell_executor(T, concurrency=2), client)
+    echo = await submit(client, "echo", "hello", "world", executor_type=T)
+    date = await submit(client, "date", "+%Y", executor_type=T)
+    cat = await submit(client, "cat", str(tmp_path / "note.txt"), executor_type=T)
+    false = await submit(client, "sh", "-c", "echo oops >&2; exit 3", executor_type=T)
+    missing = await submit(client, "no-such-command-xyz", executor_type=T)
+    await ex.run(burst=True)
+
+    assert (await get(client, echo)).output == ["hello world"]
+    year = (await get(client, date)).output[0]
+    assert len(year) == 4 and year.isdigit()
+    assert (await get(client, cat)).output == ["first\nsecond"]
+    logs = await client.get_logs(COLONY, SUBMITTER, process_id=cat.process_id)
+    assert [e.message for e in logs] == ["first\n", "second\n"]
+    failed = await get(client, false)
+    assert failed.state == ProcessState.FAILED
+    assert failed.errors == ["CommandFailed: sh exited with status 3: oops"]
+    gone = await get(client, missing)
+    assert gone.state == ProcessState.FAILED and "FileNotFoundError" in gone.errors[0]
+
+
+async def test_allowed_commands_only(client: ColoniesClient, colony: Colony) -> None:
+    ex = attach(shell_executor(T, commands=["echo"]), client)
+    ok = await submit(client, "echo", "fine", executor_type=T)
+    refused = await submit(client, "date", executor_type=T)
+    await ex.register()
+    funcs = await client.get_functions(COLONY, SUBMITTER, executor_name=ex.name)
+    assert [f.func_name for f in funcs] == ["echo"]
+    await ex.run(burst=True)
+    assert (await get(client, ok)).output == ["fine"]
+    assert "not allowed" in (await get(client, refused)).errors[0]
+
+
+async def test_reference_style_workflow_with_the_shell_executor(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    specs = []
+    for name, func, args, deps in [
+        ("task1", "echo", ["task1"], []),
+        ("task2", "date", [], ["task1"]),
+        ("task3", "echo", ["task3"], ["task1"]),
+        ("task4", "echo", ["done"], ["task2", "task3"]),
+    ]:
+        spec = make_spec(func, *args, executor_type=T)
+        spec.node_name = name
+        spec.conditions.dependencies = deps
+        specs.append(spec)
+    graph = await client.submit_workflow(
+        WorkflowSpec(colony_name=COLONY, function_specs=specs), SUBMITTER
+    )
+    ex = attach(shell_executor(T, concurrency=2), client)
+    await ex.run(burst=True)
+    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    assert graph.state == ProcessState.SUCCESS
+
+
+async def test_cli_start_command_in_burst_mode(
+    client: ColoniesClient, colony: Colony, server: TestServer
+) -> None:
+    p = await submit(client, "echo", "from the cli", executor_type=T)
+    env = {
+        "COLONIES_SERVER_HOST": "127.0.0.1",
+        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_TLS": "false",
+        "COLONIES_COLONY_NAME": COLONY,
+        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
+    }
+    result = await asyncio.to_thread(
+        CliRunner().invoke, start, ["--type", T, "--burst", "--concurrency", "2"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert (await get(client, p)).output == ["from the cli"]

@@ -1,0 +1,73 @@
+"""Helpers for the SDK tests."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
+from colonies.core import Conditions, FunctionSpec, Process
+from colonies.executor_sdk import Executor
+from tests.conftest import COLONY, COLONY_KEY, EXECUTOR_KEY
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SUBMITTER = EXECUTOR_KEY  # the colony's "test-executor" is a member and may submit
+
+
+def load_example(name: str) -> ModuleType:
+    """A fresh copy of examples/<name>.py (module-level executors are stateful)."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def attach(executor: Executor, client: ColoniesClient, **options: Any) -> Executor:
+    """Point an executor at the test server and colony; it registers with the colony key."""
+    return executor.configure(
+        client=client,
+        colony=COLONY,
+        colony_key=COLONY_KEY,
+        settings=ClientSettings(),
+        backoff_s=0.02,
+        max_backoff_s=0.2,
+        **options,
+    )
+
+
+def make_spec(func: str, *args: Any, executor_type: str, **kwargs: Any) -> FunctionSpec:
+    return FunctionSpec(
+        func_name=func,
+        args=list(args),
+        kw_args=kwargs,
+        max_exec_time=-1,
+        conditions=Conditions(colony_name=COLONY, executor_type=executor_type),
+    )
+
+
+async def submit(
+    client: ColoniesClient, func: str, *args: Any, executor_type: str, **kwargs: Any
+) -> Process:
+    return await client.submit(
+        make_spec(func, *args, executor_type=executor_type, **kwargs), SUBMITTER
+    )
+
+
+async def get(client: ColoniesClient, process: Process) -> Process:
+    return await client.get_process(process.process_id, SUBMITTER)
+
+
+async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+    """Wait until ``check()`` is true (polling; for events the test cannot await directly)."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
