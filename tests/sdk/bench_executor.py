@@ -107,7 +107,8 @@ async def drain_once(
         await ex.run(burst=True)
     else:
         await asyncio.gather(*(loop() for _ in range(args.concurrency)))
-    return round(args.count / (time.perf_counter() - t0), 1)
+    count: int = args.count
+    return round(count / (time.perf_counter() - t0), 1)
 
 
 async def drain(args: argparse.Namespace) -> dict[str, float]:

@@ -37,6 +37,7 @@ class World:
     waiting_graph: str = ""
     cron: str = ""
     generator: str = ""
+    file_id: str = ""
 
     def id(self, role: str) -> str:
         return id_from_private_key(self.keys[role])
@@ -106,6 +107,8 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
     added = await client.call("addcronmsg", {"cron": cron}, keys["U"])
     gen = {"colonyname": "test", "name": "gen", "workflowspec": WF_JSON, "trigger": 5}
     generator = await client.call("addgeneratormsg", {"generator": gen}, keys["U"])
+    file = await client.call("addfilemsg", {"file": FILE}, keys["U"])
+    await client.call("createsnapshotmsg", {**C, "label": "/l", "name": "snap"}, keys["U"])
     return World(
         keys,
         running["processid"],
@@ -117,12 +120,14 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         waiting_graph["processgraphid"],
         added["cronid"],
         generator["generatorid"],
+        file["fileid"],
     )
 
 
 WF_JSON = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="n")]})
 Payload = Callable[[World], dict[str, Any]]
 C = {"colonyname": "test"}
+FILE = {"colonyname": "test", "label": "/l", "name": "f", "size": 1, "checksum": "c"}
 
 
 def _executor(name: str) -> Payload:
@@ -256,6 +261,16 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
         {"AE"},
         403,
     ),
+    "addfilemsg": (lambda w: {"file": {**FILE, "name": "f2"}}, MEMBERS, 403),
+    "getfilemsg": (lambda w: {**C, "label": "/l", "name": "f", "latest": True}, MEMBERS, 403),
+    "getfilesmsg": (lambda w: {**C, "label": "/l"}, MEMBERS, 403),
+    "getfilelabelsmsg": (lambda w: {**C, "name": "", "exact": False}, MEMBERS, 403),
+    "removefilemsg": (lambda w: {**C, "fileid": w.file_id}, MEMBERS, 403),
+    "createsnapshotmsg": (lambda w: {**C, "label": "/l", "name": "snap2"}, MEMBERS, 403),
+    "getsnapshotmsg": (lambda w: {**C, "name": "snap"}, MEMBERS, 403),
+    "getsnapshotsmsg": (lambda w: C, MEMBERS, 403),
+    "removesnapshotmsg": (lambda w: {**C, "name": "snap"}, MEMBERS, 403),
+    "removeallsnapshotmsg": (lambda w: C, MEMBERS, 403),
 }
 UNSIGNED = {"versionmsg", "getserverinfomsg"}
 EXCEPTIONS = {("assignprocessmsg", "U"): 500}
