@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -23,6 +24,7 @@ from colonies.cli.options import (
 )
 from colonies.client import ColoniesClient
 from colonies.core import Executor
+from colonies.crypto import id_from_private_key, new_private_key
 
 
 @click.group()
@@ -56,6 +58,24 @@ def build_executor(
     return found
 
 
+def register(env: Env, key: str, new: Executor, approve: bool, as_json: bool) -> None:
+    """Add (and approve) an executor with the colony key ``key``, then say so."""
+
+    async def action(c: ColoniesClient) -> Executor:
+        added = await c.add_executor(new, key)
+        if approve:
+            await c.approve_executor(added.colony_name, added.executor_name, key)
+        return added
+
+    added = run(env, action)
+    if as_json:
+        echo_json(added)
+        return
+    click.echo(f"Executor {added.executor_name} added to colony {added.colony_name}")
+    if approve:
+        click.echo(f"Executor {added.executor_name} approved")
+
+
 @executor.command()
 @click.option("--executorid", required=True, help="Id of the executor's key (64 hex chars).")
 @click.option("--name", help="Executor name (overrides the spec; .$HOSTNAME is appended).")
@@ -84,21 +104,65 @@ def add(
           --executorid $COLONIES_ID --approve
     """
     new = build_executor(spec, executorid, name, type_, env.colony)
-    key = env.colony_prvkey
+    register(env, env.colony_prvkey, new, approve, as_json)
 
-    async def action(c: ColoniesClient) -> Executor:
-        added = await c.add_executor(new, key)
-        if approve:
-            await c.approve_executor(added.colony_name, added.executor_name, key)
-        return added
 
-    added = run(env, action)
-    if as_json:
-        echo_json(added)
-        return
-    click.echo(f"Executor {added.executor_name} added to colony {added.colony_name}")
-    if approve:
-        click.echo(f"Executor {added.executor_name} approved")
+def write_new(path: Path, text: str, mode: int) -> None:
+    """Write a file that must not exist yet (a key is never overwritten)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+    except FileExistsError:
+        raise CliError(f"{path} already exists; choose another path or remove it.") from None
+    except OSError as e:
+        raise CliError(f"Cannot write {path}: {e.strerror}.") from None
+
+
+@executor.command()
+@click.option("--name", help="Executor name (overrides the spec; .$HOSTNAME is appended).")
+@click.option("--type", "type_", help="Executor type (overrides the spec).")
+@spec_option(required=False, help="Executor JSON file (capabilities, location, ...).")
+@click.option("--approve", is_flag=True, help="Approve the executor right away.")
+@click.option(
+    "--keypath",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the new private key to this file (mode 600).",
+)
+@click.option(
+    "--idpath",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the new executor id to this file.",
+)
+@colony_key_option
+@client_options
+@json_option
+def create(
+    env: Env,
+    name: str | None,
+    type_: str | None,
+    spec: Path | None,
+    approve: bool,
+    keypath: Path,
+    idpath: Path,
+    as_json: bool,
+) -> None:
+    """Generate a key for a new executor, save it and its id, and register the executor.
+
+    \b
+    Example:
+      colonies executor create --name worker --type cli --approve \\
+          --keypath worker.key --idpath worker.id
+    """
+    prvkey = new_private_key()
+    executor_id = id_from_private_key(prvkey)
+    new = build_executor(spec, executor_id, name, type_, env.colony)
+    key = env.colony_prvkey  # a missing colony key is reported before files are written
+    write_new(keypath, prvkey + "\n", 0o600)
+    write_new(idpath, executor_id + "\n", 0o644)
+    register(env, key, new, approve, as_json)
 
 
 @executor.command(name="ls")

@@ -6,6 +6,7 @@ import logging
 
 import click
 
+from colonies.cli.options import CliError, missing
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
 from colonies.executor_sdk.shell import shell_executor
@@ -58,14 +59,22 @@ def start(
 
     The output is the command's stdout, each output line is also a process log entry, and a
     non-zero exit status fails the process. Stops gracefully on SIGTERM/SIGINT.
+
+    \b
+    Example:
+      colonies executor start --type cli &
+      colonies function exec --func echo --args hello --targettype cli --wait --out
     """
     settings = ClientSettings.from_env()
     if not settings.colony_name:
-        raise click.ClickException("COLONIES_COLONY_NAME is not set")
+        missing("COLONIES_COLONY_NAME")
     if register and not settings.colony_prvkey:
-        raise click.ClickException("--register needs COLONIES_COLONY_PRVKEY")
+        missing("COLONIES_COLONY_PRVKEY")
     if not register and not prvkey:
-        raise click.ClickException("--no-register needs --prvkey or COLONIES_EXECUTOR_PRVKEY")
+        raise CliError(
+            "--no-register needs the key of an approved executor: pass --prvkey or "
+            "`export COLONIES_EXECUTOR_PRVKEY=...`."
+        )
     hardware = None
     if cpu or mem or gpu_name or gpu_count:
         gpu = Gpu(name=gpu_name, count=gpu_count or (1 if gpu_name else 0))
@@ -87,4 +96,4 @@ def start(
     try:
         executor.serve(burst=burst)
     except ValueError as err:
-        raise click.ClickException(str(err)) from None
+        raise CliError(str(err)) from None

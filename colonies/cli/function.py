@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from uuid import uuid4
 
 import click
 
@@ -32,10 +33,29 @@ def echo_logs(logs: list[Log]) -> None:
     click.echo(tables.logs_text(logs), nl=False)
 
 
+async def take_snapshots(c: ColoniesClient, spec: FunctionSpec, key: str) -> None:
+    """Snapshot the label of each ``fs.snapshots`` mount and put its id into the spec."""
+    for mount in spec.fs.snapshots or []:
+        label = str(mount.get("label", ""))
+        if not label:
+            raise CliError("--snapshot: each fs.snapshots entry of the spec needs a label.")
+        data = {"colonyname": spec.conditions.colony_name, "label": label, "name": uuid4().hex}
+        created = await c.call("createsnapshotmsg", data, key)
+        mount["snapshotid"] = created["snapshotid"]
+
+
 async def submit_and_watch(
-    c: ColoniesClient, spec: FunctionSpec, key: str, wait: bool, follow: bool, show: bool
+    c: ColoniesClient,
+    spec: FunctionSpec,
+    key: str,
+    wait: bool,
+    follow: bool,
+    show: bool,
+    snapshot: bool = False,
 ) -> tuple[Process, Process | None]:
     """Submit; then follow the logs or wait until closed. Returns (submitted, closed)."""
+    if snapshot:
+        await take_snapshots(c, spec, key)
     process = await c.submit(spec, key)
     if show:
         click.echo(f"Process {process.process_id} submitted", err=True)
@@ -75,12 +95,18 @@ def watch_flags(f: F) -> F:
 
 
 def submit_spec(
-    env: Env, spec: FunctionSpec, wait: bool, out: bool, follow: bool, as_json: bool
+    env: Env,
+    spec: FunctionSpec,
+    wait: bool,
+    out: bool,
+    follow: bool,
+    as_json: bool,
+    snapshot: bool = False,
 ) -> None:
     key = env.prvkey
     show = not as_json
     submitted, closed = run(
-        env, lambda c: submit_and_watch(c, spec, key, wait or out, follow, show)
+        env, lambda c: submit_and_watch(c, spec, key, wait or out, follow, show, snapshot)
     )
     report(submitted, closed, out, as_json)
 
@@ -88,6 +114,9 @@ def submit_spec(
 @function.command()
 @spec_option(help="FunctionSpec JSON file.")
 @click.option("--label", help="Set the spec's label.")
+@click.option(
+    "--snapshot", is_flag=True, help="Snapshot the label of each fs.snapshots mount first."
+)
 @watch_flags
 @client_options
 @json_option
@@ -95,6 +124,7 @@ def submit(
     env: Env,
     spec: Path,
     label: str | None,
+    snapshot: bool,
     wait: bool,
     out: bool,
     follow: bool,
@@ -109,7 +139,7 @@ def submit(
     function_spec = load_function_spec(spec, env.colony)
     if label is not None:
         function_spec.label = label
-    submit_spec(env, function_spec, wait, out, follow, as_json)
+    submit_spec(env, function_spec, wait, out, follow, as_json, snapshot)
 
 
 def _pairs(values: tuple[str, ...], sep: str, flag: str) -> dict[str, str]:

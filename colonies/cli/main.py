@@ -9,6 +9,7 @@ import click
 
 from colonies import __version__
 from colonies.cli.attribute import attribute
+from colonies.cli.cluster import cluster
 from colonies.cli.colony import colony
 from colonies.cli.completion import completion
 from colonies.cli.config_cmd import config, version
@@ -21,6 +22,7 @@ from colonies.cli.generator import generator
 from colonies.cli.keys import key, security
 from colonies.cli.location import location
 from colonies.cli.log import log
+from colonies.cli.monitor import monitor
 from colonies.cli.process import process
 from colonies.cli.server import server
 from colonies.cli.user import user
@@ -81,6 +83,8 @@ for command in (
     log,
     attribute,
     location,
+    cluster,
+    monitor,
     config,
     version,
     completion,

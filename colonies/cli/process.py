@@ -260,47 +260,53 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     click.echo(f"Removed {word} processes in colony {colony_name}")
 
 
+colony_name_option = click.option("--colonyname", help="Colony [env COLONIES_COLONY_NAME].")
+
+
 @process.command()
+@colony_name_option
 @colony_key_option
 @client_options
-def pause(env: Env) -> None:
+def pause(env: Env, colonyname: str | None) -> None:
     """Pause assignment of processes in the colony (colony owner key).
 
     \b
     Example:
       colonies process pause
     """
-    colony_name, key = env.colony, env.colony_prvkey
+    colony_name, key = colonyname or env.colony, env.colony_prvkey
     run(env, lambda c: c.pause_assignments(colony_name, key))
     click.echo(f"Process assignments paused in colony {colony_name}")
 
 
 @process.command()
+@colony_name_option
 @colony_key_option
 @client_options
-def resume(env: Env) -> None:
+def resume(env: Env, colonyname: str | None) -> None:
     """Resume assignment of processes in the colony (colony owner key).
 
     \b
     Example:
       colonies process resume
     """
-    colony_name, key = env.colony, env.colony_prvkey
+    colony_name, key = colonyname or env.colony, env.colony_prvkey
     run(env, lambda c: c.resume_assignments(colony_name, key))
     click.echo(f"Process assignments resumed in colony {colony_name}")
 
 
 @process.command()
+@colony_name_option
 @client_options
 @json_option
-def status(env: Env, as_json: bool) -> None:
+def status(env: Env, colonyname: str | None, as_json: bool) -> None:
     """Show whether process assignment is paused in the colony.
 
     \b
     Example:
       colonies process status
     """
-    colony_name, key = env.colony, env.prvkey
+    colony_name, key = colonyname or env.colony, env.prvkey
     found = run(env, lambda c: c.pause_status(colony_name, key))
     if as_json:
         echo_json(found)

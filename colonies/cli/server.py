@@ -42,9 +42,27 @@ def run_until_signalled(settings: Settings) -> None:
 
 @server.command()
 @click.option("--port", type=int, help="HTTP port [env COLONIES_SERVER_HTTP_PORT, 50080].")
-@click.option("--tls-cert", help="Serve HTTPS with this certificate (PEM).")
-@click.option("--tls-key", help="Private key of the TLS certificate (PEM).")
-def start(port: int | None, tls_cert: str | None, tls_key: str | None) -> None:
+@click.option("--dbhost", help="PostgreSQL host [env COLONIES_DB_HOST, localhost].")
+@click.option("--dbport", type=int, help="PostgreSQL port [env COLONIES_DB_PORT, 5432].")
+@click.option("--dbuser", help="PostgreSQL user [env COLONIES_DB_USER, postgres].")
+@click.option("--dbpassword", help="PostgreSQL password [env COLONIES_DB_PASSWORD].")
+@click.option("--tlscert", "--tls-cert", "tls_cert", help="Serve HTTPS with this PEM certificate.")
+@click.option("--tlskey", "--tls-key", "tls_key", help="Private key of the TLS certificate (PEM).")
+@click.option(
+    "--initdb",
+    is_flag=True,
+    help="Accepted for the reference's sake: the schema is created or upgraded at every start.",
+)
+def start(
+    port: int | None,
+    dbhost: str | None,
+    dbport: int | None,
+    dbuser: str | None,
+    dbpassword: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
+    initdb: bool,
+) -> None:
     """Start the server on the PostgreSQL named by COLONIES_DB_HOST/PORT/USER/PASSWORD/NAME.
 
     The server owner is COLONIES_SERVER_ID, or the id of COLONIES_SERVER_PRVKEY.
@@ -53,14 +71,26 @@ def start(port: int | None, tls_cert: str | None, tls_key: str | None) -> None:
     Example:
       COLONIES_DB_HOST=localhost COLONIES_SERVER_PRVKEY=$KEY colonies server start --port 50080
     """
-    overrides: dict[str, object] = {}
-    if port:
-        overrides["port"] = port
-    if tls_cert:
-        overrides["tls_cert"] = tls_cert
-    if tls_key:
-        overrides["tls_key"] = tls_key
-    run_until_signalled(replace(Settings.from_env(), **overrides))  # type: ignore[arg-type]
+    given = {
+        "port": port,
+        "db_host": dbhost,
+        "db_port": dbport,
+        "db_user": dbuser,
+        "db_password": dbpassword,
+        "tls_cert": tls_cert,
+        "tls_key": tls_key,
+    }
+    overrides = {k: v for k, v in given.items() if v is not None and v != ""}
+    settings = replace(Settings.from_env(), **overrides)  # type: ignore[arg-type]
+    try:
+        run_until_signalled(settings)
+    except OSError as e:
+        raise CliError(
+            f"Cannot start the server: {e.strerror or e}. Is PostgreSQL running at "
+            f"{settings.db_host}:{settings.db_port} (COLONIES_DB_HOST/COLONIES_DB_PORT) and is "
+            f"port {settings.port} free? For a self-contained server use `colonies dev`.",
+            f"({type(e).__name__}: {e})",
+        ) from None
 
 
 @server.command()

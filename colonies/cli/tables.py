@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from colonies.core import (
     Attribute,
+    Cluster,
     Colony,
     Executor,
     ExecutorState,
@@ -590,3 +591,21 @@ def mask(key: str) -> str:
     if not key:
         return ""
     return f"{key[:4]}…{key[-4:]}" if len(key) > 8 else "****"
+
+
+def cluster_table(cluster: Cluster) -> str:
+    return table(
+        ["Name", "Host", "APIPort", "EtcdClientPort", "EtcdPeerPort", "RelayPort", "Leader"],
+        [
+            (
+                n.name,
+                n.host,
+                str(n.api_port),
+                str(n.port),
+                str(n.peer_port),
+                str(n.relay_port),
+                "True" if n.name == cluster.leader.name else "False",
+            )
+            for n in cluster.nodes
+        ],
+    )

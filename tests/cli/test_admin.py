@@ -1,0 +1,189 @@
+"""Commands for owners and operators: create, chid, cluster, monitor, pause, snapshots, start."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import stat
+from pathlib import Path
+
+import aiohttp
+
+from colonies.cli.monitor import run_monitor
+from colonies.client import ColoniesClient
+from colonies.core import ExecutorState
+from colonies.crypto import id_from_private_key, new_private_key
+from tests.cli.conftest import EXAMPLES, Invoke, as_json, ok, run_cli
+from tests.conftest import COLONY_KEY, EXECUTOR_KEY, SERVER_KEY, Colony
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def test_executor_create_writes_key_and_id_and_registers(
+    invoke: Invoke, client: ColoniesClient, tmp_path: Path
+) -> None:
+    keypath, idpath = tmp_path / "worker.key", tmp_path / "worker.id"
+    spec = str(EXAMPLES / "executors" / "executor.json")
+    out = ok(
+        await invoke(
+            "executor",
+            "create",
+            "--spec",
+            spec,
+            "--name",
+            "worker",
+            "--approve",
+            "--keypath",
+            str(keypath),
+            "--idpath",
+            str(idpath),
+        )
+    )
+    assert "Executor worker added" in out and "approved" in out
+    prvkey, executor_id = keypath.read_text().strip(), idpath.read_text().strip()
+    assert id_from_private_key(prvkey) == executor_id
+    assert stat.S_IMODE(keypath.stat().st_mode) == 0o600
+    found = await client.get_executor("test", "worker", EXECUTOR_KEY)
+    assert found.executor_id == executor_id and found.state == ExecutorState.APPROVED
+    assert found.executor_type == "helloworld-executor"
+    # the new key works: the executor can list processes in its colony
+    assert "No waiting processes" in ok(await invoke("process", "psw", "--prvkey", prvkey))
+
+    again = await invoke(
+        "executor", "create", "--name", "w2", "--type", "cli", "--keypath", str(keypath),
+        "--idpath", str(tmp_path / "w2.id"),
+    )  # fmt: skip
+    assert again.exit_code != 0 and "already exists" in again.stderr
+    assert keypath.read_text().strip() == prvkey
+    nokey = await invoke(
+        "executor", "create", "--name", "w3", "--type", "cli",
+        "--keypath", str(tmp_path / "w3.key"), "--idpath", str(tmp_path / "w3.id"),
+        env={"COLONIES_COLONY_PRVKEY": None},
+    )  # fmt: skip
+    assert nokey.exit_code != 0 and "COLONIES_COLONY_PRVKEY is not set" in nokey.stderr
+    assert not (tmp_path / "w3.key").exists()
+
+
+async def test_cluster_info(invoke: Invoke, client: ColoniesClient) -> None:
+    cluster = await client.cluster(SERVER_KEY)
+    assert as_json(await invoke("cluster", "info", "--json")) == cluster.to_wire()
+    table = ok(await invoke("cluster", "info"))
+    assert cluster.leader.name in table and "Leader" in table and "True" in table
+    denied = await invoke("cluster", "info", env={"COLONIES_SERVER_PRVKEY": COLONY_KEY})
+    assert denied.exit_code != 0 and "The server refused the request" in denied.stderr
+
+
+async def test_monitor_once_prints_the_statistics_as_metrics(invoke: Invoke) -> None:
+    ok(await invoke("function", "exec", "--func", "echo", "--targettype", "cli"))
+    text = ok(await invoke("monitor", "start", "--once"))
+    assert "colonies_waiting_processes 1.0" in text
+    assert "colonies_colonies 1.0" in text and "colonies_monitor_up 1.0" in text
+
+
+async def test_monitor_serves_metrics_until_stopped(client: ColoniesClient, colony: Colony) -> None:
+    port, stop, started = free_port(), asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(
+        run_monitor(client, SERVER_KEY, "127.0.0.1", port, 3600, stop, started)
+    )
+    await asyncio.wait_for(started.wait(), 10)
+    url = f"http://127.0.0.1:{port}/metrics"
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        assert resp.status == 200
+        body = await resp.text()
+    assert "colonies_executors 1.0" in body
+    stop.set()
+    await asyncio.wait_for(task, 10)
+
+
+async def test_monitor_with_a_wrong_key_fails_before_serving(invoke: Invoke) -> None:
+    denied = await invoke("monitor", "start", "--once", env={"COLONIES_SERVER_PRVKEY": COLONY_KEY})
+    assert denied.exit_code != 0 and "The server refused the request" in denied.stderr
+    missing = await invoke("monitor", "start", env={"COLONIES_SERVER_PRVKEY": None})
+    assert missing.exit_code != 0 and "COLONIES_SERVER_PRVKEY is not set" in missing.stderr
+
+
+async def test_server_chid_hands_the_server_to_another_key(
+    invoke: Invoke, client: ColoniesClient
+) -> None:
+    new_key = new_private_key()
+    out = ok(await invoke("server", "chid", "--serverid", id_from_private_key(new_key)))
+    assert id_from_private_key(new_key) in out
+    old = await invoke("server", "stats")
+    assert old.exit_code != 0 and "The server refused the request" in old.stderr
+    assert await client.statistics(new_key)
+    ok(await invoke("server", "stats", env={"COLONIES_SERVER_PRVKEY": new_key}))
+
+
+async def test_colony_chid_hands_the_colony_to_another_key(
+    invoke: Invoke, client: ColoniesClient
+) -> None:
+    new_key = new_private_key()
+    ok(await invoke("colony", "chid", "--colonyid", id_from_private_key(new_key)))
+    colony = await client.get_colony("test", EXECUTOR_KEY)
+    assert colony.colony_id == id_from_private_key(new_key)
+    old = await invoke("process", "pause")
+    assert old.exit_code != 0 and "The server refused the request" in old.stderr
+    ok(await invoke("process", "pause", env={"COLONIES_COLONY_PRVKEY": new_key}))
+
+
+async def test_user_and_executor_chid_move_to_a_new_key(
+    invoke: Invoke, client: ColoniesClient
+) -> None:
+    user_key, new_user_key = new_private_key(), new_private_key()
+    ok(await invoke("user", "add", "--name", "ann", "--userid", id_from_private_key(user_key)))
+    new_id = id_from_private_key(new_user_key)
+    ok(await invoke("user", "chid", "--userid", new_id, "--prvkey", user_key))
+    assert (await client.get_user("test", "ann", EXECUTOR_KEY)).user_id == new_id
+
+    new_executor_key = new_private_key()
+    new_id = id_from_private_key(new_executor_key)
+    ok(await invoke("executor", "chid", "--executorid", new_id))
+    assert (await client.get_executor("test", "test-executor", new_executor_key)).executor_id == (
+        new_id
+    )
+
+
+async def test_pause_resume_status_of_a_named_colony(invoke: Invoke) -> None:
+    ok(await invoke("process", "pause", "--colonyname", "test", env={"COLONIES_COLONY_NAME": "x"}))
+    assert "is paused" in ok(await invoke("process", "status", "--colonyname", "test"))
+    ok(await invoke("process", "resume", "--colonyname", "test"))
+    assert as_json(await invoke("process", "status", "--json"))["ispaused"] is False
+
+
+async def test_submit_snapshot_puts_a_new_snapshot_id_into_the_spec(
+    invoke: Invoke, client: ColoniesClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "snap.json"
+    mount = {"label": "/inputs", "dir": "/in", "keepfiles": False, "keepsnapshot": False}
+    spec = {
+        "funcname": "train",
+        "conditions": {"executortype": "cli"},
+        "fs": {"snapshots": [mount]},
+    }
+    path.write_text(json.dumps(spec))
+    submitted = as_json(
+        await invoke("function", "submit", "--spec", str(path), "--snapshot", "--json")
+    )
+    snapshot_id = submitted["spec"]["fs"]["snapshots"][0]["snapshotid"]
+    assert snapshot_id
+    snapshot = await client.call(
+        "getsnapshotmsg", {"colonyname": "test", "snapshotid": snapshot_id}, EXECUTOR_KEY
+    )
+    assert snapshot["label"] == "/inputs"
+    plain = as_json(await invoke("function", "submit", "--spec", str(path), "--json"))
+    assert not plain["spec"]["fs"]["snapshots"][0].get("snapshotid")
+
+
+def test_server_start_without_postgres_says_where_it_looked() -> None:
+    db_port, port = free_port(), free_port()
+    args = ["server", "start", "--dbhost", "127.0.0.1", "--dbport", str(db_port)]
+    result = run_cli([*args, "--port", str(port)], {"COLONIES_SERVER_PRVKEY": SERVER_KEY})
+    assert result.exit_code != 0
+    assert f"127.0.0.1:{db_port}" in result.stderr and "colonies dev" in result.stderr
+    assert "Traceback" not in result.output
