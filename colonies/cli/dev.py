@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +16,9 @@ from colonies.cli.server import run_until_signalled
 from colonies.config import Settings
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.localpg import DEV_SETTINGS, LocalPostgres
+
+if TYPE_CHECKING:
+    from colonies.fs.local_s3 import LocalS3
 
 KEY_VARS = ("COLONIES_SERVER_PRVKEY", "COLONIES_COLONY_PRVKEY", "COLONIES_PRVKEY")
 
@@ -86,12 +91,28 @@ async def bootstrap(settings: Settings, keys: dict[str, str]) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the export lines here too [default: DATA_DIR/env].",
 )
-def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
-    """Start a development server on its own private PostgreSQL.
+@click.option(
+    "--s3-port",
+    type=int,
+    default=0,
+    help="Port of the local S3 endpoint [default: the last one used, else a free port].",
+)
+@click.option("--no-s3", is_flag=True, help="Do not start the local S3 endpoint.")
+def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: bool) -> None:
+    """Start a development server on its own private PostgreSQL and a local S3.
 
     Initialises PostgreSQL under DATA_DIR on first run, creates colony COLONIES_COLONY_NAME
     (default dev) owned by COLONIES_COLONY_PRVKEY, registers COLONIES_PRVKEY as a member,
     prints the environment a client needs, and serves until Ctrl-C.
+
+    With the dev extra installed (moto[server]) it also serves an S3-compatible endpoint on
+    127.0.0.1 for Colonies FS, with bucket colonies-dev, and adds the AWS_S3_* variables to
+    the environment; its objects are kept under DATA_DIR/s3 across restarts.
+
+    \b
+    Example:
+      colonies dev --port 50080 &
+      source .colonies-dev/env && colonies fs sync -l /demo -d ./demo --yes
     """
     data_dir = data_dir.absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -104,7 +125,8 @@ def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
     )
     pg.init()
     pg.start()
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(stop_pg, pg)
         settings = replace(
             Settings.from_env(),
             port=port,
@@ -117,12 +139,38 @@ def dev(port: int, data_dir: Path, env_file: Path | None) -> None:
         )
         asyncio.run(bootstrap(settings, keys))
         env = client_env(keys, port, settings.tls)
+        if not no_s3:
+            s3 = start_s3(data_dir / "s3", s3_port)
+            if s3 is not None:
+                stack.callback(stop_s3, s3)
+                env.update(s3.env())
         lines = "".join(f"export {k}={v}\n" for k, v in env.items())
         target = env_file or data_dir / "env"
         target.write_text(lines)
         click.echo(lines, nl=False)
         click.echo(f"# written to {target}; in another shell: source {target}", err=True)
         run_until_signalled(settings)
-    finally:
-        click.echo("Stopping PostgreSQL", err=True)
-        pg.stop()
+
+
+def stop_pg(pg: LocalPostgres) -> None:
+    click.echo("Stopping PostgreSQL", err=True)
+    pg.stop()
+
+
+def start_s3(data_dir: Path, port: int) -> LocalS3 | None:
+    """The local S3 endpoint, or None (with a note) when moto's server is not installed."""
+    from colonies.fs.local_s3 import LocalS3, S3DevUnavailable
+
+    s3 = LocalS3(data_dir, port)
+    try:
+        s3.start()
+    except S3DevUnavailable as err:
+        click.echo(f"# {err}; colonies fs needs AWS_S3_* set by hand", err=True)
+        return None
+    click.echo(f"S3 endpoint on {s3.endpoint}, objects kept in {s3.objects_dir}", err=True)
+    return s3
+
+
+def stop_s3(s3: LocalS3) -> None:
+    click.echo("Stopping S3 (saving objects)", err=True)
+    s3.stop()
