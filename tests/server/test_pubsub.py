@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import aiohttp
+import asyncpg
 from aiohttp.test_utils import TestServer
 from pycolonies import Colonies
 
@@ -70,6 +71,32 @@ async def test_subscribing_to_a_finished_process_answers_at_once_then_closes_at_
         )
         _, process = decode(await asyncio.wait_for(ws.receive(), 5))
         assert process["state"] == 0
+        closing = await asyncio.wait_for(ws.receive(), 5)
+        assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def test_a_late_notification_of_the_state_already_sent_sends_no_second_frame(
+    server: TestServer, client: ColoniesClient, colony: Colony, dsn: str
+) -> None:
+    key = colony.executor_key
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessmsg",
+            {"processid": p["processid"], "state": 0, "timeout": 1},
+            key,
+            session,
+        )
+        _, process = decode(await asyncio.wait_for(ws.receive(), 5))
+        assert process["state"] == 0
+        # The submit's own notification, arriving after the subscription read the process.
+        event = json.dumps({"c": "test", "t": "cli", "p": p["processid"], "s": 0})
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute("SELECT pg_notify('colonies_process', $1)", event)
+        finally:
+            await conn.close()
         closing = await asyncio.wait_for(ws.receive(), 5)
         assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 

@@ -184,20 +184,30 @@ async def _frames_until(
 
 @router.subscribe(SubscribeProcessMsg)
 async def subscribe_process(ctx: Ctx, msg: SubscribeProcessMsg, ws: web.WebSocketResponse) -> None:
-    """Frames with the process each time it is in ``state``; closes after ``timeout`` s."""
+    """Frames with the process each time it is in ``state``; closes after ``timeout`` s.
+
+    A notification of a change made just before subscribing can arrive after the first
+    read; a frame identical to the previous one is therefore not sent again.
+    """
     deadline = asyncio.get_running_loop().time() + msg.timeout
+    last = 0  # hash of the last frame sent: an idle subscriber keeps no text either
     with ctx.events.subscribe(f"process:{msg.process_id}") as queue:
         process = await ctx.db.processes.get(msg.process_id)
         if process is None:
             raise Forbidden(f"Invalid process with Id {msg.process_id}")
         if process.state == msg.state:
-            await send(ws, msg.payload_type, render(process))
+            frame = render(process)
+            last = hash(frame)
+            await send(ws, msg.payload_type, frame)
         del process  # an idle subscriber holds no model while it waits
         async for event in _frames_until(ws, queue, deadline):
             if event.get("s") == msg.state:
                 process = await ctx.db.processes.get(msg.process_id)
                 if process is not None and process.state == msg.state:
-                    await send(ws, msg.payload_type, render(process))
+                    frame = render(process)
+                    if hash(frame) != last:
+                        last = hash(frame)
+                        await send(ws, msg.payload_type, frame)
 
 
 @router.subscribe(SubscribeProcessesMsg)
