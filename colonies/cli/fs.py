@@ -5,28 +5,32 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from tabulate import tabulate
 
+from colonies.cli.tables import table
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core._wire import WireModel
 from colonies.core.file import File, normalize_label
+from colonies.crypto import random_id
 from colonies.errors import ColoniesError
 from colonies.fs import crypto
 from colonies.fs.api import FsApi
 from colonies.fs.s3 import S3Config, S3Error, S3Store
 from colonies.fs.snapshots import (
-    clean_local,
+    clean_plan,
     download_snapshot,
     orphaned_objects,
     remove_orphaned_objects,
+    remove_paths,
 )
 from colonies.fs.sync import SyncPlan, apply_plan, make_plan, read_label
 from colonies.fs.transfer import ChecksumError, Fs
@@ -83,7 +87,7 @@ def _size(n: int) -> str:
 
 
 def _table(rows: list[list[Any]], headers: list[str]) -> None:
-    click.echo(tabulate(rows, headers=headers, tablefmt="simple"))
+    click.echo(table(headers, rows))
 
 
 def _file_table(files: list[File]) -> None:
@@ -121,62 +125,81 @@ def fs() -> None:
 # sync -------------------------------------------------------------------------------
 
 
-def _print_plan(plan: SyncPlan) -> None:
-    for d in plan.dirs:
-        if d.empty:
-            continue
-        click.echo(f"\nDirectory {d.rel or '.'} <-> label {d.label}")
-        rows: list[list[Any]] = []
-        rows += [[n, "upload", "only local", _size(d.sizes.get(n, 0))] for n in d.upload]
-        rows += [[n, "download", "only remote", _size(d.sizes.get(n, 0))] for n in d.download]
-        action, why = (
-            ("upload", "conflict, keep local")
-            if d.keeplocal
-            else (
-                "download",
-                "conflict, keep remote",
-            )
-        )
-        rows += [[n, action, why, _size(d.sizes.get(n, 0))] for n in d.conflicts]
-        _table(rows, ["File", "Action", "Reason", "Size"])
+DETAIL_LIMIT = 50
+"""Plans touching at most this many files are listed file by file without --syncplans."""
+
+
+def _print_plan(plan: SyncPlan, detailed: bool) -> None:
+    dirs = [d for d in plan.dirs if not d.empty]
+    rows = [
+        [
+            d.rel or ".",
+            d.label,
+            len(d.upload),
+            len(d.download),
+            f"{len(d.conflicts)} ({'keep local' if d.keeplocal else 'keep remote'})",
+            _size(sum(d.sizes.values())),
+        ]
+        for d in dirs
+    ]
+    _table(rows, ["Directory", "Label", "Upload", "Download", "Conflicts", "Size"])
+    if detailed:
+        for d in dirs:
+            click.echo(f"\nDirectory {d.rel or '.'} <-> label {d.label}")
+            files: list[list[Any]] = []
+            files += [[n, "upload", "only local", _size(d.sizes[n])] for n in d.upload]
+            files += [[n, "download", "only remote", _size(d.sizes[n])] for n in d.download]
+            action, why = ("upload", "keep local") if d.keeplocal else ("download", "keep remote")
+            files += [[n, action, f"conflict, {why}", _size(d.sizes[n])] for n in d.conflicts]
+            _table(files, ["File", "Action", "Reason", "Size"])
     click.echo(
-        f"\n{plan.upload_count} to upload, {plan.download_count} to download, "
+        f"{plan.upload_count} to upload, {plan.download_count} to download, "
         f"{_size(plan.transfer_bytes)} in total"
     )
 
 
 class _Progress:
-    """Prints finished transfers and, at most twice a second, the bytes moved so far."""
+    """One progress bar on stderr for the bytes of every transfer (fed from worker
+    threads), then a summary line. Without a terminal only the bar's label is printed."""
 
-    def __init__(self, total_files: int, total_bytes: int) -> None:
-        self.total_files, self.total_bytes = total_files, total_bytes
+    def __init__(self, total_files: int, total_bytes: int, quiet: bool) -> None:
+        self.total_files = total_files
         self.files = self.bytes = 0
         self.lock = threading.Lock()
-        self.last = 0.0
         self.start = time.monotonic()
+        self.quiet = quiet
+        self.bar: Any = click.progressbar(
+            length=max(total_bytes, 1),
+            label=f"Transferring {total_files} files, {_size(total_bytes)}",
+            file=sys.stderr,
+            show_eta=True,
+            show_percent=True,
+            item_show_func=lambda _: f"{self.files}/{self.total_files} files",
+        )
+
+    def __enter__(self) -> _Progress:
+        if not self.quiet:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.quiet:
+            self.bar.render_finish()
 
     def __call__(self, kind: str, path: str, nbytes: int) -> None:
         with self.lock:
             if kind == "bytes":
                 self.bytes += nbytes
-                now = time.monotonic()
-                if now - self.last < 0.5:
-                    return
-                self.last = now
-                click.echo(
-                    f"  {_size(self.bytes)} / {_size(self.total_bytes)} "
-                    f"({self.files}/{self.total_files} files)",
-                    err=True,
-                )
-                return
-            self.files += 1
-            click.echo(f"[{self.files}/{self.total_files}] {kind}ed {path}")
+            else:
+                self.files += 1
+            if not self.quiet:
+                self.bar.update(nbytes)
 
-    def done(self) -> None:
+    def summary(self) -> str:
         elapsed = max(time.monotonic() - self.start, 1e-6)
-        click.echo(
+        return (
             f"Transferred {self.files} files, {_size(self.bytes)} in {elapsed:.1f} s "
-            f"({_size(int(self.bytes / elapsed))}/s)"
+            f"({self.files / elapsed:.0f} files/s, {_size(int(self.bytes / elapsed))}/s)"
         )
 
 
@@ -193,34 +216,66 @@ class _Progress:
 )
 @click.option("--dry", is_flag=True, help="Only show the plan.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before transferring.")
+@click.option(
+    "--syncplans",
+    is_flag=True,
+    help=f"List every file of the plan (done anyway up to {DETAIL_LIMIT} files).",
+)
+@click.option("--quite", "--quiet", "quiet", is_flag=True, help="Print nothing; needs --yes.")
+@click.option(
+    "--driver", type=click.Choice(["s3"]), default="s3", show_default=True, help="Storage."
+)
 @click.option("--workers", default=16, show_default=True, help="Parallel transfers.")
 def sync_cmd(
-    label: str, directory: str, keeplocal: bool, dry: bool, yes: bool, workers: int
+    label: str,
+    directory: str,
+    keeplocal: bool,
+    dry: bool,
+    yes: bool,
+    syncplans: bool,
+    quiet: bool,
+    driver: str,
+    workers: int,
 ) -> None:
-    """Synchronize DIR (recursively) with LABEL."""
+    """Synchronize DIR (recursively) with LABEL.
+
+    Files only in DIR are uploaded, files only in the label downloaded; a file changed on
+    both sides is uploaded as a new revision (--keeplocal, the default) or replaced by the
+    remote one (--keeplocal=false). Deletions do not propagate.
+
+    \b
+    Example:
+      colonies fs sync -l /demo -d ./demo --yes
+    """
+    if quiet and not yes:
+        raise click.UsageError("--quite needs --yes")
     root = Path(directory)
     label = label or read_label(root)
     if not label:
         raise click.ClickException("no label given (-l) and no .cfs file in the directory")
     label = normalize_label(label)
     root.mkdir(parents=True, exist_ok=True)
+    say = (lambda _text: None) if quiet else click.echo
 
     async def job(fs: Fs) -> None:
         plan = await make_plan(fs.api, root, label, keeplocal)
         if plan.empty:
-            click.echo("Directory and label are already synchronized")
+            say("Directory and label are already synchronized")
             return
-        _print_plan(plan)
+        if not quiet:
+            count = plan.upload_count + plan.download_count
+            _print_plan(plan, syncplans or dry or count <= DETAIL_LIMIT)
         if dry:
             return
         if not yes:
             answer = await asyncio.to_thread(click.confirm, "Continue?", default=False)
             if not answer:
-                click.echo("Aborted")
+                say("Aborted")
                 return
-        progress = _Progress(plan.upload_count + plan.download_count, plan.transfer_bytes)
-        await apply_plan(fs, plan, root, workers=workers, on_event=progress)
-        progress.done()
+        progress = _Progress(plan.upload_count + plan.download_count, plan.transfer_bytes, quiet)
+        with progress:
+            await apply_plan(fs, plan, root, workers=workers, on_event=progress)
+        say(progress.summary())
 
     _run(job)
 
@@ -259,13 +314,13 @@ def _target(label: str, name: str, file_id: str) -> tuple[str, str, str]:
         return file_id, "", ""
     if label and name:
         return "", normalize_label(label), name
-    raise click.UsageError("give --id, or --label and --name")
+    raise click.UsageError("give --fileid, or --label and --name")
 
 
 file_options = [
     click.option("-l", "--label", default="", help="Label."),
     click.option("-n", "--name", default="", help="File name."),
-    click.option("-i", "--id", "file_id", default="", help="File ID."),
+    click.option("-i", "--fileid", "--id", "file_id", default="", help="File ID."),
 ]
 
 
@@ -297,7 +352,7 @@ def info_cmd(label: str, name: str, file_id: str, all_revisions: bool, as_json: 
 
 @fs.command("get")
 @_file_options
-@click.option("-d", "--dir", "directory", default=".", help="Destination directory.")
+@click.option("-d", "--dir", "directory", required=True, help="Destination directory.")
 def get_cmd(label: str, name: str, file_id: str, directory: str) -> None:
     """Download a file (latest revision, or by ID) into a directory."""
     fid, flabel, fname = _target(label, name, file_id)
@@ -404,12 +459,12 @@ def _snapshot_target(name: str, snapshot_id: str) -> dict[str, str]:
         return {"snapshot_id": snapshot_id}
     if name:
         return {"name": name}
-    raise click.UsageError("give --name or --id")
+    raise click.UsageError("give --name or --snapshotid")
 
 
 snapshot_options = [
-    click.option("-n", "--name", default="", help="Snapshot name."),
-    click.option("-i", "--id", "snapshot_id", default="", help="Snapshot ID."),
+    click.option("-n", "--name", "--snapshotname", "name", default="", help="Snapshot name."),
+    click.option("-i", "--snapshotid", "--id", "snapshot_id", default="", help="Snapshot ID."),
 ]
 
 
@@ -428,13 +483,20 @@ def _snapshot_table(snaps: list[Any]) -> None:
 
 @snapshot_group.command("create")
 @label_option
-@click.option("-n", "--name", required=True, help="Snapshot name (unique in the colony).")
+@click.option(
+    "-n",
+    "--snapshotname",
+    "--name",
+    "name",
+    default="",
+    help="Snapshot name, unique in the colony [default: a random one].",
+)
 @json_option
 def snapshot_create_cmd(label: str, name: str, as_json: bool) -> None:
     """Snapshot the latest revisions of a label and its sub-labels."""
 
     async def job(fs: Fs) -> Any:
-        return await fs.api.create_snapshot(normalize_label(label), name)
+        return await fs.api.create_snapshot(normalize_label(label), name or random_id()[:16])
 
     snap = _run(job, s3=False)
     if as_json:
@@ -537,43 +599,86 @@ def snapshot_download_cmd(name: str, snapshot_id: str, directory: str) -> None:
     help="Instead: delete bucket objects no file of the colony refers to "
     "(only if the bucket serves this colony alone).",
 )
-@click.option("--dry", is_flag=True, help="Only list what would be removed (--objects).")
+@click.option(
+    "--older-than",
+    type=int,
+    default=3600,
+    show_default=True,
+    help="With --objects: only objects written at least this many seconds ago "
+    "(younger ones may belong to an upload in progress).",
+)
+@click.option("--dry", is_flag=True, help="Only list what would be removed.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
-def clean_cmd(label: str, directory: str, objects: bool, dry: bool, yes: bool) -> None:
+@click.option("--cleanplans", is_flag=True, help="List every path (or object) to remove.")
+@click.option("--quite", "--quiet", "quiet", is_flag=True, help="Print nothing; needs --yes.")
+def clean_cmd(
+    label: str,
+    directory: str,
+    objects: bool,
+    older_than: int,
+    dry: bool,
+    yes: bool,
+    cleanplans: bool,
+    quiet: bool,
+) -> None:
     """Remove local files and directories that the label does not have, or (--objects)
-    orphaned S3 objects."""
+    orphaned S3 objects.
+
+    \b
+    Examples:
+      colonies fs clean -d ./demo --dry
+      colonies fs clean --objects --yes
+    """
+    if quiet and not yes:
+        raise click.UsageError("--quite needs --yes")
     if objects:
-
-        async def orphans(fs: Fs) -> list[str]:
-            keys = await orphaned_objects(fs)
-            if dry or not keys:
-                return keys
-            if not yes:
-                ok = await asyncio.to_thread(
-                    click.confirm, f"Delete {len(keys)} orphaned object(s)?", default=False
-                )
-                if not ok:
-                    return []
-            return await remove_orphaned_objects(fs)
-
-        keys = _run(orphans)
-        for key in keys:
-            click.echo(key)
-        click.echo(f"{len(keys)} orphaned object(s){' (dry run)' if dry else ' deleted'}")
+        _clean_objects(timedelta(seconds=older_than), dry, yes, quiet)
         return
     if not directory:
         raise click.UsageError("give --dir")
     root = Path(directory)
-    label = label or read_label(root)
-    if not label:
+    label = normalize_label(label or read_label(root) or "")
+    if label == "/":
         raise click.ClickException("no label given (-l) and no .cfs file in the directory")
-    if not yes:
-        click.confirm(f"Remove files in {root} that {label} does not have?", abort=True)
+    _clean_dir(root, label, dry, yes, cleanplans, quiet)
 
+
+def _clean_objects(age: timedelta, dry: bool, yes: bool, quiet: bool) -> None:
+    async def job(fs: Fs) -> list[str]:
+        keys = await orphaned_objects(fs, age)
+        if not quiet:
+            for key in keys:
+                click.echo(key)
+        if dry or not keys:
+            return keys
+        if not yes:
+            question = f"Delete {len(keys)} orphaned object(s)?"
+            if not await asyncio.to_thread(click.confirm, question, default=False):
+                return []
+        return await remove_orphaned_objects(fs, age)
+
+    keys = _run(job)
+    if not quiet:
+        click.echo(f"{len(keys)} orphaned object(s){' (dry run)' if dry else ' deleted'}")
+
+
+def _clean_dir(root: Path, label: str, dry: bool, yes: bool, plans: bool, quiet: bool) -> None:
     async def job(fs: Fs) -> list[Path]:
-        return await clean_local(fs, root, normalize_label(label))
+        paths = await clean_plan(fs, root, label)
+        if not paths:
+            return paths
+        if (plans or dry or len(paths) <= DETAIL_LIMIT) and not quiet:
+            kinds = [[str(p), "directory" if p.is_dir() else "file"] for p in paths]
+            _table(kinds, ["Path", "Kind"])
+        if dry:
+            return paths
+        if not yes:
+            question = f"Remove {len(paths)} path(s) in {root} that {label} does not have?"
+            if not await asyncio.to_thread(click.confirm, question, default=False):
+                return []
+        await asyncio.to_thread(remove_paths, paths)
+        return paths
 
     removed = _run(job, s3=False)
-    for path in removed:
-        click.echo(f"removed {path}")
-    click.echo(f"{len(removed)} removed")
+    if not quiet:
+        click.echo(f"{len(removed)} path(s) {'to remove (dry run)' if dry else 'removed'}")

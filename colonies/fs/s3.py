@@ -13,6 +13,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -244,15 +245,19 @@ class S3Store:
                 return False
             raise _explain(err, "look up an object", self.bucket) from None
 
-    def keys_sync(self) -> Iterator[str]:
-        """Every object key in the bucket."""
+    def objects_sync(self) -> Iterator[tuple[str, datetime]]:
+        """Every object key in the bucket with its last modification time."""
         try:
             pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
             for page in pages:
                 for item in page.get("Contents", []):
-                    yield str(item["Key"])
+                    yield str(item["Key"]), item["LastModified"]
         except (ClientError, BotoCoreError) as err:
             raise _explain(err, "list objects", self.bucket) from None
+
+    def keys_sync(self) -> Iterator[str]:
+        """Every object key in the bucket."""
+        return (key for key, _ in self.objects_sync())
 
     # async API -----------------------------------------------------------------------
 
@@ -287,3 +292,6 @@ class S3Store:
 
     async def keys(self) -> list[str]:
         return await asyncio.to_thread(lambda: list(self.keys_sync()))
+
+    async def objects(self) -> list[tuple[str, datetime]]:
+        return await asyncio.to_thread(lambda: list(self.objects_sync()))

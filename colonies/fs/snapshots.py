@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from colonies.core.file import File, normalize_label
+from colonies.core.file import File, FileData, normalize_label
 from colonies.core.snapshot import Snapshot
 from colonies.fs.s3 import sha256_file
 from colonies.fs.sync import CFS_FILE, scan_remote
 from colonies.fs.transfer import Fs, is_part_file
 
 _OBJECT_KEY = re.compile(r"[0-9a-f]{64}")
+ORPHAN_AGE = timedelta(hours=1)
 
 
 @dataclass
@@ -74,47 +77,73 @@ async def referenced_objects(fs: Fs) -> set[str]:
     return keys
 
 
-async def orphaned_objects(fs: Fs) -> list[str]:
-    """Objects in the bucket that look like Colonies FS objects (64 hex) but no file of this
-    colony references. Only safe to delete when the bucket serves this colony alone."""
+async def orphaned_objects(fs: Fs, older_than: timedelta = ORPHAN_AGE) -> list[str]:
+    """Objects in the bucket that look like Colonies FS objects (64 hex), that no file of
+    this colony references, and that were written more than ``older_than`` ago (younger
+    ones may belong to an upload whose metadata is on its way). Only safe to delete when
+    the bucket serves this colony alone."""
     used = await referenced_objects(fs)
-    return sorted(k for k in await fs.store.keys() if _OBJECT_KEY.fullmatch(k) and k not in used)
+    cutoff = datetime.now(UTC) - older_than
+    return sorted(
+        key
+        for key, modified in await fs.store.objects()
+        if _OBJECT_KEY.fullmatch(key) and key not in used and modified <= cutoff
+    )
 
 
-async def remove_orphaned_objects(fs: Fs) -> list[str]:
-    keys = await orphaned_objects(fs)
+async def remove_orphaned_objects(fs: Fs, older_than: timedelta = ORPHAN_AGE) -> list[str]:
+    keys = await orphaned_objects(fs, older_than)
     for key in keys:
         await fs.store.delete(key)
     return keys
 
 
-async def clean_local(fs: Fs, directory: Path, label: str) -> list[Path]:
-    """FS.md §3.5: remove local files (and directories) that the label tree does not have.
+def _extras(root: Path, remote: dict[str, dict[str, FileData]]) -> list[Path]:
+    """Local files the remote label tree lacks, and directories no label lies at or below
+    (removed whole)."""
+    out: list[Path] = []
+
+    def walk(directory: Path, rel: str) -> None:
+        for child in sorted(directory.iterdir()):
+            child_rel = f"{rel}/{child.name}" if rel else child.name
+            if child.is_dir() and not child.is_symlink():
+                below = child_rel + "/"
+                if child_rel in remote or any(r.startswith(below) for r in remote):
+                    walk(child, child_rel)
+                else:
+                    out.append(child)
+            elif child.name == CFS_FILE or is_part_file(child.name):
+                continue
+            elif child.name not in remote.get(rel, {}):
+                out.append(child)
+
+    walk(root, "")
+    return out
+
+
+async def clean_plan(fs: Fs, directory: Path, label: str) -> list[Path]:
+    """FS.md §3.5: what ``fs clean`` removes from DIR for LABEL (nothing is touched).
 
     Raises FileNotFoundError if the root label has no files remotely."""
-    root = Path(directory)
     remote = await scan_remote(fs.api, label)
     if "" not in remote:
         raise FileNotFoundError("Root directory not found in colonyFS")
-    removed: list[Path] = []
-    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        rel = path.relative_to(root)
+    root = Path(directory)
+    if not root.is_dir():
+        return []
+    return await asyncio.to_thread(_extras, root, remote)
+
+
+def remove_paths(paths: list[Path]) -> None:
+    for path in paths:
         if path.is_dir() and not path.is_symlink():
-            if rel.as_posix() not in remote:
-                for child in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-                    if child.is_dir() and not child.is_symlink():
-                        child.rmdir()
-                    else:
-                        child.unlink()
-                        removed.append(child)
-                path.rmdir()
-                removed.append(path)
-            continue
-        if path.name == CFS_FILE or is_part_file(path.name) or not path.exists():
-            continue
-        parent = rel.parent.as_posix()
-        parent = "" if parent == "." else parent
-        if path.name not in remote.get(parent, {}):
-            path.unlink()
-            removed.append(path)
-    return removed
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+async def clean_local(fs: Fs, directory: Path, label: str) -> list[Path]:
+    """Remove what :func:`clean_plan` lists; returns it."""
+    paths = await clean_plan(fs, directory, label)
+    await asyncio.to_thread(remove_paths, paths)
+    return paths
