@@ -2,13 +2,15 @@
 of the tests keeps objects in memory, so the client is measured apart from it.
 
 Usage: python -m tests.fs.memprobe PATH LABEL DEST (COLONIES_* and AWS_S3_* from the env).
-Prints JSON: peak bytes and seconds of each direction, the checksum and the download path.
+Prints JSON: peak Python allocations (tracemalloc) and seconds of each direction, the peak
+resident set size before the transfers and the peak after them, the checksum and the download path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 import time
 import tracemalloc
@@ -19,11 +21,23 @@ from colonies.config import ClientSettings
 from colonies.fs import Fs, FsApi, S3Config, S3Store
 
 
+def _rss() -> int:
+    """Resident set size of this process now, in bytes."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize()
+
+
+def _max_rss() -> int:
+    """Peak resident set size of this process so far, in bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 async def main(path: Path, label: str, dest: Path) -> dict[str, object]:
     settings = ClientSettings.from_env()
     async with ColoniesClient.from_env(settings) as client:
         fs = Fs(FsApi(client, settings.colony_name, settings.prvkey), S3Store(S3Config.from_env()))
         await fs.store.ensure_bucket()
+        rss_before = _rss()
         tracemalloc.start()
         t0 = time.monotonic()
         f = await fs.upload(path, label)
@@ -38,6 +52,8 @@ async def main(path: Path, label: str, dest: Path) -> dict[str, object]:
         return {
             "peak_up": peak_up,
             "peak_down": peak_down,
+            "rss_before": rss_before,
+            "rss_peak": _max_rss(),
             "up_s": up,
             "down_s": down,
             "checksum": f.checksum,

@@ -68,3 +68,34 @@ async def test_pycolonies_and_ours_share_files(fs: Fs, server: TestServer, tmp_p
     await asyncio.to_thread(py.delete_file, "test", EXECUTOR_KEY, "/py", None, "from_us.txt")
     assert not await fs.store.exists(ours.ref.s3_object.object)
     assert await fs.api.find_file(label="/py", name="from_us.txt") is None
+
+
+async def test_go_client_references_download(fs: Fs, tmp_path: Path) -> None:
+    """The Go FS library stores ``server`` = the whole endpoint and ``port`` = -1, and no
+    object at all for an empty file: both download with ours."""
+    src = tmp_path / "go.txt"
+    src.write_bytes(b"written by the go client")
+    key = "ab" * 32
+    await fs.store.upload(src, key)
+    s3 = {
+        "server": fs.store.config.endpoint, "port": -1, "tls": False, "accesskey": "k",
+        "secretkey": "s", "region": "", "encryptionkey": "", "encryptionalg": "",
+        "object": key, "bucket": fs.store.bucket,
+    }  # fmt: skip
+    checksum = hashlib.sha256(src.read_bytes()).hexdigest()
+    for name, size, digest, obj in (
+        ("go.txt", src.stat().st_size, checksum, key),
+        ("empty", 0, hashlib.sha256(b"").hexdigest(), "cd" * 32),
+    ):
+        wire = {
+            "fileid": "", "colonyname": "test", "label": "/go", "name": name, "size": size,
+            "sequencenr": 0, "checksum": digest, "checksumalg": "SHA256",
+            "ref": {"protocol": "", "s3object": {**s3, "object": obj}},
+        }  # fmt: skip
+        await fs.api.client.call("addfilemsg", {"file": wire}, EXECUTOR_KEY)
+    f = await fs.api.find_file(label="/go", name="go.txt")
+    assert f is not None and f.ref.protocol == "s3" and f.ref.s3_object.port == -1
+    assert (await fs.download(f, tmp_path / "d" / "go.txt")).read_bytes() == src.read_bytes()
+    empty = await fs.api.find_file(label="/go", name="empty")
+    assert empty is not None
+    assert (await fs.download(empty, tmp_path / "d" / "empty")).read_bytes() == b""

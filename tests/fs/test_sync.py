@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from colonies.fs import Entry, Fs, plan_sync, sync
+from colonies.fs.snapshots import clean_local, clean_plan, download_snapshot
 from colonies.fs.sync import read_label
 
 
@@ -120,3 +121,47 @@ async def test_wrong_checksum_is_refused(fs: Fs, tmp_path: Path) -> None:
         await fs.download(f, tmp_path / "out" / "f")
     assert not (tmp_path / "out" / "f").exists()
     assert list((tmp_path / "out").iterdir()) == []
+
+
+async def test_snapshot_restore_and_clean(fs: Fs, tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    _tree(src, {"a": b"a1", "x/y/b": b"b1", "x/y/c": b"c1"})
+    await sync(fs, src, "/s")
+    snap = await fs.api.create_snapshot("/s", "v1")
+    assert snap.label == "/s" and len(snap.file_ids or []) == 3
+    assert [s.name for s in await fs.api.get_snapshots()] == ["v1"]
+    assert (await fs.api.get_snapshot(name="v1")).snapshot_id == snap.snapshot_id
+
+    (src / "a").write_bytes(b"a2")
+    await sync(fs, src, "/s")
+    gone = await fs.api.find_file(label="/s/x/y", name="c")
+    assert gone is not None
+    await fs.remove(gone)  # snapshots do not pin files
+
+    out = tmp_path / "restore"
+    result = await download_snapshot(fs, snap, out)
+    assert _read(out) == {"a": b"a1", "x/y/b": b"b1"}
+    assert result.missing == [gone.file_id] and len(result.downloaded) == 2
+    again = await download_snapshot(fs, snap, out)
+    assert len(again.skipped) == 2 and not again.downloaded
+
+    # clean keeps x (no files of its own, but /s/x/y has some) and drops what is unknown
+    (out / "x" / "junk").write_bytes(b"j")
+    (out / "z").mkdir()
+    assert await clean_plan(fs, out, "/s") == [out / "x" / "junk", out / "z"]
+    assert await clean_local(fs, out, "/s") == [out / "x" / "junk", out / "z"]
+    assert _read(out) == {"a": b"a1", "x/y/b": b"b1"}
+
+    await fs.api.remove_snapshot(snapshot_id=snap.snapshot_id)
+    assert await fs.api.get_snapshots() == []
+
+
+async def test_sync_down_a_label_with_only_sub_labels(fs: Fs, tmp_path: Path) -> None:
+    """The root label itself has no files; its sub-labels still come down (the Go client's
+    exact-label query would find nothing here)."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    _tree(src, {"one/f": b"1", "two/g": b"2"})
+    await sync(fs, src, "/only")
+    assert await fs.api.get_files("/only") == []
+    plan = await sync(fs, dst, "/only")
+    assert plan.download_count == 2 and _read(dst) == _read(src)

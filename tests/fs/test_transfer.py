@@ -59,6 +59,10 @@ async def test_100mb_file_in_bounded_memory(
         f"down {100 / result['down_s']:.0f} MB/s (peak {result['peak_down'] / MB:.0f} MB)"
     )
     assert result["peak_up"] < 100 * MB and result["peak_down"] < 100 * MB
+    # the whole process, interpreter and libraries included, grows by far less than the file
+    growth = result["rss_peak"] - result["rss_before"]
+    print(f"RSS {result['rss_before'] / MB:.0f} MB -> {result['rss_peak'] / MB:.0f} MB")
+    assert growth < 100 * MB
     files = await fs.api.get_files("/big")
     assert [(x.name, x.size) for x in files] == [("big.bin", 100 * MB)]
 
@@ -177,3 +181,39 @@ async def test_cancelled_upload_stops_and_leaves_nothing(fs: Fs, tmp_path: Path)
         await asyncio.sleep(0.1)
     assert await fs.store.keys() == []
     assert await fs.api.get_files("/cancel") == []
+
+
+def test_s3_settings_from_the_environment() -> None:
+    config = S3Config.from_env(
+        {
+            "AWS_S3_ENDPOINT": "https://s3.example.org:9000/",
+            "AWS_S3_ACCESSKEY": "ak",
+            "AWS_S3_SECRETKEY": "sk",
+            "AWS_S3_REGION": "eu-north-1",
+            "AWS_S3_TLS": "yes",
+            "AWS_S3_BUCKET": "bucket",
+            "AWS_S3_SKIPVERIFY": "true",
+        }
+    )
+    assert config == S3Config("s3.example.org:9000", "ak", "sk", "eu-north-1", "bucket", True, True)
+    assert config.url == "https://s3.example.org:9000"
+    ref = config.reference("k")
+    assert (ref.server, ref.port, ref.tls, ref.bucket) == ("s3.example.org", 9000, True, "bucket")
+    assert ref.access_key == ref.secret_key == ""  # credentials never go to the server
+    plain = S3Config.from_env({"AWS_S3_ENDPOINT": "minio", "AWS_S3_TLS": "false"})
+    assert plain.host_port() == ("minio", 80) and not plain.tls and not plain.skip_verify
+    with pytest.raises(S3Error, match="AWS_S3_ACCESSKEY, AWS_S3_SECRETKEY, AWS_S3_BUCKET"):
+        S3Store(plain)
+
+
+async def test_missing_bucket_is_created_once(s3_config: S3Config) -> None:
+    store = S3Store(s3_config)
+    assert s3_config.bucket not in await _buckets(store)
+    await store.ensure_bucket()
+    await store.ensure_bucket()  # already there: nothing to do
+    assert s3_config.bucket in await _buckets(store)
+
+
+async def _buckets(store: S3Store) -> list[str]:
+    reply = await asyncio.to_thread(store._client.list_buckets)
+    return [b["Name"] for b in reply.get("Buckets", [])]
