@@ -1,9 +1,9 @@
 """Benchmark: processes/s one SDK executor completes with a no-op function.
 
-Not collected by pytest. Against a running server (e.g. `colonies dev`), with its env:
+Against a running server (e.g. `colonies dev`), with its env:
 
-    .venv/bin/python -m tests.sdk.bench_executor roundtrip --duration 20
-    .venv/bin/python -m tests.sdk.bench_executor drain --count 5000
+    .venv/bin/python benchmarks/sdk_executor.py roundtrip --duration 20
+    .venv/bin/python benchmarks/sdk_executor.py drain --count 5000
 
 ``roundtrip`` mirrors shared/bench/colonies_load.py's scenario: 4 submitters keep at most
 64 processes submitted-but-not-closed while the executor (concurrency 16) serves them; the
@@ -18,6 +18,7 @@ import asyncio
 import json
 import resource
 import time
+from typing import Any
 
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
@@ -35,6 +36,22 @@ def spec(colony: str, executor_type: str) -> FunctionSpec:
     )
 
 
+class WindowClient(ColoniesClient):
+    """A client that frees a slot of the submit window each time a process is closed."""
+
+    def __init__(self, url: str, window: asyncio.Semaphore, **kw: Any) -> None:
+        super().__init__(url, **kw)
+        self.window = window
+        self.closed = 0
+
+    async def close_process(
+        self, process_id: str, key: str, output: list[Any] | None = None
+    ) -> None:
+        await super().close_process(process_id, key, output)
+        self.closed += 1
+        self.window.release()
+
+
 def make_executor(s: ClientSettings, client: ColoniesClient, etype: str, n: int) -> Executor:
     ex = Executor(
         etype, colony=s.colony_name, colony_key=s.colony_prvkey, client=client, concurrency=n
@@ -49,35 +66,45 @@ def make_executor(s: ClientSettings, client: ColoniesClient, etype: str, n: int)
 
 
 async def roundtrip(args: argparse.Namespace) -> dict[str, float]:
+    """The load generator's roundtrip scenario with one SDK executor in place of raw ones."""
     s = ClientSettings.from_env()
     etype = "bench-" + new_private_key()[:8]
-    async with ColoniesClient.from_env(s) as client:
+    window = asyncio.Semaphore(args.window)
+    url = f"{'https' if s.tls else 'http'}://{s.host}:{s.port}"
+    client = WindowClient(url, window)
+    async with ColoniesClient.from_env(s) as submit_client, client:
         ex = make_executor(s, client, etype, args.concurrency)
-        submitted = 0
         stop = False
 
         async def submitter() -> None:
-            nonlocal submitted
             while not stop:
-                if submitted - ex.stats.succeeded >= args.window:
-                    await asyncio.sleep(0.0005)
-                    continue
-                submitted += 1
-                await client.submit(spec(s.colony_name, etype), s.prvkey)
+                await window.acquire()
+                await submit_client.submit(spec(s.colony_name, etype), s.prvkey)
 
         await ex.register()
         run = asyncio.create_task(ex.run())
-        subs = [asyncio.create_task(submitter()) for _ in range(4)]
+        subs = [asyncio.create_task(submitter()) for _ in range(args.submitters)]
         await asyncio.sleep(args.warmup)
-        c0, t0 = ex.stats.succeeded, time.perf_counter()
+        c0, t0, cpu0 = client.closed, time.perf_counter(), cpu_seconds()
         await asyncio.sleep(args.duration)
-        c1, t1 = ex.stats.succeeded, time.perf_counter()
+        c1, t1, cpu1 = client.closed, time.perf_counter(), cpu_seconds()
         stop = True
-        await asyncio.gather(*subs)
+        for task in subs:
+            task.cancel()
+        await asyncio.gather(*subs, return_exceptions=True)
         await ex.shutdown(10)
         await run
         await client.remove_all_processes(s.colony_name, s.colony_prvkey)
-        return {"completed_per_s": round((c1 - c0) / (t1 - t0), 1), "completed": c1 - c0}
+        return {
+            "completed_per_s": round((c1 - c0) / (t1 - t0), 1),
+            "completed": c1 - c0,
+            "measured_client_cpu_util": round((cpu1 - cpu0) / (t1 - t0), 3),
+        }
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def drain_once(
@@ -122,6 +149,7 @@ def main() -> None:
     parser.add_argument("mode", choices=["roundtrip", "drain"])
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--window", type=int, default=64)
+    parser.add_argument("--submitters", type=int, default=4)
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--count", type=int, default=5000)

@@ -11,7 +11,7 @@ import asyncio
 import base64
 import json
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from typing import Any, TypeVar
 
 import aiohttp
@@ -199,6 +199,14 @@ class ColoniesClient:
     async def remove_user(self, colony_name: str, name: str, key: str) -> None:
         await self.call("removeusermsg", {"colonyname": colony_name, "name": name}, key)
 
+    async def get_user_by_id(self, colony_name: str, user_id: str, key: str) -> User:
+        data = {"colonyname": colony_name, "userid": user_id}
+        return await self._one(User, "getuserbyidmsg", data, key)
+
+    async def change_user_id(self, colony_name: str, user_id: str, key: str) -> None:
+        """Replace the calling user's id (its key) with ``user_id``."""
+        await self.call("changeuseridmsg", {"colonyname": colony_name, "userid": user_id}, key)
+
     # executors
     async def add_executor(self, executor: Executor, key: str) -> Executor:
         return await self._one(Executor, "addexecutormsg", {"executor": executor.to_wire()}, key)
@@ -209,6 +217,15 @@ class ColoniesClient:
     async def get_executor(self, colony_name: str, name: str, key: str) -> Executor:
         data = {"colonyname": colony_name, "executorname": name}
         return await self._one(Executor, "getexecutormsg", data, key)
+
+    async def get_executor_by_id(self, colony_name: str, executor_id: str, key: str) -> Executor:
+        data = {"colonyname": colony_name, "executorid": executor_id}
+        return await self._one(Executor, "getexecutorbyidmsg", data, key)
+
+    async def change_executor_id(self, colony_name: str, executor_id: str, key: str) -> None:
+        """Replace the calling executor's id (its key) with ``executor_id``."""
+        data = {"colonyname": colony_name, "executorid": executor_id}
+        await self.call("changeexecutoridmsg", data, key)
 
     async def approve_executor(self, colony_name: str, name: str, key: str) -> None:
         await self.call(
@@ -296,6 +313,18 @@ class ColoniesClient:
         }
         return await self._many(Process, "getprocessesmsg", data, key)
 
+    async def process_history(
+        self, colony_name: str, state: int, seconds: int, key: str, *, executor_id: str = ""
+    ) -> list[Process]:
+        """Processes in ``state`` submitted within the last ``seconds``, oldest first."""
+        data = {
+            "colonyname": colony_name,
+            "executorid": executor_id,
+            "seconds": seconds,
+            "state": state,
+        }
+        return await self._many(Process, "getprocesshistmsg", data, key)
+
     async def get_process(self, process_id: str, key: str) -> Process:
         return await self._one(Process, "getprocessmsg", {"processid": process_id}, key)
 
@@ -323,24 +352,61 @@ class ColoniesClient:
 
     async def wait(self, process: Process, state: int, timeout: int, key: str) -> Process | None:
         """Wait on /pubsub until the process is in ``state``; None after ``timeout`` s."""
-        ws_url = self.url.replace("http", "ws", 1) + "/pubsub"
         data = {
             "colonyname": process.spec.conditions.colony_name,
             "processid": process.process_id,
             "state": state,
             "timeout": timeout,
-            "msgtype": "subscribeprocessmsg",
         }
-        async with self.session.ws_connect(ws_url, ssl=self._ssl) as ws:
-            await ws.send_str(json.dumps(request("subscribeprocessmsg", data, key)))
-            frame = await ws.receive()
-            if frame.type != aiohttp.WSMsgType.TEXT:
-                return None
-            envelope = json.loads(frame.data)
-            payload = json.loads(base64.b64decode(envelope["payload"]))
-            if envelope.get("error"):
-                raise RPCError(payload.get("message", ""), status=payload.get("status", 500))
-            return Process.model_validate(payload)
+        payload = await self._subscribe_once("subscribeprocessmsg", data, key)
+        return None if payload is None else Process.model_validate(payload)
+
+    async def wait_for_any(
+        self, colony_name: str, executor_type: str, state: int, timeout: int, key: str
+    ) -> Process | None:
+        """``subscribeprocessesmsg``: the next process of a type to reach ``state``.
+
+        None after ``timeout`` s. The caller must be a registered executor.
+        """
+        data = {
+            "colonyname": colony_name,
+            "executortype": executor_type,
+            "state": state,
+            "timeout": timeout,
+        }
+        payload = await self._subscribe_once("subscribeprocessesmsg", data, key)
+        return None if payload is None else Process.model_validate(payload)
+
+    async def subscribe_channel(
+        self, process_id: str, name: str, key: str, *, after: int = 0, timeout: int = 30
+    ) -> AsyncIterator[list[MsgEntry]]:
+        """``subscribechannelmsg``: batches of entries as they arrive, until ``timeout`` s."""
+        data = {
+            "processid": process_id,
+            "name": name,
+            "afterseq": after,
+            "timeout": timeout,
+            "msgtype": "subscribechannelmsg",
+        }
+        async with self.session.ws_connect(self._ws_url(), ssl=self._ssl) as ws:
+            await ws.send_str(json.dumps(request("subscribechannelmsg", data, key)))
+            while (payload := await _next_frame(ws)) is not None:
+                entries = _ENTRIES.validate_python(payload or [])
+                if not entries:
+                    return
+                yield entries
+
+    def _ws_url(self) -> str:
+        return self.url.replace("http", "ws", 1) + "/pubsub"
+
+    async def _subscribe_once(
+        self, payload_type: str, data: dict[str, Any], key: str
+    ) -> Any | None:
+        """Send one subscription and return the first frame's payload (None if closed)."""
+        data = {**data, "msgtype": payload_type}
+        async with self.session.ws_connect(self._ws_url(), ssl=self._ssl) as ws:
+            await ws.send_str(json.dumps(request(payload_type, data, key)))
+            return await _next_frame(ws)
 
     # workflows
     async def submit_workflow(self, workflow: WorkflowSpec, key: str) -> ProcessGraph:
@@ -400,6 +466,13 @@ class ColoniesClient:
     # logs
     async def add_log(self, process_id: str, message: str, key: str) -> None:
         await self.call("addlogmsg", {"processid": process_id, "message": message}, key)
+
+    async def add_executor_log(
+        self, colony_name: str, executor_name: str, message: str, key: str
+    ) -> None:
+        """A log entry of the calling executor that belongs to no process."""
+        data = {"colonyname": colony_name, "executorname": executor_name, "message": message}
+        await self.call("addexecutorlogmsg", data, key)
 
     async def get_logs(
         self,
@@ -472,6 +545,10 @@ class ColoniesClient:
     async def add_location(self, location: Location, key: str) -> Location:
         return await self._one(Location, "addlocationmsg", {"location": location.to_wire()}, key)
 
+    async def get_location(self, colony_name: str, name: str, key: str) -> Location:
+        data = {"colonyname": colony_name, "name": name}
+        return await self._one(Location, "getlocationmsg", data, key)
+
     async def get_locations(self, colony_name: str, key: str) -> list[Location]:
         return await self._many(Location, "getlocationsmsg", {"colonyname": colony_name}, key)
 
@@ -504,6 +581,21 @@ class ColoniesClient:
     ) -> list[MsgEntry]:
         data = {"processid": process_id, "name": name, "afterseq": after, "limit": limit}
         return await self._many(MsgEntry, "channelreadmsg", data, key)
+
+
+_ENTRIES = TypeAdapter(list[MsgEntry])
+
+
+async def _next_frame(ws: aiohttp.ClientWebSocketResponse) -> Any | None:
+    """The payload of the next reply frame; None when the server closed; RPCError on error."""
+    frame = await ws.receive()
+    if frame.type != aiohttp.WSMsgType.TEXT:
+        return None
+    envelope = json.loads(frame.data)
+    payload = json.loads(base64.b64decode(envelope["payload"]))
+    if envelope.get("error"):
+        raise RPCError(payload.get("message", ""), status=payload.get("status", 500))
+    return payload
 
 
 T = TypeVar("T")

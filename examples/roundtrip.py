@@ -1,5 +1,6 @@
-"""Register an executor, submit examples/helloworld.json, run it, and show the result.
+"""The protocol by hand: register an executor, submit helloworld, assign, close, read back.
 
+No SDK: each step is one signed RPC message (``client.call``), as the reference's docs show.
 Run against `make dev` after `source .colonies-dev/env`:
 
     .venv/bin/python examples/roundtrip.py
@@ -9,52 +10,54 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
+from typing import Any
 
 from colonies.client import ColoniesClient
+from colonies.config import ClientSettings
 from colonies.crypto import id_from_private_key, new_private_key
-from colonies.errors import RPCError
+
+SPEC = Path(__file__).parent / "functions" / "helloworld.json"
 
 
-async def main() -> None:
-    env = os.environ
-    colony = env["COLONIES_COLONY_NAME"]
-    colony_key = env["COLONIES_COLONY_PRVKEY"]
-    user_key = env["COLONIES_PRVKEY"]
-    tls = env.get("COLONIES_TLS", "false") == "true"
-    async with ColoniesClient.for_server(
-        env["COLONIES_SERVER_HOST"], int(env["COLONIES_SERVER_PORT"]), tls
-    ) as client:
-        executor_key = new_private_key()
-        executor = {
-            "executorid": id_from_private_key(executor_key),
-            "executorname": "helloworld-" + executor_key[:8],
-            "executortype": "helloworld-executor",
-            "colonyname": colony,
-        }
-        await client.call("addexecutormsg", {"executor": executor}, colony_key)
-        approve = {"colonyname": colony, "executorname": executor["executorname"]}
-        await client.call("approveexecutormsg", approve, colony_key)
-
-        spec = json.loads((Path(__file__).parent / "helloworld.json").read_text())
+async def roundtrip(
+    client: ColoniesClient, colony: str, colony_key: str, user_key: str
+) -> dict[str, Any]:
+    """Run examples/functions/helloworld.json once; returns the finished process (wire JSON)."""
+    executor_key = new_private_key()
+    executor = {
+        "executorid": id_from_private_key(executor_key),
+        "executorname": "helloworld-" + executor_key[:8],
+        "executortype": "helloworld-executor",
+        "colonyname": colony,
+    }
+    await client.call("addexecutormsg", {"executor": executor}, colony_key)
+    named = {"colonyname": colony, "executorname": executor["executorname"]}
+    await client.call("approveexecutormsg", named, colony_key)
+    try:
+        spec = json.loads(SPEC.read_text())
         spec["conditions"]["colonyname"] = colony
         submitted = await client.call("submitfuncspecmsg", {"spec": spec}, user_key)
         print("submitted", submitted["processid"])
 
-        process = await client.call(
-            "assignprocessmsg", {"colonyname": colony, "timeout": 10}, executor_key
-        )
+        assign = {"colonyname": colony, "timeout": 10}
+        process = await client.call("assignprocessmsg", assign, executor_key)
         print("assigned to", executor["executorname"], "function", process["spec"]["funcname"])
         close = {"processid": process["processid"], "out": ["Hello, World!"]}
         await client.call("closesuccessfulmsg", close, executor_key)
 
-        done = await client.call("getprocessmsg", {"processid": process["processid"]}, user_key)
+        get = {"processid": process["processid"]}
+        done: dict[str, Any] = await client.call("getprocessmsg", get, user_key)
         print("state", done["state"], "output", done["out"])
-        try:
-            await client.call("removeexecutormsg", approve, colony_key)
-        except RPCError as err:
-            print("could not remove the executor:", err.message)
+        return done
+    finally:
+        await client.call("removeexecutormsg", named, colony_key)
+
+
+async def main() -> None:
+    s = ClientSettings.from_env()
+    async with ColoniesClient.from_env(s) as client:
+        await roundtrip(client, s.colony_name, s.colony_prvkey, s.prvkey)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ Robustness, as implemented here:
 * Network or server failures (connection refused/reset, timeouts, 5xx) are retried with
   exponential backoff (``backoff_s`` doubling up to ``max_backoff_s``, with jitter); the
   loop never crashes. A finished result is kept and retried until the server accepts it or
-  rejects it with a 4xx.
+  rejects it with a 4xx. An executor the server unregistered meanwhile (not heard from for
+  too long) approves itself again with the colony key, if it has one.
 * ``stop(grace_s)`` (SIGTERM/SIGINT with ``serve()``): stop polling, let running processes
   finish within the grace period, then fail the rest with "executor shut down".
 * ``run(burst=True)`` returns once nothing is assignable and nothing runs.
@@ -246,12 +247,13 @@ class Executor:
         self._resolve()
         await self._retrying("register", self._register)
         self._registered = True
+        served = list(self.functions) + (["any other funcname"] if self.fallback_fn else [])
         log.info(
             "executor %s (%s) in colony %s serves %s",
             self.name,
             self.executor_type,
             self.colony,
-            ", ".join(self.functions) or "nothing",
+            ", ".join(served) or "nothing",
         )
 
     async def _register(self) -> None:
@@ -277,6 +279,10 @@ class Executor:
                 await client.update_capabilities(
                     self.colony, self.name, self.capabilities, self._key
                 )
+        await self._add_functions()
+
+    async def _add_functions(self) -> None:
+        client = self.client
         existing = {
             f.func_name
             for f in await client.get_functions(self.colony, self._key, executor_name=self.name)
@@ -306,6 +312,7 @@ class Executor:
                 if not is_transient(err):
                     raise
                 attempt += 1
+                self.stats.reconnects += 1
                 delay = self._delay(attempt)
                 log.warning("%s failed (%s); retrying in %.2f s", what, _describe(err), delay)
                 await asyncio.sleep(delay)
@@ -370,7 +377,12 @@ class Executor:
             self._done.set()
 
     def serve(self, burst: bool = False) -> None:
-        """Blocking entry point: run until SIGTERM/SIGINT (or burst end)."""
+        """Blocking entry point: run until SIGTERM/SIGINT (or burst end).
+
+        Logs to stderr at INFO level unless the program configured logging itself.
+        """
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         asyncio.run(self.run(burst, handle_signals=True))
 
     def _on_signal(self) -> None:
@@ -429,12 +441,7 @@ class Executor:
 
     async def _poll(self, burst: bool) -> Process | None:
         """One assign call (long-poll unless burst); None when nothing came or on stop."""
-        timeout = -1 if burst else self.poll_timeout_s
-        poll = asyncio.create_task(
-            asyncio.wait_for(
-                self.client.assign(self.colony, timeout, self._key), max(timeout, 0) + 30
-            )
-        )
+        poll = asyncio.create_task(self._assign(-1 if burst else self.poll_timeout_s))
         self._polls.add(poll)
         self._last_contact = time.monotonic()
         try:
@@ -449,6 +456,8 @@ class Executor:
                 if err.status == 503:
                     await self._pause(self.backoff_s)
                 return None
+            if err.status == 403 and self.colony_key:
+                await self._rejoin(err)
             await self._backoff_after(err, "assign")
             return None
         except TRANSIENT as err:
@@ -458,6 +467,25 @@ class Executor:
             self._polls.discard(poll)
         self._failures = 0
         return process
+
+    async def _assign(self, timeout: int) -> Process:
+        # The server answers a long-poll within ``timeout``; the margin covers a dead peer.
+        async with asyncio.timeout(max(timeout, 0) + 30):
+            return await self.client.assign(self.colony, timeout, self._key)
+
+    async def _rejoin(self, refusal: RPCError) -> None:
+        """Approve this executor again and re-add its functions.
+
+        The server unregisters executors it has not heard from for a while (e.g. during a
+        long network outage) and then refuses their assign calls; with the colony key the
+        executor takes its place back. Its name was checked to belong to its key at start.
+        """
+        log.warning("assign refused (%s); registering %s again", refusal.message, self.name)
+        try:
+            await self.client.approve_executor(self.colony, self.name, self.colony_key)
+            await self._add_functions()
+        except Exception as err:
+            log.warning("could not register again: %s", _describe(err))
 
     async def _backoff_after(self, err: BaseException, what: str) -> None:
         self._failures += 1
@@ -484,9 +512,8 @@ class Executor:
                 continue
             self._last_contact = time.monotonic()
             try:
-                await asyncio.wait_for(
-                    self.client.assign(self.colony, -1, self._key, available_cpu="-1m"), 30
-                )
+                async with asyncio.timeout(30):
+                    await self.client.assign(self.colony, -1, self._key, available_cpu="-1m")
             except RPCError as err:
                 if err.status not in NOTHING:
                     log.warning("heartbeat: %s", _describe(err))
@@ -580,7 +607,8 @@ class Executor:
         attempt = 0
         while True:
             try:
-                await asyncio.wait_for(send(process.process_id, self._key, values), 60)
+                async with asyncio.timeout(60):
+                    await send(process.process_id, self._key, values)
                 return
             except RPCError as err:
                 if not is_transient(err):

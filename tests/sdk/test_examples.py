@@ -1,21 +1,26 @@
-"""Every example in examples/ against the real server, as its demo runs it."""
+"""Every example in examples/ against the real server: in process (to look at the processes
+in detail) and as a user runs it, ``python examples/<name>.py`` with the COLONIES_* variables
+`colonies dev` prints."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
+
+import pytest
+from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
-from colonies.core import FunctionSpec, ProcessState
-from tests.conftest import COLONY, Colony
+from colonies.core import ExecutorState, FunctionSpec, ProcessState
+from tests.conftest import COLONY, COLONY_KEY, Colony
 from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, load_example
 
 
 async def test_helloworld_executor(client: ColoniesClient, colony: Colony) -> None:
     module = load_example("helloworld_executor")
-    path = EXAMPLES / "functions" / "helloworld.json"
-    if not path.exists():  # before the CLI's examples/functions/ folder exists
-        path = EXAMPLES / "helloworld.json"
-    data = json.loads(path.read_text())
+    data = json.loads((EXAMPLES / "functions" / "helloworld.json").read_text())
     data["conditions"]["colonyname"] = COLONY
     submitted = await client.submit(FunctionSpec.model_validate(data), SUBMITTER)
     await attach(module.executor, client).run(burst=True)
@@ -68,3 +73,71 @@ async def test_gpu_function_lands_only_on_the_gpu_executor(
     assert done.state == ProcessState.SUCCESS
     assert done.assigned_executor_id == module.gpu_executor.executor_id
     assert done.output == [f"trained 3 epochs on {module.gpu_executor.name}"]
+
+
+async def test_roundtrip_by_hand(client: ColoniesClient, colony: Colony) -> None:
+    module = load_example("roundtrip")
+    done = await module.roundtrip(client, COLONY, COLONY_KEY, SUBMITTER)
+    assert (done["state"], done["out"]) == (ProcessState.SUCCESS, ["Hello, World!"])
+    states = {e.executor_name: e.state for e in await client.get_executors(COLONY, SUBMITTER)}
+    assert states.pop("test-executor") == ExecutorState.APPROVED
+    assert list(states.values()) == [ExecutorState.UNREGISTERED]  # removed again
+
+
+async def run_example(server: TestServer, *argv: str) -> str:
+    """``python examples/<argv>`` with the environment `colonies dev` prints; its stdout."""
+    env = {
+        **os.environ,
+        "COLONIES_SERVER_HOST": "127.0.0.1",
+        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_TLS": "false",
+        "COLONIES_COLONY_NAME": COLONY,
+        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
+        "COLONIES_PRVKEY": SUBMITTER,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(EXAMPLES / argv[0]),
+        *argv[1:],
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 15)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+@pytest.mark.parametrize(
+    ("example", "expected"),
+    [
+        (
+            "echo_fibonacci.py",
+            ["echo SUCCESS ['HELLO COLONIES'] []", "fibonacci SUCCESS [832040] []"],
+        ),
+        (
+            "workflow.py",
+            ["report  SUCCESS  in=['HELLO, WORLD!', 12] out=['HELLO, WORLD! (12 characters)']"],
+        ),
+        ("children.py", ["square-3  SUCCESS  args=[4] out=[16]"]),
+        ("gpu.py", ["after the CPU executor: WAITING"]),
+        ("roundtrip.py", ["state 2 output ['Hello, World!']"]),
+    ],
+)
+async def test_example_runs_as_is(
+    server: TestServer, colony: Colony, example: str, expected: list[str]
+) -> None:
+    lines = (await run_example(server, example)).splitlines()
+    for line in expected:
+        assert line in lines
+
+
+async def test_helloworld_executor_script_serves_the_spec(
+    client: ColoniesClient, server: TestServer, colony: Colony
+) -> None:
+    data = json.loads((EXAMPLES / "functions" / "helloworld.json").read_text())
+    data["conditions"]["colonyname"] = COLONY
+    submitted = await client.submit(FunctionSpec.model_validate(data), SUBMITTER)
+    await run_example(server, "helloworld_executor.py", "--burst")
+    done = await get(client, submitted)
+    assert (done.state, done.output) == (ProcessState.SUCCESS, ["Hello, World!"])
