@@ -11,7 +11,7 @@ import asyncio
 import base64
 import json
 import threading
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncGenerator, Coroutine
 from typing import Any, TypeVar
 
 import aiohttp
@@ -379,7 +379,7 @@ class ColoniesClient:
 
     async def subscribe_channel(
         self, process_id: str, name: str, key: str, *, after: int = 0, timeout: int = 30
-    ) -> AsyncIterator[list[MsgEntry]]:
+    ) -> AsyncGenerator[list[MsgEntry], None]:
         """``subscribechannelmsg``: batches of entries as they arrive, until ``timeout`` s."""
         data = {
             "processid": process_id,

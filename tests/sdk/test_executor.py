@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+
+import pytest
+from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
@@ -209,3 +213,77 @@ async def test_heartbeat_keeps_a_busy_executor_alive(
     release.set()
     await asyncio.wait_for(run, 10)
     assert (await get(client, p)).output == ["done"]
+
+
+async def test_context_channels_send_and_read(client: ColoniesClient, colony: Colony) -> None:
+    ex = attach(Executor(T), client)
+    sent = asyncio.Event()
+    release = asyncio.Event()
+
+    @ex.function()
+    async def chat(ctx: ProcessContext) -> str:
+        heard = [entry.payload.decode() for entry in await ctx.read("chat")]
+        await ctx.send("chat", f"pong to {heard[0]}", payload_type="reply")
+        sent.set()
+        await release.wait()  # the channel exists only while the process runs
+        return heard[0]
+
+    spec = make_spec("chat", executor_type=T)
+    spec.channels = ["chat"]
+    p = await client.submit(spec, SUBMITTER)
+    await client.channel_append(p.process_id, "chat", 1, b"ping", SUBMITTER)
+    run = asyncio.create_task(ex.run(burst=True))
+    await asyncio.wait_for(sent.wait(), 10)
+    async with contextlib.aclosing(
+        client.subscribe_channel(p.process_id, "chat", SUBMITTER)
+    ) as sub:
+        first = await anext(sub)
+    release.set()
+    await asyncio.wait_for(run, 10)
+    assert [(e.payload, e.entry_type) for e in first] == [
+        (b"ping", "data"),
+        (b"pong to ping", "reply"),
+    ]
+    assert first[1].sender_id == ex.executor_id
+    assert (await get(client, p)).output == ["ping"]
+
+
+async def test_pre_approved_executor_reports_its_hardware(
+    client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
+) -> None:
+    key = await make_executor("gpu-box", executor_type=T)
+    hw = Hardware(cpu="8000m", gpu=Gpu(name="a100", count=4))
+    ex = Executor(T, name="gpu-box", key=key, colony=COLONY, client=client, hardware=hw)
+    ex.configure(settings=ClientSettings())
+    ex.add_function("f", lambda: None)
+    await ex.register()
+    found = await client.get_executor(COLONY, "gpu-box", SUBMITTER)
+    assert found.capabilities.hardware is not None
+    assert (found.capabilities.hardware[0].gpu.name, found.capabilities.hardware[0].gpu.count) == (
+        "a100",
+        4,
+    )
+    funcs = await client.get_functions(COLONY, SUBMITTER, executor_name="gpu-box")
+    assert [f.func_name for f in funcs] == ["f"]
+
+
+async def test_configuration_from_the_colonies_environment(
+    server: TestServer, client: ColoniesClient, colony: Colony, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "COLONIES_SERVER_HOST": "127.0.0.1",
+        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_TLS": "false",
+        "COLONIES_COLONY_NAME": COLONY,
+        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
+        "COLONIES_EXECUTOR_TYPE": "from-env",
+        "COLONIES_EXECUTOR_NAME": "env-executor",
+    }.items():
+        monkeypatch.setenv(name, value)
+    ex = Executor()  # everything from the environment, its own client included
+    ex.add_function("hello", lambda: "hi")
+    p = await submit(client, "hello", executor_type="from-env")
+    await ex.run(burst=True)
+    assert (await get(client, p)).output == ["hi"]
+    found = await client.get_executor(COLONY, "env-executor", SUBMITTER)
+    assert (found.executor_type, found.state) == ("from-env", ExecutorState.APPROVED)

@@ -11,12 +11,12 @@ from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.config import Settings
-from colonies.core import ProcessState
-from colonies.executor_sdk import Executor
+from colonies.core import ExecutorState, ProcessState
+from colonies.executor_sdk import Executor, ProcessContext
 from colonies.executor_sdk.executor import SHUTDOWN_ERROR
 from colonies.server.app import create_app
-from tests.conftest import Colony
-from tests.sdk.util import attach, get, submit, until
+from tests.conftest import COLONY, COLONY_KEY, Colony
+from tests.sdk.util import SUBMITTER, attach, get, submit, until
 
 T = "sdk-robust"
 
@@ -95,7 +95,11 @@ async def test_executor_waits_for_a_server_that_is_not_up_yet(
     ex.add_function("hello", lambda: "hi")
     p = await submit(client, "hello", executor_type=T)
     run = asyncio.create_task(ex.run(burst=True))
-    await asyncio.sleep(0.3)  # registration is being retried meanwhile
+
+    async def retried() -> bool:
+        return ex.stats.reconnects >= 2
+
+    await until(retried)  # registration is being retried meanwhile
     assert not run.done()
     srv = await start_server(settings, port)
     try:
@@ -175,3 +179,72 @@ async def test_sigterm_with_a_process_in_flight(client: ColoniesClient, colony: 
     await asyncio.wait_for(run, 10)
     assert (await get(client, p)).output == ["finished after SIGTERM"]
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL  # handler removed again
+
+
+async def test_executor_unregistered_by_the_server_approves_itself_again(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    # What the stale-executor loop does to an executor not heard from for too long.
+    ex = attach(Executor(T, poll_timeout_s=1), client)
+    ex.add_function("hello", lambda: "hi")
+    await ex.register()
+    await client.remove_executor(COLONY, ex.name, COLONY_KEY)
+    assert (await client.get_executor(COLONY, ex.name, SUBMITTER)).state == (
+        ExecutorState.UNREGISTERED
+    )
+    p = await submit(client, "hello", executor_type=T)
+    run = asyncio.create_task(ex.run())
+
+    async def served() -> bool:
+        return (await get(client, p)).state == ProcessState.SUCCESS
+
+    await until(served)
+    await ex.shutdown(grace_s=5)
+    await asyncio.wait_for(run, 10)
+    assert ex.stats.reconnects >= 1
+
+
+async def test_a_result_the_server_refuses_is_dropped(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T), client)
+
+    @ex.function()
+    async def cancelled(ctx: ProcessContext) -> str:
+        await client.cancel(ctx.process_id, SUBMITTER)  # e.g. the user gave up meanwhile
+        return "too late"
+
+    ex.add_function("after", lambda: "still serving")
+    p1 = await submit(client, "cancelled", executor_type=T)
+    p2 = await submit(client, "after", executor_type=T)
+    await asyncio.wait_for(ex.run(burst=True), 10)
+    done = await get(client, p1)
+    assert (done.state, done.output) == (ProcessState.CANCELLED, [])
+    assert (await get(client, p2)).output == ["still serving"]
+    assert ex.stats.delivery_retries == 0  # a 4xx answer is final
+
+
+async def test_second_sigterm_fails_running_work_at_once(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T, grace_s=600), client)
+    started = asyncio.Event()
+
+    @ex.function()
+    async def forever() -> None:
+        started.set()
+        await asyncio.Event().wait()
+
+    p = await submit(client, "forever", executor_type=T)
+    run = asyncio.create_task(ex.run(handle_signals=True))
+    await asyncio.wait_for(started.wait(), 10)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+    async def stopping() -> bool:
+        return ex.stopping
+
+    await until(stopping)
+    os.kill(os.getpid(), signal.SIGTERM)  # impatient: do not wait out the 600 s
+    await asyncio.wait_for(run, 10)
+    done = await get(client, p)
+    assert (done.state, done.errors) == (ProcessState.FAILED, [SHUTDOWN_ERROR])

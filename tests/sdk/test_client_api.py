@@ -1,0 +1,121 @@
+"""The typed client's lookups, subscriptions and errors against the real server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from colonies.client import ColoniesClient, SyncColoniesClient
+from colonies.core import Location, ProcessState, User
+from colonies.crypto import id_from_private_key, new_private_key
+from colonies.errors import RPCError
+from tests.conftest import COLONY, COLONY_KEY, EXECUTOR_KEY, Colony, MakeExecutor
+from tests.sdk.util import SUBMITTER, make_spec, submit
+
+T = "client-test"
+
+
+async def test_lookups_by_id_history_location_and_executor_logs(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    executor = await client.get_executor_by_id(COLONY, colony.executor_id, SUBMITTER)
+    assert executor.executor_name == "test-executor"
+    user_key = new_private_key()
+    user = User(colony_name=COLONY, user_id=id_from_private_key(user_key), name="ada")
+    await client.add_user(user, COLONY_KEY)
+    found = await client.get_user_by_id(COLONY, user.user_id, SUBMITTER)
+    assert found.name == "ada"
+
+    p = await submit(client, "f", executor_type=T)
+    history = await client.process_history(COLONY, ProcessState.WAITING, 60, SUBMITTER)
+    assert [h.process_id for h in history] == [p.process_id]
+    assert await client.process_history(COLONY, ProcessState.SUCCESS, 60, SUBMITTER) == []
+
+    await client.add_location(Location(colony_name=COLONY, name="lab", description="x"), COLONY_KEY)
+    assert (await client.get_location(COLONY, "lab", SUBMITTER)).description == "x"
+
+    await client.add_executor_log(COLONY, "test-executor", "idle\n", EXECUTOR_KEY)
+    logs = await client.get_logs(COLONY, SUBMITTER, executor_name="test-executor")
+    assert [(entry.message, entry.process_id) for entry in logs] == [("idle\n", "")]
+
+
+async def test_errors_carry_the_server_status_and_message(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    with pytest.raises(RPCError) as missing:
+        await client.get_process("0" * 64, SUBMITTER)
+    assert missing.value.status == 404
+    with pytest.raises(RPCError) as stranger:
+        await client.get_processes(COLONY, 0, 10, new_private_key())
+    assert stranger.value.status == 403
+    assert "not a member" in stranger.value.message
+    with pytest.raises(RPCError) as no_location:
+        await client.get_location(COLONY, "nowhere", SUBMITTER)
+    assert no_location.value.status == 404
+
+
+async def test_change_executor_id_moves_the_executor_to_a_new_key(
+    client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
+) -> None:
+    old_key = await make_executor("rekeyed", executor_type=T)
+    new_key = new_private_key()
+    await client.change_executor_id(COLONY, id_from_private_key(new_key), old_key)
+    found = await client.get_executor(COLONY, "rekeyed", new_key)
+    assert found.executor_id == id_from_private_key(new_key)
+    with pytest.raises(RPCError) as err:
+        await client.get_executor(COLONY, "rekeyed", old_key)
+    assert err.value.status == 403
+
+
+async def test_wait_for_any_process_of_a_type(client: ColoniesClient, colony: Colony) -> None:
+    waiter = asyncio.create_task(
+        client.wait_for_any(COLONY, T, ProcessState.WAITING, 10, SUBMITTER)
+    )
+    submitted: set[str] = set()
+    # The subscription is registered some time after the call; submit until it hears one.
+    for _ in range(100):
+        submitted.add((await submit(client, "f", executor_type=T)).process_id)
+        done, _ = await asyncio.wait([waiter], timeout=0.05)
+        if done:
+            break
+    process = await asyncio.wait_for(waiter, 10)
+    assert process is not None
+    assert process.process_id in submitted
+    assert process.spec.conditions.executor_type == T
+
+
+async def test_subscribe_channel_streams_entries_until_the_timeout(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    spec = make_spec("f", executor_type=T)
+    spec.channels = ["news"]
+    p = await client.submit(spec, SUBMITTER)
+    await client.channel_append(p.process_id, "news", 1, b"one", SUBMITTER)
+    batches = []
+    stream = client.subscribe_channel(p.process_id, "news", SUBMITTER, timeout=1)
+    async with contextlib.aclosing(stream) as sub:
+        async for batch in sub:
+            batches.append([entry.payload for entry in batch])
+            if len(batches) == 1:
+                await client.channel_append(p.process_id, "news", 2, b"two", SUBMITTER)
+    assert batches == [[b"one"], [b"two"]]  # and the stream ended at the server's timeout
+
+
+async def test_sync_facade_returns_models_and_raises_rpc_errors(
+    server: TestServer, colony: Colony
+) -> None:
+    url = str(server.make_url("")).rstrip("/")
+
+    def script() -> tuple[str, int]:
+        with SyncColoniesClient(url) as sync:
+            p = sync.submit(make_spec("f", executor_type=T), SUBMITTER)
+            try:
+                sync.get_process("0" * 64, SUBMITTER)
+            except RPCError as err:
+                return sync.get_process(p.process_id, SUBMITTER).spec.func_name, err.status
+            raise AssertionError("no error")
+
+    assert await asyncio.to_thread(script) == ("f", 404)
