@@ -21,15 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import inspect
 import json
 import logging
+import os
 import random
 import signal
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -139,6 +144,9 @@ class Executor:
         self.functions: dict[str, Registered] = {}
         self.fallback_fn: Registered | None = None
         self.stats = Stats()
+        self._pool: ThreadPoolExecutor | None = None
+        self._threads_busy = 0
+        self._threads_lock = threading.Lock()
         self._own_client = False
         self._registered = False
         self._reset_run_state()
@@ -350,6 +358,8 @@ class Executor:
                 loop.add_signal_handler(sig, self._on_signal)
         if self.forward_output:
             capture.install()
+        # Sync functions get a thread each: the default pool has fewer than ``concurrency``.
+        self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="colonies-function")
         workers = [asyncio.create_task(self._worker(burst)) for _ in range(self.concurrency)]
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
@@ -359,6 +369,7 @@ class Executor:
                 task.cancel()
             heartbeat.cancel()
             await asyncio.gather(*workers, heartbeat, return_exceptions=True)
+            self._pool.shutdown(wait=False, cancel_futures=True)
             if self._grace_handle is not None:
                 self._grace_handle.cancel()
             if self.forward_output:
@@ -384,6 +395,20 @@ class Executor:
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         asyncio.run(self.run(burst, handle_signals=True))
+        if self.threads_busy:
+            # A sync function outlived the grace period (its process is failed already);
+            # a thread cannot be stopped, and the interpreter would wait for it at exit.
+            log.error("%d sync function(s) still running; exiting now", self.threads_busy)
+            logging.shutdown()
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(1)
+
+    @property
+    def threads_busy(self) -> int:
+        """Sync functions running in a thread (also after their process was given up)."""
+        return self._threads_busy
 
     def _on_signal(self) -> None:
         if self._stopping is not None and self._stopping.is_set():
@@ -583,7 +608,20 @@ class Executor:
             kwargs["ctx"] = ctx
         if fn.is_async:
             return await fn.fn(*process.spec.args, **kwargs)
-        return await asyncio.to_thread(fn.fn, *process.spec.args, **kwargs)
+        # The context copy carries the output sink into the thread, as asyncio.to_thread does.
+        call = functools.partial(self._in_thread, fn.fn, process.spec.args, kwargs)
+        context = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, context.run, call)
+
+    def _in_thread(self, fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+        with self._threads_lock:
+            self._threads_busy += 1
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._threads_lock:
+                self._threads_busy -= 1
 
     async def _send_lines(self, process: Process, sink: capture.LineSink | None) -> None:
         assert sink is not None

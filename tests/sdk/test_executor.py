@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -287,3 +288,20 @@ async def test_configuration_from_the_colonies_environment(
     assert (await get(client, p)).output == ["hi"]
     found = await client.get_executor(COLONY, "env-executor", SUBMITTER)
     assert (found.executor_type, found.state) == ("from-env", ExecutorState.APPROVED)
+
+
+async def test_sync_functions_run_concurrency_at_once(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    n = 8  # more than the default thread pool of a 2-core machine (6)
+    ex = attach(Executor(T, concurrency=n), client)
+    barrier = threading.Barrier(n, timeout=10)  # only passes if all n run together
+
+    @ex.function()
+    def meet(i: int) -> int:
+        barrier.wait()
+        return i
+
+    procs = [await submit(client, "meet", i, executor_type=T) for i in range(n)]
+    await ex.run(burst=True)
+    assert [(await get(client, p)).output for p in procs] == [[i] for i in range(n)]

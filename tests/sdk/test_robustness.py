@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import socket
+import sys
 
 from aiohttp.test_utils import TestServer
 
@@ -246,5 +247,51 @@ async def test_second_sigterm_fails_running_work_at_once(
     await until(stopping)
     os.kill(os.getpid(), signal.SIGTERM)  # impatient: do not wait out the 600 s
     await asyncio.wait_for(run, 10)
+    done = await get(client, p)
+    assert (done.state, done.errors) == (ProcessState.FAILED, [SHUTDOWN_ERROR])
+
+
+STUCK = """
+import sys, time
+from colonies.executor_sdk import Executor
+
+ex = Executor("stuck", grace_s=0.2)
+
+@ex.function()
+def stuck() -> None:
+    print("started", flush=True)
+    time.sleep(600)
+
+ex.serve()
+print("not reached", flush=True)
+"""
+
+
+async def test_serve_exits_after_the_grace_period_despite_a_stuck_sync_function(
+    client: ColoniesClient, colony: Colony, server: TestServer
+) -> None:
+    p = await submit(client, "stuck", executor_type="stuck")
+    env = {
+        **os.environ,
+        "COLONIES_SERVER_HOST": "127.0.0.1",
+        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_TLS": "false",
+        "COLONIES_COLONY_NAME": COLONY,
+        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", STUCK, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    try:
+        assert await asyncio.wait_for(proc.stdout.readline(), 10) == b"started\n"
+        proc.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(proc.stdout.read(), 10)
+        assert await proc.wait() == 1
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert b"not reached" not in rest
     done = await get(client, p)
     assert (done.state, done.errors) == (ProcessState.FAILED, [SHUTDOWN_ERROR])
