@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp.test_utils import TestServer
-from pycolonies import Colonies, func_spec
+from pycolonies import Colonies, Workflow, func_spec
 
 from colonies.client import ColoniesClient
 from colonies.core import ProcessState
-from colonies.executor_sdk import Executor
+from colonies.executor_sdk import Executor, ProcessContext
 from tests.conftest import COLONY, EXECUTOR_KEY, Colony, MakeExecutor
 from tests.sdk.util import attach, get, submit
 
@@ -48,3 +48,29 @@ async def test_sdk_submitter_pycolonies_executor(
     await asyncio.to_thread(serve_one)
     done = await get(client, submitted)
     assert (done.state, done.output) == (ProcessState.SUCCESS, [42])
+
+
+async def test_pycolonies_workflow_and_wait_served_by_sdk_executor(
+    client: ColoniesClient, colony: Colony, server: TestServer
+) -> None:
+    py = Colonies("127.0.0.1", server.port)
+    ex = attach(Executor(T, concurrency=2), client)
+
+    @ex.function()
+    def gen(n: int) -> int:
+        return n * 10
+
+    @ex.function()
+    async def total(ctx: ProcessContext) -> int:
+        return int(ctx.input[0]) + 1
+
+    first = func_spec("gen", [4], COLONY, T)
+    second = func_spec("total", [], COLONY, T)
+    second.conditions.dependencies = ["gen"]
+    workflow = Workflow(colonyname=COLONY, functionspecs=[first, second])
+    graph = await asyncio.to_thread(py.submit_workflow, workflow, EXECUTOR_KEY)
+    await ex.run(burst=True)
+    last = next(p for p in graph.processids if p != graph.rootprocessids[0])
+    process = await asyncio.to_thread(py.get_process, last, EXECUTOR_KEY)
+    done = await asyncio.to_thread(py.wait, process, 5, EXECUTOR_KEY)  # /pubsub, state 2
+    assert (done.state, done.input, done.output) == (Colonies.SUCCESSFUL, [40], [41])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
@@ -11,9 +12,10 @@ from click.testing import CliRunner
 from colonies.cli.executor_start import start
 from colonies.client import ColoniesClient
 from colonies.core import ProcessState, WorkflowSpec
+from colonies.core.cron import Cron
 from colonies.executor_sdk import shell_executor
 from tests.conftest import COLONY, COLONY_KEY, Colony
-from tests.sdk.util import SUBMITTER, attach, get, make_spec, submit
+from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, make_spec, submit
 
 T = "shell-test"
 
@@ -94,3 +96,37 @@ async def test_cli_start_command_in_burst_mode(
     )
     assert result.exit_code == 0, result.output
     assert (await get(client, p)).output == ["from the cli"]
+
+
+def example_workflow(path: str, executor_type: str) -> WorkflowSpec:
+    """examples/<path> (a list of function specs, as the CLI reads it) for this colony."""
+    specs = json.loads((EXAMPLES / path).read_text())
+    for s in specs:
+        s["conditions"] |= {"colonyname": COLONY, "executortype": executor_type}
+    return WorkflowSpec.model_validate({"colonyname": COLONY, "functionspecs": specs})
+
+
+async def test_the_example_cron_and_workflow_run_on_the_shell_executor(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    cron = Cron(
+        name="hello",
+        colony_name=COLONY,
+        interval=3600,
+        workflow_spec=example_workflow("crons/cron.json", T).model_dump_json(by_alias=True),
+    )
+    cron = await client.add_cron(cron, SUBMITTER)
+    fired = await client.run_cron(cron.cron_id, SUBMITTER)
+    workflow = await client.submit_workflow(
+        example_workflow("workflows/workflow.json", T), SUBMITTER
+    )
+    await attach(shell_executor(T, concurrency=2), client).run(burst=True)
+
+    for graph_id in (fired.prev_process_graph_id, workflow.process_graph_id):
+        graph = await client.get_process_graph(graph_id, SUBMITTER)
+        assert graph.state == ProcessState.SUCCESS
+        outputs = [(await client.get_process(pid, SUBMITTER)).output for pid in graph.process_ids]
+        if graph_id == fired.prev_process_graph_id:
+            assert outputs == [["cron says hello"]]
+        else:
+            assert sorted(outputs) == [["task1"], ["task2"], ["task3"], ["task4"]]
