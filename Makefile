@@ -24,6 +24,7 @@ dev: install postgres
 lint: install
 	$(BIN)/ruff check colonies tests examples benchmarks
 	$(BIN)/ruff format --check colonies tests examples benchmarks
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff format colonies tests examples benchmarks
