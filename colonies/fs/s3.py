@@ -26,6 +26,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from colonies.core.file import S3Object
 
 CHUNK = 8 * 1024 * 1024
+SMALL = 1024 * 1024
+"""Files below this go up in one PUT read into memory (bounded: one per worker)."""
 Progress = Callable[[int], None]
 """Called with the number of bytes just transferred (from worker threads)."""
 
@@ -209,6 +211,17 @@ class S3Store:
 
     def upload_sync(self, path: Path, key: str, progress: Progress | None = None) -> None:
         try:
+            if path.stat().st_size < SMALL:
+                data = path.read_bytes()
+                self._client.put_object(
+                    Bucket=self.bucket,
+                    Key=key,
+                    Body=data,
+                    ContentType="application/octet-stream",
+                )
+                if progress is not None:
+                    progress(len(data))
+                return
             self._client.upload_file(
                 str(path),
                 self.bucket,
@@ -221,14 +234,32 @@ class S3Store:
             raise _explain(err, "upload", self.bucket) from None
 
     def download_sync(
-        self, key: str, path: Path, progress: Progress | None = None, bucket: str = ""
+        self,
+        key: str,
+        path: Path,
+        progress: Progress | None = None,
+        bucket: str = "",
+        size: int = -1,
     ) -> None:
+        """Fetch into ``path``; ``size`` (if known) below CHUNK streams one plain GET
+        instead of the transfer manager's HEAD and ranged GETs."""
         try:
+            if 0 <= size < CHUNK:
+                self._get_streamed(bucket or self.bucket, key, path, progress)
+                return
             self._client.download_file(
                 bucket or self.bucket, key, str(path), Callback=progress, Config=self._transfer
             )
         except (ClientError, BotoCoreError) as err:
             raise _explain(err, "download", bucket or self.bucket) from None
+
+    def _get_streamed(self, bucket: str, key: str, path: Path, progress: Progress | None) -> None:
+        body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+        with path.open("wb") as f:
+            while block := body.read(256 * 1024):
+                f.write(block)
+                if progress is not None:
+                    progress(len(block))
 
     def delete_sync(self, key: str) -> None:
         try:
@@ -274,12 +305,18 @@ class S3Store:
             raise
 
     async def download(
-        self, key: str, path: Path, progress: Progress | None = None, bucket: str = ""
+        self,
+        key: str,
+        path: Path,
+        progress: Progress | None = None,
+        bucket: str = "",
+        size: int = -1,
     ) -> None:
         """Download; cancelling the task stops the transfer."""
         cancel = threading.Event()
+        watch = _watch(progress, cancel)
         try:
-            await asyncio.to_thread(self.download_sync, key, path, _watch(progress, cancel), bucket)
+            await asyncio.to_thread(self.download_sync, key, path, watch, bucket, size)
         except asyncio.CancelledError:
             cancel.set()
             raise

@@ -93,14 +93,14 @@ class Fs:
                 key = self._key_for(f)
                 sealed = part.with_name(part.name + ".enc")
                 try:
-                    await self.store.download(s3.object, sealed, progress, s3.bucket)
+                    await self.store.download(s3.object, sealed, progress, s3.bucket, f.size)
                     await asyncio.to_thread(crypto.decrypt_file, key, sealed, part)
                 finally:
                     sealed.unlink(missing_ok=True)
             elif f.size == 0 and not await self.store.exists(s3.object):
                 part.touch()  # the Go client stores no object for empty files
             else:
-                await self.store.download(s3.object, part, progress, s3.bucket)
+                await self.store.download(s3.object, part, progress, s3.bucket, f.size)
             if f.checksum:
                 actual = await asyncio.to_thread(sha256_file, part)
                 if actual != f.checksum:
