@@ -114,7 +114,7 @@ def stats(env: Env, as_json: bool) -> None:
     if as_json:
         echo_json(statistics)
     else:
-        click.echo(tables.statistics_table(statistics, f"Colony {colony_name}:"))
+        click.echo(tables.statistics_table(statistics, f"Colony {colony_name}:", server=False))
 
 
 @colony.command()

@@ -64,6 +64,7 @@ def cli(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("asyncio").setLevel(logging.WARNING)
 
 
 for command in (

@@ -63,10 +63,10 @@ def _verbose() -> bool:
 
 def missing(variable: str) -> NoReturn:
     flag = FLAGS.get(variable)
-    how = f"export {variable}=..." + (f" or pass {flag}" if flag else "")
+    how = f"`export {variable}=...`" + (f" (or pass {flag})" if flag else "")
     raise CliError(
         f"{variable} is not set: it is {VARIABLES.get(variable, 'required')}. "
-        f"Set it with `{how}`, or start a development server with `colonies dev` "
+        f"Set it with {how}, or start a development server with `colonies dev` "
         "and source the environment it prints."
     )
 

@@ -109,7 +109,8 @@ def colonies_table(colonies: Sequence[Colony]) -> str:
     return table(["Name", "ColonyId"], [(c.name, c.colony_id) for c in colonies])
 
 
-def statistics_table(stats: Statistics, title: str = "") -> str:
+def statistics_table(stats: Statistics, title: str = "", server: bool = True) -> str:
+    """Server or colony statistics; a colony's leave out the number of colonies."""
     rows = [
         ("Colonies", stats.colonies),
         ("Executors", stats.executors),
@@ -126,7 +127,7 @@ def statistics_table(stats: Statistics, title: str = "") -> str:
         ("Failed workflows", stats.failed_workflows),
         ("Cancelled workflows", stats.cancelled_workflows),
     ]
-    return detail([(k, str(v)) for k, v in rows], title)
+    return detail([(k, str(v)) for k, v in rows if server or k != "Colonies"], title)
 
 
 def users_table(users: Sequence[User]) -> str:
@@ -573,7 +574,7 @@ def location_table(loc: Location) -> str:
     return detail(
         [
             ("Name", loc.name),
-            ("Id", loc.location_id),
+            *([("Id", loc.location_id)] if loc.location_id else []),
             ("Colony", loc.colony_name),
             ("Description", loc.description),
             ("Longitude", str(loc.long)),

@@ -19,7 +19,8 @@ async def test_colony_add_ls_stats_check_remove(invoke: Invoke, client: Colonies
     listed = as_json(await invoke("colony", "ls", "--json"))
     assert listed == [c.to_wire() for c in await client.get_colonies(SERVER_KEY)]
     stats = ok(await invoke("colony", "stats"))
-    assert "Waiting processes" in stats
+    assert "Waiting processes" in stats and "Colony test:" in stats
+    assert "Colonies " not in stats  # a colony's statistics do not count colonies
     assert as_json(await invoke("colony", "stats", "--json"))["executors"] == 1
     assert "exists" in ok(await invoke("colony", "check", "--name", "test"))
     ok(await invoke("colony", "remove", "--name", "seed"))
