@@ -38,7 +38,7 @@ def config_rows(env: Env) -> list[tuple[str, str, str]]:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@json_option
 def config(as_json: bool) -> None:
     """Show the configuration in effect (private keys masked).
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from colonies.cli.options import CliError
+from colonies.cli.options import CliError, json_option
 from colonies.crypto import id_from_private_key, new_private_key
 
 
@@ -16,7 +16,7 @@ def key() -> None:
 
 
 @key.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@json_option
 def generate(as_json: bool) -> None:
     """Generate a private key and print its id and the key.
 
@@ -34,7 +34,7 @@ def generate(as_json: bool) -> None:
 
 @key.command(name="id")
 @click.option("--prvkey", envvar="COLONIES_PRVKEY", help="Private key [env COLONIES_PRVKEY].")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@json_option
 def key_id(prvkey: str | None, as_json: bool) -> None:
     """Print the id of a private key.
 

@@ -41,6 +41,18 @@ FLAGS = {
 }
 
 
+# Server messages that a new user needs one more sentence about.
+HINTS = {
+    "executor not found": (
+        "This command must be signed by an executor's key, and COLONIES_PRVKEY is not one: "
+        "pass --prvkey with an executor's key (`colonies executor create` makes one)."
+    ),
+    "Not allowed to add a function to another executor": (
+        "Register a function with the key of the executor that offers it (--prvkey)."
+    ),
+}
+
+
 class CliError(click.ClickException):
     """An error shown as one sentence (and detail with --verbose); exit status 1."""
 
@@ -201,8 +213,9 @@ def run(env: Env, action: Callable[[ColoniesClient], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except RPCError as e:
+        hint = next((h for text, h in HINTS.items() if text in e.message), "")
         raise CliError(
-            f"The server refused the request: {e.message}",
+            f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),
             f"(HTTP status {e.status} from {env.url})",
         ) from None
     except aiohttp.ClientConnectorError as e:

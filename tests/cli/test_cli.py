@@ -21,6 +21,8 @@ def test_key_generate_prints_a_key_and_its_id() -> None:
     assert result.exit_code == 0
     data = json.loads(result.output)
     assert id_from_private_key(data["prvkey"]) == data["id"]
+    data = json.loads(CliRunner().invoke(cli, ["--json", "key", "generate"]).output)
+    assert id_from_private_key(data["prvkey"]) == data["id"]
     text = CliRunner().invoke(cli, ["key", "generate"]).output
     assert text.startswith("Id: ") and "PrvKey: " in text
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from colonies.client import ColoniesClient
 from colonies.core import Process, ProcessState
+from colonies.crypto import id_from_private_key, new_private_key
 from tests.cli.conftest import EXAMPLES, Invoke, as_json, ok
 from tests.conftest import EXECUTOR_KEY, MakeExecutor
 
@@ -63,6 +64,11 @@ async def test_the_seed_walkthrough(
     assert "Successful" in table and "helloworld-executor" in table and "Conditions" in table
     empty = await invoke("process", "assign", "--timeout", "1", env=env)
     assert empty.exit_code != 0 and "No process available for assignment" in empty.stderr
+    user_key = new_private_key()
+    ok(await invoke("user", "add", "--name", "u", "--userid", id_from_private_key(user_key)))
+    as_user = await invoke("process", "assign", "--timeout", "1", "--prvkey", user_key)
+    assert as_user.exit_code != 0 and "executor not found" in as_user.stderr
+    assert "must be signed by an executor's key" in as_user.stderr
 
 
 async def test_submit_wait_out_prints_the_output(invoke: Invoke, client: ColoniesClient) -> None:
