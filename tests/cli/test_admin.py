@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import socket
 import stat
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -187,3 +191,31 @@ def test_server_start_without_postgres_says_where_it_looked() -> None:
     assert result.exit_code != 0
     assert f"127.0.0.1:{db_port}" in result.stderr and "colonies dev" in result.stderr
     assert "Traceback" not in result.output
+
+
+async def test_server_start_serves_until_sigint(dsn: str) -> None:
+    parts, port = urlsplit(dsn), free_port()
+    env = {
+        **os.environ,
+        "COLONIES_DB_HOST": parts.hostname or "",
+        "COLONIES_DB_PORT": str(parts.port),
+        "COLONIES_DB_USER": parts.username or "",
+        "COLONIES_DB_PASSWORD": parts.password or "",
+        "COLONIES_DB_NAME": parts.path.lstrip("/"),
+        "COLONIES_SERVER_PRVKEY": SERVER_KEY,
+    }
+    command = "from colonies.cli.main import main; main()"
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", command, "server", "start", "--port", str(port),
+        env=env, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    try:
+        async with asyncio.timeout(60):
+            while b"listening on" not in (line := await proc.stderr.readline()):
+                assert line, "the server exited before listening"
+        async with ColoniesClient(f"http://127.0.0.1:{port}") as c:
+            assert (await c.statistics(SERVER_KEY)).colonies == 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert await asyncio.wait_for(proc.wait(), 60) == 0

@@ -168,3 +168,13 @@ def test_ctrl_c_stops_cleanly() -> None:
     result = CliRunner().invoke(waiting, [])
     assert result.exit_code == 130
     assert "Interrupted" in result.output
+
+
+def test_executor_start_names_the_missing_variables() -> None:
+    env = client_env(1)
+    no_colony = run_cli(["executor", "start", "--burst"], {**env, "COLONIES_COLONY_NAME": None})
+    assert no_colony.exit_code != 0 and "COLONIES_COLONY_NAME is not set" in no_colony.stderr
+    no_key = run_cli(["executor", "start", "--burst"], {**env, "COLONIES_COLONY_PRVKEY": None})
+    assert no_key.exit_code != 0 and "COLONIES_COLONY_PRVKEY is not set" in no_key.stderr
+    unregistered = run_cli(["executor", "start", "--no-register"], env)
+    assert unregistered.exit_code != 0 and "COLONIES_EXECUTOR_PRVKEY" in unregistered.stderr

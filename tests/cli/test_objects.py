@@ -28,7 +28,9 @@ async def test_colony_add_ls_stats_check_remove(invoke: Invoke, client: Colonies
     assert names == ["test"]
     again = await invoke("colony", "remove", "--name", "seed")
     assert again.exit_code != 0 and "The server refused the request" in again.stderr
-    assert "Traceback" not in again.output
+    assert "Traceback" not in again.output and "HTTP status" not in again.stderr
+    verbose = await invoke("--verbose", "colony", "remove", "--name", "seed")
+    assert verbose.exit_code != 0 and "(HTTP status 400 from http://127.0.0.1:" in verbose.stderr
 
 
 async def test_user_add_ls_get_remove(invoke: Invoke, client: ColoniesClient) -> None:
