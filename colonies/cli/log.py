@@ -102,15 +102,24 @@ def get(
 @click.option("-t", "--text", required=True, help="Text to search for.")
 @click.option("-d", "--days", type=int, default=1, show_default=True, help="Search this far back.")
 @click.option("--count", type=int, default=10, show_default=True, help="How many.")
-@click.option("--print", "print_", is_flag=True, help="Print the full logs of matching processes.")
+@click.option("--print", "print_", is_flag=True, help="Print the logs of matching processes.")
+@click.option(
+    "--seconds",
+    type=int,
+    default=1,
+    show_default=True,
+    help="With --print: start this many seconds before the first match.",
+)
 @client_options
 @json_option
-def search(env: Env, text: str, days: int, count: int, print_: bool, as_json: bool) -> None:
+def search(
+    env: Env, text: str, days: int, count: int, print_: bool, seconds: int, as_json: bool
+) -> None:
     """Search the colony's logs of the last days for a text.
 
     \b
     Example:
-      colonies log search -t error -d 2
+      colonies log search -t error -d 2 --print --seconds 10
     """
     colony_name, key = env.colony, env.prvkey
 
@@ -118,8 +127,14 @@ def search(env: Env, text: str, days: int, count: int, print_: bool, as_json: bo
         found = await c.search_logs(colony_name, text, days, count, key)
         full: dict[str, list[Log]] = {}
         if print_ and not as_json:
-            for pid in dict.fromkeys(log.process_id for log in found):
-                full[pid] = await c.get_logs(colony_name, key, process_id=pid, count=count)
+            first: dict[str, int] = {}
+            for hit in found:
+                first[hit.process_id] = min(first.get(hit.process_id, hit.timestamp), hit.timestamp)
+            for pid, at in first.items():
+                since = max(0, at - seconds * 1_000_000_000 - 1)
+                full[pid] = await c.get_logs(
+                    colony_name, key, process_id=pid, count=count, since=since
+                )
         return found, full
 
     found, full = run(env, action)
