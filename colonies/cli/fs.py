@@ -15,11 +15,12 @@ from typing import Any, TypeVar
 
 import click
 
-from colonies.cli.tables import table
+from colonies.cli.tables import fmt_time, table
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core._wire import WireModel
 from colonies.core.file import File, normalize_label
+from colonies.core.snapshot import Snapshot
 from colonies.crypto import random_id
 from colonies.errors import ColoniesError
 from colonies.fs import crypto
@@ -99,7 +100,7 @@ def _file_table(files: list[File]) -> None:
             _size(f.size),
             f.sequence_nr,
             f.checksum,
-            f.added.isoformat(),
+            fmt_time(f.added),
             f.ref.s3_object.encryption_alg or "-",
         ]
         for f in files
@@ -188,12 +189,14 @@ class _Progress:
 
     def __call__(self, kind: str, path: str, nbytes: int) -> None:
         with self.lock:
+            if self.quiet:
+                return
             if kind == "bytes":
                 self.bytes += nbytes
+                self.bar.update(nbytes)
             else:
                 self.files += 1
-            if not self.quiet:
-                self.bar.update(nbytes)
+                self.bar.render_progress()  # the file count changed, the bytes did not
 
     def summary(self) -> str:
         elapsed = max(time.monotonic() - self.start, 1e-6)
@@ -302,7 +305,14 @@ def ls_cmd(label: str, as_json: bool) -> None:
         _print_json([f for f, _ in files])
         return
     rows = [
-        [f.name, _size(f.size), f.file_id, f.added.isoformat(), n, f.ref.s3_object.encryption_alg]
+        [
+            f.name,
+            _size(f.size),
+            f.file_id,
+            fmt_time(f.added),
+            n,
+            f.ref.s3_object.encryption_alg or "-",
+        ]
         for f, n in files
     ]
     _table(rows, ["Name", "Size", "Latest FileID", "Added", "Revisions", "Encryption"])
@@ -476,7 +486,7 @@ def _snapshot_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _snapshot_table(snaps: list[Any]) -> None:
     rows = [
-        [s.snapshot_id, s.name, s.label, len(s.file_ids or []), s.added.isoformat()] for s in snaps
+        [s.snapshot_id, s.name, s.label, len(s.file_ids or []), fmt_time(s.added)] for s in snaps
     ]
     _table(rows, ["SnapshotID", "Name", "Label", "Files", "Added"])
 
@@ -527,16 +537,22 @@ def snapshot_get_cmd(name: str, snapshot_id: str, as_json: bool) -> None:
     """Show a snapshot and its files."""
     target = _snapshot_target(name, snapshot_id)
 
-    async def job(fs: Fs) -> Any:
-        return await fs.api.get_snapshot(**target)
+    async def job(fs: Fs) -> tuple[Snapshot, list[tuple[str, File | None]]]:
+        snap = await fs.api.get_snapshot(**target)
+        if as_json:
+            return snap, []
+        return snap, [(i, await fs.api.find_file(file_id=i)) for i in snap.file_ids or []]
 
-    snap = _run(job, s3=False)
+    snap, files = _run(job, s3=False)
     if as_json:
         _print_json(snap)
-    else:
-        _snapshot_table([snap])
-        for file_id in snap.file_ids or []:
-            click.echo(f"  {file_id}")
+        return
+    _snapshot_table([snap])
+    rows = [
+        [i, f.label, f.name, _size(f.size)] if f else [i, "(removed since)", "", ""]
+        for i, f in files
+    ]
+    _table(rows, ["FileID", "Label", "Name", "Size"])
 
 
 snapshot_group.add_command(snapshot_get_cmd, "info")
