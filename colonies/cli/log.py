@@ -9,6 +9,7 @@ from colonies.cli.options import CliError, Env, client_options, echo_json, json_
 from colonies.cli.waiting import follow_executor_logs, follow_logs
 from colonies.client import ColoniesClient
 from colonies.core import Log
+from colonies.errors import RPCError
 
 
 @click.group()
@@ -132,9 +133,12 @@ def search(
                 first[hit.process_id] = min(first.get(hit.process_id, hit.timestamp), hit.timestamp)
             for pid, at in first.items():
                 since = max(0, at - seconds * 1_000_000_000 - 1)
-                full[pid] = await c.get_logs(
-                    colony_name, key, process_id=pid, count=count, since=since
-                )
+                try:
+                    full[pid] = await c.get_logs(
+                        colony_name, key, process_id=pid, count=count, since=since
+                    )
+                except RPCError:  # the process is gone but its logs are kept: show the hits
+                    full[pid] = [hit for hit in found if hit.process_id == pid]
         return found, full
 
     found, full = run(env, action)

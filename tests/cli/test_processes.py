@@ -212,6 +212,9 @@ async def test_log_add_get_follow_search(invoke: Invoke, client: ColoniesClient)
     assert f"Process {pid}:" in printed and "second line" in printed
     from_hit = ok(await invoke("log", "search", "-t", "second", "--print", "--seconds", "0"))
     assert "second line" in from_hit and "hello from the cli" not in from_hit
+    await client.remove_process(pid, EXECUTOR_KEY)  # its logs stay searchable
+    orphan = ok(await invoke("log", "search", "-t", "cli", "--print"))
+    assert f"Process {pid}:" in orphan and "hello from the cli" in orphan
     nobody = await invoke("log", "get")
     assert nobody.exit_code != 0 and "--processid" in nobody.stderr
 
