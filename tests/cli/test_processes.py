@@ -133,11 +133,20 @@ async def test_exec_builds_the_spec_and_a_failure_exits_non_zero(
     assert nowhere.exit_code != 0 and "--targettype" in nowhere.stderr
 
 
-async def test_function_register_ls_remove(invoke: Invoke, client: ColoniesClient) -> None:
+async def test_function_register_ls_remove(
+    invoke: Invoke, client: ColoniesClient, make_executor: MakeExecutor
+) -> None:
     added = as_json(
         await invoke("function", "register", "--name", "test-executor", "--func", "echo", "--json")
     )
     assert added["funcname"] == "echo" and added["executortype"] == "cli"
+    other = await make_executor("other-executor")
+    foreign = await invoke(
+        "function", "register", "--name", "test-executor", "--func", "x", "--prvkey", other
+    )
+    assert (
+        foreign.exit_code != 0 and "with the key of the executor that offers it" in foreign.stderr
+    )
     worker = asyncio.create_task(serve_one(client, ["ok"]))
     ok(await invoke("function", "exec", "--func", "echo", "--targettype", "cli", "--wait"))
     await worker
