@@ -167,7 +167,10 @@ def start_s3(data_dir: Path, port: int) -> LocalS3 | None:
     except S3DevUnavailable as err:
         click.echo(f"# {err}; colonies fs needs AWS_S3_* set by hand", err=True)
         return None
-    click.echo(f"S3 endpoint on {s3.endpoint}, objects kept in {s3.objects_dir}", err=True)
+    except OSError as err:
+        raise click.ClickException(f"cannot start the local S3: {err}") from None
+    kept = f", {s3.restored} restored" if s3.restored else ""
+    click.echo(f"S3 endpoint on {s3.endpoint}, objects kept in {s3.objects_dir}{kept}", err=True)
     return s3
 
 

@@ -58,6 +58,7 @@ class LocalS3:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.restored = 0
 
     # where things live ---------------------------------------------------------------
 
@@ -135,7 +136,7 @@ class LocalS3:
             region_name=REGION,
             config=Config(s3={"addressing_style": "path"}),
         )
-        self.restore()
+        self.restored = self.restore()
         if self.bucket not in self._buckets():
             self._client.create_bucket(Bucket=self.bucket)
         self._stop.clear()
@@ -174,8 +175,9 @@ class LocalS3:
                 out[str(item["Key"])] = str(item["ETag"])
         return out
 
-    def restore(self) -> None:
-        """Upload every mirrored object (after a restart, moto is empty)."""
+    def restore(self) -> int:
+        """Upload every mirrored object (after a restart, moto is empty); returns how many."""
+        count = 0
         with self._lock:
             manifest = self._read_manifest()
             for bucket, objects in manifest.items():
@@ -187,10 +189,12 @@ class LocalS3:
                         del objects[key]
                         continue
                     self._client.upload_file(str(path), bucket, key)
+                    count += 1
                 objects.update(
                     {k: etag for k, etag in self._objects(bucket).items() if k in objects}
                 )
             self._write_manifest(manifest)
+        return count
 
     def mirror(self) -> None:
         """Bring ``objects_dir`` in line with the server: new or changed objects are

@@ -166,4 +166,5 @@ def test_dev_env_has_working_s3(dev_dir: Path, tmp_path: Path) -> None:
         assert (dst / "a.txt").read_text() == "from the dev server"
         assert (dst / "sub" / "b.bin").read_bytes() == (src / "sub" / "b.bin").read_bytes()
     finally:
-        _stop(proc)
+        err = _stop(proc)
+    assert "2 restored" in err
