@@ -75,7 +75,7 @@ def _print_json(value: Any) -> None:
             return [plain(x) for x in v]
         return v
 
-    click.echo(json.dumps(plain(value), indent=2))
+    click.echo(json.dumps(plain(value), indent=4))
 
 
 def _size(n: int) -> str:
@@ -156,6 +156,7 @@ def _print_plan(plan: SyncPlan, detailed: bool) -> None:
     click.echo(
         f"{plan.upload_count} to upload, {plan.download_count} to download, "
         f"{_size(plan.transfer_bytes)} in total"
+        + ("" if detailed else " (--syncplans lists every file)")
     )
 
 

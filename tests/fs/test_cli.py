@@ -147,3 +147,16 @@ async def test_snapshots_clean_and_errors(fs: Fs, cli_env: Env, tmp_path: Path) 
     assert bad.exit_code == 1 and "AWS_S3_SECRETKEY" in bad.output
     missing = await _cli(cli_env, "info", "-l", "/snap", "-n", "nope")
     assert missing.exit_code == 1 and "Failed to get file" in missing.output
+
+
+async def test_large_plans_are_summarised(fs: Fs, cli_env: Env, tmp_path: Path) -> None:
+    src = tmp_path / "many"
+    src.mkdir()
+    for i in range(60):
+        (src / f"f{i:02d}").write_text(str(i))
+    out = await _ok(cli_env, "sync", "-l", "/many", "-d", str(src), input="n\n")
+    assert "60 to upload" in out and "--syncplans lists every file" in out
+    assert "f00" not in out and "Aborted" in out
+    out = await _ok(cli_env, "sync", "-l", "/many", "-d", str(src), "--syncplans", input="n\n")
+    assert "f00" in out and "f59" in out and "--syncplans lists" not in out
+    assert await fs.api.get_files("/many") == []
