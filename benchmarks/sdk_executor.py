@@ -5,10 +5,15 @@ Against a running server (e.g. `colonies dev`), with its env:
     .venv/bin/python benchmarks/sdk_executor.py roundtrip --duration 20
     .venv/bin/python benchmarks/sdk_executor.py drain --count 5000
 
+    .venv/bin/python benchmarks/sdk_executor.py compare --rounds 5 --duration 10 \\
+        --watch server=<pid of colonies dev>,postgres=<postmaster pid>
+
 ``roundtrip`` mirrors shared/bench/colonies_load.py's scenario: 4 submitters keep at most
 64 processes submitted-but-not-closed while the executor (concurrency 16) serves them; the
 figure counts completions after a 2 s warm-up. ``drain`` prefills a queue and times an SDK
-executor and a raw assign/close loop (same number of coroutines) emptying it.
+executor and a raw assign/close loop (same number of coroutines) emptying it. ``compare``
+alternates the load generator's roundtrip (8 raw executors) with ``roundtrip`` and prints
+the medians; on a shared machine single runs vary by a factor of two.
 """
 
 from __future__ import annotations
@@ -16,8 +21,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
+import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from colonies.client import ColoniesClient
@@ -52,11 +62,23 @@ class WindowClient(ColoniesClient):
         self.window.release()
 
 
-def make_executor(s: ClientSettings, client: ColoniesClient, etype: str, n: int) -> Executor:
+def make_executor(
+    s: ClientSettings,
+    client: ColoniesClient,
+    etype: str,
+    n: int,
+    pollers: int | None = None,
+    forward_output: bool = True,
+) -> Executor:
     ex = Executor(
-        etype, colony=s.colony_name, colony_key=s.colony_prvkey, client=client, concurrency=n
+        etype,
+        colony=s.colony_name,
+        colony_key=s.colony_prvkey,
+        client=client,
+        concurrency=n,
+        pollers=pollers,
     )
-    ex.configure(settings=s, forward_output=False)
+    ex.configure(settings=s, forward_output=forward_output)
 
     @ex.function()
     async def noop() -> None:
@@ -73,7 +95,7 @@ async def roundtrip(args: argparse.Namespace) -> dict[str, float]:
     url = f"{'https' if s.tls else 'http'}://{s.host}:{s.port}"
     client = WindowClient(url, window)
     async with ColoniesClient.from_env(s) as submit_client, client:
-        ex = make_executor(s, client, etype, args.concurrency)
+        ex = make_executor(s, client, etype, args.concurrency, args.pollers, not args.no_forward)
         stop = False
 
         async def submitter() -> None:
@@ -118,7 +140,7 @@ async def drain_once(
             await client.submit(spec(s.colony_name, etype), s.prvkey)
 
     await asyncio.gather(*(one() for _ in range(args.count)))
-    ex = make_executor(s, client, etype, args.concurrency)
+    ex = make_executor(s, client, etype, args.concurrency, args.pollers)
     await ex.register()
 
     async def loop() -> None:
@@ -144,19 +166,83 @@ async def drain(args: argparse.Namespace) -> dict[str, float]:
         return {f"{mode}_per_s": await drain_once(args, s, client, mode) for mode in ("sdk", "raw")}
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process, its live children and the children it has reaped (/proc).
+
+    PostgreSQL backends end with their connections; the postmaster's cutime/cstime keep them.
+    """
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid:
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        elif int(fields[1]) == pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_json(argv: list[str]) -> dict[str, Any]:
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def sdk_options(args: argparse.Namespace) -> list[str]:
+    options = ["--concurrency", str(args.concurrency)]
+    options += ["--pollers", str(args.pollers)] if args.pollers else []
+    return options + (["--no-forward"] if args.no_forward else [])
+
+
+def compare(args: argparse.Namespace) -> dict[str, Any]:
+    """Alternate the load generator's roundtrip (8 raw executors) and this roundtrip."""
+    watch = {k: int(v) for k, v in (w.split("=") for w in args.watch.split(",") if w)}
+    common = ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+    runs: dict[str, list[dict[str, float]]] = {"raw": [], "sdk": []}
+    for _ in range(args.rounds):
+        for kind in ("raw", "sdk"):
+            if kind == "raw":
+                argv = [sys.executable, args.loadgen, "--scenarios", "roundtrip", *common]
+            else:
+                argv = [sys.executable, __file__, "roundtrip", *common, *sdk_options(args)]
+            before = {name: tree_cpu_s(pid) for name, pid in watch.items()}
+            t0 = time.perf_counter()
+            result = run_json(argv)
+            wall = time.perf_counter() - t0
+            row = result["results"] if kind == "raw" else result
+            cpu = {
+                f"{n}_cpu": round((tree_cpu_s(p) - before[n]) / wall, 2) for n, p in watch.items()
+            }
+            client = row["client_cpu_util" if kind == "raw" else "measured_client_cpu_util"]
+            runs[kind].append({"per_s": row["completed_per_s"], "client_cpu": client, **cpu})
+            print(kind, json.dumps(runs[kind][-1]), file=sys.stderr)
+    raw = statistics.median(r["per_s"] for r in runs["raw"])
+    sdk = statistics.median(r["per_s"] for r in runs["sdk"])
+    return {"raw_median_per_s": raw, "sdk_median_per_s": sdk, "ratio": round(sdk / raw, 3), **runs}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["roundtrip", "drain"])
+    parser.add_argument("mode", choices=["roundtrip", "drain", "compare"])
+    parser.add_argument("--loadgen", default="../shared/bench/colonies_load.py")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--watch", default="", help="server=PID,postgres=PID (compare)")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--pollers", type=int, default=None, help="default: the SDK's")
+    parser.add_argument("--no-forward", action="store_true", help="forward_output=False")
     parser.add_argument("--window", type=int, default=64)
     parser.add_argument("--submitters", type=int, default=4)
     parser.add_argument("--duration", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--count", type=int, default=5000)
     args = parser.parse_args()
-    fn = roundtrip if args.mode == "roundtrip" else drain
     t0 = time.perf_counter()
-    result = asyncio.run(fn(args))
+    if args.mode == "compare":
+        result = compare(args)
+    else:
+        result = asyncio.run((roundtrip if args.mode == "roundtrip" else drain)(args))
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (usage.ru_utime + usage.ru_stime) / (time.perf_counter() - t0)
     print(json.dumps({**vars(args), **result, "client_cpu_util": round(cpu, 3)}))

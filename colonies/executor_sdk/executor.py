@@ -2,7 +2,10 @@
 
 Robustness, as implemented here:
 
-* ``concurrency`` workers each long-poll ``assignprocessmsg`` and run one process at a time.
+* ``concurrency`` workers each run one process at a time; at most ``pollers`` of them wait
+  in an ``assignprocessmsg`` long-poll at once. The server wakes every waiting assign of a
+  type on each submit, so fewer parked polls cost it less; a worker that got a process runs
+  and closes it while the next worker polls.
 * Heartbeat: the server marks an executor alive on every assign call and removes executors
   not heard from for COLONIES_STALE_EXECUTOR_DURATION (600 s). When no assign has been sent
   for ``heartbeat_s`` (all workers busy), the executor sends a non-waiting assign with
@@ -111,6 +114,7 @@ class Executor:
         client: ColoniesClient | None = None,
         settings: ClientSettings | None = None,
         concurrency: int = 1,
+        pollers: int | None = None,
         poll_timeout_s: int = 10,
         heartbeat_s: float | None = None,
         hardware: Hardware | list[Hardware] | None = None,
@@ -130,6 +134,7 @@ class Executor:
         self._client = client
         self.settings = settings
         self.concurrency = concurrency
+        self.pollers = pollers
         self.poll_timeout_s = poll_timeout_s
         self.heartbeat_s = heartbeat_s
         if capabilities is None:
@@ -157,6 +162,7 @@ class Executor:
         self._changed: asyncio.Event | None = None
         self._in_flight = 0
         self._polls: set[asyncio.Task[Any]] = set()
+        self._poll_gate = asyncio.Semaphore(self.pollers or min(self.concurrency, 4))
         self._calls: set[asyncio.Task[Any]] = set()
         self._last_contact = time.monotonic()
         self._done: asyncio.Event | None = None
@@ -466,9 +472,15 @@ class Executor:
 
     async def _poll(self, burst: bool) -> Process | None:
         """One assign call (long-poll unless burst); None when nothing came or on stop."""
-        poll = asyncio.create_task(self._assign(-1 if burst else self.poll_timeout_s))
-        self._polls.add(poll)
-        self._last_contact = time.monotonic()
+        async with self._poll_gate:
+            if self.stopping:
+                return None
+            poll = asyncio.create_task(self._assign(-1 if burst else self.poll_timeout_s))
+            self._polls.add(poll)
+            self._last_contact = time.monotonic()
+            return await self._poll_result(poll)
+
+    async def _poll_result(self, poll: asyncio.Task[Process]) -> Process | None:
         try:
             process = await poll
         except asyncio.CancelledError:

@@ -13,6 +13,7 @@ from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core import ExecutorState, Gpu, Hardware, ProcessState, WorkflowSpec
 from colonies.executor_sdk import Executor, ProcessContext, SyncProcessContext
+from colonies.server.keys import EVENTS
 from tests.conftest import COLONY, COLONY_KEY, Colony, MakeExecutor
 from tests.sdk.util import SUBMITTER, attach, get, make_spec, submit, until
 
@@ -305,3 +306,26 @@ async def test_sync_functions_run_concurrency_at_once(
     procs = [await submit(client, "meet", i, executor_type=T) for i in range(n)]
     await ex.run(burst=True)
     assert [(await get(client, p)).output for p in procs] == [[i] for i in range(n)]
+
+
+async def test_at_most_pollers_assigns_wait_on_the_server(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T, concurrency=8, pollers=2, poll_timeout_s=10), client)
+    ex.add_function("hello", lambda: "hi")
+    events = server.app[EVENTS]
+    run = asyncio.create_task(ex.run())
+
+    async def parked() -> bool:
+        return events.waiter_count() >= 2
+
+    await until(parked)
+    assert events.waiter_count() == 2  # not 8: the other workers wait for a poll slot
+    p = await submit(client, "hello", executor_type=T)
+
+    async def served() -> bool:
+        return (await get(client, p)).state == ProcessState.SUCCESS
+
+    await until(served)
+    await ex.shutdown(grace_s=5)
+    await asyncio.wait_for(run, 10)
