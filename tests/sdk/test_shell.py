@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from colonies.cli.executor_start import start
 from colonies.client import ColoniesClient
-from colonies.core import ProcessState, WorkflowSpec
+from colonies.core import Gpu, ProcessState, WorkflowSpec
 from colonies.core.cron import Cron
 from colonies.executor_sdk import shell_executor
-from tests.conftest import COLONY, COLONY_KEY, Colony
+from tests.conftest import COLONY, COLONY_KEY, Colony, MakeExecutor
 from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, make_spec, submit
 
 T = "shell-test"
@@ -130,3 +130,26 @@ async def test_the_example_cron_and_workflow_run_on_the_shell_executor(
             assert outputs == [["cron says hello"]]
         else:
             assert sorted(outputs) == [["task1"], ["task2"], ["task3"], ["task4"]]
+
+
+async def test_cli_start_with_a_pre_approved_executor_declaring_a_gpu(
+    client: ColoniesClient, colony: Colony, server: TestServer, make_executor: MakeExecutor
+) -> None:
+    key = await make_executor("shell-box", executor_type=T)
+    spec = make_spec("echo", "on the gpu box", executor_type=T)
+    spec.conditions.gpu = Gpu(name="t4", count=1)
+    p = await client.submit(spec, SUBMITTER)
+    env = {
+        "COLONIES_SERVER_HOST": "127.0.0.1",
+        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_TLS": "false",
+        "COLONIES_COLONY_NAME": COLONY,
+        "COLONIES_EXECUTOR_PRVKEY": key,
+    }
+    argv = ["--type", T, "--name", "shell-box", "--no-register", "--gpu", "t4", "--burst"]
+    result = await asyncio.to_thread(CliRunner().invoke, start, argv, env=env)
+    assert result.exit_code == 0, result.output
+    assert (await get(client, p)).output == ["on the gpu box"]
+    found = await client.get_executor(COLONY, "shell-box", SUBMITTER)
+    assert found.capabilities.hardware is not None
+    assert found.capabilities.hardware[0].gpu.name == "t4"
