@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import threading
 
 import pytest
@@ -70,6 +71,7 @@ async def test_exception_unknown_function_and_stdout_forwarding(
     @ex.function()
     async def chatty() -> str:
         print("line one\nline two")
+        print("to stderr", file=sys.stderr)
         print("partial", end="")
         return "ok"
 
@@ -91,7 +93,7 @@ async def test_exception_unknown_function_and_stdout_forwarding(
     messages = [
         e.message for e in await client.get_logs(COLONY, SUBMITTER, process_id=p3.process_id)
     ]
-    assert messages == ["line one\n", "line two\n", "partial\n"]
+    assert messages == ["line one\n", "line two\n", "to stderr\n", "partial\n"]
 
 
 async def test_concurrency_runs_n_processes_at_once(client: ColoniesClient, colony: Colony) -> None:
