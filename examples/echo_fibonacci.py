@@ -3,7 +3,10 @@
 Submits one process of each, serves them, prints the outputs (needs `colonies dev`'s env):
 
     python examples/echo_fibonacci.py            # demo: submit, run until done, print
-    python examples/echo_fibonacci.py --serve    # just serve until Ctrl-C
+    python examples/echo_fibonacci.py --serve    # just serve until Ctrl-C, and meanwhile:
+    colonies function exec --func fibonacci --args 30 --targettype python-executor --wait --out
+    colonies function exec --func echo --args hello,world --kwargs upper:true \
+        --targettype python-executor --wait --out
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ executor = Executor("python-executor", concurrency=4)
 
 
 @executor.function()
-def echo(*words: Any, upper: bool = False, sep: str = " ") -> str:
+def echo(*words: Any, upper: bool | str = False, sep: str = " ") -> str:
     text = sep.join(str(w) for w in words)
-    return text.upper() if upper else text
+    return text.upper() if upper in (True, "true") else text
 
 
 @executor.function()
-async def fibonacci(n: int, ctx: ProcessContext) -> int:
+async def fibonacci(n: int | str, ctx: ProcessContext) -> int:
+    n = int(n)  # `colonies function exec --args 30` sends every argument as a string
     a, b = 0, 1
     for _ in range(n):
         a, b = b, a + b

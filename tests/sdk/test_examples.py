@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from colonies.client import ColoniesClient
 from colonies.core import ExecutorState, FunctionSpec, ProcessState
 from tests.conftest import COLONY, COLONY_KEY, Colony
-from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, load_example
+from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, load_example, submit
 
 
 async def test_helloworld_executor(client: ColoniesClient, colony: Colony) -> None:
@@ -37,6 +37,20 @@ async def test_echo_fibonacci(client: ColoniesClient, colony: Colony) -> None:
     assert fib.output == [832040]
     logs = await client.get_logs(COLONY, SUBMITTER, process_id=fib.process_id)
     assert [e.message for e in logs] == ["fibonacci(30) = 832040\n"]
+
+
+async def test_echo_fibonacci_with_string_arguments_as_the_cli_sends_them(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    module = load_example("echo_fibonacci")
+    attach(module.executor, client)
+    fib = await submit(client, "fibonacci", "10", executor_type="python-executor")
+    echo = await submit(
+        client, "echo", "a", "b", executor_type="python-executor", upper="false", sep="-"
+    )
+    shout = await submit(client, "echo", "a", executor_type="python-executor", upper="true")
+    await module.executor.run(burst=True)
+    assert [(await get(client, p)).output for p in (fib, echo, shout)] == [[55], ["a-b"], ["A"]]
 
 
 async def test_workflow_passes_outputs_on(client: ColoniesClient, colony: Colony) -> None:
