@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import json
 import threading
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import aiohttp
@@ -601,6 +602,10 @@ async def _next_frame(ws: aiohttp.ClientWebSocketResponse) -> Any | None:
 T = TypeVar("T")
 
 
+async def _anext(stream: AsyncGenerator[T, None]) -> T:
+    return await anext(stream)  # a coroutine, as run_coroutine_threadsafe wants
+
+
 class SyncColoniesClient:
     """The ColoniesClient API, blocking: for scripts and notebooks.
 
@@ -628,6 +633,12 @@ class SyncColoniesClient:
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._client, name)
+        if inspect.isasyncgenfunction(method):  # subscriptions: a blocking iterator
+
+            def iterate(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                return self._iterate(method(*args, **kwargs))
+
+            return iterate
         if not asyncio.iscoroutinefunction(method):
             return method
 
@@ -635,6 +646,16 @@ class SyncColoniesClient:
             return self._run(method(*args, **kwargs))
 
         return call
+
+    def _iterate(self, stream: AsyncGenerator[Any, None]) -> Iterator[Any]:
+        try:
+            while True:
+                try:
+                    yield self._run(_anext(stream))
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._run(stream.aclose())
 
     def close(self) -> None:
         self._run(self._client.close())

@@ -119,3 +119,21 @@ async def test_sync_facade_returns_models_and_raises_rpc_errors(
             raise AssertionError("no error")
 
     assert await asyncio.to_thread(script) == ("f", 404)
+
+
+async def test_sync_facade_iterates_a_channel_subscription(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    spec = make_spec("f", executor_type=T)
+    spec.channels = ["news"]
+    p = await client.submit(spec, SUBMITTER)
+    await client.channel_append(p.process_id, "news", 1, b"one", SUBMITTER)
+    url = str(server.make_url("")).rstrip("/")
+
+    def script() -> list[bytes]:
+        with SyncColoniesClient(url) as sync:
+            for batch in sync.subscribe_channel(p.process_id, "news", SUBMITTER, timeout=5):
+                return [entry.payload for entry in batch]  # leaves the subscription early
+        return []
+
+    assert await asyncio.to_thread(script) == [b"one"]
