@@ -661,6 +661,8 @@ class SyncColoniesClient:
         self._run(self._client.close())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     def __enter__(self) -> SyncColoniesClient:
         return self
