@@ -154,6 +154,7 @@ class Executor:
         self._threads_lock = threading.Lock()
         self._own_client = False
         self._registered = False
+        self._removed = False
         self._reset_run_state()
 
     def _reset_run_state(self) -> None:
@@ -285,6 +286,8 @@ class Executor:
             except RPCError as err:
                 if err.status != 400 or "already exists" not in err.message:
                     raise
+                if self._removed:  # our own executor, unregistered at the end of a run
+                    await client.approve_executor(self.colony, self.name, self.colony_key)
                 await self._check_existing()
             await client.approve_executor(self.colony, self.name, self.colony_key)
         else:
@@ -388,6 +391,7 @@ class Executor:
             if self.unregister:
                 await self._unregister()
                 self._registered = False
+                self._removed = True
             if self._own_client and self._client is not None:
                 await self._client.close()
                 self._client = None

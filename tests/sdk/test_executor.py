@@ -331,3 +331,16 @@ async def test_at_most_pollers_assigns_wait_on_the_server(
     await until(served)
     await ex.shutdown(grace_s=5)
     await asyncio.wait_for(run, 10)
+
+
+async def test_an_executor_that_removed_itself_runs_again(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T), client)
+    ex.add_function("hello", lambda: "hi")
+    for _ in range(2):  # e.g. twice in one notebook
+        p = await submit(client, "hello", executor_type=T)
+        await ex.run(burst=True)
+        assert (await get(client, p)).output == ["hi"]
+        found = await client.get_executor(COLONY, ex.name, SUBMITTER)
+        assert found.state == ExecutorState.UNREGISTERED
