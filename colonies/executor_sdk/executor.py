@@ -262,7 +262,9 @@ class Executor:
         self._resolve()
         await self._retrying("register", self._register)
         self._registered = True
-        served = list(self.functions) + (["any other funcname"] if self.fallback_fn else [])
+        served = list(self.functions)
+        if self.fallback_fn:
+            served.append("any other funcname" if served else "any funcname")
         log.info(
             "executor %s (%s) in colony %s serves %s",
             self.name,
