@@ -344,3 +344,39 @@ async def test_an_executor_that_removed_itself_runs_again(
         assert (await get(client, p)).output == ["hi"]
         found = await client.get_executor(COLONY, ex.name, SUBMITTER)
         assert found.state == ExecutorState.UNREGISTERED
+
+
+async def test_sync_context_adds_children_attributes_and_channel_entries(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T, concurrency=2), client)
+
+    @ex.function()
+    def parent(ctx: SyncProcessContext) -> str:
+        child = ctx.add_child("child", 20, kwargs={"plus": 2}, node_name="kid")
+        ctx.add_attribute("child", child.process_id)
+        ctx.send("events", "child added")
+        entries = ctx.read("events")
+        return entries[0].payload.decode()
+
+    @ex.function()
+    def child(x: int, plus: int = 0) -> int:
+        return x + plus
+
+    root = make_spec("parent", executor_type=T)
+    root.node_name = "parent"
+    root.channels = ["events"]
+    graph = await client.submit_workflow(
+        WorkflowSpec(colony_name=COLONY, function_specs=[root]), SUBMITTER
+    )
+    await ex.run(burst=True)
+    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    assert graph.state == ProcessState.SUCCESS
+    processes = {
+        p.spec.node_name: p
+        for p in [await client.get_process(pid, SUBMITTER) for pid in graph.process_ids]
+    }
+    assert processes["parent"].output == ["child added"]
+    assert processes["kid"].output == [22]
+    attributes = {a.key: a.value for a in processes["parent"].attributes}
+    assert attributes["child"] == processes["kid"].process_id
