@@ -66,9 +66,10 @@ NOTHING = (404, 408, 503)  # assign: no process, paused (waiting), paused (not w
 
 
 def is_transient(err: BaseException) -> bool:
-    """A failure worth retrying: the network, a timeout, or a 5xx reply."""
+    """A failure worth retrying: the network, a timeout, or a 5xx reply other than the
+    reference's 500 for a missing object ("…, process is nil"), which is final."""
     if isinstance(err, RPCError):
-        return err.status >= 500
+        return err.status >= 500 and not err.message.endswith(" is nil")
     return isinstance(err, TRANSIENT)
 
 

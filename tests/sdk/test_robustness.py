@@ -8,11 +8,13 @@ import signal
 import socket
 import sys
 
+import pytest
 from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.config import Settings
 from colonies.core import ExecutorState, ProcessState
+from colonies.errors import RPCError
 from colonies.executor_sdk import Executor, ProcessContext
 from colonies.executor_sdk.executor import SHUTDOWN_ERROR
 from colonies.server.app import create_app
@@ -223,6 +225,24 @@ async def test_a_result_the_server_refuses_is_dropped(
     assert (done.state, done.output) == (ProcessState.CANCELLED, [])
     assert (await get(client, p2)).output == ["still serving"]
     assert ex.stats.delivery_retries == 0  # a 4xx answer is final
+
+
+async def test_a_result_for_a_removed_process_is_dropped(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    ex = attach(Executor(T), client)
+
+    @ex.function()
+    async def removed(ctx: ProcessContext) -> str:
+        await client.remove_all_processes(COLONY, COLONY_KEY)  # the owner clears the colony
+        return "nobody to tell"
+
+    p = await submit(client, "removed", executor_type=T)
+    await asyncio.wait_for(ex.run(burst=True), 10)
+    assert ex.stats.delivery_retries == 0  # the reference's 500 "process is nil" is final
+    with pytest.raises(RPCError) as err:
+        await get(client, p)
+    assert "not found" in err.value.message  # it is really gone
 
 
 async def test_second_sigterm_fails_running_work_at_once(
