@@ -108,6 +108,7 @@ class ClientSettings:
     server_prvkey: str = ""
     executor_name: str = ""
     executor_type: str = ""
+    executor_prvkey: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ClientSettings:
@@ -126,4 +127,5 @@ class ClientSettings:
             server_prvkey=env.get("COLONIES_SERVER_PRVKEY", ""),
             executor_name=env.get("COLONIES_EXECUTOR_NAME", ""),
             executor_type=env.get("COLONIES_EXECUTOR_TYPE", ""),
+            executor_prvkey=env.get("COLONIES_EXECUTOR_PRVKEY", ""),
         )

@@ -7,6 +7,7 @@ payload text.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 
@@ -34,7 +35,10 @@ def new_private_key() -> str:
     return PrivateKey().secret.hex()
 
 
+@functools.lru_cache(maxsize=64)
 def _private_key(prvkey: str) -> PrivateKey:
+    """The key object for a hex key; cached, since a client signs every request with the
+    same few keys and building the object costs more than the signature itself."""
     raw = bytes.fromhex(prvkey)
     if len(raw) != 32:
         raise ValueError("invalid private key length")

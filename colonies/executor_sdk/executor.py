@@ -241,9 +241,13 @@ class Executor:
             raise ValueError("no colony: pass colony= or set COLONIES_COLONY_NAME")
         if not self.executor_type:
             raise ValueError("no executor type: pass executor_type= or set COLONIES_EXECUTOR_TYPE")
+        self._key = self._key or s.executor_prvkey
         if not self._key:
             if not self.colony_key:
-                raise ValueError("need key= (an approved executor) or a colony key to register")
+                raise ValueError(
+                    "need the key of an approved executor (key= or COLONIES_EXECUTOR_PRVKEY) "
+                    "or a colony key to register one (colony_key= or COLONIES_COLONY_PRVKEY)"
+                )
             self._key = new_private_key()
         auto_name = not (self.name or s.executor_name)
         self.name = self.name or s.executor_name or f"{self.executor_type}-{self.executor_id[:8]}"

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core import ExecutorState, Gpu, Hardware, ProcessState, WorkflowSpec
+from colonies.crypto import id_from_private_key
 from colonies.executor_sdk import Executor, ProcessContext, SyncProcessContext
 from colonies.server.keys import EVENTS
 from tests.conftest import COLONY, COLONY_KEY, Colony, MakeExecutor
@@ -291,6 +292,33 @@ async def test_configuration_from_the_colonies_environment(
     assert (await get(client, p)).output == ["hi"]
     found = await client.get_executor(COLONY, "env-executor", SUBMITTER)
     assert (found.executor_type, found.state) == ("from-env", ExecutorState.APPROVED)
+
+
+async def test_pre_approved_executor_key_from_the_environment(
+    server: TestServer,
+    client: ColoniesClient,
+    colony: Colony,
+    make_executor: MakeExecutor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = await make_executor("owner-approved", executor_type="env-key")
+    for name, value in {
+        "COLONIES_SERVER_HOST": "127.0.0.1",
+        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_TLS": "false",
+        "COLONIES_COLONY_NAME": COLONY,
+        "COLONIES_EXECUTOR_TYPE": "env-key",
+        "COLONIES_EXECUTOR_NAME": "owner-approved",
+        "COLONIES_EXECUTOR_PRVKEY": key,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("COLONIES_COLONY_PRVKEY", raising=False)
+    ex = Executor()
+    ex.add_function("hello", lambda: "hi")
+    p = await submit(client, "hello", executor_type="env-key")
+    await ex.run(burst=True)
+    done = await get(client, p)
+    assert (done.output, done.assigned_executor_id) == (["hi"], id_from_private_key(key))
 
 
 async def test_sync_functions_run_concurrency_at_once(
