@@ -80,7 +80,7 @@ class Registered:
     name: str
     fn: Callable[..., Any]
     is_async: bool
-    wants_ctx: bool
+    ctx_param: str  # "first": ctx is the first positional parameter, "keyword", or ""
     description: str = ""
 
 
@@ -626,13 +626,16 @@ class Executor:
         sink: capture.LineSink | None,
     ) -> Any:
         capture.set_sink(sink)
+        args: list[Any] = list(process.spec.args)
         kwargs = dict(process.spec.kw_args)
-        if fn.wants_ctx:
+        if fn.ctx_param == "first":
+            args.insert(0, ctx)
+        elif fn.ctx_param == "keyword":
             kwargs["ctx"] = ctx
         if fn.is_async:
-            return await fn.fn(*process.spec.args, **kwargs)
+            return await fn.fn(*args, **kwargs)
         # The context copy carries the output sink into the thread, as asyncio.to_thread does.
-        call = functools.partial(self._in_thread, fn.fn, process.spec.args, kwargs)
+        call = functools.partial(self._in_thread, fn.fn, args, kwargs)
         context = contextvars.copy_context()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, context.run, call)
@@ -696,11 +699,20 @@ class Executor:
 
 
 def _registered(name: str, fn: Callable[..., Any], description: str) -> Registered:
+    """A function that names a ``ctx`` parameter gets the process context: as the first
+    argument when ``ctx`` comes first (``def f(ctx, *args)``), else by keyword."""
     try:
-        wants_ctx = "ctx" in inspect.signature(fn).parameters
+        params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        wants_ctx = False
-    return Registered(name, fn, inspect.iscoroutinefunction(fn), wants_ctx, description)
+        params = []
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if params and params[0].name == "ctx" and params[0].kind in positional:
+        ctx_param = "first"
+    elif any(p.name == "ctx" for p in params):
+        ctx_param = "keyword"
+    else:
+        ctx_param = ""
+    return Registered(name, fn, inspect.iscoroutinefunction(fn), ctx_param, description)
 
 
 def _describe(err: BaseException) -> str:

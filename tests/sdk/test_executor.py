@@ -408,3 +408,22 @@ async def test_sync_context_adds_children_attributes_and_channel_entries(
     assert processes["kid"].output == [22]
     attributes = {a.key: a.value for a in processes["parent"].attributes}
     assert attributes["child"] == processes["kid"].process_id
+
+
+async def test_ctx_as_first_parameter_or_by_keyword(client: ColoniesClient, colony: Colony) -> None:
+    ex = attach(Executor(T), client)
+
+    @ex.function()
+    async def first(ctx: ProcessContext, n: str) -> str:
+        await ctx.log(f"n={n}")
+        return f"{ctx.func_name}:{n}"
+
+    @ex.function()
+    def keyword(*words: str, ctx: SyncProcessContext) -> str:
+        return f"{ctx.func_name}:{' '.join(words)}"
+
+    p1 = await submit(client, "first", "3", executor_type=T)
+    p2 = await submit(client, "keyword", "a", "b", executor_type=T)
+    await ex.run(burst=True)
+    assert (await get(client, p1)).output == ["first:3"]
+    assert (await get(client, p2)).output == ["keyword:a b"]
