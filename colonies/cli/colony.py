@@ -10,6 +10,7 @@ from colonies.cli.options import (
     client_options,
     colony_key_option,
     echo_json,
+    echo_list,
     json_option,
     run,
     server_key_option,
@@ -72,12 +73,7 @@ def list_colonies(env: Env, as_json: bool) -> None:
     """
     key = env.server_prvkey
     colonies = run(env, lambda c: c.get_colonies(key))
-    if as_json:
-        echo_json(colonies)
-    elif not colonies:
-        click.echo("No colonies found")
-    else:
-        click.echo(tables.colonies_table(colonies))
+    echo_list(colonies, as_json, tables.colonies_table, "colonies")
 
 
 @colony.command()

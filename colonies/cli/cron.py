@@ -14,6 +14,7 @@ from colonies.cli.options import (
     client_options,
     count_option,
     echo_json,
+    echo_list,
     json_option,
     load_function_specs,
     run,
@@ -105,12 +106,7 @@ def list_crons(env: Env, count: int, as_json: bool) -> None:
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_crons(colony_name, count, key))
-    if as_json:
-        echo_json(found)
-    elif not found:
-        click.echo("No crons found")
-    else:
-        click.echo(tables.crons_table(found))
+    echo_list(found, as_json, tables.crons_table, "crons")
 
 
 @cron.command()

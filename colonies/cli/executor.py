@@ -15,6 +15,7 @@ from colonies.cli.options import (
     client_options,
     colony_key_option,
     echo_json,
+    echo_list,
     hostname_suffix,
     json_option,
     parse_model,
@@ -198,12 +199,7 @@ def list_executors(
         and (not location or e.location_name == location)
         and (not filter_ or filter_ in e.executor_name)
     ]
-    if as_json:
-        echo_json(found)
-    elif not found:
-        click.echo("No executors found")
-    else:
-        click.echo(tables.executors_table(found, full))
+    echo_list(found, as_json, lambda f: tables.executors_table(f, full), "executors")
 
 
 @executor.command()

@@ -14,6 +14,7 @@ from colonies.cli.options import (
     F,
     client_options,
     echo_json,
+    echo_list,
     json_option,
     load_function_spec,
     run,
@@ -268,12 +269,7 @@ def list_functions(env: Env, name: str | None, as_json: bool) -> None:
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_functions(colony_name, key, name or ""))
-    if as_json:
-        echo_json(found)
-    elif not found:
-        click.echo("No functions found")
-    else:
-        click.echo(tables.functions_table(found))
+    echo_list(found, as_json, tables.functions_table, "functions")
 
 
 @function.command()

@@ -13,6 +13,7 @@ from colonies.cli.options import (
     client_options,
     count_option,
     echo_json,
+    echo_list,
     json_option,
     load_function_specs,
     run,
@@ -92,12 +93,7 @@ def list_generators(env: Env, count: int, as_json: bool) -> None:
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_generators(colony_name, count, key))
-    if as_json:
-        echo_json(found)
-    elif not found:
-        click.echo("No generators found")
-    else:
-        click.echo(tables.generators_table(found))
+    echo_list(found, as_json, tables.generators_table, "generators")
 
 
 @generator.command()

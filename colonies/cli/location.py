@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from colonies.cli import tables
-from colonies.cli.options import Env, client_options, colony_key_option, echo_json, json_option, run
+from colonies.cli.options import (
+    Env,
+    client_options,
+    colony_key_option,
+    echo_json,
+    echo_list,
+    json_option,
+    run,
+)
 from colonies.client import ColoniesClient
 from colonies.core import Location
 
@@ -53,12 +61,7 @@ def list_locations(env: Env, as_json: bool) -> None:
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_locations(colony_name, key))
-    if as_json:
-        echo_json(found)
-    elif not found:
-        click.echo("No locations found")
-    else:
-        click.echo(tables.locations_table(found))
+    echo_list(found, as_json, tables.locations_table, "locations")
 
 
 async def get_location(c: ColoniesClient, colony: str, name: str, key: str) -> Location:

@@ -7,7 +7,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -254,6 +254,18 @@ def echo_json(value: WireModel | Iterable[WireModel] | None) -> None:
     else:
         data = [v.to_wire() for v in value]
     click.echo(json.dumps(data, indent=4))
+
+
+def echo_list(
+    found: Sequence[M], as_json: bool, table: Callable[[Sequence[M]], str], what: str
+) -> None:
+    """A list as wire JSON, as a table, or ``No <what> found`` when it is empty."""
+    if as_json:
+        echo_json(found)
+    elif not found:
+        click.echo(f"No {what} found")
+    else:
+        click.echo(table(found))
 
 
 def confirm_yes(question: str, assume_yes: bool) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import click
 
 from colonies.cli import tables
-from colonies.cli.options import Env, client_options, colony_key_option, echo_json, json_option, run
+from colonies.cli.options import (
+    Env,
+    client_options,
+    colony_key_option,
+    echo_json,
+    echo_list,
+    json_option,
+    run,
+)
 from colonies.core import User
 
 
@@ -50,12 +58,7 @@ def list_users(env: Env, as_json: bool) -> None:
     """
     colony_name, key = env.colony, env.prvkey
     users = run(env, lambda c: c.get_users(colony_name, key))
-    if as_json:
-        echo_json(users)
-    elif not users:
-        click.echo("No users found")
-    else:
-        click.echo(tables.users_table(users))
+    echo_list(users, as_json, tables.users_table, "users")
 
 
 @user.command()

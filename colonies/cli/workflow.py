@@ -16,6 +16,7 @@ from colonies.cli.options import (
     confirm_yes,
     count_option,
     echo_json,
+    echo_list,
     json_option,
     load_function_specs,
     run,
@@ -107,12 +108,7 @@ def _list_command(name: str, state: ProcessState, example: str) -> None:
     def command(env: Env, count: int, as_json: bool) -> None:
         colony_name, key = env.colony, env.prvkey
         found = run(env, lambda c: c.get_process_graphs(colony_name, state, count, key))
-        if as_json:
-            echo_json(found)
-        elif not found:
-            click.echo(f"No {word} workflows found")
-        else:
-            click.echo(tables.workflows_table(found, state))
+        echo_list(found, as_json, lambda f: tables.workflows_table(f, state), f"{word} workflows")
 
     command.help = f"List {word} workflows.\n\n\b\nExample:\n  {example}"
 
