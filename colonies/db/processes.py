@@ -121,6 +121,9 @@ class ProcessStore(Store):
         row = await self.conn.fetchrow(Q["get_process"], process_id)
         return process_from_row(row) if row else None
 
+    async def is_assignable(self, process_id: str) -> bool:
+        return bool(await self.conn.fetchval(Q["process_is_assignable"], process_id))
+
     async def find(
         self,
         colony_name: str,

@@ -57,6 +57,7 @@ async def render_metrics(app: web.Application) -> web.Response:
     for state, name in enumerate(("waiting", "running", "successful", "failed", "cancelled")):
         m.processes.labels(name).set(counts.get(state, 0))
     m.assign_waiters.set(app[keys.EVENTS].waiter_count())
+    m.assign_wakeups.set(app[keys.EVENTS].wakeups)
     return web.Response(body=m.render(), content_type="text/plain")
 
 

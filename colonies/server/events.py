@@ -4,8 +4,8 @@ Every statement that changes a process's state runs ``pg_notify('colonies_proces
 {"c": colony, "t": executor type, "p": process id, "s": state})``. Each server holds one
 LISTEN connection; a notification
 
-* wakes the local assign long-polls waiting on (colony, executor type) when ``s`` is 0
-  (``"t": "*"`` wakes every waiter of the colony),
+* when ``s`` is 0, wakes one local assign long-poll waiting on (colony, executor type)
+  for that process (``"t": "*"`` wakes every waiter of the colony; see ``Waiter``),
 * is published on the topics ``process:<id>`` (every subscriber) and
   ``processes:<executor type>:<state>`` (one subscriber, round robin).
 
@@ -32,45 +32,107 @@ log = logging.getLogger(__name__)
 Event = dict[str, Any]
 
 
+class Token:
+    """A new assignable process, handed from waiter to waiter until one claims it."""
+
+    __slots__ = ("process_id", "tried")
+
+    def __init__(self, process_id: str) -> None:
+        self.process_id = process_id
+        self.tried: set[Waiter] = set()
+
+
+class Waiter:
+    """One assign long-poll. A new process wakes one idle waiter of its (colony, type) with
+    a token; a waiter whose claim then finds nothing passes the token on while the process
+    still waits (that waiter may not match it: executor names, location, hardware), so one
+    submit costs one claim, not one per parked executor. A waiter that leaves holding a
+    token it has not claimed with hands it on too."""
+
+    __slots__ = ("event", "token")
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.token: Token | None = None
+
+    def take(self) -> Token | None:
+        """The token this wake-up brought (None for a broadcast), ready for the next wait."""
+        token, self.token = self.token, None
+        self.event.clear()
+        return token
+
+
+ECHO_MEMORY = 4096  # local submits whose own NOTIFY has not come back yet
+
+
 class Events:
     def __init__(self) -> None:
-        self._waiters: dict[tuple[str, str], set[asyncio.Event]] = defaultdict(set)
+        self._waiters: dict[tuple[str, str], dict[Waiter, None]] = defaultdict(dict)
         self._topics: dict[str, list[asyncio.Queue[Event]]] = {}
+        self._echoes: dict[str, None] = {}
+        self.wakeups = 0  # waiters woken so far (a new process should cost about one)
 
     @contextmanager
-    def waiting(self, colony_name: str, executor_type: str) -> Iterator[asyncio.Event]:
-        """An event set when a process may have become assignable for this key."""
+    def waiting(self, colony_name: str, executor_type: str, waiter: Waiter) -> Iterator[Waiter]:
+        """Park ``waiter`` on this key (in arrival order) for the duration of the block."""
         key = (colony_name, executor_type)
-        event = asyncio.Event()
-        self._waiters[key].add(event)
+        self._waiters[key][waiter] = None
         try:
-            yield event
+            yield waiter
         finally:
             waiters = self._waiters.get(key)
             if waiters is not None:
-                waiters.discard(event)
+                waiters.pop(waiter, None)
                 if not waiters:
                     del self._waiters[key]
+            if waiter.token is not None:
+                self.hand_on(colony_name, executor_type, waiter.take())
 
     def waiter_count(self) -> int:
         return sum(len(w) for w in self._waiters.values())
 
-    def subscriber_count(self) -> int:
-        return sum(len(q) for q in self._topics.values())
-
-    def wake(self, colony_name: str, executor_type: str) -> None:
-        if executor_type == "*":
-            keys = [k for k in self._waiters if k[0] == colony_name]
-        else:
-            keys = [(colony_name, executor_type)]
+    def wake(self, colony_name: str, executor_type: str, process_id: str = "") -> None:
+        """A process became assignable: wake one idle waiter for it, or every waiter of the
+        key (of the colony, for type ``*``) when the process is not named."""
+        if process_id and executor_type != "*":
+            self.hand_on(colony_name, executor_type, Token(process_id))
+            return
+        keys = (
+            [k for k in self._waiters if k[0] == colony_name]
+            if executor_type == "*"
+            else [(colony_name, executor_type)]
+        )
         for key in keys:
-            for event in self._waiters.get(key, ()):
-                event.set()
+            for waiter in self._waiters.get(key, ()):
+                waiter.event.set()
+                self.wakeups += 1
+
+    def expect_echo(self, process_id: str) -> None:
+        """This server is about to store the process and wake a waiter for it itself; its
+        NOTIFY (which may even arrive before the insert returns) is then no second wake."""
+        self._echoes[process_id] = None
+        if len(self._echoes) > ECHO_MEMORY:
+            del self._echoes[next(iter(self._echoes))]
+
+    def hand_on(self, colony_name: str, executor_type: str, token: Token | None) -> None:
+        """Give the token to the first idle waiter that has not tried it (if any: when every
+        waiter is awake already, each will claim anyway)."""
+        if token is None:
+            return
+        for waiter in self._waiters.get((colony_name, executor_type), ()):
+            if not waiter.event.is_set() and waiter not in token.tried:
+                waiter.token = token
+                waiter.event.set()
+                self.wakeups += 1
+                return
 
     def wake_all(self) -> None:
         for waiters in self._waiters.values():
-            for event in waiters:
-                event.set()
+            for waiter in waiters:
+                waiter.event.set()
+
+    def subscriber_count(self) -> int:
+        return sum(len(q) for q in self._topics.values())
 
     @contextmanager
     def subscribe(self, topic: str) -> Iterator[asyncio.Queue[Event]]:
@@ -113,8 +175,12 @@ class Events:
             self.publish(str(event.get("topic", "")), event)
             return
         state = event.get("s")
+        process_id = str(event.get("p") or "")
         if state == 0:
-            self.wake(event.get("c", ""), event.get("t", ""))
+            if process_id in self._echoes:
+                del self._echoes[process_id]  # stored here: its waiter was woken already
+            else:
+                self.wake(event.get("c", ""), event.get("t", ""), process_id)
         if event.get("p"):
             self.publish(f"process:{event['p']}", event)
             self.publish(f"processes:{event.get('t', '')}:{state}", event, one=True)

@@ -31,6 +31,12 @@ class Metrics:
             "Assign requests parked waiting for work on this server.",
             registry=self.registry,
         )
+        self.assign_wakeups = Gauge(
+            "colonies_assign_wakeups",
+            "Parked assign requests woken on this server since it started (about one per new "
+            "process; more when waiters do not match it).",
+            registry=self.registry,
+        )
 
     def observe(self, payload_type: str, status: int, seconds: float) -> None:
         self.requests.labels(payload_type, str(status)).inc()

@@ -7,13 +7,16 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import asyncpg
 import pytest
+from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.core import utc_now
 from colonies.db import Database
 from colonies.errors import RPCError
 from colonies.server import background
+from colonies.server.keys import EVENTS
 from tests.conftest import COLONY_KEY, Colony, MakeExecutor, spec
 
 
@@ -437,3 +440,80 @@ async def test_logs(client: ColoniesClient, colony: Colony) -> None:
         "getlogsmsg", {"colonyname": "test", "processid": p["processid"], "count": 501}, key
     )
     assert (reply.status, reply.message) == (403, "Count exceeds max log count (500)")
+
+
+async def parked(server: TestServer, n: int) -> None:
+    """Until n assigns wait in the server (they park within a few event-loop turns)."""
+    async with asyncio.timeout(10):
+        while server.app[EVENTS].waiter_count() != n:
+            await asyncio.sleep(0.01)
+
+
+async def settled(server: TestServer, dsn: str) -> None:
+    """Until the server has heard every notification committed so far (they arrive in
+    commit order, so a marker sent now comes after them)."""
+    with server.app[EVENTS].subscribe("test-marker") as queue:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute("""SELECT pg_notify('colonies_topic', '{"topic":"test-marker"}')""")
+        finally:
+            await conn.close()
+        await asyncio.wait_for(queue.get(), 10)
+
+
+async def test_a_new_process_wakes_one_parked_executor_not_all(
+    server: TestServer,
+    client: ColoniesClient,
+    colony: Colony,
+    make_executor: MakeExecutor,
+    dsn: str,
+) -> None:
+    keys = [await make_executor(f"worker-{i}") for i in range(5)]
+    tasks = [asyncio.create_task(assign(client, key, timeout=20)) for key in keys]
+    await parked(server, 5)
+    events = server.app[EVENTS]
+    before = events.wakeups
+    p = await submit(client, colony.executor_key)
+    done, _ = await asyncio.wait(tasks, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    assert [t.result()["processid"] for t in done] == [p["processid"]]
+    await settled(server, dsn)  # the submit's own NOTIFY is back: it must not wake another
+    assert (events.wakeups - before, events.waiter_count()) == (1, 4)
+    second = await submit(client, colony.executor_key)
+    done2, pending = await asyncio.wait(
+        [t for t in tasks if t not in done], timeout=10, return_when=asyncio.FIRST_COMPLETED
+    )
+    assert [t.result()["processid"] for t in done2] == [second["processid"]]
+    for t in pending:
+        t.cancel()
+
+
+async def test_a_waiter_that_does_not_match_passes_the_process_on(
+    server: TestServer, client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
+) -> None:
+    keys = {name: await make_executor(name) for name in ("a", "b", "c")}
+    tasks = {}
+    for n, (name, key) in enumerate(keys.items(), start=1):  # parked in the order a, b, c
+        tasks[name] = asyncio.create_task(assign(client, key, timeout=20))
+        await parked(server, n)
+    p = await submit(client, colony.executor_key, cond_executornames=["c"])
+    got = await asyncio.wait_for(tasks["c"], 10)
+    assert got["processid"] == p["processid"]
+    assert not tasks["a"].done() and not tasks["b"].done()
+    assert server.app[EVENTS].waiter_count() == 2  # a and b tried it and wait again
+    for name in ("a", "b"):
+        tasks[name].cancel()
+
+
+async def test_several_new_processes_wake_several_waiters(
+    server: TestServer, client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
+) -> None:
+    first, second = await make_executor("first"), await make_executor("second")
+    a = asyncio.create_task(assign(client, first, timeout=20))
+    await parked(server, 1)
+    b = asyncio.create_task(assign(client, second, timeout=20))
+    await parked(server, 2)
+    ids = {(await submit(client, colony.executor_key))["processid"] for _ in range(3)}
+    got = {(await asyncio.wait_for(t, 10))["processid"] for t in (a, b)}
+    assert len(got) == 2 and got < ids  # both woken, each with its own process
+    third = await assign(client, first)  # the third waits for the next assign
+    assert {third["processid"]} == ids - got

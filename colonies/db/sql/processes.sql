@@ -27,6 +27,12 @@ SELECT pg_notify('colonies_process',
                  json_build_object('c', $2::text, 't', $15::text, 'p', $1::text, 's', 0)::text)
 FROM p WHERE NOT $10;
 
+-- name: process_is_assignable
+-- Whether a process still waits for an executor (not claimed, removed or held by parents).
+-- $1 process_id
+SELECT EXISTS (SELECT 1 FROM processes
+               WHERE process_id = $1 AND state = 0 AND NOT wait_for_parents);
+
 -- name: get_process
 -- $1 process_id
 SELECT * FROM process_view WHERE process_id = $1;

@@ -23,7 +23,7 @@ from colonies.db import Database
 from colonies.db.processes import env_attributes
 from colonies.errors import BadRequest, Forbidden, NotFound, RequestTimeout, Unavailable
 from colonies.server.auth import Caller
-from colonies.server.events import Events
+from colonies.server.events import Events, Token, Waiter
 
 NS_PER_DAY = 86_400_000_000_000
 UNLIMITED = 2**62
@@ -55,8 +55,9 @@ async def submit(db: Database, events: Events, spec: FunctionSpec, caller: Calle
     """Store a new process and wake this server's matching assigns at once (other servers
     hear the insert's NOTIFY; the local one would arrive a hop later)."""
     process, req = new_process(spec, caller, utc_now())
+    events.expect_echo(process.process_id)
     await db.processes.add(process, req)
-    events.wake(spec.conditions.colony_name, spec.conditions.executor_type)
+    events.wake(spec.conditions.colony_name, spec.conditions.executor_type, process.process_id)
     return process
 
 
@@ -110,8 +111,10 @@ async def assign(
     max_mem = parse_memory(available_mem) if available_mem else UNLIMITED
     hardware = hardware_filter(caller.executor_capabilities.hardware)
     deadline = time.monotonic() + max(timeout, 0)
+    waiter = Waiter()
+    token: Token | None = None  # the new process that woke this waiter, if one did
     while True:
-        with events.waiting(caller.colony_name, caller.executor_type) as woken:
+        with events.waiting(caller.colony_name, caller.executor_type, waiter):
             process = await db.processes.assign(
                 caller.colony_name,
                 caller.executor_type,
@@ -124,7 +127,17 @@ async def assign(
                 utc_now(),
             )
             if process is not None:
+                if token is not None and token.process_id != process.process_id:
+                    # Woken for another process (this claim took an older or more urgent
+                    # one): that one may still wait for someone.
+                    token.tried.add(waiter)
+                    events.hand_on(caller.colony_name, caller.executor_type, token)
                 return process
+            if token is not None:
+                # Not for this executor (or taken meanwhile): the next waiter may match it.
+                token.tried.add(waiter)
+                if await db.processes.is_assignable(token.process_id):
+                    events.hand_on(caller.colony_name, caller.executor_type, token)
             paused = await db.colonies.is_paused(caller.colony_name)
             if paused and timeout < 0:
                 raise Unavailable("No processes available: colony assignments are paused")
@@ -132,9 +145,10 @@ async def assign(
             if timeout < 0 or remaining <= 0:
                 _nothing(paused)
             try:
-                await asyncio.wait_for(woken.wait(), remaining)
+                await asyncio.wait_for(waiter.event.wait(), remaining)
             except TimeoutError:
                 _nothing(paused)
+            token = waiter.take()
 
 
 def _nothing(paused: bool) -> NoReturn:

@@ -103,13 +103,16 @@ async def submit(
 ) -> ProcessGraph:
     """Validate, then store the graph and all its processes in one transaction."""
     graph, planned = plan(workflow, caller, utc_now(), root_args=root_args, root_input=root_input)
+    roots = [process for process, _ in planned if not process.wait_for_parents]
+    for process in roots:
+        events.expect_echo(process.process_id)
     async with db.transaction() as tx:
         await tx.graphs.add(graph)
         for process, req in planned:
             await tx.processes.add(process, req)
-    for process, _ in planned:
-        if not process.wait_for_parents:
-            events.wake(process.spec.conditions.colony_name, process.spec.conditions.executor_type)
+    for process in roots:
+        conditions = process.spec.conditions
+        events.wake(conditions.colony_name, conditions.executor_type, process.process_id)
     return graph
 
 
