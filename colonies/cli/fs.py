@@ -291,7 +291,12 @@ def sync_cmd(
 @label_option
 @json_option
 def ls_cmd(label: str, as_json: bool) -> None:
-    """List the files of a label (latest revisions)."""
+    """List the files of a label (latest revisions).
+
+    \b
+    Example:
+      colonies fs ls -l /demo
+    """
     label = normalize_label(label)
 
     async def job(fs: Fs) -> list[tuple[File, int]]:
@@ -346,7 +351,12 @@ def _file_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--all", "all_revisions", is_flag=True, help="Every revision.")
 @json_option
 def info_cmd(label: str, name: str, file_id: str, all_revisions: bool, as_json: bool) -> None:
-    """Show a file (latest revision, or by ID)."""
+    """Show a file (latest revision, or by ID).
+
+    \b
+    Example:
+      colonies fs info -l /demo -n a.txt
+    """
     fid, flabel, fname = _target(label, name, file_id)
 
     async def job(fs: Fs) -> list[File]:
@@ -365,7 +375,12 @@ def info_cmd(label: str, name: str, file_id: str, all_revisions: bool, as_json: 
 @_file_options
 @click.option("-d", "--dir", "directory", required=True, help="Destination directory.")
 def get_cmd(label: str, name: str, file_id: str, directory: str) -> None:
-    """Download a file (latest revision, or by ID) into a directory."""
+    """Download a file (latest revision, or by ID) into a directory.
+
+    \b
+    Example:
+      colonies fs get -l /demo -n a.txt -d ./out
+    """
     fid, flabel, fname = _target(label, name, file_id)
 
     async def job(fs: Fs) -> Path:
@@ -381,7 +396,12 @@ def get_cmd(label: str, name: str, file_id: str, directory: str) -> None:
 @click.option("-n", "--name", default="", help="File name (default: the basename).")
 @json_option
 def put_cmd(label: str, path: str, name: str, as_json: bool) -> None:
-    """Upload one file as a new revision."""
+    """Upload one file as a new revision.
+
+    \b
+    Example:
+      colonies fs put -l /demo ./a.txt
+    """
 
     async def job(fs: Fs) -> File:
         return await fs.upload(Path(path), label, name)
@@ -396,7 +416,12 @@ def put_cmd(label: str, path: str, name: str, as_json: bool) -> None:
 @fs.command("remove")
 @_file_options
 def remove_cmd(label: str, name: str, file_id: str) -> None:
-    """Remove a revision (by ID) or every revision of a name, with their objects."""
+    """Remove a revision (by ID) or every revision of a name, with their objects.
+
+    \b
+    Example:
+      colonies fs remove -l /demo -n a.txt
+    """
     fid, flabel, fname = _target(label, name, file_id)
 
     async def job(fs: Fs) -> int:
@@ -413,13 +438,23 @@ def remove_cmd(label: str, name: str, file_id: str) -> None:
 
 @fs.group("label")
 def label_group() -> None:
-    """List and remove labels."""
+    """List and remove labels.
+
+    \b
+    Example:
+      colonies fs label ls
+    """
 
 
 @label_group.command("ls")
 @json_option
 def label_ls_cmd(as_json: bool) -> None:
-    """List every label of the colony."""
+    """List every label of the colony.
+
+    \b
+    Example:
+      colonies fs label ls
+    """
 
     async def job(fs: Fs) -> Any:
         return await fs.api.get_labels("")
@@ -437,7 +472,12 @@ def label_ls_cmd(as_json: bool) -> None:
 @label_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
 def label_remove_cmd(label: str, yes: bool) -> None:
-    """Remove a label, its sub-labels, every revision of their files and the objects."""
+    """Remove a label, its sub-labels, every revision of their files and the objects.
+
+    \b
+    Example:
+      colonies fs label remove -l /demo --yes
+    """
     label = normalize_label(label)
     if not yes:
         click.confirm(f"Remove {label} and everything below it?", abort=True)
@@ -462,7 +502,12 @@ def label_remove_cmd(label: str, yes: bool) -> None:
 
 @fs.group("snapshot")
 def snapshot_group() -> None:
-    """Create, list, show, remove and download snapshots."""
+    """Create, list, show, remove and download snapshots.
+
+    \b
+    Example:
+      colonies fs snapshot create -l /demo -n v1
+    """
 
 
 def _snapshot_target(name: str, snapshot_id: str) -> dict[str, str]:
@@ -504,7 +549,12 @@ def _snapshot_table(snaps: list[Any]) -> None:
 )
 @json_option
 def snapshot_create_cmd(label: str, name: str, as_json: bool) -> None:
-    """Snapshot the latest revisions of a label and its sub-labels."""
+    """Snapshot the latest revisions of a label and its sub-labels.
+
+    \b
+    Example:
+      colonies fs snapshot create -l /demo -n v1
+    """
 
     async def job(fs: Fs) -> Any:
         return await fs.api.create_snapshot(normalize_label(label), name or random_id()[:16])
@@ -519,7 +569,12 @@ def snapshot_create_cmd(label: str, name: str, as_json: bool) -> None:
 @snapshot_group.command("ls")
 @json_option
 def snapshot_ls_cmd(as_json: bool) -> None:
-    """List snapshots, newest first."""
+    """List snapshots, newest first.
+
+    \b
+    Example:
+      colonies fs snapshot ls
+    """
 
     async def job(fs: Fs) -> Any:
         return await fs.api.get_snapshots()
@@ -535,7 +590,12 @@ def snapshot_ls_cmd(as_json: bool) -> None:
 @_snapshot_options
 @json_option
 def snapshot_get_cmd(name: str, snapshot_id: str, as_json: bool) -> None:
-    """Show a snapshot and its files."""
+    """Show a snapshot and its files.
+
+    \b
+    Example:
+      colonies fs snapshot get -n v1
+    """
     target = _snapshot_target(name, snapshot_id)
 
     async def job(fs: Fs) -> tuple[Snapshot, list[tuple[str, File | None]]]:
@@ -562,7 +622,12 @@ snapshot_group.add_command(snapshot_get_cmd, "info")
 @snapshot_group.command("remove")
 @_snapshot_options
 def snapshot_remove_cmd(name: str, snapshot_id: str) -> None:
-    """Remove a snapshot (its files stay)."""
+    """Remove a snapshot (its files stay).
+
+    \b
+    Example:
+      colonies fs snapshot remove -n v1
+    """
     target = _snapshot_target(name, snapshot_id)
 
     async def job(fs: Fs) -> None:
@@ -575,7 +640,12 @@ def snapshot_remove_cmd(name: str, snapshot_id: str) -> None:
 @snapshot_group.command("removeall")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
 def snapshot_removeall_cmd(yes: bool) -> None:
-    """Remove every snapshot of the colony."""
+    """Remove every snapshot of the colony.
+
+    \b
+    Example:
+      colonies fs snapshot removeall --yes
+    """
     if not yes:
         click.confirm("Remove every snapshot?", abort=True)
 
@@ -590,7 +660,12 @@ def snapshot_removeall_cmd(yes: bool) -> None:
 @_snapshot_options
 @click.option("-d", "--dir", "directory", required=True, help="Destination directory.")
 def snapshot_download_cmd(name: str, snapshot_id: str, directory: str) -> None:
-    """Download every file of a snapshot (files already equal are skipped)."""
+    """Download every file of a snapshot (files already equal are skipped).
+
+    \b
+    Example:
+      colonies fs snapshot download -n v1 -d ./restore
+    """
     target = _snapshot_target(name, snapshot_id)
 
     async def job(fs: Fs) -> Any:

@@ -70,8 +70,6 @@ def test_help_lists_the_commands() -> None:
 def _commands(group: click.Group, path: list[str]) -> list[list[str]]:
     found = []
     for name, command in group.commands.items():
-        if path == [] and name in {"fs", "dev"}:  # owned elsewhere
-            continue
         if isinstance(command, click.Group):
             found.extend(_commands(command, [*path, name]))
         else:
@@ -85,7 +83,7 @@ def test_every_command_has_help_with_an_example() -> None:
     for path in commands:
         result = CliRunner().invoke(cli, [*path, "--help"])
         assert result.exit_code == 0, path
-        assert "Example:" in result.output, path
+        assert "Example" in result.output, path
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
