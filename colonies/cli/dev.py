@@ -53,9 +53,15 @@ def client_env(keys: dict[str, str], port: int, tls: bool) -> dict[str, str]:
     }
 
 
+DEV_EXECUTOR = "dev"
+
+
 async def bootstrap(settings: Settings, keys: dict[str, str]) -> None:
-    """Create the schema, the server owner, the colony, and the member user (idempotent)."""
-    from colonies.core import Colony, User
+    """Create the schema, the server owner and the colony, and make COLONIES_PRVKEY a user
+    and an approved executor ``dev`` of it, as the reference's dev server does with its
+    executor key, so the reference docs' `colonies process assign/close` work as written
+    (idempotent; a restart re-approves the executor should the stale check have removed it)."""
+    from colonies.core import Colony, Executor, ExecutorState, User, utc_now
     from colonies.db import Database
     from colonies.db.migrate import migrate
     from colonies.db.pool import create_pool
@@ -73,6 +79,16 @@ async def bootstrap(settings: Settings, keys: dict[str, str]) -> None:
         user_id = id_from_private_key(keys["COLONIES_PRVKEY"])
         if await db.users.get_by_id(name, user_id) is None:
             await db.users.add(User(colony_name=name, user_id=user_id, name="dev"))
+        if await db.executors.get(name, DEV_EXECUTOR) is None:
+            executor = Executor(
+                executor_id=user_id,
+                executor_name=DEV_EXECUTOR,
+                executor_type=os.environ.get("COLONIES_EXECUTOR_TYPE") or "cli",
+                colony_name=name,
+                commission_time=utc_now(),
+            )
+            await db.executors.add(executor)
+        await db.executors.set_state(name, DEV_EXECUTOR, ExecutorState.APPROVED)
     finally:
         await pool.close()
 
@@ -102,8 +118,9 @@ def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: b
     """Start a development server on its own private PostgreSQL and a local S3.
 
     Initialises PostgreSQL under DATA_DIR on first run, creates colony COLONIES_COLONY_NAME
-    (default dev) owned by COLONIES_COLONY_PRVKEY, registers COLONIES_PRVKEY as a member,
-    prints the environment a client needs, and serves until Ctrl-C.
+    (default dev) owned by COLONIES_COLONY_PRVKEY, registers COLONIES_PRVKEY as a user and
+    as the approved executor "dev" (type COLONIES_EXECUTOR_TYPE, default cli), prints the
+    environment a client needs, and serves until Ctrl-C.
 
     With the dev extra installed (moto[server]) it also serves an S3-compatible endpoint on
     127.0.0.1 for Colonies FS, with bucket colonies-dev, and adds the AWS_S3_* variables to
