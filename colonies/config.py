@@ -54,6 +54,8 @@ class Settings:
         if self.db_dsn:
             return self.db_dsn
         auth = self.db_user + (f":{self.db_password}" if self.db_password else "")
+        if self.db_host.startswith("/"):  # a Unix socket directory, as libpq accepts
+            return f"postgresql://{auth}@/{self.db_name}?host={self.db_host}&port={self.db_port}"
         return f"postgresql://{auth}@{self.db_host}:{self.db_port}/{self.db_name}"
 
     @property

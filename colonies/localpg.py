@@ -61,6 +61,9 @@ def _run_as() -> str | None:
     raise RuntimeError("running as root and no unprivileged user to run PostgreSQL as")
 
 
+UNIX_PATH_MAX = 104  # sun_path is 108 bytes on Linux, 104 on the BSDs
+
+
 class LocalPostgres:
     """One cluster under ``data_dir`` listening on 127.0.0.1:``port``."""
 
@@ -75,6 +78,11 @@ class LocalPostgres:
 
     @property
     def dsn(self) -> str:
+        """The Unix socket in the data directory (a query costs about a quarter of a
+        loopback TCP one), or loopback TCP when the socket path would be too long."""
+        socket_path = self.data_dir / f".s.PGSQL.{self.port}"
+        if len(str(socket_path)) < UNIX_PATH_MAX:
+            return f"postgresql://postgres@/postgres?host={self.data_dir}&port={self.port}"
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     @property

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 import pytest
@@ -53,7 +54,7 @@ def pg_dsn() -> Iterator[str]:
 
 
 def _with_db(dsn: str, name: str) -> str:
-    return dsn.rsplit("/", 1)[0] + "/" + name
+    return urlsplit(dsn)._replace(path="/" + name).geturl()
 
 
 @pytest.fixture(scope="session")

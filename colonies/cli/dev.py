@@ -153,6 +153,7 @@ def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: b
             db_user="postgres",
             db_password="",
             db_name="postgres",
+            db_dsn=pg.dsn,
         )
         asyncio.run(bootstrap(settings, keys))
         env = client_env(keys, port, settings.tls)

@@ -10,7 +10,7 @@ import socket
 import stat
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
@@ -195,10 +195,11 @@ def test_server_start_without_postgres_says_where_it_looked() -> None:
 
 async def test_server_start_serves_until_sigint(dsn: str) -> None:
     parts, port = urlsplit(dsn), free_port()
+    socket = parse_qs(parts.query)  # the test cluster is reached by its Unix socket
     env = {
         **os.environ,
-        "COLONIES_DB_HOST": parts.hostname or "",
-        "COLONIES_DB_PORT": str(parts.port),
+        "COLONIES_DB_HOST": parts.hostname or socket["host"][0],
+        "COLONIES_DB_PORT": str(parts.port or socket["port"][0]),
         "COLONIES_DB_USER": parts.username or "",
         "COLONIES_DB_PASSWORD": parts.password or "",
         "COLONIES_DB_NAME": parts.path.lstrip("/"),
