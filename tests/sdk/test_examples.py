@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestServer
 from colonies.client import ColoniesClient
 from colonies.core import ExecutorState, FunctionSpec, ProcessState
 from tests.conftest import COLONY, COLONY_KEY, Colony
-from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, load_example, submit
+from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, load_example, server_env, submit
 
 
 async def test_helloworld_executor(client: ColoniesClient, colony: Colony) -> None:
@@ -100,15 +100,7 @@ async def test_roundtrip_by_hand(client: ColoniesClient, colony: Colony) -> None
 
 async def run_example(server: TestServer, *argv: str) -> str:
     """``python examples/<argv>`` with the environment `colonies dev` prints; its stdout."""
-    env = {
-        **os.environ,
-        "COLONIES_SERVER_HOST": "127.0.0.1",
-        "COLONIES_SERVER_PORT": str(server.port),
-        "COLONIES_TLS": "false",
-        "COLONIES_COLONY_NAME": COLONY,
-        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
-        "COLONIES_PRVKEY": SUBMITTER,
-    }
+    env = {**os.environ, **server_env(server, COLONY_PRVKEY=COLONY_KEY, PRVKEY=SUBMITTER)}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(EXAMPLES / argv[0]),

@@ -17,7 +17,7 @@ from colonies.crypto import id_from_private_key
 from colonies.executor_sdk import Executor, ProcessContext, SyncProcessContext
 from colonies.server.keys import EVENTS
 from tests.conftest import COLONY, COLONY_KEY, Colony, MakeExecutor
-from tests.sdk.util import SUBMITTER, attach, get, make_spec, submit, until
+from tests.sdk.util import SUBMITTER, attach, get, make_spec, server_env, submit, until
 
 T = "sdk-test"
 
@@ -275,15 +275,10 @@ async def test_pre_approved_executor_reports_its_hardware(
 async def test_configuration_from_the_colonies_environment(
     server: TestServer, client: ColoniesClient, colony: Colony, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in {
-        "COLONIES_SERVER_HOST": "127.0.0.1",
-        "COLONIES_SERVER_PORT": str(server.port),
-        "COLONIES_TLS": "false",
-        "COLONIES_COLONY_NAME": COLONY,
-        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
-        "COLONIES_EXECUTOR_TYPE": "from-env",
-        "COLONIES_EXECUTOR_NAME": "env-executor",
-    }.items():
+    variables = server_env(
+        server, COLONY_PRVKEY=COLONY_KEY, EXECUTOR_TYPE="from-env", EXECUTOR_NAME="env-executor"
+    )
+    for name, value in variables.items():
         monkeypatch.setenv(name, value)
     ex = Executor()  # everything from the environment, its own client included
     ex.add_function("hello", lambda: "hi")
@@ -302,15 +297,10 @@ async def test_pre_approved_executor_key_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     key = await make_executor("owner-approved", executor_type="env-key")
-    for name, value in {
-        "COLONIES_SERVER_HOST": "127.0.0.1",
-        "COLONIES_SERVER_PORT": str(server.port),
-        "COLONIES_TLS": "false",
-        "COLONIES_COLONY_NAME": COLONY,
-        "COLONIES_EXECUTOR_TYPE": "env-key",
-        "COLONIES_EXECUTOR_NAME": "owner-approved",
-        "COLONIES_EXECUTOR_PRVKEY": key,
-    }.items():
+    variables = server_env(
+        server, EXECUTOR_TYPE="env-key", EXECUTOR_NAME="owner-approved", EXECUTOR_PRVKEY=key
+    )
+    for name, value in variables.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("COLONIES_COLONY_PRVKEY", raising=False)
     ex = Executor()

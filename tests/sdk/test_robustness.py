@@ -19,7 +19,7 @@ from colonies.executor_sdk import Executor, ProcessContext
 from colonies.executor_sdk.executor import SHUTDOWN_ERROR
 from colonies.server.app import create_app
 from tests.conftest import COLONY, COLONY_KEY, Colony
-from tests.sdk.util import SUBMITTER, attach, get, submit, until
+from tests.sdk.util import SUBMITTER, attach, get, server_env, submit, until
 
 T = "sdk-robust"
 
@@ -291,14 +291,7 @@ async def test_serve_exits_after_the_grace_period_despite_a_stuck_sync_function(
     client: ColoniesClient, colony: Colony, server: TestServer
 ) -> None:
     p = await submit(client, "stuck", executor_type="stuck")
-    env = {
-        **os.environ,
-        "COLONIES_SERVER_HOST": "127.0.0.1",
-        "COLONIES_SERVER_PORT": str(server.port),
-        "COLONIES_TLS": "false",
-        "COLONIES_COLONY_NAME": COLONY,
-        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
-    }
+    env = {**os.environ, **server_env(server, COLONY_PRVKEY=COLONY_KEY)}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", STUCK, env=env, stdout=asyncio.subprocess.PIPE
     )

@@ -15,7 +15,7 @@ from colonies.core import Gpu, ProcessState, WorkflowSpec
 from colonies.core.cron import Cron
 from colonies.executor_sdk import shell_executor
 from tests.conftest import COLONY, COLONY_KEY, Colony, MakeExecutor
-from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, make_spec, submit
+from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, make_spec, server_env, submit
 
 T = "shell-test"
 
@@ -84,13 +84,7 @@ async def test_cli_start_command_in_burst_mode(
     client: ColoniesClient, colony: Colony, server: TestServer
 ) -> None:
     p = await submit(client, "echo", "from the cli", executor_type=T)
-    env = {
-        "COLONIES_SERVER_HOST": "127.0.0.1",
-        "COLONIES_SERVER_PORT": str(server.port),
-        "COLONIES_TLS": "false",
-        "COLONIES_COLONY_NAME": COLONY,
-        "COLONIES_COLONY_PRVKEY": COLONY_KEY,
-    }
+    env = server_env(server, COLONY_PRVKEY=COLONY_KEY)
     result = await asyncio.to_thread(
         CliRunner().invoke, start, ["--type", T, "--burst", "--concurrency", "2"], env=env
     )
@@ -139,13 +133,7 @@ async def test_cli_start_with_a_pre_approved_executor_declaring_a_gpu(
     spec = make_spec("echo", "on the gpu box", executor_type=T)
     spec.conditions.gpu = Gpu(name="t4", count=1)
     p = await client.submit(spec, SUBMITTER)
-    env = {
-        "COLONIES_SERVER_HOST": "127.0.0.1",
-        "COLONIES_SERVER_PORT": str(server.port),
-        "COLONIES_TLS": "false",
-        "COLONIES_COLONY_NAME": COLONY,
-        "COLONIES_EXECUTOR_PRVKEY": key,
-    }
+    env = server_env(server, EXECUTOR_PRVKEY=key)
     argv = ["--type", T, "--name", "shell-box", "--no-register", "--gpu", "t4", "--burst"]
     result = await asyncio.to_thread(CliRunner().invoke, start, argv, env=env)
     assert result.exit_code == 0, result.output

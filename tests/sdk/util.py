@@ -10,6 +10,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aiohttp.test_utils import TestServer
+
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core import Conditions, FunctionSpec, Process
@@ -18,6 +20,18 @@ from tests.conftest import COLONY, COLONY_KEY, EXECUTOR_KEY
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SUBMITTER = EXECUTOR_KEY  # the colony's "test-executor" is a member and may submit
+
+
+def server_env(server: TestServer, **variables: str) -> dict[str, str]:
+    """The COLONIES_* variables that point a client at the test server's colony, plus
+    ``variables`` (given without their COLONIES_ prefix, e.g. ``COLONY_PRVKEY=...``)."""
+    return {
+        "COLONIES_SERVER_HOST": "127.0.0.1",
+        "COLONIES_SERVER_PORT": str(server.port),
+        "COLONIES_TLS": "false",
+        "COLONIES_COLONY_NAME": COLONY,
+        **{f"COLONIES_{name}": value for name, value in variables.items()},
+    }
 
 
 def load_example(name: str) -> ModuleType:
