@@ -103,9 +103,7 @@ class Events:
             else [(colony_name, executor_type)]
         )
         for key in keys:
-            for waiter in self._waiters.get(key, ()):
-                waiter.event.set()
-                self.wakeups += 1
+            self._wake_every(self._waiters.get(key, {}))
 
     def expect_echo(self, process_id: str) -> None:
         """This server is about to store the process and wake a waiter for it itself; its
@@ -128,8 +126,13 @@ class Events:
 
     def wake_all(self) -> None:
         for waiters in self._waiters.values():
-            for waiter in waiters:
-                waiter.event.set()
+            self._wake_every(waiters)
+
+    def _wake_every(self, waiters: dict[Waiter, None]) -> None:
+        """A broadcast: every waiter looks again (no token)."""
+        for waiter in waiters:
+            waiter.event.set()
+        self.wakeups += len(waiters)
 
     def subscriber_count(self) -> int:
         return sum(len(q) for q in self._topics.values())
