@@ -29,8 +29,23 @@ from colonies.crypto import id_from_private_key, new_private_key
 
 
 @click.group()
-def executor() -> None:
-    """Manage executors (approving, rejecting and removing needs the colony owner key)."""
+@click.option(
+    "--colonyid",
+    metavar="COLONY",
+    help="Colony to work in, for every executor command [env COLONIES_COLONY_NAME]. "
+    "The reference's name for this flag, kept from when colonies had ids; it takes a name.",
+)
+@click.pass_context
+def executor(ctx: click.Context, colonyid: str | None) -> None:
+    """Manage executors (approving, rejecting and removing needs the colony owner key).
+
+    \b
+    Example:
+      colonies executor ls
+      colonies executor --colonyid other-colony ls
+    """
+    if colonyid:
+        ctx.ensure_object(dict)["colony"] = colonyid
 
 
 executor.add_command(start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import click
@@ -22,7 +23,15 @@ from colonies.cli.options import (
 )
 from colonies.cli.waiting import follow_logs, wait_for_process
 from colonies.client import ColoniesClient
-from colonies.core import Conditions, Function, FunctionSpec, Log, Process, ProcessState
+from colonies.core import (
+    Conditions,
+    Filesystem,
+    Function,
+    FunctionSpec,
+    Log,
+    Process,
+    ProcessState,
+)
 
 
 @click.group()
@@ -160,6 +169,25 @@ def _list(values: tuple[str, ...]) -> list[str]:
     return [item for value in values for item in value.split(",") if item]
 
 
+def _snapshot_mounts(values: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``fs.snapshots`` mounts (MODEL §4.2) from LABEL:DIR items."""
+    mounts = []
+    for item in _list(values):
+        label, found, directory = item.partition(":")
+        if not found or not label or not directory:
+            raise CliError(f"--snapshots takes LABEL:DIR items, got {item!r}.")
+        mounts.append(
+            {
+                "snapshotid": "",
+                "label": label,
+                "dir": directory,
+                "keepfiles": False,
+                "keepsnapshot": False,
+            }
+        )
+    return mounts
+
+
 @function.command(name="exec")
 @click.option("--func", required=True, help="Function name.")
 @click.option("--args", multiple=True, help="Positional arguments (comma-separated or repeated).")
@@ -172,6 +200,18 @@ def _list(values: tuple[str, ...]) -> list[str]:
 @click.option("--maxretries", type=int, default=-1, show_default=True, help="Retries.")
 @click.option("--priority", type=int, default=0, show_default=True, help="Priority.")
 @click.option("--label", default="", help="Process label.")
+@click.option(
+    "--snapshots",
+    multiple=True,
+    metavar="LABEL:DIR",
+    help="Give the executor the files of fs LABEL in DIR before it runs (comma-separated "
+    "or repeated). Without --snapshot it gets the label as it is when the process starts.",
+)
+@click.option(
+    "--snapshot",
+    is_flag=True,
+    help="Snapshot each --snapshots label now, so the process sees the files of this moment.",
+)
 @watch_flags
 @client_options
 @json_option
@@ -188,6 +228,8 @@ def exec_(
     maxretries: int,
     priority: int,
     label: str,
+    snapshots: tuple[str, ...],
+    snapshot: bool,
     wait: bool,
     out: bool,
     follow: bool,
@@ -198,7 +240,12 @@ def exec_(
     \b
     Example:
       colonies function exec --func echo --args hello,world --targettype cli --wait --out
+      colonies function exec --func train --targettype python-executor \\
+          --snapshots /datasets/mnist:data --snapshot --follow
     """
+    mounts = _snapshot_mounts(snapshots)
+    if snapshot and not mounts:
+        raise CliError("--snapshot needs --snapshots LABEL:DIR: it snapshots those labels.")
     executor_type = targettype or ("" if targetid else env.settings.executor_type)
     if not executor_type and not targetid:
         raise CliError(
@@ -219,8 +266,9 @@ def exec_(
             executor_type=executor_type,
             executor_names=[targetid] if targetid else None,
         ),
+        fs=Filesystem(snapshots=mounts or None),
     )
-    submit_spec(env, spec, wait, out, follow, as_json)
+    submit_spec(env, spec, wait, out, follow, as_json, snapshot)
 
 
 @function.command()

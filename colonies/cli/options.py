@@ -151,6 +151,8 @@ def load_env(
         settings = replace(settings, host=host)
     if port is not None and port > 0:
         settings = replace(settings, port=port)
+    if obj.get("colony"):
+        settings = replace(settings, colony_name=obj["colony"])
     if obj.get("insecure"):
         settings = replace(settings, tls=False)
     if obj.get("skip_tls_verify"):

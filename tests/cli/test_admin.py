@@ -184,6 +184,47 @@ async def test_submit_snapshot_puts_a_new_snapshot_id_into_the_spec(
     assert not plain["spec"]["fs"]["snapshots"][0].get("snapshotid")
 
 
+async def test_exec_snapshots_mount_labels_and_snapshot_freezes_them(
+    invoke: Invoke, client: ColoniesClient
+) -> None:
+    args = ["function", "exec", "--func", "train", "--targettype", "cli", "--json"]
+    mounts = ["--snapshots", "/inputs:in,/models:models"]
+    live = as_json(await invoke(*args, *mounts))["spec"]["fs"]["snapshots"]
+    assert [(m["label"], m["dir"], m["snapshotid"]) for m in live] == [
+        ("/inputs", "in", ""),
+        ("/models", "models", ""),
+    ]
+    frozen = as_json(await invoke(*args, *mounts, "--snapshot"))["spec"]["fs"]["snapshots"]
+    for mount in frozen:
+        got = await client.call(
+            "getsnapshotmsg",
+            {"colonyname": "test", "snapshotid": mount["snapshotid"]},
+            EXECUTOR_KEY,
+        )
+        assert got["label"] == mount["label"]
+    assert len({m["snapshotid"] for m in frozen}) == 2
+    assert as_json(await invoke(*args))["spec"]["fs"]["snapshots"] is None
+
+
+async def test_exec_snapshot_flags_refuse_nonsense(invoke: Invoke) -> None:
+    args = ["function", "exec", "--func", "train", "--targettype", "cli"]
+    bad = await invoke(*args, "--snapshots", "/inputs")
+    assert bad.exit_code == 1 and "LABEL:DIR" in bad.output
+    alone = await invoke(*args, "--snapshot")
+    assert alone.exit_code == 1 and "--snapshots" in alone.output
+    assert as_json(await invoke("process", "psw", "--json")) == []
+
+
+async def test_executor_colonyid_selects_the_colony_for_every_subcommand(
+    invoke: Invoke,
+) -> None:
+    elsewhere = {"COLONIES_COLONY_NAME": "no-such-colony"}
+    listed = as_json(await invoke("executor", "--colonyid", "test", "ls", "--json", env=elsewhere))
+    assert {e["colonyname"] for e in listed} == {"test"} and listed
+    refused = await invoke("executor", "ls", env=elsewhere)
+    assert refused.exit_code == 1 and "no-such-colony" in refused.output
+
+
 def test_server_start_without_postgres_says_where_it_looked() -> None:
     db_port, port = free_port(), free_port()
     args = ["server", "start", "--dbhost", "127.0.0.1", "--dbport", str(db_port)]
