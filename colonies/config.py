@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from colonies import __version__
 from colonies.crypto import id_from_private_key
 
 
@@ -45,7 +46,7 @@ class Settings:
     generator_period_ms: int = 1000
     retention: bool = False
     retention_policy_s: int = 0
-    build_version: str = "dev"
+    build_version: str = __version__
     build_time: str = ""
     advertised_host: str = ""
 
@@ -89,7 +90,7 @@ class Settings:
             "generator_period_ms": int(env.get("COLONIES_GENERATOR_CHECKER_PERIOD", "1000")),
             "retention": _bool(env.get("COLONIES_RETENTION")),
             "retention_policy_s": int(env.get("COLONIES_RETENTION_POLICY", "0") or 0),
-            "build_version": env.get("BUILD_VERSION", "dev"),
+            "build_version": env.get("BUILD_VERSION", __version__),
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
         }

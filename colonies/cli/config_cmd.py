@@ -71,4 +71,5 @@ def version(env: Env, as_json: bool) -> None:
     if as_json:
         echo_json(server)
     else:
-        click.echo(f"Server version: {server.build_version} (built {server.build_time or '?'})")
+        built = f" (built {server.build_time})" if server.build_time else ""
+        click.echo(f"Server version: {server.build_version}{built}")

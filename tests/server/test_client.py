@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestServer
 
+from colonies import __version__
 from colonies.client import ColoniesClient, SyncColoniesClient
 from colonies.core import Conditions, FunctionSpec, ProcessState, WorkflowSpec
 from colonies.errors import RPCError
@@ -56,7 +57,7 @@ async def test_typed_round_trip(client: ColoniesClient, colony: Colony) -> None:
 async def test_sync_client(server: TestServer, colony: Colony) -> None:
     def script() -> None:  # what a blocking script does, off the server's event loop
         with SyncColoniesClient(str(server.make_url("")).rstrip("/")) as sync:
-            assert sync.version().build_version == "dev"
+            assert sync.version().build_version == __version__
             p = sync.submit(fspec(), colony.executor_key)
             assert sync.get_process(p.process_id, colony.executor_key).process_id == p.process_id
 
