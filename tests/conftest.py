@@ -34,6 +34,8 @@ EXECUTOR_KEY = "ddf7f7791208083b6a9ed975a72684f6406a269cfa36f1b1c32045c0a71fff05
 COLONY = "test"
 TEMPLATE = "colonies_template"
 
+pytest_plugins = ["tests.s3"]
+
 
 @pytest.fixture(scope="session")
 def pg_dsn() -> Iterator[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from colonies.client import ColoniesClient
@@ -17,9 +18,13 @@ T = TypeVar("T")
 
 
 class _Base:
-    def __init__(self, executor: Executor, process: Process) -> None:
+    def __init__(
+        self, executor: Executor, process: Process, mounts: dict[str, Path] | None = None
+    ) -> None:
         self.executor = executor
         self.process = process
+        self.mounts = mounts or {}
+        """Label → local directory of each ``spec.fs`` mount (the first one of a label)."""
         self.output_set = False
         self._sequences: dict[str, int] = {}
 
@@ -144,11 +149,15 @@ class SyncProcessContext(_Base):
     """Passed as ``ctx`` to sync functions (which run in a worker thread); methods block."""
 
     def __init__(
-        self, executor: Executor, process: Process, loop: asyncio.AbstractEventLoop
+        self,
+        executor: Executor,
+        process: Process,
+        loop: asyncio.AbstractEventLoop,
+        mounts: dict[str, Path] | None = None,
     ) -> None:
-        super().__init__(executor, process)
+        super().__init__(executor, process, mounts)
         self._loop = loop
-        self._async = ProcessContext(executor, process)
+        self._async = ProcessContext(executor, process, mounts)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()

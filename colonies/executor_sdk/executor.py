@@ -39,6 +39,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
@@ -50,6 +51,7 @@ from colonies.crypto import id_from_private_key, new_private_key
 from colonies.errors import RPCError
 from colonies.executor_sdk import capture
 from colonies.executor_sdk.context import ProcessContext, SyncProcessContext
+from colonies.executor_sdk.mounts import MountError, Mounts
 
 log = logging.getLogger("colonies.executor")
 
@@ -101,6 +103,7 @@ class Executor:
     the executor starts. With a colony key (``colony_key`` or COLONIES_COLONY_PRVKEY) the
     executor registers and approves itself (a new key unless ``key`` is given); without one,
     ``key`` must belong to an executor the colony owner registered and approved.
+    A process whose spec has ``fs`` mounts gets its files first (``mounts.Mounts``).
     """
 
     def __init__(
@@ -571,20 +574,28 @@ class Executor:
     async def _handle(self, process: Process) -> None:
         assert self._changed is not None
         self._in_flight += 1
+        mounts = Mounts(process, self.client, self._key)
         try:
-            ok, values = await self._execute(process)
+            try:
+                await mounts.prepare()
+                ok, values = await self._execute(process, mounts.paths)
+                if ok:
+                    await mounts.sync_back()
+            except MountError as err:
+                ok, values = False, [str(err)]
             if ok:
                 await self._deliver(process, self.client.close_process, values, "close")
                 self.stats.succeeded += 1
             else:
                 await self._deliver(process, self.client.fail_process, values, "fail")
                 self.stats.failed += 1
+            await mounts.release()
         finally:
             self._in_flight -= 1
             self._changed.set()
             self._changed = asyncio.Event()
 
-    async def _execute(self, process: Process) -> tuple[bool, list[Any]]:
+    async def _execute(self, process: Process, mounts: dict[str, Path]) -> tuple[bool, list[Any]]:
         """Run the function; (True, output) or (False, errors)."""
         fn = self.functions.get(process.spec.func_name, self.fallback_fn)
         if fn is None:
@@ -592,9 +603,9 @@ class Executor:
         sink = capture.LineSink(asyncio.get_running_loop()) if self.forward_output else None
         ctx: ProcessContext | SyncProcessContext
         if fn.is_async:
-            ctx = ProcessContext(self, process)
+            ctx = ProcessContext(self, process, mounts)
         else:
-            ctx = SyncProcessContext(self, process, asyncio.get_running_loop())
+            ctx = SyncProcessContext(self, process, asyncio.get_running_loop(), mounts)
         call = asyncio.create_task(self._call(fn, process, ctx, sink))
         sender = asyncio.create_task(self._send_lines(process, sink)) if sink else None
         self._calls.add(call)

@@ -1,18 +1,21 @@
-"""Snapshots: download one into a directory (FS.md §3.6), and clean-up helpers."""
+"""Snapshots: download one (or a label's latest files) into a directory (FS.md §3.6), and
+clean-up helpers."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 import shutil
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from colonies.core.file import File, FileData, normalize_label
 from colonies.core.snapshot import Snapshot
 from colonies.fs.s3 import sha256_file
-from colonies.fs.sync import CFS_FILE, scan_remote
+from colonies.fs.sync import CFS_FILE, label_for, scan_remote
 from colonies.fs.transfer import Fs, is_part_file
 
 _OBJECT_KEY = re.compile(r"[0-9a-f]{64}")
@@ -51,20 +54,51 @@ async def download_snapshot(
             if f is None:
                 result.missing.append(file_id)
                 return
-            dest = snapshot_path(directory, snapshot, f)
-            if dest.is_file() and await asyncio.to_thread(sha256_file, dest) == f.checksum:
-                result.skipped.append(dest)
-                return
-            await fs.download(f, dest)
-            result.downloaded.append(dest)
+            await _fetch(fs, f, snapshot_path(directory, snapshot, f), result)
 
+    await _all(one(file_id) for file_id in snapshot.file_ids or [])
+    return result
+
+
+async def download_label(
+    fs: Fs, label: str, directory: Path, workers: int = 16
+) -> SnapshotDownload:
+    """The latest revision of every file at or below ``label`` into ``directory``, laid out
+    as a snapshot of the label would be; names removed meanwhile are reported as missing."""
+    result = SnapshotDownload()
+    sem = asyncio.Semaphore(workers)
+    remote = await scan_remote(fs.api, label)
+
+    async def one(rel: str, name: str) -> None:
+        async with sem:
+            sub = label_for(label, rel)
+            f = await fs.api.find_file(label=sub, name=name)
+            if f is None:
+                result.missing.append(f"{sub.rstrip('/')}/{name}")
+                return
+            await _fetch(fs, f, Path(directory) / rel / name, result)
+
+    await _all(one(rel, name) for rel, files in remote.items() for name in files)
+    return result
+
+
+async def _fetch(fs: Fs, f: File, dest: Path, result: SnapshotDownload) -> None:
+    """Download ``f`` to ``dest`` unless a file with its checksum is there already."""
+    if dest.is_file() and await asyncio.to_thread(sha256_file, dest) == f.checksum:
+        result.skipped.append(dest)
+        return
+    await fs.download(f, dest)
+    result.downloaded.append(dest)
+
+
+async def _all(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run ``jobs`` together; the first error cancels the others and is raised."""
     try:
         async with asyncio.TaskGroup() as group:
-            for file_id in snapshot.file_ids or []:
-                group.create_task(one(file_id))
+            for job in jobs:
+                group.create_task(job)
     except BaseExceptionGroup as group_error:
         raise group_error.exceptions[0] from None
-    return result
 
 
 async def referenced_objects(fs: Fs) -> set[str]:
