@@ -9,6 +9,7 @@ import click
 
 from colonies import __version__
 from colonies.cli.attribute import attribute
+from colonies.cli.blueprint import blueprint
 from colonies.cli.cluster import cluster
 from colonies.cli.colony import colony
 from colonies.cli.completion import completion
@@ -84,6 +85,7 @@ for command in (
     log,
     attribute,
     location,
+    blueprint,
     cluster,
     monitor,
     config,
