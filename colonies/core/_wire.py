@@ -53,7 +53,8 @@ class WireModel(BaseModel):
 
     Attributes are snake_case; the wire name drops the underscores unless a field declares
     its own alias. Keys match case-insensitively, a null means the field's default (Go's zero
-    value), unknown keys are ignored, and ``OMIT_EMPTY`` names wire keys left out when empty.
+    value), unknown keys are ignored (kept, with ``extra="allow"``), and ``OMIT_EMPTY`` names
+    wire keys left out when empty.
     """
 
     model_config = ConfigDict(
@@ -88,7 +89,10 @@ class WireModel(BaseModel):
                 out[key] = value
             else:
                 alias = keys.get(key.lower())
-                if alias is not None and alias not in data:
+                if alias is None:
+                    if cls.model_config.get("extra") == "allow":
+                        out.setdefault(key, value)
+                elif alias not in data:
                     out.setdefault(alias, value)
         return out
 

@@ -9,6 +9,7 @@ import asyncpg
 
 from colonies.db.attributes import AttributeStore
 from colonies.db.base import Conn
+from colonies.db.blueprints import BlueprintStore
 from colonies.db.channels import ChannelStore
 from colonies.db.colonies import ColonyStore
 from colonies.db.crons import CronStore
@@ -43,6 +44,7 @@ class Database:
         self.generators = GeneratorStore(conn)
         self.crons = CronStore(conn)
         self.files = FileStore(conn)
+        self.blueprints = BlueprintStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

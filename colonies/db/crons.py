@@ -57,6 +57,10 @@ class CronStore(Store):
         row = await self.conn.fetchrow(Q["get_cron"], cron_id)
         return _cron(row) if row else None
 
+    async def get_by_name(self, colony_name: str, name: str) -> Cron | None:
+        row = await self.conn.fetchrow(Q["get_cron_by_name"], colony_name, name)
+        return _cron(row) if row else None
+
     async def find(self, colony_name: str, count: int) -> list[Cron]:
         return [_cron(r) for r in await self.conn.fetch(Q["list_crons"], colony_name, count)]
 

@@ -39,6 +39,19 @@ class LocationStore(Store):
             ) from None
         return loc
 
+    async def add_if_absent(self, loc: Location) -> bool:
+        """Add unless the colony has a location of that name; whether it was added."""
+        row = await self.conn.fetchrow(
+            Q["insert_location_if_absent"],
+            loc.colony_name,
+            loc.name,
+            loc.location_id,
+            loc.description,
+            loc.long,
+            loc.lat,
+        )
+        return row is not None
+
     async def get(self, colony_name: str, name: str) -> Location | None:
         row = await self.conn.fetchrow(Q["get_location"], colony_name, name)
         return _location(row) if row else None

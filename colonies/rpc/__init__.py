@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     attribute,
+    blueprint,
     channel,
     colony,
     cron,
@@ -20,6 +21,7 @@ from colonies.rpc import (  # noqa: F401  (importing registers the classes)
 )
 from colonies.rpc.attribute import *  # noqa: F403
 from colonies.rpc.base import MESSAGES, Msg
+from colonies.rpc.blueprint import *  # noqa: F403
 from colonies.rpc.channel import *  # noqa: F403
 from colonies.rpc.colony import *  # noqa: F403
 from colonies.rpc.cron import *  # noqa: F403

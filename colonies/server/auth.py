@@ -103,3 +103,13 @@ async def require_member(ctx: Ctx, colony_name: str, *, approved: bool = True) -
         executor_capabilities=Capabilities.model_validate(caps) if executor_ok else Capabilities(),
         user_name=row["user_name"] or "",
     )
+
+
+async def require_member_or_colony_owner(ctx: Ctx, colony_name: str) -> Caller:
+    """An approved member or else the colony owner (the blueprint messages' rule); a refused
+    caller gets the colony-owner check's answer, as in the reference."""
+    try:
+        return await require_member(ctx, colony_name)
+    except Forbidden:
+        await require_colony_owner(ctx, colony_name)
+    return Caller(id=ctx.caller_id, colony_name=colony_name)

@@ -22,6 +22,7 @@ M another approved executor, P a pending executor, U a user, X an approved execu
 another colony, S a stranger."""
 
 MEMBERS = {"AE", "M", "U"}
+MEMBERS_OR_OWNER = MEMBERS | {"CO"}
 ANY_STATE_MEMBERS = {"AE", "M", "P", "U"}
 
 
@@ -38,6 +39,7 @@ class World:
     cron: str = ""
     generator: str = ""
     file_id: str = ""
+    blueprint: str = ""
 
     def id(self, role: str) -> str:
         return id_from_private_key(self.keys[role])
@@ -109,6 +111,11 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
     generator = await client.call("addgeneratormsg", {"generator": gen}, keys["U"])
     file = await client.call("addfilemsg", {"file": FILE}, keys["U"])
     await client.call("createsnapshotmsg", {**C, "label": "/l", "name": "snap"}, keys["U"])
+    for name, kind in (("lights", "Light"), ("unused", "Unused")):
+        await client.call(
+            "addblueprintdefinitionmsg", {"blueprintdefinition": _bpdef(name, kind)}, COLONY_KEY
+        )
+    bp = await client.call("addblueprintmsg", {"blueprint": _bp("l1")}, keys["U"])
     return World(
         keys,
         running["processid"],
@@ -121,13 +128,28 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         added["cronid"],
         generator["generatorid"],
         file["fileid"],
+        bp["blueprintid"],
     )
 
 
 WF_JSON = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="n")]})
 Payload = Callable[[World], dict[str, Any]]
 C = {"colonyname": "test"}
+NS = {"namespace": "test"}
 FILE = {"colonyname": "test", "label": "/l", "name": "f", "size": 1, "checksum": "c"}
+
+
+def _bpdef(name: str, kind: str) -> dict[str, Any]:
+    handler = {"executorType": "reconciler", "functionName": "reconcile"}
+    return {
+        "kind": kind,
+        "metadata": {"name": name, **C},
+        "spec": {"names": {"kind": kind}, "handler": handler},
+    }
+
+
+def _bp(name: str, power: bool = False) -> dict[str, Any]:
+    return {"kind": "Light", "metadata": {"name": name, **C}, "spec": {"power": power}}
 
 
 def _executor(name: str) -> Payload:
@@ -271,6 +293,30 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "getsnapshotsmsg": (lambda w: C, MEMBERS, 403),
     "removesnapshotmsg": (lambda w: {**C, "name": "snap"}, MEMBERS, 403),
     "removeallsnapshotmsg": (lambda w: C, MEMBERS, 403),
+    "addblueprintdefinitionmsg": (
+        lambda w: {"blueprintdefinition": _bpdef("fans", "Fan")},
+        {"CO"},
+        403,
+    ),
+    "getblueprintdefinitionmsg": (lambda w: {**C, "name": "lights"}, MEMBERS_OR_OWNER, 403),
+    "getblueprintdefinitionsmsg": (lambda w: C, MEMBERS_OR_OWNER, 403),
+    "removeblueprintdefinitionmsg": (lambda w: {**NS, "name": "unused"}, {"CO"}, 403),
+    "addblueprintmsg": (lambda w: {"blueprint": _bp("l2")}, MEMBERS_OR_OWNER, 403),
+    "getblueprintmsg": (lambda w: {**NS, "name": "l1"}, MEMBERS_OR_OWNER, 403),
+    "getblueprintsmsg": (lambda w: NS, MEMBERS_OR_OWNER, 403),
+    "updateblueprintmsg": (lambda w: {"blueprint": _bp("l1", True)}, MEMBERS_OR_OWNER, 403),
+    "removeblueprintmsg": (lambda w: {**NS, "name": "l1"}, MEMBERS_OR_OWNER, 403),
+    "getblueprinthistorymsg": (
+        lambda w: {"blueprintid": w.blueprint, "limit": 5},
+        MEMBERS_OR_OWNER,
+        403,
+    ),
+    "updateblueprintstatusmsg": (
+        lambda w: {**C, "blueprintname": "l1", "status": {"on": True}},
+        MEMBERS,
+        403,
+    ),
+    "reconcileblueprintmsg": (lambda w: {**NS, "name": "l1", "force": True}, MEMBERS, 403),
 }
 UNSIGNED = {"versionmsg", "getserverinfomsg"}
 EXCEPTIONS = {("assignprocessmsg", "U"): 500}

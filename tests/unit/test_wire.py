@@ -27,6 +27,7 @@ from colonies.core import (
     User,
     WireModel,
 )
+from colonies.core.blueprint import Blueprint, BlueprintDefinition, BlueprintHistory
 from colonies.core.units import parse_memory, render_memory
 from colonies.errors import BadRequest
 from colonies.rpc import MESSAGES
@@ -63,6 +64,11 @@ MODELS: dict[str, type[WireModel]] = {
     "getprocessgraphmsg": ProcessGraph,
     "getprocessgraphsmsg": ProcessGraph,
     "addchildmsg": Process,
+    "addblueprintdefinitionmsg": BlueprintDefinition,
+    "getblueprintdefinitionsmsg": BlueprintDefinition,
+    "addblueprintmsg": Blueprint,
+    "getblueprintmsg": Blueprint,
+    "getblueprinthistorymsg": BlueprintHistory,
 }
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 

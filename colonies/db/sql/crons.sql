@@ -44,3 +44,7 @@ FROM process_graphs g
 JOIN processes p ON p.process_graph_id = g.process_graph_id
 CROSS JOIN LATERAL jsonb_array_elements(p.output) WITH ORDINALITY AS x(o, i)
 WHERE g.process_graph_id = $1 AND cardinality(p.children) = 0;
+
+-- name: get_cron_by_name
+-- $1 colony_name, $2 name
+SELECT * FROM crons WHERE colony_name = $1 AND name = $2;

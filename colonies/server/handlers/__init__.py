@@ -5,6 +5,7 @@ from __future__ import annotations
 from colonies.rpc import MESSAGES
 from colonies.server.handlers import (
     attributes,
+    blueprints,
     channels,
     colonies,
     crons,
@@ -36,6 +37,7 @@ ROUTERS = [
     generators.router,
     crons.router,
     files.router,
+    blueprints.router,
 ]
 
 
