@@ -1,7 +1,7 @@
 """End-to-end compatibility: drive the server with the real pycolonies 1.0.25 SDK.
 
-Covers PROTOCOL.md §8 scenarios 1-9 and 12. pycolonies is synchronous (``requests``) while the
-server runs on the test's event loop, so every SDK call goes through ``asyncio.to_thread``.
+Covers PROTOCOL.md §8 scenarios 1-9, 12 and 19. pycolonies is synchronous (``requests``) while
+the server runs on the test's event loop, so every SDK call goes through ``asyncio.to_thread``.
 pycolonies turns every error reply into ``ColoniesConnectionError(message)`` and does not expose
 the HTTP status, so status codes are checked with a raw envelope signed by pycolonies' own
 ``crypto.sign`` and posted with aiohttp.
@@ -621,4 +621,71 @@ async def test_logs(pyc_colony: Any) -> None:
     await sdk(pyc.close, p.processid, [], EXECUTOR_KEY)
     assert await sdk_error(pyc.add_log, p.processid, "after close", EXECUTOR_KEY) == (
         "Failed to set output, process is not running"
+    )
+
+
+# 19. Blueprints ---------------------------------------------------------------------------------
+
+
+async def test_blueprints_with_every_pycolonies_method(pyc_colony: Any) -> None:
+    """pycolonies' blueprint_test flow, with a handler, so all twelve methods are exercised."""
+    pyc = pyc_colony
+    handler = {"executorType": "reconciler", "functionName": "reconcile"}
+    definition = {
+        "kind": "Light",
+        "metadata": {"name": "lights", "colonyname": COLONY},
+        "spec": {"names": {"kind": "Light"}, "handler": handler},
+    }
+    added = await sdk(pyc.add_blueprint_definition, definition, COLONY_KEY)
+    assert added["spec"]["handler"] == handler and HEX64.match(added["blueprintdefinitionid"])
+    got = await sdk(pyc.get_blueprint_definition, COLONY, "lights", COLONY_KEY)
+    assert got == added
+    assert await sdk(pyc.get_blueprint_definitions, COLONY, EXECUTOR_KEY) == [added]
+
+    blueprint: dict[str, Any] = {
+        "kind": "Light",
+        "metadata": {"name": "lamp", "colonyname": COLONY, "locationname": "lab"},
+        "handler": {"executortype": "test-reconciler"},
+        "spec": {"deviceType": "light", "power": False, "brightness": 0},
+    }
+    bp = await sdk(pyc.add_blueprint, blueprint, EXECUTOR_KEY)
+    assert bp["spec"] == blueprint["spec"] and HEX64.match(bp["blueprintid"])
+    assert await sdk(pyc.get_blueprint, COLONY, "lamp", EXECUTOR_KEY) == bp
+    assert await sdk(pyc.get_blueprints, COLONY, EXECUTOR_KEY) == [bp]
+    assert await sdk(pyc.get_blueprints, COLONY, EXECUTOR_KEY, "Light", "lab") == [bp]
+    assert await sdk(pyc.get_blueprints, COLONY, EXECUTOR_KEY, "Other") == []
+
+    blueprint["spec"]["power"] = True
+    updated = await sdk(pyc.update_blueprint, blueprint, EXECUTOR_KEY)
+    assert updated["spec"]["power"] is True and updated["metadata"]["generation"] == 1
+    forced = await sdk(pyc.update_blueprint, blueprint, EXECUTOR_KEY, True)
+    assert forced["metadata"]["generation"] == 2
+    status = {"power": True, "lastSeen": "2024-01-01T12:00:00Z"}
+    assert await sdk(pyc.update_blueprint_status, COLONY, "lamp", status, EXECUTOR_KEY) == {}
+    assert (await sdk(pyc.get_blueprint, COLONY, "lamp", EXECUTOR_KEY))["status"] == status
+
+    plain = await sdk(pyc.reconcile_blueprint, COLONY, "lamp", EXECUTOR_KEY)
+    assert Process(**plain).spec.kwargs == {"kind": "Light", "blueprintName": "lamp"}
+    # pycolonies' Process model takes only string kwargs, so the forced one stays a dict
+    # (the reference's reply carries the same boolean).
+    process = await sdk(pyc.reconcile_blueprint, COLONY, "lamp", EXECUTOR_KEY, True)
+    assert process["spec"]["funcname"] == "reconcile" and process["state"] == 0
+    assert process["spec"]["kwargs"] == {"kind": "Light", "blueprintName": "lamp", "force": True}
+    assert process["spec"]["conditions"]["executortype"] == "reconciler"
+
+    history = await sdk(pyc.get_blueprint_history, bp["blueprintid"], EXECUTOR_KEY)
+    assert [h["changetype"] for h in history] == ["update", "update", "create"]
+    assert len(await sdk(pyc.get_blueprint_history, bp["blueprintid"], EXECUTOR_KEY, 1)) == 1
+
+    assert await sdk_error(pyc.remove_blueprint_definition, COLONY, "lights", COLONY_KEY) == (
+        "cannot remove BlueprintDefinition 'lights': 1 blueprint(s) of kind 'Light' still exist"
+    )
+    assert await sdk(pyc.remove_blueprint, COLONY, "lamp", EXECUTOR_KEY) == {}
+    assert await sdk_error(pyc.get_blueprint, COLONY, "lamp", EXECUTOR_KEY) == (
+        "Blueprint not found"
+    )
+    assert await sdk(pyc.remove_blueprint_definition, COLONY, "lights", COLONY_KEY) == {}
+    assert await sdk(pyc.get_blueprint_definitions, COLONY, COLONY_KEY) == []
+    assert await sdk_error(pyc.get_blueprint_definition, COLONY, "lights", COLONY_KEY) == (
+        "Blueprint definition not found"
     )
