@@ -91,12 +91,13 @@ class Events:
     def waiter_count(self) -> int:
         return sum(len(w) for w in self._waiters.values())
 
-    def wake(self, colony_name: str, executor_type: str, process_id: str = "") -> None:
+    def wake(self, colony_name: str, executor_type: str, process_id: str = "") -> bool:
         """A process became assignable: wake one idle waiter for it, or every waiter of the
-        key (of the colony, for type ``*``) when the process is not named."""
+        key (of the colony, for type ``*``) when the process is not named. True if a
+        waiter was woken."""
         if process_id and executor_type != "*":
-            self.hand_on(colony_name, executor_type, Token(process_id))
-            return
+            return self.hand_on(colony_name, executor_type, Token(process_id))
+        before = self.wakeups
         keys = (
             [k for k in self._waiters if k[0] == colony_name]
             if executor_type == "*"
@@ -104,6 +105,7 @@ class Events:
         )
         for key in keys:
             self._wake_every(self._waiters.get(key, {}))
+        return self.wakeups > before
 
     def expect_echo(self, process_id: str) -> None:
         """This server is about to store the process and wake a waiter for it itself; its
@@ -112,17 +114,18 @@ class Events:
         if len(self._echoes) > ECHO_MEMORY:
             del self._echoes[next(iter(self._echoes))]
 
-    def hand_on(self, colony_name: str, executor_type: str, token: Token | None) -> None:
+    def hand_on(self, colony_name: str, executor_type: str, token: Token | None) -> bool:
         """Give the token to the first idle waiter that has not tried it (if any: when every
-        waiter is awake already, each will claim anyway)."""
+        waiter is awake already, each will claim anyway). True if a waiter was woken."""
         if token is None:
-            return
+            return False
         for waiter in self._waiters.get((colony_name, executor_type), ()):
             if not waiter.event.is_set() and waiter not in token.tried:
                 waiter.token = token
                 waiter.event.set()
                 self.wakeups += 1
-                return
+                return True
+        return False
 
     def wake_all(self) -> None:
         for waiters in self._waiters.values():

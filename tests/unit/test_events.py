@@ -18,8 +18,7 @@ async def test_a_named_process_wakes_the_first_idle_waiter_only() -> None:
     events = Events()
     with ExitStack() as stack:
         a, b, c = park(events, stack, 3)
-        events.wake(*KEY, "p1")
-        events.wake(*KEY, "p2")
+        assert events.wake(*KEY, "p1") and events.wake(*KEY, "p2")
         assert [w.event.is_set() for w in (a, b, c)] == [True, True, False]
         assert (a.token and a.token.process_id, b.token and b.token.process_id) == ("p1", "p2")
         assert events.wakeups == 2
@@ -29,7 +28,7 @@ async def test_an_unnamed_wake_or_type_star_wakes_everyone() -> None:
     events = Events()
     with ExitStack() as stack:
         waiters = park(events, stack, 2)
-        events.wake("c", "*")
+        assert events.wake("c", "*")
         assert all(w.event.is_set() and w.token is None for w in waiters)
 
 
@@ -46,8 +45,9 @@ async def test_a_token_goes_to_waiters_that_have_not_tried_it() -> None:
         token = b.take()
         assert token is not None
         token.tried.add(b)
-        events.hand_on(*KEY, token)  # nobody left to try: dropped
+        assert not events.hand_on(*KEY, token)  # nobody left to try: dropped
         assert not a.event.is_set() and not b.event.is_set()
+        assert not events.wake("other", "cli", "p2")  # nobody parked there
 
 
 async def test_a_waiter_leaving_with_a_token_hands_it_on() -> None:

@@ -57,7 +57,10 @@ async def submit(db: Database, events: Events, spec: FunctionSpec, caller: Calle
     process, req = new_process(spec, caller, utc_now())
     events.expect_echo(process.process_id)
     await db.processes.add(process, req)
-    events.wake(spec.conditions.colony_name, spec.conditions.executor_type, process.process_id)
+    if events.wake(spec.conditions.colony_name, spec.conditions.executor_type, process.process_id):
+        # Let the woken assign send its claim before this reply is rendered and written:
+        # the database then works on the claim while this server answers the submit.
+        await asyncio.sleep(0)
     return process
 
 
@@ -145,7 +148,8 @@ async def assign(
             if timeout < 0 or remaining <= 0:
                 _nothing(paused)
             try:
-                await asyncio.wait_for(waiter.event.wait(), remaining)
+                async with asyncio.timeout(remaining):  # no extra task, unlike wait_for
+                    await waiter.event.wait()
             except TimeoutError:
                 _nothing(paused)
             token = waiter.take()
