@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from colonies.cli import tables
-from colonies.cli.options import Env, client_options, echo_json, json_option, run
+from colonies.cli.options import Env, client_options, echo_json, echo_one, json_option, run
 from colonies.client import ColoniesClient
 from colonies.core import Attribute
 
@@ -54,7 +54,4 @@ def get(env: Env, attributeid: str, as_json: bool) -> None:
     """
     key = env.prvkey
     found = run(env, lambda c: c.get_attribute(attributeid, key))
-    if as_json:
-        echo_json(found)
-    else:
-        click.echo(tables.attribute_table(found))
+    echo_one(found, as_json, tables.attribute_table)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from colonies.cli import tables
-from colonies.cli.options import Env, client_options, echo_json, json_option, run, server_key_option
+from colonies.cli.options import Env, client_options, echo_one, json_option, run, server_key_option
 
 
 @click.group()
@@ -26,7 +26,4 @@ def info(env: Env, as_json: bool) -> None:
     """
     key = env.server_prvkey
     found = run(env, lambda c: c.cluster(key))
-    if as_json:
-        echo_json(found)
-    else:
-        click.echo(tables.cluster_table(found))
+    echo_one(found, as_json, tables.cluster_table)

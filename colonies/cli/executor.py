@@ -16,6 +16,7 @@ from colonies.cli.options import (
     colony_key_option,
     echo_json,
     echo_list,
+    echo_one,
     hostname_suffix,
     json_option,
     parse_model,
@@ -230,10 +231,7 @@ def get(env: Env, name: str, as_json: bool) -> None:
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_executor(colony_name, name, key))
-    if as_json:
-        echo_json(found)
-    else:
-        click.echo(tables.executor_table(found))
+    echo_one(found, as_json, tables.executor_table)
 
 
 @executor.command()

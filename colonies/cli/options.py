@@ -270,6 +270,14 @@ def echo_list(
         click.echo(table(found))
 
 
+def echo_one(found: M, as_json: bool, table: Callable[[M], str]) -> None:
+    """One object as wire JSON or as its detail table."""
+    if as_json:
+        echo_json(found)
+    else:
+        click.echo(table(found))
+
+
 def confirm_yes(question: str, assume_yes: bool) -> None:
     """The reference's prompt: only ``YES`` proceeds; anything else aborts (exit 1)."""
     if assume_yes:

@@ -11,6 +11,7 @@ from colonies.cli.options import (
     colony_key_option,
     echo_json,
     echo_list,
+    echo_one,
     json_option,
     run,
 )
@@ -74,10 +75,7 @@ def get(env: Env, name: str, as_json: bool) -> None:
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_user(colony_name, name, key))
-    if as_json:
-        echo_json(found)
-    else:
-        click.echo(tables.user_table(found))
+    echo_one(found, as_json, tables.user_table)
 
 
 @user.command()
