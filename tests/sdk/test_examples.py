@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import sys
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -147,3 +148,33 @@ async def test_helloworld_executor_script_serves_the_spec(
     await run_example(server, "helloworld_executor.py", "--burst")
     done = await get(client, submitted)
     assert (done.state, done.output) == (ProcessState.SUCCESS, ["Hello, World!"])
+
+
+async def test_light_reconciler_makes_blueprints_true(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    module = load_example("light_reconciler")
+    attach(module.executor, client)
+    definition = json.loads((EXAMPLES / "blueprints" / "light-definition.json").read_text())
+    definition["metadata"]["colonyname"] = COLONY
+    await client.call("addblueprintdefinitionmsg", {"blueprintdefinition": definition}, COLONY_KEY)
+    kitchen = json.loads((EXAMPLES / "blueprints" / "light.json").read_text())
+    kitchen["metadata"]["colonyname"] = COLONY
+    await client.call("addblueprintmsg", {"blueprint": kitchen}, SUBMITTER)
+    await module.executor.run(burst=True)
+
+    def status() -> Any:
+        return client.call("getblueprintmsg", {"namespace": COLONY, "name": "kitchen"}, SUBMITTER)
+
+    assert (await status())["status"] == {"applied": kitchen["spec"], "generation": 0}
+    kitchen["spec"]["brightness"] = 90
+    await client.call("updateblueprintmsg", {"blueprint": kitchen}, SUBMITTER)
+    await module.executor.run(burst=True)
+    assert (await status())["status"]["applied"]["brightness"] == 90
+    assert {"kitchen": kitchen["spec"]} == module.LIGHTS
+
+    await client.call("removeblueprintmsg", {"namespace": COLONY, "name": "kitchen"}, SUBMITTER)
+    await module.executor.run(burst=True)
+    assert module.LIGHTS == {}
+    done = await client.get_processes(COLONY, ProcessState.SUCCESS, 10, SUBMITTER)
+    assert sorted(p.spec.func_name for p in done) == ["cleanup", "reconcile", "reconcile"]
