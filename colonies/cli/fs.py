@@ -87,8 +87,8 @@ def _size(n: int) -> str:
     return f"{n} B"
 
 
-def _table(rows: list[list[Any]], headers: list[str]) -> None:
-    click.echo(table(headers, rows))
+def _table(rows: list[list[Any]], headers: list[str], what: str = "entries") -> None:
+    click.echo(table(headers, rows) if rows else f"No {what} found")
 
 
 def _file_table(files: list[File]) -> None:
@@ -321,7 +321,8 @@ def ls_cmd(label: str, as_json: bool) -> None:
         ]
         for f, n in files
     ]
-    _table(rows, ["Name", "Size", "Latest FileID", "Added", "Revisions", "Encryption"])
+    headers = ["Name", "Size", "Latest FileID", "Added", "Revisions", "Encryption"]
+    _table(rows, headers, f"files with label {label}")
 
 
 def _target(label: str, name: str, file_id: str) -> tuple[str, str, str]:
@@ -464,7 +465,9 @@ def label_ls_cmd(as_json: bool) -> None:
         _print_json(labels)
     else:
         _table(
-            [[x.name, x.files] for x in sorted(labels, key=lambda x: x.name)], ["Label", "Files"]
+            [[x.name, x.files] for x in sorted(labels, key=lambda x: x.name)],
+            ["Label", "Files"],
+            "labels",
         )
 
 
@@ -534,7 +537,7 @@ def _snapshot_table(snaps: list[Any]) -> None:
     rows = [
         [s.snapshot_id, s.name, s.label, len(s.file_ids or []), fmt_time(s.added)] for s in snaps
     ]
-    _table(rows, ["SnapshotID", "Name", "Label", "Files", "Added"])
+    _table(rows, ["SnapshotID", "Name", "Label", "Files", "Added"], "snapshots")
 
 
 @snapshot_group.command("create")

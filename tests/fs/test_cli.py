@@ -113,6 +113,10 @@ async def test_snapshots_clean_and_errors(fs: Fs, cli_env: Env, tmp_path: Path) 
     assert "Snapshot with name <s1> in Colony <test> already exists" in dup.output
     await _ok(cli_env, "snapshot", "remove", "-n", "s1")
     assert json.loads(await _ok(cli_env, "snapshot", "ls", "--json")) == []
+    assert (await _ok(cli_env, "snapshot", "ls")).strip() == "No snapshots found"
+    assert (await _ok(cli_env, "ls", "-l", "/nothing")).strip() == (
+        "No files with label /nothing found"
+    )
 
     # clean: local extras go, remote files stay
     (src / "extra.txt").write_text("x")
