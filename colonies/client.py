@@ -40,6 +40,7 @@ from colonies.core import (
     WireModel,
     WorkflowSpec,
 )
+from colonies.core.blueprint import Blueprint, BlueprintDefinition, BlueprintHistory
 from colonies.core.channel import MsgEntry
 from colonies.core.cron import Cron
 from colonies.core.generator import Generator
@@ -541,6 +542,75 @@ class ColoniesClient:
 
     async def remove_generator(self, generator_id: str, key: str) -> None:
         await self.call("removegeneratormsg", {"generatorid": generator_id}, key)
+
+    # blueprints
+    async def add_blueprint_definition(
+        self, definition: BlueprintDefinition, key: str
+    ) -> BlueprintDefinition:
+        data = {"blueprintdefinition": definition.to_wire()}
+        return await self._one(BlueprintDefinition, "addblueprintdefinitionmsg", data, key)
+
+    async def get_blueprint_definition(
+        self, colony_name: str, name: str, key: str
+    ) -> BlueprintDefinition:
+        data = {"colonyname": colony_name, "name": name}
+        return await self._one(BlueprintDefinition, "getblueprintdefinitionmsg", data, key)
+
+    async def get_blueprint_definitions(
+        self, colony_name: str, key: str
+    ) -> list[BlueprintDefinition]:
+        data = {"colonyname": colony_name}
+        return await self._many(BlueprintDefinition, "getblueprintdefinitionsmsg", data, key)
+
+    async def remove_blueprint_definition(self, colony_name: str, name: str, key: str) -> None:
+        data = {"namespace": colony_name, "name": name}
+        await self.call("removeblueprintdefinitionmsg", data, key)
+
+    async def add_blueprint(self, blueprint: Blueprint, key: str) -> Blueprint:
+        return await self._one(
+            Blueprint, "addblueprintmsg", {"blueprint": blueprint.to_wire()}, key
+        )
+
+    async def get_blueprint(self, colony_name: str, name: str, key: str) -> Blueprint:
+        data = {"namespace": colony_name, "name": name}
+        return await self._one(Blueprint, "getblueprintmsg", data, key)
+
+    async def get_blueprints(
+        self, colony_name: str, key: str, kind: str = "", location_name: str = ""
+    ) -> list[Blueprint]:
+        data: dict[str, Any] = {"namespace": colony_name}
+        if kind:
+            data["kind"] = kind
+        if location_name:
+            data["locationname"] = location_name
+        return await self._many(Blueprint, "getblueprintsmsg", data, key)
+
+    async def update_blueprint(
+        self, blueprint: Blueprint, key: str, force_generation: bool = False
+    ) -> Blueprint:
+        data = {"blueprint": blueprint.to_wire(), "forcegeneration": force_generation}
+        return await self._one(Blueprint, "updateblueprintmsg", data, key)
+
+    async def remove_blueprint(self, colony_name: str, name: str, key: str) -> None:
+        await self.call("removeblueprintmsg", {"namespace": colony_name, "name": name}, key)
+
+    async def update_blueprint_status(
+        self, colony_name: str, name: str, status: dict[str, Any], key: str
+    ) -> None:
+        data = {"colonyname": colony_name, "blueprintname": name, "status": status}
+        await self.call("updateblueprintstatusmsg", data, key)
+
+    async def reconcile_blueprint(
+        self, colony_name: str, name: str, key: str, force: bool = False
+    ) -> Process:
+        data = {"namespace": colony_name, "name": name, "force": force}
+        return await self._one(Process, "reconcileblueprintmsg", data, key)
+
+    async def get_blueprint_history(
+        self, blueprint_id: str, key: str, limit: int = 10
+    ) -> list[BlueprintHistory]:
+        data = {"blueprintid": blueprint_id, "limit": limit}
+        return await self._many(BlueprintHistory, "getblueprinthistorymsg", data, key)
 
     # locations and channels
     async def add_location(self, location: Location, key: str) -> Location:

@@ -26,9 +26,8 @@ LIGHTS: dict[str, dict[str, Any]] = {}  # the "hardware": blueprint name -> curr
 async def blueprint_names(ctx: ProcessContext, kind: str, name: str) -> list[str]:
     if name:
         return [name]
-    data = {"namespace": ctx.colony_name, "kind": kind}
-    found = await ctx.client.call("getblueprintsmsg", data, ctx.key) or []
-    return [b["metadata"]["name"] for b in found]
+    found = await ctx.client.get_blueprints(ctx.colony_name, ctx.key, kind=kind)
+    return [b.metadata.name for b in found]
 
 
 @executor.function("reconcile")
@@ -38,15 +37,13 @@ async def reconcile(
     """Bring each named light (or every light of the kind) to its spec; returns how many."""
     names = await blueprint_names(ctx, kind, blueprintName)
     for name in names:
-        data = {"namespace": ctx.colony_name, "name": name}
-        blueprint = await ctx.client.call("getblueprintmsg", data, ctx.key)
-        desired = dict(blueprint.get("spec") or {})
+        blueprint = await ctx.client.get_blueprint(ctx.colony_name, name, ctx.key)
+        desired = dict(blueprint.spec)
         if force or LIGHTS.get(name) != desired:
             LIGHTS[name] = desired
             await ctx.log(f"{name}: set to {desired}")
-        status = {"applied": desired, "generation": blueprint["metadata"].get("generation", 0)}
-        update = {"colonyname": ctx.colony_name, "blueprintname": name, "status": status}
-        await ctx.client.call("updateblueprintstatusmsg", update, ctx.key)
+        status = {"applied": desired, "generation": blueprint.metadata.generation}
+        await ctx.client.update_blueprint_status(ctx.colony_name, name, status, ctx.key)
     return len(names)
 
 

@@ -1,19 +1,17 @@
 """``colonies blueprint``: desired state that reconciler executors make true.
 
 A blueprint definition (colony owner) declares a kind and the executor type and function
-that reconcile it; a blueprint is one declared object of that kind. Blueprints are arbitrary
-JSON, so this module passes the server's wire objects through as they are (``--json`` prints
-exactly what the server sent) and only renders them for people.
+that reconcile it; a blueprint is one declared object of that kind (its ``spec`` and
+``status`` are free JSON, shown as dotted key/value rows).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -23,25 +21,27 @@ from colonies.cli.options import (
     Env,
     client_options,
     colony_key_option,
+    echo_json,
+    echo_list,
+    echo_one,
     json_option,
+    parse_model,
     read_json,
     run,
     spec_option,
 )
 from colonies.client import ColoniesClient
-from colonies.core import (
-    Conditions,
-    ExecutorState,
-    FunctionSpec,
-    Log,
-    ProcessState,
-    WorkflowSpec,
+from colonies.core import ExecutorState, Log, ProcessState
+from colonies.core.blueprint import (
+    Blueprint,
+    BlueprintDefinition,
+    BlueprintHistory,
+    cron_name,
+    reconcile_cron,
 )
-from colonies.core.cron import Cron
 from colonies.errors import RPCError
 
-Wire = dict[str, Any]
-RECONCILE_INTERVAL_S = 60  # the reference's reconcile cron interval
+B = TypeVar("B", Blueprint, BlueprintDefinition)
 
 
 @click.group()
@@ -54,42 +54,13 @@ def definition() -> None:
     """Manage blueprint definitions: the kinds a colony accepts and who reconciles them."""
 
 
-def echo_wire(value: Any) -> None:
-    click.echo(json.dumps(value, indent=4))
-
-
-def load_object(path: Path, colony: str) -> Wire:
+def load(model: type[B], path: Path, colony: str) -> B:
     """A definition or blueprint from a JSON file; ``metadata.colonyname`` defaults to colony."""
-    data = read_json(path)
-    if not isinstance(data, dict):
-        raise CliError(f"The spec file {path} must be a JSON object.")
-    metadata = data.setdefault("metadata", {})
-    if not isinstance(metadata, dict) or not metadata.get("name"):
+    found = parse_model(model, read_json(path), path)
+    if not found.metadata.name:
         raise CliError(f'The spec file {path} needs a name: "metadata": {{"name": "..."}}.')
-    if not metadata.get("colonyname"):
-        metadata["colonyname"] = colony
-    return data
-
-
-def _metadata(obj: Wire) -> Wire:
-    found = obj.get("metadata")
-    return found if isinstance(found, dict) else {}
-
-
-def _handler(definition: Wire) -> Wire:
-    spec = definition.get("spec")
-    handler = spec.get("handler") if isinstance(spec, dict) else None
-    return handler if isinstance(handler, dict) else {}
-
-
-def _time(text: Any) -> str:
-    """An RFC 3339 time from the wire in the CLI's time format; empty for Go's zero time."""
-    if not isinstance(text, str) or not text or text.startswith("0001-01-01"):
-        return ""
-    try:
-        return tables.fmt_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        return text
+    found.metadata.colony_name = found.metadata.colony_name or colony
+    return found
 
 
 def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
@@ -99,6 +70,97 @@ def flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
             yield from flatten(item, f"{prefix}.{key}" if prefix else str(key))
     elif prefix:
         yield prefix, tables.fmt_value(value)
+
+
+def definitions_table(found: Sequence[BlueprintDefinition]) -> str:
+    rows = [
+        (d.metadata.name, d.kind, d.spec.handler.executor_type, d.spec.handler.function_name)
+        for d in found
+    ]
+    return tables.table(["Name", "Kind", "ExecutorType", "Function"], rows)
+
+
+def definition_table(d: BlueprintDefinition) -> str:
+    handler = d.spec.handler
+    rows = [
+        ("Name", d.metadata.name),
+        ("Id", d.blueprint_definition_id),
+        ("Kind", d.kind),
+        ("Colony", d.metadata.colony_name),
+        ("Group", d.spec.group),
+        ("Version", d.spec.version),
+        ("ExecutorType", handler.executor_type),
+        ("Function", handler.function_name),
+        (
+            "ReconcileInterval",
+            f"{handler.reconcile_interval} s" if handler.reconcile_interval else "",
+        ),
+    ]
+    text = tables.detail(rows, "Blueprint definition:")
+    schema = d.spec.schema_
+    if schema is not None and schema.properties:
+        props = [
+            (name, prop.type, "yes" if name in schema.required else "")
+            for name, prop in schema.properties.items()
+        ]
+        text += "\n\nSchema:\n" + tables.table(["Property", "Type", "Required"], props)
+    return text
+
+
+def blueprints_table(found: Sequence[Blueprint]) -> str:
+    rows = [
+        (
+            b.metadata.name,
+            b.kind,
+            b.metadata.location_name,
+            b.metadata.generation,
+            tables.fmt_time(b.metadata.last_reconciliation_time),
+        )
+        for b in found
+    ]
+    headers = ["Name", "Kind", "Location", "Generation", "LastReconciliation"]
+    return tables.table(headers, rows)
+
+
+def blueprint_table(b: Blueprint) -> str:
+    meta = b.metadata
+    rows = [
+        ("Name", meta.name),
+        ("Id", b.blueprint_id),
+        ("Kind", b.kind),
+        ("Colony", meta.colony_name),
+        ("Location", meta.location_name),
+        ("Generation", meta.generation),
+        ("Created", tables.fmt_time(meta.created_at)),
+        ("Updated", tables.fmt_time(meta.updated_at)),
+        ("LastReconciliation", tables.fmt_time(meta.last_reconciliation_time)),
+        ("LastReconciliationProcess", meta.last_reconciliation_process),
+    ]
+    parts = [tables.detail(rows, "Blueprint:")]
+    for title, value in (("Spec:", b.spec), ("Status:", b.status)):
+        leaves = list(flatten(value))
+        if leaves:
+            parts.append(tables.detail(leaves, f"\n{title}"))
+    return "\n".join(parts)
+
+
+def history_table(entries: Sequence[BlueprintHistory]) -> str:
+    rows = [
+        (e.generation, e.change_type, tables.fmt_time(e.timestamp), e.changed_by) for e in entries
+    ]
+    return tables.table(["Generation", "Change", "Time", "ChangedBy"], rows)
+
+
+def history_entry_table(e: BlueprintHistory) -> str:
+    rows = [
+        ("Generation", e.generation),
+        ("Change", e.change_type),
+        ("Time", tables.fmt_time(e.timestamp)),
+        ("ChangedBy", e.changed_by),
+    ]
+    text = tables.detail(rows, f"Blueprint {e.name}, generation {e.generation}:")
+    leaves = list(flatten(e.spec))
+    return text + ("\n" + tables.detail(leaves, "\nSpec:") if leaves else "")
 
 
 # definitions
@@ -116,22 +178,15 @@ def add_definition(env: Env, spec: Path, as_json: bool) -> None:
     Example:
       colonies blueprint definition add --spec examples/blueprints/light-definition.json
     """
-    new, key = load_object(spec, env.colony), env.colony_prvkey
-    added = run(
-        env, lambda c: c.call("addblueprintdefinitionmsg", {"blueprintdefinition": new}, key)
-    )
+    new, key = load(BlueprintDefinition, spec, env.colony), env.colony_prvkey
+    added = run(env, lambda c: c.add_blueprint_definition(new, key))
     if as_json:
-        echo_wire(added)
-        return
-    meta = _metadata(added)
-    click.echo(
-        f"Blueprint definition {meta.get('name')} (kind {added.get('kind')}) "
-        f"added to colony {meta.get('colonyname')}"
-    )
-
-
-async def _definitions(c: ColoniesClient, colony: str, key: str) -> list[Wire]:
-    return list(await c.call("getblueprintdefinitionsmsg", {"colonyname": colony}, key) or [])
+        echo_json(added)
+    else:
+        click.echo(
+            f"Blueprint definition {added.metadata.name} (kind {added.kind}) "
+            f"added to colony {added.metadata.colony_name}"
+        )
 
 
 @definition.command(name="ls")
@@ -145,24 +200,8 @@ def list_definitions(env: Env, as_json: bool) -> None:
       colonies blueprint definition ls
     """
     colony, key = env.colony, env.prvkey
-    found = run(env, lambda c: _definitions(c, colony, key))
-    if as_json:
-        echo_wire(found)
-    elif not found:
-        click.echo("No blueprint definitions found")
-    else:
-        rows = []
-        for d in found:
-            handler = _handler(d)
-            rows.append(
-                (
-                    _metadata(d).get("name", ""),
-                    d.get("kind", ""),
-                    handler.get("executorType", ""),
-                    handler.get("functionName", ""),
-                )
-            )
-        click.echo(tables.table(["Name", "Kind", "ExecutorType", "Function"], rows))
+    found = run(env, lambda c: c.get_blueprint_definitions(colony, key))
+    echo_list(found, as_json, definitions_table, "blueprint definitions")
 
 
 @definition.command(name="get")
@@ -170,38 +209,15 @@ def list_definitions(env: Env, as_json: bool) -> None:
 @client_options
 @json_option
 def get_definition(env: Env, name: str, as_json: bool) -> None:
-    """Show a blueprint definition.
+    """Show a blueprint definition and its schema.
 
     \b
     Example:
       colonies blueprint definition get --name lights
     """
-    data, key = {"colonyname": env.colony, "name": name}, env.prvkey
-    found = run(env, lambda c: c.call("getblueprintdefinitionmsg", data, key))
-    if as_json:
-        echo_wire(found)
-        return
-    meta, handler, spec = _metadata(found), _handler(found), found.get("spec") or {}
-    rows = [
-        ("Name", meta.get("name", "")),
-        ("Id", found.get("blueprintdefinitionid", "")),
-        ("Kind", found.get("kind", "")),
-        ("Colony", meta.get("colonyname", "")),
-        ("Group", spec.get("group", "")),
-        ("Version", spec.get("version", "")),
-        ("ExecutorType", handler.get("executorType", "")),
-        ("Function", handler.get("functionName", "")),
-    ]
-    click.echo(tables.detail(rows, "Blueprint definition:"))
-    schema = spec.get("schema")
-    if isinstance(schema, dict) and schema.get("properties"):
-        required = set(schema.get("required") or [])
-        props = [
-            (prop, (p or {}).get("type", ""), "yes" if prop in required else "")
-            for prop, p in schema["properties"].items()
-        ]
-        click.echo("\nSchema:")
-        click.echo(tables.table(["Property", "Type", "Required"], props))
+    colony, key = env.colony, env.prvkey
+    found = run(env, lambda c: c.get_blueprint_definition(colony, name, key))
+    echo_one(found, as_json, definition_table)
 
 
 @definition.command(name="remove")
@@ -216,10 +232,7 @@ def remove_definition(env: Env, name: str) -> None:
       colonies blueprint definition remove --name lights
     """
     colony, key = env.colony, env.colony_prvkey
-    run(
-        env,
-        lambda c: c.call("removeblueprintdefinitionmsg", {"namespace": colony, "name": name}, key),
-    )
+    run(env, lambda c: c.remove_blueprint_definition(colony, name, key))
     click.echo(f"Blueprint definition {name} removed from colony {colony}")
 
 
@@ -237,12 +250,12 @@ def add(env: Env, spec: Path, as_json: bool) -> None:
     Example:
       colonies blueprint add --spec examples/blueprints/light.json
     """
-    new, key = load_object(spec, env.colony), env.prvkey
-    added = run(env, lambda c: c.call("addblueprintmsg", {"blueprint": new}, key))
+    new, key = load(Blueprint, spec, env.colony), env.prvkey
+    added = run(env, lambda c: c.add_blueprint(new, key))
     if as_json:
-        echo_wire(added)
+        echo_json(added)
     else:
-        click.echo(f"Blueprint {_metadata(added).get('name')} ({added.get('kind')}) added")
+        click.echo(f"Blueprint {added.metadata.name} ({added.kind}) added")
 
 
 @blueprint.command()
@@ -259,41 +272,13 @@ def update(env: Env, spec: Path, forcegeneration: bool, as_json: bool) -> None:
     Example:
       colonies blueprint update --spec examples/blueprints/light.json
     """
-    new, key = load_object(spec, env.colony), env.prvkey
-    data = {"blueprint": new, "forcegeneration": forcegeneration}
-    updated = run(env, lambda c: c.call("updateblueprintmsg", data, key))
+    new, key = load(Blueprint, spec, env.colony), env.prvkey
+    updated = run(env, lambda c: c.update_blueprint(new, key, forcegeneration))
     if as_json:
-        echo_wire(updated)
-        return
-    meta = _metadata(updated)
-    click.echo(f"Blueprint {meta.get('name')} updated (generation {meta.get('generation', 0)})")
-
-
-async def _get(c: ColoniesClient, colony: str, name: str, key: str) -> Wire:
-    found: Wire = await c.call("getblueprintmsg", {"namespace": colony, "name": name}, key)
-    return found
-
-
-def blueprint_table(b: Wire) -> str:
-    meta = _metadata(b)
-    rows = [
-        ("Name", meta.get("name", "")),
-        ("Id", b.get("blueprintid", "")),
-        ("Kind", b.get("kind", "")),
-        ("Colony", meta.get("colonyname", "")),
-        ("Location", meta.get("locationname", "")),
-        ("Generation", meta.get("generation", 0)),
-        ("Created", _time(meta.get("createdAt"))),
-        ("Updated", _time(meta.get("updatedAt"))),
-        ("LastReconciliation", _time(meta.get("lastReconciliationTime"))),
-        ("LastReconciliationProcess", meta.get("lastReconciliationProcess", "")),
-    ]
-    parts = [tables.detail(rows, "Blueprint:")]
-    for title, key in (("Spec:", "spec"), ("Status:", "status")):
-        leaves = list(flatten(b.get(key)))
-        if leaves:
-            parts.append(tables.detail(leaves, f"\n{title}"))
-    return "\n".join(parts)
+        echo_json(updated)
+    else:
+        meta = updated.metadata
+        click.echo(f"Blueprint {meta.name} updated (generation {meta.generation})")
 
 
 @blueprint.command()
@@ -308,11 +293,8 @@ def get(env: Env, name: str, as_json: bool) -> None:
       colonies blueprint get --name kitchen
     """
     colony, key = env.colony, env.prvkey
-    found = run(env, lambda c: _get(c, colony, name, key))
-    if as_json:
-        echo_wire(found)
-    else:
-        click.echo(blueprint_table(found))
+    found = run(env, lambda c: c.get_blueprint(colony, name, key))
+    echo_one(found, as_json, blueprint_table)
 
 
 @blueprint.command(name="ls")
@@ -327,32 +309,9 @@ def list_blueprints(env: Env, kind: str, location: str, as_json: bool) -> None:
     Example:
       colonies blueprint ls --kind Light
     """
-    data: Wire = {"namespace": env.colony}
-    if kind:
-        data["kind"] = kind
-    if location:
-        data["locationname"] = location
-    key = env.prvkey
-    found = list(run(env, lambda c: c.call("getblueprintsmsg", data, key)) or [])
-    if as_json:
-        echo_wire(found)
-    elif not found:
-        click.echo("No blueprints found")
-    else:
-        rows = []
-        for b in found:
-            meta = _metadata(b)
-            rows.append(
-                (
-                    meta.get("name", ""),
-                    b.get("kind", ""),
-                    meta.get("locationname", ""),
-                    meta.get("generation", 0),
-                    _time(meta.get("lastReconciliationTime")),
-                )
-            )
-        headers = ["Name", "Kind", "Location", "Generation", "LastReconciliation"]
-        click.echo(tables.table(headers, rows))
+    colony, key = env.colony, env.prvkey
+    found = run(env, lambda c: c.get_blueprints(colony, key, kind, location))
+    echo_list(found, as_json, blueprints_table, "blueprints")
 
 
 def parse_value(text: str) -> Any:
@@ -363,7 +322,7 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def set_path(spec: Wire, key: str, value: Any) -> None:
+def set_path(spec: dict[str, Any], key: str, value: Any) -> None:
     """Set an existing field of ``spec`` by dotted path (``spec.`` prefix optional).
 
     New fields are refused, as in the reference: a typo must not silently add one.
@@ -374,8 +333,7 @@ def set_path(spec: Wire, key: str, value: Any) -> None:
         child = current.get(part)
         if not isinstance(child, dict):
             where = ".".join(path[: i + 1])
-            missing = part not in current
-            why = "does not exist" if missing else "is not an object"
+            why = "does not exist" if part not in current else "is not an object"
             raise CliError(f"Cannot set {key}: spec.{where} {why} in the blueprint.")
         current = child
     if path[-1] not in current:
@@ -401,22 +359,16 @@ def set_field(env: Env, name: str, key: str, value: str, as_json: bool) -> None:
     """
     colony, prvkey = env.colony, env.prvkey
 
-    async def action(c: ColoniesClient) -> Wire:
-        found = await _get(c, colony, name, prvkey)
-        spec = found.get("spec")
-        if not isinstance(spec, dict):
-            spec = found["spec"] = {}
-        set_path(spec, key, parse_value(value))
-        data = {"blueprint": found, "forcegeneration": False}
-        updated: Wire = await c.call("updateblueprintmsg", data, prvkey)
-        return updated
+    async def action(c: ColoniesClient) -> Blueprint:
+        found = await c.get_blueprint(colony, name, prvkey)
+        set_path(found.spec, key, parse_value(value))
+        return await c.update_blueprint(found, prvkey)
 
     updated = run(env, action)
     if as_json:
-        echo_wire(updated)
+        echo_json(updated)
     else:
-        generation = _metadata(updated).get("generation", 0)
-        click.echo(f"Blueprint {name}: {key} = {value} (generation {generation})")
+        click.echo(f"Blueprint {name}: {key} = {value} (generation {updated.metadata.generation})")
 
 
 @blueprint.command()
@@ -430,7 +382,7 @@ def remove(env: Env, name: str) -> None:
       colonies blueprint remove --name kitchen
     """
     colony, key = env.colony, env.prvkey
-    run(env, lambda c: c.call("removeblueprintmsg", {"namespace": colony, "name": name}, key))
+    run(env, lambda c: c.remove_blueprint(colony, name, key))
     click.echo(f"Blueprint {name} removed from colony {colony}")
 
 
@@ -446,14 +398,13 @@ def reconcile(env: Env, name: str, force: bool, as_json: bool) -> None:
     Example:
       colonies blueprint reconcile --name kitchen --force
     """
-    data, key = {"namespace": env.colony, "name": name, "force": force}, env.prvkey
-    process = run(env, lambda c: c.call("reconcileblueprintmsg", data, key))
+    colony, key = env.colony, env.prvkey
+    process = run(env, lambda c: c.reconcile_blueprint(colony, name, key, force))
     if as_json:
-        echo_wire(process)
+        echo_json(process)
         return
-    pid = process.get("processid", "")
-    click.echo(f"Reconciliation process submitted: {pid}")
-    click.echo(f"Follow it with: colonies log get -p {pid} --follow")
+    click.echo(f"Reconciliation process submitted: {process.process_id}")
+    click.echo(f"Follow it with: colonies log get -p {process.process_id} --follow")
 
 
 @blueprint.command()
@@ -472,69 +423,45 @@ def history(env: Env, name: str, limit: int, generation: int, as_json: bool) -> 
     """
     colony, key = env.colony, env.prvkey
 
-    async def action(c: ColoniesClient) -> list[Wire]:
-        found = await _get(c, colony, name, key)
-        data = {"blueprintid": found.get("blueprintid", ""), "limit": limit}
-        return list(await c.call("getblueprinthistorymsg", data, key) or [])
+    async def action(c: ColoniesClient) -> list[BlueprintHistory]:
+        found = await c.get_blueprint(colony, name, key)
+        return await c.get_blueprint_history(found.blueprint_id, key, limit)
 
     entries = run(env, action)
-    if generation >= 0:
-        chosen = [e for e in entries if e.get("generation") == generation]
-        if not chosen:
-            raise CliError(f"Generation {generation} of blueprint {name} is not in its history.")
-        entry = chosen[0]
-        if as_json:
-            echo_wire(entry)
-            return
-        rows = [
-            ("Generation", entry.get("generation", "")),
-            ("Change", entry.get("changetype", "")),
-            ("Time", _time(entry.get("timestamp"))),
-            ("ChangedBy", entry.get("changedby", "")),
-        ]
-        click.echo(tables.detail(rows, f"Blueprint {name}, generation {generation}:"))
-        leaves = list(flatten(entry.get("spec")))
-        if leaves:
-            click.echo(tables.detail(leaves, "\nSpec:"))
+    if generation < 0:
+        echo_list(entries, as_json, history_table, f"history entries of blueprint {name}")
         return
-    if as_json:
-        echo_wire(entries)
-    elif not entries:
-        click.echo(f"No history found for blueprint {name}")
-    else:
-        rows2 = [
-            (
-                e.get("generation", ""),
-                e.get("changetype", ""),
-                _time(e.get("timestamp")),
-                e.get("changedby", ""),
-            )
-            for e in entries
-        ]
-        click.echo(tables.table(["Generation", "Change", "Time", "ChangedBy"], rows2))
+    chosen = [e for e in entries if e.generation == generation]
+    if not chosen:
+        raise CliError(f"Generation {generation} of blueprint {name} is not in its history.")
+    echo_one(chosen[0], as_json, history_entry_table)
 
 
 # reconcilers: logs and a health check
 
 
-async def _reconcilers(c: ColoniesClient, colony: str, name: str, key: str) -> tuple[Wire, Wire]:
+async def _with_definition(
+    c: ColoniesClient, colony: str, name: str, key: str
+) -> tuple[Blueprint, BlueprintDefinition]:
     """The blueprint and its kind's definition (CliError when there is no definition)."""
-    found = await _get(c, colony, name, key)
-    kind = found.get("kind", "")
-    for d in await _definitions(c, colony, key):
-        if d.get("kind") == kind:
+    found = await c.get_blueprint(colony, name, key)
+    for d in await c.get_blueprint_definitions(colony, key):
+        if d.kind == found.kind:
             return found, d
-    raise CliError(f"Blueprint {name} is of kind {kind}, which has no definition in {colony}.")
+    raise CliError(
+        f"Blueprint {name} is of kind {found.kind}, which has no definition in {colony}."
+    )
 
 
 async def _reconciler_names(
-    c: ColoniesClient, colony: str, executor_type: str, location: str, key: str
+    c: ColoniesClient, b: Blueprint, d: BlueprintDefinition, key: str
 ) -> list[str]:
-    executors = await c.get_executors(colony, key)
+    location = b.metadata.location_name
     return [
         e.executor_name
-        for e in executors
-        if e.executor_type == executor_type and (not location or e.location_name == location)
+        for e in await c.get_executors(b.metadata.colony_name, key)
+        if e.executor_type == d.spec.handler.executor_type
+        and (not location or e.location_name == location)
     ]
 
 
@@ -552,17 +479,13 @@ def log_(env: Env, name: str, count: int, follow: bool) -> None:
     """
     colony, key = env.colony, env.prvkey
 
-    def emit(logs: list[Log]) -> None:
-        click.echo(tables.logs_text(logs), nl=False)
-
     async def action(c: ColoniesClient) -> None:
-        found, definition = await _reconcilers(c, colony, name, key)
-        executor_type = _handler(definition).get("executorType", "")
-        location = _metadata(found).get("locationname", "")
-        names = await _reconciler_names(c, colony, executor_type, location, key)
+        found, d = await _with_definition(c, colony, name, key)
+        names = await _reconciler_names(c, found, d, key)
         if not names:
+            executor_type = d.spec.handler.executor_type
             raise CliError(f"No executor of type {executor_type!r} reconciles blueprint {name}.")
-        since: dict[str, int] = dict.fromkeys(names, 0)
+        since = dict.fromkeys(names, 0)
         while True:
             batch: list[Log] = []
             for executor_name in names:
@@ -579,39 +502,13 @@ def log_(env: Env, name: str, count: int, follow: bool) -> None:
                 batch += logs
             batch.sort(key=lambda log: log.timestamp)
             if batch:
-                emit(batch[-count:] if count > 0 else batch)
+                click.echo(tables.logs_text(batch[-count:] if count > 0 else batch), nl=False)
             if not follow:
                 return
             if not batch:
                 await asyncio.sleep(1)
 
     run(env, action)
-
-
-def reconcile_cron(definition: Wire, colony: str, location: str) -> Cron:
-    """The reconcile cron SEMANTICS §14 describes for a kind (and location)."""
-    handler, kind = _handler(definition), definition.get("kind", "")
-    executor_type, func = handler.get("executorType", ""), handler.get("functionName", "")
-    spec = FunctionSpec(
-        node_name=f"{executor_type}-{func}",
-        func_name=func,
-        kw_args={"kind": kind},
-        conditions=Conditions(
-            colony_name=colony, executor_type=executor_type, location_name=location
-        ),
-    )
-    workflow = WorkflowSpec(colony_name=colony, function_specs=[spec])
-    return Cron(
-        colony_name=colony,
-        name=cron_name(kind, location),
-        interval=RECONCILE_INTERVAL_S,
-        wait_for_prev_process_graph=True,
-        workflow_spec=workflow.to_json(),
-    )
-
-
-def cron_name(kind: str, location: str) -> str:
-    return f"reconcile-{kind}" + (f"-{location}" if location else "")
 
 
 Check = tuple[bool, str]
@@ -629,49 +526,46 @@ async def diagnose(
         say((ok, text))
         return ok
 
-    found, definition = await _reconcilers(c, colony, name, key)
-    kind, location = found.get("kind", ""), _metadata(found).get("locationname", "")
-    check(
-        True, f"blueprint {name} (kind {kind}) has definition {_metadata(definition).get('name')}"
-    )
-    handler = _handler(definition)
-    executor_type = handler.get("executorType", "")
+    found, d = await _with_definition(c, colony, name, key)
+    check(True, f"blueprint {name} (kind {found.kind}) has definition {d.metadata.name}")
+    handler = d.spec.handler
     if not check(
-        bool(executor_type and handler.get("functionName")),
+        bool(handler.executor_type and handler.function_name),
         "the definition names a handler (executorType and functionName)",
     ):
         return problems
+    location = found.metadata.location_name
+    where = f" at location {location}" if location else ""
     executors = [
         e
         for e in await c.get_executors(colony, key)
-        if e.executor_type == executor_type and (not location or e.location_name == location)
+        if e.executor_type == handler.executor_type
+        and (not location or e.location_name == location)
     ]
-    where = f" at location {location}" if location else ""
-    check(bool(executors), f"an executor of type {executor_type}{where} is registered")
+    check(bool(executors), f"an executor of type {handler.executor_type}{where} is registered")
     if executors:
         approved = [e for e in executors if e.state == ExecutorState.APPROVED]
         check(bool(approved), f"one of them is approved ({len(approved)} of {len(executors)})")
-    name_wanted = cron_name(kind, location)
-    crons = await c.get_crons(colony, 100, key)
-    has_cron = any(cr.name == name_wanted for cr in crons)
+    wanted = cron_name(found.kind, location)
+    has_cron = any(cr.name == wanted for cr in await c.get_crons(colony, 100, key))
     if not has_cron and fix:
-        await c.add_cron(reconcile_cron(definition, colony, location), key)
-        say((True, f"fixed: added the reconcile cron {name_wanted}"))
+        await c.add_cron(reconcile_cron(d, found), key)
+        say((True, f"fixed: added the reconcile cron {wanted}"))
         has_cron = True
-    check(has_cron, f"the reconcile cron {name_wanted} exists")
-    last = _metadata(found).get("lastReconciliationProcess", "")
+    check(has_cron, f"the reconcile cron {wanted} exists")
+    last = found.metadata.last_reconciliation_process
     if last:
         try:
             process = await c.get_process(last, key)
+        except RPCError:
+            say((True, f"the last reconciliation process {last[:12]}… is gone (removed)"))
+        else:
             failed = process.state == ProcessState.FAILED
             detail = "; ".join(process.errors) if failed else tables.STATE_NAMES[process.state]
             check(not failed, f"the last reconciliation {last[:12]}… is not failed ({detail})")
-        except RPCError:
-            say((True, f"the last reconciliation process {last[:12]}… is gone (removed)"))
     if fix:
-        data = {"namespace": colony, "name": name, "force": False}
-        process = await c.call("reconcileblueprintmsg", data, key)
-        say((True, f"fixed: reconciliation process {process.get('processid', '')} submitted"))
+        process = await c.reconcile_blueprint(colony, name, key)
+        say((True, f"fixed: reconciliation process {process.process_id} submitted"))
     return problems
 
 

@@ -13,6 +13,9 @@ from pydantic import ConfigDict, Field, model_serializer
 from pydantic_core.core_schema import SerializerFunctionWrapHandler
 
 from colonies.core._wire import ZERO_TIME, Int, Time, WireModel
+from colonies.core.cron import Cron
+from colonies.core.function_spec import Conditions, FunctionSpec
+from colonies.core.process_graph import WorkflowSpec
 
 DEFAULT_RECONCILE_INTERVAL = 60
 """Seconds between runs of a kind's reconcile cron when the handler names no interval."""
@@ -210,3 +213,54 @@ def validate_spec(spec: dict[str, Any], schema: ValidationSchema) -> None:
 def cron_name(kind: str, location_name: str) -> str:
     """The reconcile cron of a kind at a location: ``reconcile-<Kind>[-<location>]``."""
     return f"reconcile-{kind}-{location_name}" if location_name else f"reconcile-{kind}"
+
+
+def _handler_spec(
+    definition: BlueprintDefinition, blueprint: Blueprint, func_name: str, kwargs: dict[str, Any]
+) -> FunctionSpec:
+    """A process for the kind's handler at the blueprint's location, node ``<type>-<func>``."""
+    executor_type = definition.spec.handler.executor_type
+    return FunctionSpec(
+        node_name=f"{executor_type}-{func_name}",
+        func_name=func_name,
+        kw_args=kwargs,
+        max_exec_time=-1,
+        max_retries=-1,
+        conditions=Conditions(
+            colony_name=blueprint.metadata.colony_name,
+            executor_type=executor_type,
+            location_name=blueprint.metadata.location_name,
+        ),
+    )
+
+
+def reconcile_spec(
+    definition: BlueprintDefinition, blueprint: Blueprint, *, force: bool = False
+) -> FunctionSpec:
+    """The immediate reconciliation of one blueprint."""
+    kwargs: dict[str, Any] = {"kind": blueprint.kind, "blueprintName": blueprint.metadata.name}
+    if force:
+        kwargs["force"] = True
+    func_name = definition.spec.handler.function_name or "reconcile"
+    return _handler_spec(definition, blueprint, func_name, kwargs)
+
+
+def cleanup_spec(definition: BlueprintDefinition, blueprint: Blueprint) -> FunctionSpec:
+    """What the handler is told when a blueprint is removed."""
+    kwargs = {"kind": blueprint.kind, "blueprintName": blueprint.metadata.name}
+    return _handler_spec(definition, blueprint, "cleanup", kwargs)
+
+
+def reconcile_cron(definition: BlueprintDefinition, blueprint: Blueprint) -> Cron:
+    """The periodic reconciliation of the blueprint's kind at its location."""
+    colony_name = blueprint.metadata.colony_name
+    func_name = definition.spec.handler.function_name or "reconcile"
+    node = _handler_spec(definition, blueprint, func_name, {"kind": blueprint.kind})
+    workflow = WorkflowSpec(colony_name=colony_name, function_specs=[node])
+    return Cron(
+        name=cron_name(blueprint.kind, blueprint.metadata.location_name),
+        colony_name=colony_name,
+        interval=definition.spec.handler.reconcile_interval or DEFAULT_RECONCILE_INTERVAL,
+        wait_for_prev_process_graph=True,
+        workflow_spec=workflow.to_json(),
+    )

@@ -8,19 +8,20 @@ import logging
 import uuid
 from typing import Any
 
-from colonies.core import Conditions, FunctionSpec, Location, Process, WorkflowSpec
+from colonies.core import FunctionSpec, Location, Process
 from colonies.core._wire import is_zero_time, utc_now
 from colonies.core.blueprint import (
-    DEFAULT_RECONCILE_INTERVAL,
     Blueprint,
     BlueprintDefinition,
     BlueprintHistory,
     BlueprintValidationError,
+    cleanup_spec,
     cron_name,
+    reconcile_cron,
+    reconcile_spec,
     same_json,
     validate_spec,
 )
-from colonies.core.cron import Cron
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.errors import BadRequest, Conflict, NotFound
@@ -93,42 +94,6 @@ def _history(blueprint: Blueprint, changed_by: str, change_type: str) -> Bluepri
     )
 
 
-def _handler_spec(
-    definition: BlueprintDefinition, blueprint: Blueprint, func_name: str, kwargs: dict[str, Any]
-) -> FunctionSpec:
-    """A process for the kind's handler at the blueprint's location, node ``<type>-<func>``."""
-    executor_type = definition.spec.handler.executor_type
-    return FunctionSpec(
-        node_name=f"{executor_type}-{func_name}",
-        func_name=func_name,
-        kw_args=kwargs,
-        max_exec_time=-1,
-        max_retries=-1,
-        conditions=Conditions(
-            colony_name=blueprint.metadata.colony_name,
-            executor_type=executor_type,
-            location_name=blueprint.metadata.location_name,
-        ),
-    )
-
-
-def reconcile_spec(
-    definition: BlueprintDefinition, blueprint: Blueprint, *, force: bool = False
-) -> FunctionSpec:
-    """The immediate reconciliation of one blueprint."""
-    kwargs: dict[str, Any] = {"kind": blueprint.kind, "blueprintName": blueprint.metadata.name}
-    if force:
-        kwargs["force"] = True
-    func_name = definition.spec.handler.function_name or "reconcile"
-    return _handler_spec(definition, blueprint, func_name, kwargs)
-
-
-def cleanup_spec(definition: BlueprintDefinition, blueprint: Blueprint) -> FunctionSpec:
-    """What the handler is told when a blueprint is removed."""
-    kwargs = {"kind": blueprint.kind, "blueprintName": blueprint.metadata.name}
-    return _handler_spec(definition, blueprint, "cleanup", kwargs)
-
-
 async def ensure_cron(
     db: Database, definition: BlueprintDefinition, blueprint: Blueprint, caller: Caller
 ) -> None:
@@ -137,16 +102,7 @@ async def ensure_cron(
     name = cron_name(blueprint.kind, blueprint.metadata.location_name)
     if not definition.handles or await db.crons.get_by_name(colony_name, name):
         return
-    func_name = definition.spec.handler.function_name or "reconcile"
-    node = _handler_spec(definition, blueprint, func_name, {"kind": blueprint.kind})
-    workflow = WorkflowSpec(colony_name=colony_name, function_specs=[node])
-    cron = Cron(
-        name=name,
-        colony_name=colony_name,
-        interval=definition.spec.handler.reconcile_interval or DEFAULT_RECONCILE_INTERVAL,
-        wait_for_prev_process_graph=True,
-        workflow_spec=workflow.to_json(),
-    )
+    cron = reconcile_cron(definition, blueprint)
     try:
         await crons.add(db, cron, caller)
     except BadRequest:
