@@ -10,6 +10,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     Strict,
     model_serializer,
     model_validator,
@@ -38,8 +39,9 @@ def is_zero_time(value: datetime) -> bool:
     return value.year <= 1
 
 
-# Go's encoding/json refuses a float or a string for an int and a number for a bool.
-Int = Annotated[int, Strict()]
+# Go's encoding/json refuses a float or a string for an int, a number for a bool, and an
+# int that does not fit in 64 bits.
+Int = Annotated[int, Strict(), Field(ge=-(2**63), le=2**63 - 1)]
 Bool = Annotated[bool, Strict()]
 Time = Annotated[datetime, AfterValidator(_to_utc)]
 

@@ -207,6 +207,11 @@ class ProcessStore(Store):
         """Requeue the running processes of an executor that was removed."""
         await self.conn.execute(Q["release_executor_processes"], executor_id, ZERO_TIME)
 
+    async def give_back(self, process_id: str, executor_id: str) -> bool:
+        """Undo a claim the executor never received; False if it was not (still) its."""
+        rows = await self.conn.fetch(Q["give_back_process"], process_id, executor_id, ZERO_TIME)
+        return bool(rows)
+
     async def requeue_expired(self, now: datetime) -> int:
         return len(await self.conn.fetch(Q["requeue_expired"], now))
 

@@ -6,9 +6,12 @@ import base64
 import binascii
 import json
 import logging
+import re
 import time
 from typing import Any
 
+import asyncpg
+import asyncpg.exceptions._base
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
@@ -34,6 +37,22 @@ def render(result: Any) -> str:
     if isinstance(result, list):
         return "[" + ",".join(render(item) for item in result) + "]"
     return json.dumps(result, separators=(",", ":"))
+
+
+OUT_OF_RANGE = (asyncpg.DataError, asyncpg.exceptions._base.DataError, OverflowError)
+
+
+def action(routes: dict[str, Route], payload_type: str) -> str:
+    route = routes.get(payload_type)
+    return route.msg_class.action if route else "handle request"
+
+
+def why(exc: Exception) -> str:
+    """The database driver's words for what was wrong (without its parameter numbers),
+    else a generic sentence."""
+    text = str(exc.args[0]) if exc.args and not isinstance(exc, OverflowError) else ""
+    text = re.sub(r"^invalid input for query argument \$\d+: ", "", text)
+    return f"value out of range: {text}" if text else "a value is out of range"
 
 
 def error_response(exc: ColoniesError) -> web.Response:
@@ -81,7 +100,12 @@ def decode_payload(cls: type[Msg], payload: str) -> tuple[Any, str]:
     return msg, text
 
 
-def make_ctx(app: web.Application, caller_id: str, payload_json: str) -> Ctx:
+def make_ctx(request: web.Request, caller_id: str, payload_json: str) -> Ctx:
+    app = request.app
+
+    def gone() -> bool:
+        return request.transport is None or request.transport.is_closing()
+
     return Ctx(
         db=app[keys.DB],
         settings=app[keys.SETTINGS],
@@ -89,6 +113,7 @@ def make_ctx(app: web.Application, caller_id: str, payload_json: str) -> Ctx:
         members=app[keys.MEMBERS],
         caller_id=caller_id,
         payload_json=payload_json,
+        gone=gone,
     )
 
 
@@ -111,7 +136,7 @@ async def handle(request: web.Request) -> web.Response:
                     "message type such as getcoloniesmsg"
                 )
             raise Forbidden(f"invalid rpcMsg.PayloadType: {payload_type}")
-        ctx = make_ctx(app, caller_id, "")
+        ctx = make_ctx(request, caller_id, "")
         msg, ctx.payload_json = decode_payload(route.msg_class, payload)
         result = await route.handler(ctx, msg)
         if route.changes_members:
@@ -123,6 +148,11 @@ async def handle(request: web.Request) -> web.Response:
         )
     except ColoniesError as exc:
         response = error_response(exc)
+    except OUT_OF_RANGE as exc:
+        # A well-formed value the database or the calendar cannot hold (an int beyond the
+        # column, a deadline past year 9999, a negative LIMIT): the caller's input, not a bug.
+        log.info("%s refused, value out of range: %s", label, exc)
+        response = error_response(BadRequest(f"Failed to {action(routes, label)}, {why(exc)}"))
     except Exception:
         log.exception("internal error handling %s", label)
         response = error_response(ColoniesError("Internal server error"))

@@ -54,7 +54,7 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
         msg, text = decode_payload(sub.msg_class, payload)
     except ColoniesError:
         return
-    ctx = make_ctx(request.app, caller_id, text)
+    ctx = make_ctx(request, caller_id, text)
     handler: asyncio.Future[None] = asyncio.ensure_future(sub.handler(ctx, msg, ws))
     closed = asyncio.create_task(_until_closed(ws))
     try:

@@ -34,6 +34,8 @@ class Ctx:
     members: MemberCache
     caller_id: str
     payload_json: str = ""
+    gone: Callable[[], bool] = lambda: False
+    """Whether the caller has disconnected (a reply would reach nobody)."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.crypto import CURVE_ORDER, sign
-from tests.conftest import SERVER_KEY, Colony
+from tests.conftest import EXECUTOR_KEY, SERVER_KEY, Colony, spec
 
 GOOD = base64.b64encode(json.dumps({"msgtype": "getcoloniesmsg"}).encode()).decode()
 
@@ -186,3 +186,21 @@ async def test_metrics_count_requests_per_payload_type(
     assert 'colonies_rpc_requests_total{payloadtype="addcolonymsg",status="200"} 1.0' in text
     assert "colonies_assign_waiters 0.0" in text
     assert 'colonies_processes{state="waiting"} 0.0' in text
+
+
+@pytest.mark.parametrize(
+    ("payload_type", "payload", "message"),
+    [
+        ("submitfuncspecmsg", {"spec": spec(maxexectime=2**70)}, "invalid JSON"),
+        ("submitfuncspecmsg", {"spec": spec(maxexectime=2**40)}, "value out of range: 1099"),
+        ("getprocessesmsg", {"colonyname": "test", "count": -1}, "LIMIT must not be negative"),
+    ],
+    ids=["beyond int64", "beyond the column", "negative count"],
+)
+async def test_numbers_out_of_range_are_400_and_store_nothing(
+    client: ColoniesClient, colony: Colony, payload_type: str, payload: dict[str, Any], message: str
+) -> None:
+    reply = await client.raw(payload_type, payload, EXECUTOR_KEY)
+    assert (reply.status, reply.error) == (400, True)
+    assert message in reply.payload["message"]
+    assert await client.get_processes("test", 0, 10, EXECUTOR_KEY) == []

@@ -188,6 +188,21 @@ SELECT pg_notify('colonies_process',
                                    's', 0)::text)
 FROM r;
 
+-- name: give_back_process
+-- A claim whose assign caller left before the reply: the process waits again, as if it had
+-- never been assigned (no retry counted), and assigns are woken for it.
+-- $1 process_id, $2 executor_id, $3 zero time
+WITH r AS (
+    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
+                         start_time = $3, exec_deadline = $3
+    WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
+    RETURNING process_id, colony_name, executor_type
+)
+SELECT pg_notify('colonies_process',
+                 json_build_object('c', colony_name, 't', executor_type, 'p', process_id,
+                                   's', 0)::text)
+FROM r;
+
 -- name: requeue_expired
 -- Running processes past their exec deadline with retries left go back to the queue.
 -- $1 now

@@ -61,6 +61,9 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
     process = await service.assign(
         ctx.db, ctx.events, caller, msg.timeout, msg.available_cpu, msg.available_mem
     )
+    if ctx.gone():  # nobody would receive it: let another executor have it
+        await service.give_back(ctx.db, process, caller.id)
+        raise ColoniesError("Failed to assign process, the executor disconnected")
     await workflows.resolve(ctx.db, process)
     return process
 

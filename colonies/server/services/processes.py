@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -118,16 +119,20 @@ async def assign(
     token: Token | None = None  # the new process that woke this waiter, if one did
     while True:
         with events.waiting(caller.colony_name, caller.executor_type, waiter):
-            process = await db.processes.assign(
-                caller.colony_name,
-                caller.executor_type,
-                caller.executor_name,
+            process = await _claim(
+                db,
                 caller.id,
-                max_cpu,
-                max_mem,
-                caller.executor_location,
-                hardware,
-                utc_now(),
+                db.processes.assign(
+                    caller.colony_name,
+                    caller.executor_type,
+                    caller.executor_name,
+                    caller.id,
+                    max_cpu,
+                    max_mem,
+                    caller.executor_location,
+                    hardware,
+                    utc_now(),
+                ),
             )
             if process is not None:
                 if token is not None and token.process_id != process.process_id:
@@ -153,6 +158,50 @@ async def assign(
             except TimeoutError:
                 _nothing(paused)
             token = waiter.take()
+
+
+_LEFT_BEHIND: set[asyncio.Future[Any]] = set()  # claims and give-backs of callers that left
+
+
+async def _claim(
+    db: Database, executor_id: str, statement: Coroutine[Any, Any, Process | None]
+) -> Process | None:
+    """Run a claim statement that the caller's leaving cannot interrupt halfway: when the
+    assign request is cancelled (its client disconnected) while the statement runs, the
+    process it claimed goes back to the queue instead of to an executor that is gone."""
+    claim = asyncio.ensure_future(statement)
+    try:
+        return await asyncio.shield(claim)
+    except asyncio.CancelledError:
+        _leave_behind(claim)
+        claim.add_done_callback(lambda done: _give_back_claimed(db, executor_id, done))
+        raise
+
+
+def _leave_behind(future: asyncio.Future[Any]) -> None:
+    _LEFT_BEHIND.add(future)
+    future.add_done_callback(_LEFT_BEHIND.discard)
+
+
+def _give_back_claimed(
+    db: Database, executor_id: str, claim: asyncio.Future[Process | None]
+) -> None:
+    if claim.cancelled() or claim.exception() is not None:
+        return
+    process = claim.result()
+    if process is not None:
+        _leave_behind(asyncio.ensure_future(give_back(db, process, executor_id)))
+
+
+async def given_back() -> None:
+    """Wait until the claims of callers that left have been given back (tests, shutdown)."""
+    while _LEFT_BEHIND:
+        await asyncio.gather(*_LEFT_BEHIND, return_exceptions=True)
+
+
+async def give_back(db: Database, process: Process, executor_id: str) -> None:
+    """The assign's caller left after the claim: the process waits again."""
+    await db.processes.give_back(process.process_id, executor_id)
 
 
 def _nothing(paused: bool) -> NoReturn:
