@@ -20,7 +20,7 @@ from colonies.server.auth import MemberCache
 from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
 from colonies.server.handlers import check_coverage, routes, subscriptions
 from colonies.server.metrics import Metrics
-from colonies.server.services import crons, generators
+from colonies.server.services import crons, generators, processes
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[keys.POOL] = pool
     app[keys.DB] = db
     yield
+    await processes.given_back()  # claims of callers that left go back before we close
     await pool.close()
 
 
