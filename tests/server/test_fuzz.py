@@ -4,19 +4,24 @@ in the database; the server keeps serving."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import itertools
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
+from colonies.core import FunctionSpec
 from colonies.crypto import sign
 from colonies.db import Database
-from colonies.server.handlers import routes
-from tests.conftest import COLONY_KEY, EXECUTOR_KEY, SERVER_KEY, Colony, MakeExecutor
+from colonies.server.handlers import routes, subscriptions
+from tests.conftest import COLONY_KEY, EXECUTOR_KEY, SERVER_KEY, Colony, MakeExecutor, spec
 from tests.server.test_security import TABLE, build_world
 
 # One value of each JSON type, and values that break naive code: huge, negative, empty.
@@ -111,3 +116,43 @@ async def test_odd_values_in_valid_requests_of_allowed_callers(
             assert await fingerprint(db) == before, f"{where} was refused but changed data"
         else:
             before = await fingerprint(db)
+
+
+@pytest.mark.parametrize("payload_type", sorted(subscriptions()))
+async def test_odd_subscriptions_get_an_error_frame_or_wait_never_a_crash(
+    server: TestServer,
+    client: ColoniesClient,
+    colony: Colony,
+    payload_type: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running = await client.submit(FunctionSpec.model_validate(spec()), EXECUTOR_KEY)
+    valid = {
+        "processid": running.process_id,
+        "executortype": "cli",
+        "state": 2,
+        "timeout": 1,
+        "name": "chat",
+        "afterseq": 0,
+    }
+    model = subscriptions()[payload_type].msg_class
+    fields = [f.alias or n for n, f in model.model_fields.items() if n != "msgtype"]
+    async with aiohttp.ClientSession() as session:
+        for field, value in itertools.product(fields, ODD_VALUES):
+            payload = {k: v for k, v in valid.items() if k in fields}
+            payload[field] = value
+            if field == "timeout" and isinstance(value, int | float) and value > 1:
+                payload["timeout"] = 1
+            ws = await session.ws_connect(server.make_url("/pubsub"))
+            await ws.send_str(
+                body(payload_type, {"msgtype": payload_type, **payload}, EXECUTOR_KEY)
+            )
+            try:
+                frame = await asyncio.wait_for(ws.receive(), 0.05)
+            except TimeoutError:
+                frame = None  # a valid subscription, waiting
+            await ws.close()
+            if frame is not None and frame.type == aiohttp.WSMsgType.TEXT:
+                assert "Internal server error" not in frame.data, (field, value)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
