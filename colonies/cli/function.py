@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -154,19 +155,27 @@ def submit(
 
 def _pairs(values: tuple[str, ...], sep: str, flag: str) -> dict[str, str]:
     result: dict[str, str] = {}
-    for value in values:
-        for item in value.split(","):
-            if not item:
-                continue
-            k, found, v = item.partition(sep)
-            if not found:
-                raise CliError(f"{flag} takes key{sep}value pairs, got {item!r}.")
-            result[k] = v
+    for item in _list(values):
+        k, found, v = item.partition(sep)
+        if not found:
+            raise CliError(f"{flag} takes key{sep}value pairs, got {item!r}.")
+        result[k] = v
     return result
 
 
+def _kwargs(values: tuple[str, ...]) -> dict[str, Any]:
+    """``--kwargs k:v,…``; as in the reference, the value of ``args`` is a comma-separated
+    list (quote the item to keep its commas: ``'cmd:python3,"args:a.py,-v"'``)."""
+    pairs: dict[str, Any] = _pairs(values, ":", "--kwargs")
+    if "args" in pairs:
+        pairs["args"] = pairs["args"].split(",")
+    return pairs
+
+
 def _list(values: tuple[str, ...]) -> list[str]:
-    return [item for value in values for item in value.split(",") if item]
+    """Items of repeated and comma-separated values; like the reference's flags (CSV), an
+    item in double quotes may contain commas."""
+    return [item for value in values for item in next(csv.reader([value])) if item]
 
 
 def _snapshot_mounts(values: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -191,7 +200,11 @@ def _snapshot_mounts(values: tuple[str, ...]) -> list[dict[str, Any]]:
 @function.command(name="exec")
 @click.option("--func", required=True, help="Function name.")
 @click.option("--args", multiple=True, help="Positional arguments (comma-separated or repeated).")
-@click.option("--kwargs", multiple=True, help="Keyword arguments, key:value,key:value.")
+@click.option(
+    "--kwargs",
+    multiple=True,
+    help="Keyword arguments, key:value,key:value; args is a list: '\"args:a,b\"'.",
+)
 @click.option("--env", "env_vars", multiple=True, help="Environment, key=value,key=value.")
 @click.option("--targettype", help="Executor type to run on [env COLONIES_EXECUTOR_TYPE].")
 @click.option("--targetid", help="Executor name to run on (instead of a type).")
@@ -254,7 +267,7 @@ def exec_(
     spec = FunctionSpec(
         func_name=func,
         args=list(_list(args)),
-        kw_args=dict(_pairs(kwargs, ":", "--kwargs")),
+        kw_args=_kwargs(kwargs),
         env=_pairs(env_vars, "=", "--env"),
         max_wait_time=maxwaittime,
         max_exec_time=maxexectime,

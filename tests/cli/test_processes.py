@@ -127,6 +127,14 @@ async def test_exec_builds_the_spec_and_a_failure_exits_non_zero(
     assert spec.label == "lbl" and spec.max_retries == -1
     assert as_json(await invoke("process", "psf", "--json"))[0]["errors"] == ["it broke"]
     assert process.process_id in ok(await invoke("process", "psf", "--label", "lbl"))
+    quoted = as_json(
+        await invoke(
+            "function", "exec", "--func", "run", "--targettype", "cli", "--json",
+            "--kwargs", 'cmd:python3,"args:job.py,-v"', "--args", '"a,b",c',
+        )
+    )["spec"]  # fmt: skip
+    assert quoted["kwargs"] == {"cmd": "python3", "args": ["job.py", "-v"]}
+    assert quoted["args"] == ["a,b", "c"]
     bad = await invoke("function", "exec", "--func", "e", "--targettype", "cli", "--kwargs", "x")
     assert bad.exit_code != 0 and "key:value" in bad.stderr
     nowhere = await invoke("function", "exec", "--func", "echo")
