@@ -219,13 +219,13 @@ def executor_table(e: Executor) -> str:
 
 
 def functions_table(functions: Sequence[Function]) -> str:
-    """The statistics table: one row per function name, over all executors offering it."""
+    """The statistics of each function name over every executor offering it, one detail
+    table per function as the reference prints them (averages weighted by calls)."""
     groups: dict[str, list[Function]] = {}
     for f in functions:
         groups.setdefault(f.func_name, []).append(f)
-    rows = []
+    blocks = []
     for name, fs in sorted(groups.items()):
-        calls = sum(f.counter for f in fs)
         used = [f for f in fs if f.counter > 0] or fs
 
         def avg(attr: str, used: list[Function] = used) -> float:
@@ -234,35 +234,23 @@ def functions_table(functions: Sequence[Function]) -> str:
                 return 0.0
             return float(sum(getattr(f, attr) * f.counter for f in used)) / total
 
-        rows.append(
+        rows = [
+            ("FuncName", name),
+            ("ExecutorType", ", ".join(sorted({f.executor_type for f in fs if f.executor_type}))),
+            ("Calls", str(sum(f.counter for f in fs))),
             (
-                name,
-                ", ".join(sorted({f.executor_type for f in fs if f.executor_type})),
-                ", ".join(sorted(f.executor_name for f in fs)),
-                str(calls),
-                fmt_seconds(min(f.min_wait_time for f in used)),
-                fmt_seconds(max(f.max_wait_time for f in used)),
-                fmt_seconds(avg("avg_wait_time")),
-                fmt_seconds(min(f.min_exec_time for f in used)),
-                fmt_seconds(max(f.max_exec_time for f in used)),
-                fmt_seconds(avg("avg_exec_time")),
-            )
-        )
-    return table(
-        [
-            "Function",
-            "ExecutorType",
-            "Executors",
-            "Calls",
-            "MinWaitTime",
-            "MaxWaitTime",
-            "AvgWaitTime",
-            "MinExecTime",
-            "MaxExecTime",
-            "AvgExecTime",
-        ],
-        rows,
-    )
+                "Served by",
+                f"{len(fs)} executors ({', '.join(sorted(f.executor_name for f in fs))})",
+            ),
+            ("MinWaitTime", fmt_seconds(min(f.min_wait_time for f in used))),
+            ("MaxWaitTime", fmt_seconds(max(f.max_wait_time for f in used))),
+            ("AvgWaitTime", fmt_seconds(avg("avg_wait_time"))),
+            ("MinExecTime", fmt_seconds(min(f.min_exec_time for f in used))),
+            ("MaxExecTime", fmt_seconds(max(f.max_exec_time for f in used))),
+            ("AvgExecTime", fmt_seconds(avg("avg_exec_time"))),
+        ]
+        blocks.append(detail(rows, "Function:"))
+    return "\n\n".join(blocks)
 
 
 # processes

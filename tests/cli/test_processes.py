@@ -159,7 +159,11 @@ async def test_function_register_ls_remove(
     ok(await invoke("function", "exec", "--func", "echo", "--targettype", "cli", "--wait"))
     await worker
     table = ok(await invoke("function", "ls"))
-    assert "echo" in table and "AvgExecTime" in table and "test-executor" in table
+    assert table.startswith("Function:") and "AvgExecTime" in table
+    rows = dict(line.strip("│ ").split("│")[:2] for line in table.splitlines() if "│" in line)
+    rows = {k.strip(): v.strip() for k, v in rows.items()}
+    assert (rows["FuncName"], rows["Calls"]) == ("echo", "1")
+    assert rows["Served by"] == "1 executors (test-executor)"
     listed = as_json(await invoke("function", "ls", "--json"))
     assert listed == [f.to_wire() for f in await client.get_functions("test", EXECUTOR_KEY)]
     assert listed[0]["counter"] == 1
