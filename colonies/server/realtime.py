@@ -56,6 +56,9 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
         return
     ctx = make_ctx(request, caller_id, text)
     handler: asyncio.Future[None] = asyncio.ensure_future(sub.handler(ctx, msg, ws))
+    # When this request is cancelled (the client went away) after the handler failed on the
+    # closing socket, nobody awaits the handler below: take its exception here instead.
+    handler.add_done_callback(lambda done: done.cancelled() or done.exception())
     closed = asyncio.create_task(_until_closed(ws))
     try:
         await asyncio.wait({handler, closed}, return_when=asyncio.FIRST_COMPLETED)
