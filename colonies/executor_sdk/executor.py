@@ -166,6 +166,7 @@ class Executor:
         self._abandon: asyncio.Event | None = None
         self._changed: asyncio.Event | None = None
         self._in_flight = 0
+        self._dir_locks: dict[Path, asyncio.Lock] = {}  # fs mount directories in use
         self._polls: set[asyncio.Task[Any]] = set()
         self._poll_gate = asyncio.Semaphore(self.pollers or min(self.concurrency, 4))
         self._calls: set[asyncio.Task[Any]] = set()
@@ -574,7 +575,7 @@ class Executor:
     async def _handle(self, process: Process) -> None:
         assert self._changed is not None
         self._in_flight += 1
-        mounts = Mounts(process, self.client, self._key)
+        mounts = Mounts(process, self.client, self._key, self._dir_locks)
         try:
             try:
                 await mounts.prepare()
@@ -591,6 +592,7 @@ class Executor:
                 self.stats.failed += 1
             await mounts.release()
         finally:
+            mounts.unlock()
             self._in_flight -= 1
             self._changed.set()
             self._changed = asyncio.Event()

@@ -13,6 +13,9 @@ Where a ``dir`` lands: an absolute one is used as given; a relative one lies und
 that base, and no dir may be the filesystem root, the home or working directory, or one of
 their parents: they would be removed afterwards.
 
+Two processes of one executor never hold the same directory at once: the second waits
+(``dir_locks``), so the first's clean-up cannot remove files the second works on.
+
 S3 comes from ``AWS_S3_*`` (and ``COLONIES_FS_ENCRYPTION_KEY``) as for ``colonies fs``, and
 only processes with mounts touch it.
 """
@@ -86,10 +89,20 @@ def resolve_dir(directory: str, mount: str = "", cwd: Path | None = None) -> Pat
 class Mounts:
     """The fs mounts of one process: ``prepare``, run, ``sync_back``, close, ``release``."""
 
-    def __init__(self, process: Process, client: ColoniesClient, key: str) -> None:
+    def __init__(
+        self,
+        process: Process,
+        client: ColoniesClient,
+        key: str,
+        dir_locks: dict[Path, asyncio.Lock] | None = None,
+    ) -> None:
         self.process = process
         self.client = client
         self.key = key
+        self.dir_locks = {} if dir_locks is None else dir_locks
+        """The executor's lock per local directory: two of its processes never share one
+        at the same time (the first to finish would remove the other's files)."""
+        self._held: list[asyncio.Lock] = []
         self.api = FsApi(client, process.spec.conditions.colony_name, key)
         self.snapshots: list[SnapshotMount] = []
         self.dirs: list[DirMount] = []
@@ -107,6 +120,7 @@ class Mounts:
         if self.empty:
             return
         self._parse()
+        await self._lock_dirs()
         fs = await self._open()
         for snap in self.snapshots:
             await self._download(fs, snap)
@@ -125,12 +139,32 @@ class Mounts:
                 plan = await self._sync(self._fs, d, d.keeplocal_on_close)
             await self._log(f"fs: sync {d.dir} -> {d.label} ({_counts(plan)})")
 
+    async def _lock_dirs(self) -> None:
+        """Take this process's directories, waiting while another process of this executor
+        uses one (always in path order, so two processes cannot wait for each other)."""
+        wanted = sorted({m.dir for m in self.snapshots} | {d.dir for d in self.dirs})
+        for path in wanted:
+            lock = self.dir_locks.setdefault(path, asyncio.Lock())
+            if lock.locked():
+                await self._log(f"fs: waiting for {path}, another process of this executor uses it")
+            await lock.acquire()
+            self._held.append(lock)
+
+    def unlock(self) -> None:
+        """Let the next process have the directories (also when this one was cut short)."""
+        held, self._held = self._held, []
+        for lock in held:
+            lock.release()
+
     async def release(self) -> None:
         """After the process closed: remove local dirs and snapshots not to be kept."""
         removing, self._to_remove = self._to_remove, []
-        for path in removing:
-            await asyncio.to_thread(shutil.rmtree, path, True)
-            log.info("fs: removed %s of process %s", path, self.process.process_id)
+        try:
+            for path in removing:
+                await asyncio.to_thread(shutil.rmtree, path, True)
+                log.info("fs: removed %s of process %s", path, self.process.process_id)
+        finally:
+            self.unlock()
         snapshots, self.snapshots = self.snapshots, []
         for snap in snapshots:
             if not snap.snapshot_id or snap.keep_snapshot:

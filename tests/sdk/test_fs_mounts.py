@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from colonies.executor_sdk import Executor, ProcessContext, SyncProcessContext
 from colonies.executor_sdk.mounts import MountError, resolve_dir
 from colonies.fs import Fs
 from tests.conftest import COLONY, Colony
-from tests.sdk.util import SUBMITTER, attach, get, make_spec
+from tests.sdk.util import SUBMITTER, attach, get, make_spec, until
 
 T = "fs-mount-test"
 NO_S3 = (
@@ -51,6 +52,14 @@ async def _submit(client: ColoniesClient, func: str, fs: Filesystem | None = Non
     spec = make_spec(func, executor_type=T)
     if fs is not None:
         spec.fs = fs
+    return await client.submit(spec, SUBMITTER)
+
+
+async def _submit_args(
+    client: ColoniesClient, func: str, args: list[Any], fs: Filesystem
+) -> Process:
+    spec = make_spec(func, *args, executor_type=T)
+    spec.fs = fs
     return await client.submit(spec, SUBMITTER)
 
 
@@ -283,3 +292,40 @@ def test_relative_dirs_resolve_under_fs_mount_and_dangerous_dirs_are_refused(
             resolve_dir(bad, "", cwd)
     with pytest.raises(MountError, match="not below"):
         resolve_dir("../x", "cfs", cwd)
+
+
+async def test_two_processes_of_one_executor_never_share_a_directory_at_once(
+    client: ColoniesClient, colony: Colony, fs: Fs, tmp_path: Path
+) -> None:
+    ex = attach(Executor(T, concurrency=2), client)
+    first_in, let_go = asyncio.Event(), asyncio.Event()
+    seen: dict[str, list[str]] = {}
+
+    @ex.function()
+    async def use(ctx: ProcessContext, name: str) -> str:
+        here = ctx.mounts["/shared"]
+        seen[name] = sorted(_read(here))  # what the process finds when it starts
+        (here / f"{name}.txt").write_text(name)
+        if name == "a":
+            first_in.set()
+            await let_go.wait()
+        return name
+
+    shared = tmp_path / "shared"
+    spec_fs = Filesystem(dirs=[_dir("/shared", shared, keepfiles=False, start=False, close=True)])
+    a = await _submit_args(client, "use", ["a"], spec_fs)
+    b = await _submit_args(client, "use", ["b"], spec_fs)
+    run = asyncio.create_task(ex.run(burst=True))
+    await first_in.wait()
+
+    async def b_waits() -> bool:
+        return any("fs: waiting for" in line for line in await _logs(client, b))
+
+    await until(b_waits)  # b is assigned, and held back while a uses the directory
+    assert "b" not in seen
+    let_go.set()
+    await run
+    assert [(await get(client, p)).state for p in (a, b)] == [ProcessState.SUCCESS] * 2
+    # b started after a had synced a.txt back and removed the directory
+    assert seen == {"a": [], "b": ["a.txt"]}
+    assert not shared.exists()
