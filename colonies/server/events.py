@@ -49,11 +49,16 @@ class Waiter:
     submit costs one claim, not one per parked executor. A waiter that leaves holding a
     token it has not claimed with hands it on too."""
 
-    __slots__ = ("event", "token")
+    __slots__ = ("event", "left", "token")
 
     def __init__(self) -> None:
         self.event = asyncio.Event()
         self.token: Token | None = None
+        self.left = False  # the assign's caller went away: stop waiting
+
+    def leave(self) -> None:
+        self.left = True
+        self.event.set()
 
     def take(self) -> Token | None:
         """The token this wake-up brought (None for a broadcast), ready for the next wait."""

@@ -4,6 +4,7 @@ back to the queue (the claim ran to its end, or the reply would have reached nob
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -14,7 +15,9 @@ from colonies.db import Database
 from colonies.errors import ColoniesError
 from colonies.rpc.process import AssignProcessMsg
 from colonies.server import keys
+from colonies.server.auth import Caller
 from colonies.server.dispatch import make_ctx
+from colonies.server.events import Events
 from colonies.server.handlers.processes import assign as assign_handler
 from colonies.server.services import processes as service
 from tests.conftest import EXECUTOR_KEY, Colony, spec
@@ -25,23 +28,25 @@ async def waiting_process(client: ColoniesClient) -> Process:
 
 
 async def test_a_claim_finishing_after_its_caller_left_is_given_back(
-    client: ColoniesClient, colony: Colony, db: Database
+    client: ColoniesClient, colony: Colony, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     p = await waiting_process(client)
-    claimed = asyncio.Event()
-    resume = asyncio.Event()
+    claimed, resume = asyncio.Event(), asyncio.Event()
+    claim = db.processes.assign
 
-    async def statement() -> Process | None:
-        """The claim commits, but its reply is still on the way when the caller leaves."""
-        got = await db.processes.assign(
-            "test", "cli", "test-executor", colony.executor_id, 10**9, 10**12, "", None,
-            p.submission_time,
-        )  # fmt: skip
+    async def reply_in_flight(*args: Any) -> Process | None:
+        """The claim commits, but its result is still on the way when the caller leaves."""
+        got = await claim(*args)
         claimed.set()
         await resume.wait()
         return got
 
-    call = asyncio.create_task(service._claim(db, colony.executor_id, statement()))
+    monkeypatch.setattr(db.processes, "assign", reply_in_flight)
+    caller = Caller(
+        id=colony.executor_id, colony_name="test", executor_name="test-executor",
+        executor_type="cli",
+    )  # fmt: skip
+    call = asyncio.create_task(service.assign(db, Events(), caller, 10))
     await claimed.wait()
     assert (await client.get_process(p.process_id, EXECUTOR_KEY)).state == ProcessState.RUNNING
     call.cancel()
@@ -51,6 +56,26 @@ async def test_a_claim_finishing_after_its_caller_left_is_given_back(
     await service.given_back()
     back = await client.get_process(p.process_id, EXECUTOR_KEY)
     assert (back.state, back.assigned_executor_id) == (ProcessState.WAITING, "")
+
+
+async def test_a_parked_assign_whose_caller_left_stops_waiting(
+    client: ColoniesClient, colony: Colony, db: Database
+) -> None:
+    events = Events()
+    caller = Caller(
+        id=colony.executor_id, colony_name="test", executor_name="test-executor",
+        executor_type="cli",
+    )  # fmt: skip
+    call = asyncio.create_task(service.assign(db, events, caller, 60))
+    while not events.waiter_count():
+        await asyncio.sleep(0)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    await service.given_back()  # the wait ended at once, without waiting 60 s
+    assert events.waiter_count() == 0
+    p = await waiting_process(client)
+    assert (await client.get_process(p.process_id, EXECUTOR_KEY)).state == ProcessState.WAITING
 
 
 class GoneRequest:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -108,31 +107,53 @@ async def assign(
     available_cpu: str = "",
     available_mem: str = "",
 ) -> Process:
-    """Claim a process for an executor, waiting up to ``timeout`` seconds (< 0: no wait)."""
+    """Claim a process for an executor, waiting up to ``timeout`` seconds (< 0: no wait).
+
+    The waiting and claiming run in their own task, which the caller's leaving (its request
+    cancelled when the client disconnects) does not interrupt halfway: a parked wait ends, a
+    claim runs to its end, and what it claimed goes back to the queue instead of to an
+    executor that is gone."""
     if timeout == 0:
         raise BadRequest("Invalid timeout value, timeout cannot be zero")
     max_cpu = parse_cpu(available_cpu) if available_cpu else UNLIMITED
     max_mem = parse_memory(available_mem) if available_mem else UNLIMITED
+    waiter = Waiter()
+    work = asyncio.ensure_future(
+        _claim_or_wait(db, events, caller, timeout, max_cpu, max_mem, waiter)
+    )
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        waiter.leave()
+        _leave_behind(work)
+        work.add_done_callback(lambda done: _give_back_claimed(db, caller.id, done))
+        raise
+
+
+async def _claim_or_wait(
+    db: Database,
+    events: Events,
+    caller: Caller,
+    timeout: int,
+    max_cpu: int,
+    max_mem: int,
+    waiter: Waiter,
+) -> Process:
     hardware = hardware_filter(caller.executor_capabilities.hardware)
     deadline = time.monotonic() + max(timeout, 0)
-    waiter = Waiter()
     token: Token | None = None  # the new process that woke this waiter, if one did
     while True:
         with events.waiting(caller.colony_name, caller.executor_type, waiter):
-            process = await _claim(
-                db,
+            process = await db.processes.assign(
+                caller.colony_name,
+                caller.executor_type,
+                caller.executor_name,
                 caller.id,
-                db.processes.assign(
-                    caller.colony_name,
-                    caller.executor_type,
-                    caller.executor_name,
-                    caller.id,
-                    max_cpu,
-                    max_mem,
-                    caller.executor_location,
-                    hardware,
-                    utc_now(),
-                ),
+                max_cpu,
+                max_mem,
+                caller.executor_location,
+                hardware,
+                utc_now(),
             )
             if process is not None:
                 if token is not None and token.process_id != process.process_id:
@@ -150,7 +171,7 @@ async def assign(
             if paused and timeout < 0:
                 raise Unavailable("No processes available: colony assignments are paused")
             remaining = deadline - time.monotonic()
-            if timeout < 0 or remaining <= 0:
+            if timeout < 0 or remaining <= 0 or waiter.left:
                 _nothing(paused)
             try:
                 async with asyncio.timeout(remaining):  # no extra task, unlike wait_for
@@ -158,24 +179,20 @@ async def assign(
             except TimeoutError:
                 _nothing(paused)
             token = waiter.take()
+            if waiter.left:
+                if token is not None:  # woken for a process it will not claim: pass it on
+                    token.tried.add(waiter)
+                    events.hand_on(caller.colony_name, caller.executor_type, token)
+                _nothing(paused)
 
 
-_LEFT_BEHIND: set[asyncio.Future[Any]] = set()  # claims and give-backs of callers that left
+def _nothing(paused: bool) -> NoReturn:
+    if paused:
+        raise RequestTimeout("Assignment timeout: colony assignments are paused")
+    raise NotFound("No process available for assignment")
 
 
-async def _claim(
-    db: Database, executor_id: str, statement: Coroutine[Any, Any, Process | None]
-) -> Process | None:
-    """Run a claim statement that the caller's leaving cannot interrupt halfway: when the
-    assign request is cancelled (its client disconnected) while the statement runs, the
-    process it claimed goes back to the queue instead of to an executor that is gone."""
-    claim = asyncio.ensure_future(statement)
-    try:
-        return await asyncio.shield(claim)
-    except asyncio.CancelledError:
-        _leave_behind(claim)
-        claim.add_done_callback(lambda done: _give_back_claimed(db, executor_id, done))
-        raise
+_LEFT_BEHIND: set[asyncio.Future[Any]] = set()  # assigns and give-backs of callers that left
 
 
 def _leave_behind(future: asyncio.Future[Any]) -> None:
@@ -183,14 +200,10 @@ def _leave_behind(future: asyncio.Future[Any]) -> None:
     future.add_done_callback(_LEFT_BEHIND.discard)
 
 
-def _give_back_claimed(
-    db: Database, executor_id: str, claim: asyncio.Future[Process | None]
-) -> None:
-    if claim.cancelled() or claim.exception() is not None:
+def _give_back_claimed(db: Database, executor_id: str, work: asyncio.Future[Process]) -> None:
+    if work.cancelled() or work.exception() is not None:
         return
-    process = claim.result()
-    if process is not None:
-        _leave_behind(asyncio.ensure_future(give_back(db, process, executor_id)))
+    _leave_behind(asyncio.ensure_future(give_back(db, work.result(), executor_id)))
 
 
 async def given_back() -> None:
@@ -202,12 +215,6 @@ async def given_back() -> None:
 async def give_back(db: Database, process: Process, executor_id: str) -> None:
     """The assign's caller left after the claim: the process waits again."""
     await db.processes.give_back(process.process_id, executor_id)
-
-
-def _nothing(paused: bool) -> NoReturn:
-    if paused:
-        raise RequestTimeout("Assignment timeout: colony assignments are paused")
-    raise NotFound("No process available for assignment")
 
 
 _CLOSE_REFUSED = {
