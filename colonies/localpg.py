@@ -98,6 +98,20 @@ class LocalPostgres:
             cwd="/",
         )
 
+    def running_pid(self) -> int | None:
+        """The pid of a PostgreSQL already serving this data directory, if one is."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None  # a stale file from a crash; pg_ctl starts over it
+        except PermissionError:
+            pass  # alive, and owned by the unprivileged user it runs as
+        return pid
+
     def init(self) -> None:
         """initdb on first use (trust auth on loopback only); does nothing if initialised."""
         if self.initialised:

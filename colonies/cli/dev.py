@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import json
 import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from colonies.cli.server import run_until_signalled
+from colonies.cli.server import require_free_port, run_until_signalled
 from colonies.config import Settings
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.localpg import DEV_SETTINGS, LocalPostgres
@@ -136,12 +137,25 @@ def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: b
     data_dir.chmod(0o755)  # PostgreSQL may run as another user and must reach its directory
     keys = load_keys(data_dir)
     pg = LocalPostgres(data_dir / "pg", settings=DEV_SETTINGS)
+    pid = pg.running_pid()
+    if pid is not None:
+        raise click.ClickException(
+            f"{data_dir} is in use: its PostgreSQL (pid {pid}) belongs to another "
+            "`colonies dev`. Stop that one (Ctrl-C in its shell), or give this one its own "
+            "--data-dir and --port."
+        )
+    require_free_port(port)
     first = not pg.initialised
     click.echo(
         ("Initialising" if first else "Starting") + f" PostgreSQL in {pg.data_dir}", err=True
     )
     pg.init()
-    pg.start()
+    try:
+        pg.start()
+    except subprocess.CalledProcessError:
+        raise click.ClickException(
+            f"PostgreSQL did not start; its log is {pg.data_dir / 'server.log'}."
+        ) from None
     with contextlib.ExitStack() as stack:
         stack.callback(stop_pg, pg)
         settings = replace(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
+import socket
 from dataclasses import replace
 
 import click
@@ -24,6 +26,21 @@ from colonies.config import Settings
 @click.group()
 def server() -> None:
     """Run the colonies server, or ask a running one how it is."""
+
+
+def require_free_port(port: int) -> None:
+    """A sentence instead of a traceback when another server holds the port."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError as err:
+            if err.errno != errno.EADDRINUSE:
+                raise
+            raise CliError(
+                f"Port {port} is in use (is another colonies server running?). "
+                "Stop it, or choose another port with --port."
+            ) from None
 
 
 def run_until_signalled(settings: Settings) -> None:
@@ -82,6 +99,7 @@ def start(
     }
     overrides = {k: v for k, v in given.items() if v is not None and v != ""}
     settings = replace(Settings.from_env(), **overrides)  # type: ignore[arg-type]
+    require_free_port(settings.port)
     try:
         run_until_signalled(settings)
     except OSError as e:

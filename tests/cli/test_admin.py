@@ -234,6 +234,27 @@ def test_server_start_without_postgres_says_where_it_looked() -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_taken_port_or_data_directory_is_a_sentence(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env: dict[str, str | None] = {"COLONIES_SERVER_PRVKEY": SERVER_KEY}
+        busy = run_cli(["server", "start", "--port", str(port)], env)
+        assert busy.exit_code == 1 and "Traceback" not in busy.output
+        assert f"Port {port} is in use" in busy.stderr and "--port" in busy.stderr
+        dev = run_cli(
+            ["dev", "--port", str(port), "--data-dir", str(tmp_path / "a"), "--no-s3"], env
+        )
+        assert dev.exit_code == 1 and f"Port {port} is in use" in dev.stderr
+        assert not (tmp_path / "a" / "pg").exists()  # refused before PostgreSQL was set up
+    pg = tmp_path / "b" / "pg"
+    pg.mkdir(parents=True)
+    (pg / "postmaster.pid").write_text(f"{os.getpid()}\n")  # a live process holds it
+    used = run_cli(["dev", "--port", str(free_port()), "--data-dir", str(tmp_path / "b")], env)
+    assert used.exit_code == 1 and "is in use: its PostgreSQL (pid" in used.stderr
+
+
 async def test_server_start_serves_until_sigint(dsn: str) -> None:
     parts, port = urlsplit(dsn), free_port()
     socket = parse_qs(parts.query)  # the test cluster is reached by its Unix socket
