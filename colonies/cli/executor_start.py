@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from colonies.cli.options import CliError, missing
+from colonies.cli.options import CliError, missing, valid_key
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
 from colonies.executor_sdk.shell import shell_executor
@@ -75,6 +75,10 @@ def start(
             "--no-register needs the key of an approved executor: pass --prvkey or "
             "`export COLONIES_EXECUTOR_PRVKEY=...`."
         )
+    if prvkey:
+        valid_key(prvkey, "--prvkey")
+    if register:
+        valid_key(settings.colony_prvkey, "COLONIES_COLONY_PRVKEY")
     hardware = None
     if cpu or mem or gpu_name or gpu_count:
         gpu = Gpu(name=gpu_name, count=gpu_count or (1 if gpu_name else 0))

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from colonies.cli.options import CliError, json_option
+from colonies.cli.options import CliError, json_option, valid_key
 from colonies.crypto import id_from_private_key, new_private_key
 
 
@@ -44,10 +44,7 @@ def key_id(prvkey: str | None, as_json: bool) -> None:
     """
     if not prvkey:
         raise CliError("Give the key: pass --prvkey or set COLONIES_PRVKEY.")
-    try:
-        ident = id_from_private_key(prvkey)
-    except (ValueError, TypeError) as e:
-        raise CliError(f"That is not a private key (64 hex characters): {e}") from None
+    ident = id_from_private_key(valid_key(prvkey, "That"))
     if as_json:
         click.echo(json.dumps({"id": ident}))
     else:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+import aiohttp
 import click
 from aiohttp import web
 
@@ -147,6 +148,8 @@ def start(env: Env, listen: str, monitor_port: int, interval: float, once: bool)
         click.echo(f"Serving http://{listen}:{monitor_port}/metrics (Ctrl-C stops)", err=True)
         try:
             await run_monitor(c, key, listen, monitor_port, interval, stop)
+        except aiohttp.ClientError:
+            raise  # the server is unreachable: run() says so
         except OSError as e:
             raise CliError(f"Cannot listen on {listen}:{monitor_port}: {e.strerror}.") from None
         return b""

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core import FunctionSpec, WireModel
+from colonies.crypto import id_from_private_key
 from colonies.errors import RPCError
 
 T = TypeVar("T")
@@ -83,6 +84,19 @@ def missing(variable: str) -> NoReturn:
     )
 
 
+def valid_key(key: str, where: str) -> str:
+    """``key`` if it is a secp256k1 private key (64 hex characters), else a sentence saying
+    where the bad key came from."""
+    try:
+        id_from_private_key(key)
+    except (ValueError, TypeError) as e:
+        raise CliError(
+            f"{where} is not a private key (64 hex characters): {e}. "
+            "`colonies key generate` makes one."
+        ) from None
+    return key
+
+
 @dataclass(frozen=True)
 class Env:
     """The client configuration in effect for one command."""
@@ -106,23 +120,25 @@ class Env:
 
     @property
     def prvkey(self) -> str:
-        return self.prvkey_flag or self.settings.prvkey or missing("COLONIES_PRVKEY")
+        if self.prvkey_flag:
+            return valid_key(self.prvkey_flag, "--prvkey")
+        return valid_key(self.settings.prvkey or missing("COLONIES_PRVKEY"), "COLONIES_PRVKEY")
 
     @property
     def colony_prvkey(self) -> str:
         # The reference always takes the colony key from the environment when it is set.
-        return (
-            self.settings.colony_prvkey
-            or self.colonyprvkey_flag
-            or missing("COLONIES_COLONY_PRVKEY")
+        if self.settings.colony_prvkey:
+            return valid_key(self.settings.colony_prvkey, "COLONIES_COLONY_PRVKEY")
+        return valid_key(
+            self.colonyprvkey_flag or missing("COLONIES_COLONY_PRVKEY"), "--colonyprvkey"
         )
 
     @property
     def server_prvkey(self) -> str:
-        return (
-            self.settings.server_prvkey
-            or self.serverprvkey_flag
-            or missing("COLONIES_SERVER_PRVKEY")
+        if self.settings.server_prvkey:
+            return valid_key(self.settings.server_prvkey, "COLONIES_SERVER_PRVKEY")
+        return valid_key(
+            self.serverprvkey_flag or missing("COLONIES_SERVER_PRVKEY"), "--serverprvkey"
         )
 
     def client(self) -> ColoniesClient:

@@ -143,12 +143,36 @@ def test_missing_keys_are_named() -> None:
     assert result.exit_code != 0
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "where"),
+    [
+        (["process", "psw"], {"COLONIES_PRVKEY": "zz"}, "COLONIES_PRVKEY"),
+        (["process", "psw", "--prvkey", "12ab"], {}, "--prvkey"),
+        (["process", "pause"], {"COLONIES_COLONY_PRVKEY": "00" * 31}, "COLONIES_COLONY_PRVKEY"),
+        (["colony", "ls"], {"COLONIES_SERVER_PRVKEY": "x" * 64}, "COLONIES_SERVER_PRVKEY"),
+        (["executor", "start", "--no-register", "--prvkey", "zz"], {}, "--prvkey"),
+        (["key", "id", "--prvkey", "zz"], {}, "That"),
+    ],
+)
+def test_a_malformed_key_is_named_not_a_traceback(
+    args: list[str], env: dict[str, str | None], where: str
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run_cli(args, {**client_env(port), **env})
+    assert result.exit_code == 1
+    assert f"{where} is not a private key (64 hex characters)" in result.stderr
+    assert "colonies key generate" in result.stderr
+
+
 def test_an_unreachable_server_names_host_and_port_and_suggests_dev() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = client_env(port)
-    for args in (["process", "psw"], ["colony", "ls"], ["server", "status"], ["version"]):
+    commands = (["process", "psw"], ["colony", "ls"], ["server", "status"], ["version"])
+    for args in (*commands, ["monitor", "start", "--port", str(port)]):
         result = run_cli(args, env)
         assert result.exit_code != 0
         assert f"127.0.0.1:{port}" in result.stderr
