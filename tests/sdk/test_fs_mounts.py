@@ -299,33 +299,36 @@ async def test_two_processes_of_one_executor_never_share_a_directory_at_once(
 ) -> None:
     ex = attach(Executor(T, concurrency=2), client)
     first_in, let_go = asyncio.Event(), asyncio.Event()
-    seen: dict[str, list[str]] = {}
+    seen: dict[str, list[str]] = {}  # what each process finds when it starts
 
     @ex.function()
     async def use(ctx: ProcessContext, name: str) -> str:
         here = ctx.mounts["/shared"]
-        seen[name] = sorted(_read(here))  # what the process finds when it starts
+        seen[name] = sorted(_read(here))
         (here / f"{name}.txt").write_text(name)
-        if name == "a":
+        if len(seen) == 1:  # whichever got the directory first holds it until let go
             first_in.set()
             await let_go.wait()
         return name
 
     shared = tmp_path / "shared"
     spec_fs = Filesystem(dirs=[_dir("/shared", shared, keepfiles=False, start=False, close=True)])
-    a = await _submit_args(client, "use", ["a"], spec_fs)
-    b = await _submit_args(client, "use", ["b"], spec_fs)
+    processes = {n: await _submit_args(client, "use", [n], spec_fs) for n in ("a", "b")}
     run = asyncio.create_task(ex.run(burst=True))
     await first_in.wait()
+    [first] = seen
+    second = "b" if first == "a" else "a"
 
-    async def b_waits() -> bool:
-        return any("fs: waiting for" in line for line in await _logs(client, b))
+    async def second_waits() -> bool:
+        logs = await _logs(client, processes[second])
+        return any("fs: waiting for" in line for line in logs)
 
-    await until(b_waits)  # b is assigned, and held back while a uses the directory
-    assert "b" not in seen
+    await until(second_waits)  # assigned, and held back while the first uses the directory
+    assert list(seen) == [first]
     let_go.set()
     await run
-    assert [(await get(client, p)).state for p in (a, b)] == [ProcessState.SUCCESS] * 2
-    # b started after a had synced a.txt back and removed the directory
-    assert seen == {"a": [], "b": ["a.txt"]}
+    states = [(await get(client, p)).state for p in processes.values()]
+    assert states == [ProcessState.SUCCESS] * 2
+    # the second started after the first had synced its file back and removed the directory
+    assert seen == {first: [], second: [f"{first}.txt"]}
     assert not shared.exists()
