@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import click
 
 from colonies.cli import tables
@@ -249,15 +251,26 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies process removeall --successful
     """
+    remove_all(env, yes, flags, "processes", ColoniesClient.remove_all_processes)
+
+
+def remove_all(
+    env: Env,
+    yes: bool,
+    flags: dict[str, bool],
+    what: str,
+    remove: Callable[[ColoniesClient, str, str, int], Awaitable[None]],
+) -> None:
+    """``removeall`` of processes or workflows: the state flags, the YES prompt, the call."""
     state, word = chosen_state(flags)
     colony_name, key = env.colony, env.colony_prvkey
     confirm_yes(
-        f"WARNING!!! Are you sure you want to remove {word} processes in colony "
+        f"WARNING!!! Are you sure you want to remove {word} {what} in colony "
         f"{colony_name}? This operation cannot be undone!",
         yes,
     )
-    run(env, lambda c: c.remove_all_processes(colony_name, key, state))
-    click.echo(f"Removed {word} processes in colony {colony_name}")
+    run(env, lambda c: remove(c, colony_name, key, state))
+    click.echo(f"Removed {word} {what} in colony {colony_name}")
 
 
 colony_name_option = click.option("--colonyname", help="Colony [env COLONIES_COLONY_NAME].")

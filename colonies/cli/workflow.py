@@ -13,7 +13,6 @@ from colonies.cli.options import (
     F,
     client_options,
     colony_key_option,
-    confirm_yes,
     count_option,
     echo_json,
     echo_list,
@@ -22,7 +21,7 @@ from colonies.cli.options import (
     run,
     spec_option,
 )
-from colonies.cli.process import chosen_state, state_flags
+from colonies.cli.process import remove_all, state_flags
 from colonies.cli.waiting import wait_for_workflow
 from colonies.client import ColoniesClient
 from colonies.core import Process, ProcessGraph, ProcessState, WorkflowSpec
@@ -161,12 +160,4 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies workflow removeall --failed
     """
-    state, word = chosen_state(flags)
-    colony_name, key = env.colony, env.colony_prvkey
-    confirm_yes(
-        f"WARNING!!! Are you sure you want to remove {word} workflows in colony "
-        f"{colony_name}? This operation cannot be undone!",
-        yes,
-    )
-    run(env, lambda c: c.remove_all_process_graphs(colony_name, key, state))
-    click.echo(f"Removed {word} workflows in colony {colony_name}")
+    remove_all(env, yes, flags, "workflows", ColoniesClient.remove_all_process_graphs)
