@@ -31,7 +31,7 @@ from colonies.cli.options import (
     spec_option,
 )
 from colonies.client import ColoniesClient
-from colonies.core import ExecutorState, Log, ProcessState
+from colonies.core import Executor, ExecutorState, Log, ProcessState
 from colonies.core.blueprint import (
     Blueprint,
     BlueprintDefinition,
@@ -453,12 +453,13 @@ async def _with_definition(
     )
 
 
-async def _reconciler_names(
+async def _reconcilers(
     c: ColoniesClient, b: Blueprint, d: BlueprintDefinition, key: str
-) -> list[str]:
+) -> list[Executor]:
+    """The executors of the definition's handler type at the blueprint's location."""
     location = b.metadata.location_name
     return [
-        e.executor_name
+        e
         for e in await c.get_executors(b.metadata.colony_name, key)
         if e.executor_type == d.spec.handler.executor_type
         and (not location or e.location_name == location)
@@ -481,7 +482,7 @@ def log_(env: Env, name: str, count: int, follow: bool) -> None:
 
     async def action(c: ColoniesClient) -> None:
         found, d = await _with_definition(c, colony, name, key)
-        names = await _reconciler_names(c, found, d, key)
+        names = [e.executor_name for e in await _reconcilers(c, found, d, key)]
         if not names:
             executor_type = d.spec.handler.executor_type
             raise CliError(f"No executor of type {executor_type!r} reconciles blueprint {name}.")
@@ -536,12 +537,7 @@ async def diagnose(
         return problems
     location = found.metadata.location_name
     where = f" at location {location}" if location else ""
-    executors = [
-        e
-        for e in await c.get_executors(colony, key)
-        if e.executor_type == handler.executor_type
-        and (not location or e.location_name == location)
-    ]
+    executors = await _reconcilers(c, found, d, key)
     check(bool(executors), f"an executor of type {handler.executor_type}{where} is registered")
     if executors:
         approved = [e for e in executors if e.state == ExecutorState.APPROVED]
