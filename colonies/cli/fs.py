@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import threading
 import time
@@ -25,7 +24,7 @@ from colonies.crypto import random_id
 from colonies.errors import ColoniesError
 from colonies.fs import crypto
 from colonies.fs.api import FsApi
-from colonies.fs.s3 import S3Config, S3Error, S3Store
+from colonies.fs.s3 import S3Error
 from colonies.fs.snapshots import (
     clean_plan,
     download_snapshot,
@@ -47,17 +46,13 @@ def _run(job: Job[T], *, s3: bool = True) -> T:
         raise click.ClickException("COLONIES_PRVKEY is not set")
     if not settings.colony_name:
         raise click.ClickException("COLONIES_COLONY_NAME is not set")
-    key_text = os.environ.get(crypto.KEY_ENV, "")
 
     async def main() -> T:
         async with ColoniesClient.from_env(settings) as client:
             api = FsApi(client, settings.colony_name, settings.prvkey)
-            store: Any = None
             if s3:
-                store = S3Store(S3Config.from_env())
-                await store.ensure_bucket()
-            key = crypto.parse_key(key_text) if key_text else None
-            return await job(Fs(api, store, key))
+                return await job(await Fs.from_env(api))
+            return await job(Fs(api, None, crypto.key_from_env()))  # type: ignore[arg-type]
 
     try:
         return asyncio.run(main())

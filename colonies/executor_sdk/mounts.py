@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,9 +35,7 @@ from typing import Any
 from colonies.client import ColoniesClient
 from colonies.core import Process
 from colonies.core.file import normalize_label
-from colonies.fs import crypto
 from colonies.fs.api import FsApi
-from colonies.fs.s3 import S3Config, S3Store
 from colonies.fs.snapshots import SnapshotDownload, download_label, download_snapshot
 from colonies.fs.sync import SyncPlan, apply_plan, make_plan
 from colonies.fs.transfer import Fs
@@ -213,11 +210,7 @@ class Mounts:
     async def _open(self) -> Fs:
         """The S3 store of ``AWS_S3_*``, built now that a process needs it."""
         with _failing("mount files"):
-            key_text = os.environ.get(crypto.KEY_ENV, "")
-            encryption_key = crypto.parse_key(key_text) if key_text else None
-            store = S3Store(S3Config.from_env())
-            await store.ensure_bucket()
-        self._fs = Fs(self.api, store, encryption_key)
+            self._fs = await Fs.from_env(self.api)
         return self._fs
 
     async def _download(self, fs: Fs, snap: SnapshotMount) -> None:

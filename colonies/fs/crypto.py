@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -34,6 +35,12 @@ def parse_key(text: str) -> bytes:
     if len(key) != 32:
         raise CryptoError(f"{KEY_ENV} must be 64 hex characters (a 256-bit key)")
     return key
+
+
+def key_from_env(env: Mapping[str, str] | None = None) -> bytes | None:
+    """The key of ``COLONIES_FS_ENCRYPTION_KEY``, or None when it is not set."""
+    text = (os.environ if env is None else env).get(KEY_ENV, "")
+    return parse_key(text) if text else None
 
 
 def key_id(key: bytes) -> str:

@@ -17,7 +17,14 @@ from pathlib import Path
 from colonies.core.file import File, Reference, normalize_label
 from colonies.fs import crypto
 from colonies.fs.api import FsApi
-from colonies.fs.s3 import Progress, S3Error, S3Store, new_object_key, sha256_file
+from colonies.fs.s3 import (
+    Progress,
+    S3Config,
+    S3Error,
+    S3Store,
+    new_object_key,
+    sha256_file,
+)
 
 PART_SUFFIX = ".cfs-part"
 
@@ -37,6 +44,15 @@ class Fs:
         self.api = api
         self.store = store
         self.encryption_key = encryption_key
+
+    @classmethod
+    async def from_env(cls, api: FsApi) -> Fs:
+        """An Fs on the S3 store of ``AWS_S3_*`` (its bucket made if missing), encrypting
+        with ``COLONIES_FS_ENCRYPTION_KEY`` when that is set."""
+        encryption_key = crypto.key_from_env()
+        store = S3Store(S3Config.from_env())
+        await store.ensure_bucket()
+        return cls(api, store, encryption_key)
 
     async def upload(
         self, path: Path, label: str, name: str = "", progress: Progress | None = None
