@@ -97,6 +97,15 @@ def valid_key(key: str, where: str) -> str:
     return key
 
 
+def _key(*sources: tuple[str, str]) -> str:
+    """The first key given among (value, where it comes from), checked; none is a missing
+    variable (the one among the sources)."""
+    for value, where in sources:
+        if value:
+            return valid_key(value, where)
+    missing(next(where for _, where in sources if where.startswith("COLONIES_")))
+
+
 @dataclass(frozen=True)
 class Env:
     """The client configuration in effect for one command."""
@@ -120,25 +129,21 @@ class Env:
 
     @property
     def prvkey(self) -> str:
-        if self.prvkey_flag:
-            return valid_key(self.prvkey_flag, "--prvkey")
-        return valid_key(self.settings.prvkey or missing("COLONIES_PRVKEY"), "COLONIES_PRVKEY")
+        return _key((self.prvkey_flag, "--prvkey"), (self.settings.prvkey, "COLONIES_PRVKEY"))
 
     @property
     def colony_prvkey(self) -> str:
         # The reference always takes the colony key from the environment when it is set.
-        if self.settings.colony_prvkey:
-            return valid_key(self.settings.colony_prvkey, "COLONIES_COLONY_PRVKEY")
-        return valid_key(
-            self.colonyprvkey_flag or missing("COLONIES_COLONY_PRVKEY"), "--colonyprvkey"
+        return _key(
+            (self.settings.colony_prvkey, "COLONIES_COLONY_PRVKEY"),
+            (self.colonyprvkey_flag, "--colonyprvkey"),
         )
 
     @property
     def server_prvkey(self) -> str:
-        if self.settings.server_prvkey:
-            return valid_key(self.settings.server_prvkey, "COLONIES_SERVER_PRVKEY")
-        return valid_key(
-            self.serverprvkey_flag or missing("COLONIES_SERVER_PRVKEY"), "--serverprvkey"
+        return _key(
+            (self.settings.server_prvkey, "COLONIES_SERVER_PRVKEY"),
+            (self.serverprvkey_flag, "--serverprvkey"),
         )
 
     def client(self) -> ColoniesClient:
