@@ -12,6 +12,7 @@ import base64
 import inspect
 import json
 import threading
+import uuid
 from collections.abc import AsyncGenerator, Coroutine, Iterator
 from typing import Any, TypeVar
 
@@ -48,6 +49,7 @@ from colonies.errors import RPCError
 from colonies.rpc.envelope import request
 
 M = TypeVar("M", bound=WireModel)
+SUBMIT_ATTEMPTS = 4  # a submit whose connection failed is sent again with its request id
 
 
 class Reply:
@@ -274,8 +276,23 @@ class ColoniesClient:
         await self.call("removefunctionmsg", {"functionid": function_id}, key)
 
     # processes
-    async def submit(self, spec: FunctionSpec, key: str) -> Process:
-        return await self._one(Process, "submitfuncspecmsg", {"spec": spec.to_wire()}, key)
+    async def submit(self, spec: FunctionSpec, key: str, request_id: str | None = None) -> Process:
+        """Submit a function spec. Sent again if the connection fails before the reply, with
+        the same request id (a new one unless given): the server then returns the process
+        the first try made instead of making a second."""
+        data = {"spec": spec.to_wire(), "requestid": request_id or uuid.uuid4().hex}
+        return Process.model_validate(await self._idempotent("submitfuncspecmsg", data, key))
+
+    async def _idempotent(self, payload_type: str, data: dict[str, Any], key: str) -> Any:
+        """``call``, tried again after a lost connection (the payload carries a request id)."""
+        for attempt in range(SUBMIT_ATTEMPTS):
+            try:
+                return await self.call(payload_type, data, key)
+            except (aiohttp.ClientConnectionError, TimeoutError):
+                if attempt == SUBMIT_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.1 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def assign(
         self,
@@ -284,15 +301,25 @@ class ColoniesClient:
         key: str,
         available_cpu: str = "",
         available_mem: str = "",
+        confirm_delivery: bool = False,
     ) -> Process:
-        """Long-poll for a process (RPCError 404 when none came within ``timeout`` s)."""
-        data = {
+        """Long-poll for a process (RPCError 404 when none came within ``timeout`` s). With
+        ``confirm_delivery`` the caller must ``confirm_process`` it within the server's
+        delivery lease, else it goes to another executor (ours; other servers ignore it)."""
+        data: dict[str, Any] = {
             "colonyname": colony_name,
             "timeout": timeout,
             "availablecpu": available_cpu,
             "availablemem": available_mem,
         }
+        if confirm_delivery:
+            data["confirmdelivery"] = True
         return await self._one(Process, "assignprocessmsg", data, key)
+
+    async def confirm_process(self, process_id: str, key: str) -> None:
+        """Tell the server this executor received the process (ends its delivery lease);
+        RPCError 403 means the lease had ended: the process is not ours to run."""
+        await self.call("confirmprocessmsg", {"processid": process_id}, key)
 
     async def get_processes(
         self,
@@ -411,9 +438,13 @@ class ColoniesClient:
             return await _next_frame(ws)
 
     # workflows
-    async def submit_workflow(self, workflow: WorkflowSpec, key: str) -> ProcessGraph:
-        return await self._one(
-            ProcessGraph, "submitworkflowspecmsg", {"spec": workflow.to_wire()}, key
+    async def submit_workflow(
+        self, workflow: WorkflowSpec, key: str, request_id: str | None = None
+    ) -> ProcessGraph:
+        """Submit a workflow; retried after a lost connection like ``submit``."""
+        data = {"spec": workflow.to_wire(), "requestid": request_id or uuid.uuid4().hex}
+        return ProcessGraph.model_validate(
+            await self._idempotent("submitworkflowspecmsg", data, key)
         )
 
     async def get_process_graph(self, graph_id: str, key: str) -> ProcessGraph:

@@ -49,6 +49,7 @@ class Settings:
     build_version: str = __version__
     build_time: str = ""
     advertised_host: str = ""
+    delivery_lease_s: float = 15.0
 
     @property
     def dsn(self) -> str:
@@ -93,6 +94,7 @@ class Settings:
             "build_version": env.get("BUILD_VERSION", __version__),
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
+            "delivery_lease_s": float(env.get("COLONIES_DELIVERY_LEASE", "15") or 15),
         }
         return cls(**values)  # type: ignore[arg-type]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -30,6 +30,7 @@ class Database:
 
     def __init__(self, conn: Conn, pool: asyncpg.Pool | None = None) -> None:
         self.pool = pool
+        self._after_commit: list[Callable[[], object]] = []
         self.server = ServerStore(conn)
         self.colonies = ColonyStore(conn)
         self.users = UserStore(conn)
@@ -56,8 +57,25 @@ class Database:
         if self.pool is None:
             yield self
             return
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield Database(conn)
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                tx = Database(conn)
+                yield tx
+            for hook in tx._after_commit:
+                hook()
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.pool is None
+
+    def after_commit(self, hook: Callable[[], object]) -> None:
+        """Run ``hook`` once what was written through this Database is visible to others: at
+        once outside a transaction, after the commit inside one, never if it rolls back.
+        (Wake-ups sent earlier would find nothing, and the commit's NOTIFY is our own echo.)"""
+        if self.pool is not None:
+            hook()
+        else:
+            self._after_commit.append(hook)
 
 
 __all__ = ["Database"]

@@ -25,8 +25,9 @@ def _graph(row: Any) -> ProcessGraph:
 
 
 class ProcessGraphStore(Store):
-    async def add(self, g: ProcessGraph) -> None:
-        await self.conn.execute(
+    async def add(self, g: ProcessGraph, request_id: str = "") -> bool:
+        """Store a graph; False (nothing stored) if its initiator used ``request_id`` before."""
+        stored = await self.conn.fetchval(
             Q["insert_graph"],
             g.process_graph_id,
             g.colony_name,
@@ -36,7 +37,14 @@ class ProcessGraphStore(Store):
             g.process_ids,
             g.submission_time,
             ZERO_TIME,
+            request_id,
         )
+        return stored is not None
+
+    async def by_request(self, initiator_id: str, request_id: str) -> ProcessGraph | None:
+        """The graph an initiator submitted with this request id, if any."""
+        row = await self.conn.fetchrow(Q["graph_by_request"], initiator_id, request_id)
+        return _graph(row) if row else None
 
     async def get(self, graph_id: str) -> ProcessGraph | None:
         row = await self.conn.fetchrow(Q["get_graph"], graph_id)

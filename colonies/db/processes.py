@@ -76,12 +76,13 @@ def env_attributes(process: Process) -> list[Attribute]:
 
 
 class ProcessStore(Store):
-    async def add(self, p: Process, req: Requirements) -> None:
-        """Store a new process with its env attributes; notifies when it is assignable."""
+    async def add(self, p: Process, req: Requirements, request_id: str = "") -> bool:
+        """Store a new process with its env attributes; notifies when it is assignable.
+        False (nothing stored) if its initiator used ``request_id`` before."""
         spec = p.spec
         cond = spec.conditions
         attrs = p.attributes
-        await self.conn.execute(
+        rows = await self.conn.fetch(
             Q["insert_process"],
             p.process_id,
             cond.colony_name,
@@ -115,7 +116,14 @@ class ProcessStore(Store):
             [a.attribute_id for a in attrs],
             [a.key for a in attrs],
             [a.value for a in attrs],
+            request_id,
         )
+        return bool(rows)
+
+    async def by_request(self, initiator_id: str, request_id: str) -> Process | None:
+        """The process an initiator submitted with this request id, if any."""
+        row = await self.conn.fetchrow(Q["process_by_request"], initiator_id, request_id)
+        return process_from_row(row) if row else None
 
     async def get(self, process_id: str) -> Process | None:
         row = await self.conn.fetchrow(Q["get_process"], process_id)
@@ -162,7 +170,10 @@ class ProcessStore(Store):
         location: str,
         hardware: list[dict[str, Any]] | None,
         now: datetime,
+        lease_s: float = 0.0,
     ) -> Process | None:
+        """Claim the next process this executor may run; with ``lease_s`` > 0 it must confirm
+        delivery within that many seconds."""
         row = await self.conn.fetchrow(
             Q["assign"],
             colony_name,
@@ -174,8 +185,17 @@ class ProcessStore(Store):
             location,
             hardware,
             now,
+            lease_s,
         )
         return process_from_row(row) if row else None
+
+    async def confirm_delivery(self, process_id: str, executor_id: str) -> bool:
+        """End the delivery lease; False if the process is not this executor's running one."""
+        return await self.conn.fetchval(Q["confirm_delivery"], process_id, executor_id) is not None
+
+    async def requeue_undelivered(self, now: datetime) -> int:
+        """Running processes whose delivery lease ended unconfirmed wait again."""
+        return len(await self.conn.fetch(Q["requeue_undelivered"], now, ZERO_TIME))
 
     async def mark_successful(
         self,

@@ -109,7 +109,11 @@ CREATE TABLE processes (
     req_nodes            integer NOT NULL DEFAULT 0,
     req_gpu_name         text NOT NULL DEFAULT '',
     req_gpu_count        integer NOT NULL DEFAULT 0,
-    req_gpu_mem          bigint NOT NULL DEFAULT 0
+    req_gpu_mem          bigint NOT NULL DEFAULT 0,
+    -- an unconfirmed delivery: the process waits again after this time (NULL: none pending)
+    delivery_deadline    timestamptz,
+    -- the client's id of the submit, so that a retried submit finds its first process
+    request_id           text NOT NULL DEFAULT ''
 );
 -- The assignment index: only assignable rows, in pick order, so claiming the next one costs
 -- the same at any queue depth.
@@ -121,6 +125,10 @@ CREATE INDEX processes_running_deadline ON processes (exec_deadline)
 CREATE INDEX processes_waiting_deadline ON processes (wait_deadline)
     WHERE state = 0 AND max_wait_time NOT IN (0, -1);
 CREATE INDEX processes_assigned_executor ON processes (assigned_executor_id) WHERE state = 1;
+CREATE INDEX processes_delivery_deadline ON processes (delivery_deadline)
+    WHERE state = 1 AND delivery_deadline IS NOT NULL;
+CREATE UNIQUE INDEX processes_request_id ON processes (initiator_id, request_id)
+    WHERE request_id <> '';
 -- Not partial: queries compare with a parameter, which a partial index cannot serve.
 CREATE INDEX processes_graph ON processes (process_graph_id);
 
@@ -170,8 +178,11 @@ CREATE TABLE process_graphs (
     state            smallint NOT NULL DEFAULT 0,
     submission_time  timestamptz NOT NULL,
     start_time       timestamptz NOT NULL,
-    end_time         timestamptz NOT NULL
+    end_time         timestamptz NOT NULL,
+    request_id       text NOT NULL DEFAULT ''
 );
+CREATE UNIQUE INDEX process_graphs_request_id ON process_graphs (initiator_id, request_id)
+    WHERE request_id <> '';
 CREATE INDEX process_graphs_colony_state ON process_graphs (colony_name, state, submission_time);
 
 CREATE TABLE crons (
@@ -411,4 +422,4 @@ CREATE TRIGGER executors_membership_update
     AFTER UPDATE OF executor_id, executor_type, state, location_name, capabilities, colony_name
     ON executors FOR EACH STATEMENT EXECUTE FUNCTION notify_membership_changed();
 
-INSERT INTO schema_migrations (version) VALUES (1), (2);
+INSERT INTO schema_migrations (version) VALUES (1), (2), (6);

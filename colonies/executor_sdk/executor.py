@@ -64,6 +64,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     json.JSONDecodeError,
 )
 SHUTDOWN_ERROR = "Executor shut down before the process finished"
+CONFIRM_WINDOW_S = 10.0  # how long a delivery confirmation is tried (server lease: 15 s)
 NOTHING = (404, 408, 503)  # assign: no process, paused (waiting), paused (not waiting)
 
 
@@ -166,6 +167,7 @@ class Executor:
         self._abandon: asyncio.Event | None = None
         self._changed: asyncio.Event | None = None
         self._in_flight = 0
+        self._server_confirms = True  # False once the server says it has no leases
         self._dir_locks: dict[Path, asyncio.Lock] = {}  # fs mount directories in use
         self._polls: set[asyncio.Task[Any]] = set()
         self._poll_gate = asyncio.Semaphore(self.pollers or min(self.concurrency, 4))
@@ -483,7 +485,34 @@ class Executor:
                     assert self._changed is not None
                     await self._changed.wait()
                 continue
-            await self._handle(process)
+            if await self._confirm(process):
+                await self._handle(process)
+
+    async def _confirm(self, process: Process) -> bool:
+        """Tell the server the process arrived before running it. A refusal means its
+        delivery lease ended (the reply took too long) and it may run elsewhere: skip it.
+        A connection that fails is tried again for as long as the lease can last."""
+        if not self._server_confirms:
+            return True
+        deadline = time.monotonic() + CONFIRM_WINDOW_S
+        attempt = 0
+        while True:
+            try:
+                await self.client.confirm_process(process.process_id, self._key)
+                return True
+            except RPCError as err:
+                if err.status == 403 and "PayloadType" in err.message:
+                    # A server without delivery leases (the reference): it gave no lease.
+                    self._server_confirms = False
+                    return True
+                log.warning("not running process %s: %s", process.process_id, err.message)
+                return False
+            except TRANSIENT as err:
+                attempt += 1
+                if time.monotonic() + self._delay(attempt) > deadline or self.stopping:
+                    log.warning("could not confirm process %s: %s", process.process_id, err)
+                    return False
+                await self._pause(self._delay(attempt))
 
     async def _poll(self, burst: bool) -> Process | None:
         """One assign call (long-poll unless burst); None when nothing came or on stop."""
@@ -523,7 +552,7 @@ class Executor:
     async def _assign(self, timeout: int) -> Process:
         # The server answers a long-poll within ``timeout``; the margin covers a dead peer.
         async with asyncio.timeout(max(timeout, 0) + 30):
-            return await self.client.assign(self.colony, timeout, self._key)
+            return await self.client.assign(self.colony, timeout, self._key, confirm_delivery=True)
 
     async def _rejoin(self, refusal: RPCError) -> None:
         """Approve this executor again and re-add its functions.

@@ -11,6 +11,8 @@ from colonies.rpc.base import Msg
 
 class SubmitFunctionSpecMsg(Msg, payload_type="submitfuncspecmsg", action="submit function spec"):
     spec: FunctionSpec | None = None
+    request_id: str = ""
+    """Ours: the client's id of this submit; a retry with the same id gets the first process."""
 
 
 class AssignProcessMsg(Msg, payload_type="assignprocessmsg", action="assign process"):
@@ -18,6 +20,15 @@ class AssignProcessMsg(Msg, payload_type="assignprocessmsg", action="assign proc
     timeout: Int = 0
     available_cpu: str = ""
     available_mem: str = ""
+    confirm_delivery: Bool = False
+    """Ours: the caller confirms each process it receives (``confirmprocessmsg``); one it does
+    not confirm within the server's delivery lease waits again."""
+
+
+class ConfirmProcessMsg(Msg, payload_type="confirmprocessmsg", action="confirm process"):
+    """Ours: the assigned executor received the process (ends its delivery lease)."""
+
+    process_id: str = ""
 
 
 class GetProcessesMsg(Msg, payload_type="getprocessesmsg", action="get processes"):

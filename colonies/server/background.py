@@ -23,7 +23,9 @@ RETENTION_PERIOD_S = 60.0
 
 
 async def expire_deadlines(db: Database, now: datetime) -> None:
-    """Requeue or fail running processes past their exec deadline; fail overdue waiting ones."""
+    """Requeue running processes whose delivery was not confirmed in time; requeue or fail
+    those past their exec deadline; fail overdue waiting ones."""
+    await db.processes.requeue_undelivered(now)
     await db.processes.requeue_expired(now)
     for process_id, graph_id in await db.processes.fail_expired(now):
         process = await db.processes.get(process_id)

@@ -21,20 +21,28 @@ async def _shape(conn: asyncpg.Connection[Any]) -> list[list[tuple[Any, ...]]]:
     return [[tuple(r) for r in await conn.fetch(q)] for q in SHAPE]
 
 
+# What each migration added, to take a database back to version 1 (newest first).
+UNDO = {
+    6: "DROP VIEW process_view;"
+    "ALTER TABLE processes DROP COLUMN delivery_deadline, DROP COLUMN request_id;"
+    "ALTER TABLE process_graphs DROP COLUMN request_id;"
+    "CREATE VIEW process_view AS SELECT p.*, '[]'::jsonb AS attrs FROM processes p;",
+    2: "DROP TABLE blueprint_history, blueprints, blueprint_definitions;",
+}
+
+
 async def test_version_1_database_migrates_to_the_current_schema(dsn: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         current = await _shape(conn)
-        versions = [r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")]
-        assert sorted(versions) == [1, 2]
-        # Back to version 1: the tables migration 0002 adds are not there yet.
-        await conn.execute(
-            "DROP TABLE blueprint_history, blueprints, blueprint_definitions;"
-            "DELETE FROM schema_migrations WHERE version > 1"
-        )
+        versions = sorted(r[0] for r in await conn.fetch("SELECT version FROM schema_migrations"))
+        assert versions == [1, *sorted(UNDO)]
+        for version in sorted(UNDO, reverse=True):
+            await conn.execute(UNDO[version])
+        await conn.execute("DELETE FROM schema_migrations WHERE version > 1")
         assert await _shape(conn) != current
-        assert await migrate(conn) == 2
+        assert await migrate(conn) == max(UNDO)
         assert await _shape(conn) == current
-        assert await migrate(conn) == 2  # nothing left to apply
+        assert await migrate(conn) == max(UNDO)  # nothing left to apply
     finally:
         await conn.close()

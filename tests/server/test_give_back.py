@@ -94,6 +94,7 @@ async def test_an_assign_whose_client_is_gone_gives_the_process_back(
     msg = AssignProcessMsg(colony_name="test", timeout=-1)
     with pytest.raises(ColoniesError, match="disconnected"):
         await assign_handler(ctx, msg)
+    await service.given_back()
     back = await client.get_process(p.process_id, EXECUTOR_KEY)
     assert back.state == ProcessState.WAITING
     # and the next assign gets it

@@ -216,6 +216,7 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "closesuccessfulmsg": (lambda w: {"processid": w.running, "out": [1]}, {"AE"}, 403),
     "closefailedmsg": (lambda w: {"processid": w.running, "errors": ["e"]}, {"AE"}, 403),
     "setoutputmsg": (lambda w: {"processid": w.running, "out": [1]}, {"AE"}, 403),
+    "confirmprocessmsg": (lambda w: {"processid": w.running}, {"AE"}, 403),
     "cancelprocessmsg": (lambda w: {"processid": w.waiting}, MEMBERS, 403),
     "pauseassignmentsmsg": (lambda w: C, {"CO"}, 403),
     "resumeassignmentsmsg": (lambda w: C, {"CO"}, 403),

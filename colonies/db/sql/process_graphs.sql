@@ -1,10 +1,18 @@
 -- name: insert_graph
+-- Store a graph; a request id the initiator used before stores nothing (no row returned).
 -- $1 process_graph_id, $2 colony_name, $3 initiator_id, $4 initiator_name,
--- $5 root_process_ids, $6 process_ids, $7 submission_time, $8 zero time
+-- $5 root_process_ids, $6 process_ids, $7 submission_time, $8 zero time, $9 request_id
 INSERT INTO process_graphs (process_graph_id, colony_name, initiator_id, initiator_name,
                             root_process_ids, process_ids, state, submission_time, start_time,
-                            end_time)
-VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8);
+                            end_time, request_id)
+VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8, $9)
+ON CONFLICT (initiator_id, request_id) WHERE request_id <> '' DO NOTHING
+RETURNING process_graph_id;
+
+-- name: graph_by_request
+-- The graph an initiator submitted with a request id.
+-- $1 initiator_id, $2 request_id
+SELECT * FROM process_graphs WHERE initiator_id = $1 AND request_id = $2 AND request_id <> '';
 
 -- name: get_graph
 -- $1 process_graph_id

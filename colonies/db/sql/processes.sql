@@ -1,31 +1,39 @@
 -- name: insert_process
 -- Store a process with its env attributes and, when it is assignable, tell waiting assigns.
+-- A request id the initiator used before stores nothing: the result is then no row.
 -- $1 process_id, $2 colony_name, $3 initiator_id, $4 initiator_name, $5 priority_time,
 -- $6 submission_time, $7 wait_deadline, $8 zero time, $9 spec, $10 wait_for_parents,
 -- $11 parents, $12 children, $13 process_graph_id, $14 input, $15 executor_type,
 -- $16 executor_names, $17 location_name, $18 label, $19 func_name, $20 max_wait_time,
 -- $21 max_exec_time, $22 max_retries, $23 req_cpu, $24 req_mem, $25 req_storage,
 -- $26 req_nodes, $27 req_gpu_name, $28 req_gpu_count, $29 req_gpu_mem,
--- $30 env attribute ids, $31 env keys, $32 env values
+-- $30 env attribute ids, $31 env keys, $32 env values, $33 request_id ('' = none)
 WITH p AS (
     INSERT INTO processes (process_id, colony_name, initiator_id, initiator_name, priority_time,
         submission_time, start_time, end_time, wait_deadline, exec_deadline, spec,
         wait_for_parents, parents, children, process_graph_id, input, executor_type,
         executor_names, location_name, label, func_name, max_wait_time, max_exec_time,
         max_retries, req_cpu, req_mem, req_storage, req_nodes, req_gpu_name, req_gpu_count,
-        req_gpu_mem)
+        req_gpu_mem, request_id)
     VALUES ($1, $2, $3, $4, $5, $6, $8, $8, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-            $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+            $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $33)
+    ON CONFLICT (initiator_id, request_id) WHERE request_id <> '' DO NOTHING
     RETURNING process_id
 ), a AS (
     INSERT INTO attributes (attribute_id, target_id, target_colony_name, target_process_graph_id,
                             attribute_type, key, value)
-    SELECT e.id, $1, $2, $13, 3, e.k, e.v
-    FROM unnest($30::text[], $31::text[], $32::text[]) AS e(id, k, v)
+    SELECT e.id, p.process_id, $2, $13, 3, e.k, e.v
+    FROM p, unnest($30::text[], $31::text[], $32::text[]) AS e(id, k, v)
 )
-SELECT pg_notify('colonies_process',
+SELECT CASE WHEN NOT $10 THEN pg_notify('colonies_process',
                  json_build_object('c', $2::text, 't', $15::text, 'p', $1::text, 's', 0)::text)
-FROM p WHERE NOT $10;
+       END
+FROM p;
+
+-- name: process_by_request
+-- The process an initiator submitted with a request id.
+-- $1 initiator_id, $2 request_id
+SELECT * FROM process_view WHERE initiator_id = $1 AND request_id = $2 AND request_id <> '';
 
 -- name: process_is_assignable
 -- Whether a process still waits for an executor (not claimed, removed or held by parents).
@@ -75,7 +83,8 @@ WHERE colony_name = $1 AND process_graph_id = '' AND ($2 = -1 OR state = $2);
 -- transaction is claiming; the partial index keeps the scan short at any queue depth.
 -- A NULL hardware list means the executor declared none: no hardware filter, as the reference.
 -- $1 colony_name, $2 executor_type, $3 executor_name, $4 executor_id, $5 max cpu (millicores),
--- $6 max mem (bytes), $7 executor location, $8 hardware jsonb or NULL, $9 now
+-- $6 max mem (bytes), $7 executor location, $8 hardware jsonb or NULL, $9 now,
+-- $10 delivery lease in seconds (0: the caller does not confirm, no lease)
 WITH picked AS (
     SELECT process_id FROM processes
     WHERE colony_name = $1 AND executor_type = $2 AND state = 0 AND NOT wait_for_parents
@@ -101,7 +110,9 @@ WITH picked AS (
     SET state = 1, is_assigned = true, assigned_executor_id = $4, start_time = $9,
         exec_deadline = CASE WHEN p.max_exec_time > 0
                              THEN $9::timestamptz + make_interval(secs => p.max_exec_time)
-                             ELSE p.exec_deadline END
+                             ELSE p.exec_deadline END,
+        delivery_deadline = CASE WHEN $10::float8 > 0
+                                 THEN $9::timestamptz + make_interval(secs => $10::float8) END
     FROM picked WHERE p.process_id = picked.process_id
     RETURNING p.*
 ), touched AS (
@@ -201,6 +212,28 @@ WITH r AS (
 SELECT pg_notify('colonies_process',
                  json_build_object('c', colony_name, 't', executor_type, 'p', process_id,
                                    's', 0)::text)
+FROM r;
+
+-- name: confirm_delivery
+-- The executor received the process: end its delivery lease. No row if it is not (or no
+-- longer) this executor's running process.
+-- $1 process_id, $2 executor_id
+UPDATE processes SET delivery_deadline = NULL
+WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
+RETURNING process_id;
+
+-- name: requeue_undelivered
+-- Processes whose delivery lease ended unconfirmed wait again, as if never assigned (no
+-- retry counted: the executor never had them), and assigns are woken for them.
+-- $1 now, $2 zero time
+WITH r AS (
+    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
+                         start_time = $2, exec_deadline = $2, delivery_deadline = NULL
+    WHERE state = 1 AND delivery_deadline < $1
+    RETURNING process_id, colony_name, executor_type
+)
+SELECT r.process_id, pg_notify('colonies_process',
+       json_build_object('c', colony_name, 't', executor_type, 'p', process_id, 's', 0)::text)
 FROM r;
 
 -- name: requeue_expired

@@ -33,7 +33,7 @@ async def submit_workflow(ctx: Ctx, msg: SubmitWorkflowSpecMsg) -> ProcessGraph:
     if msg.spec is None:
         raise BadRequest("Failed to submit workflow, spec is nil")
     caller = await require_member(ctx, msg.spec.colony_name)
-    return await workflows.submit(ctx.db, ctx.events, msg.spec, caller)
+    return await workflows.submit(ctx.db, ctx.events, msg.spec, caller, request_id=msg.request_id)
 
 
 @router.handle(GetProcessGraphMsg)

@@ -13,6 +13,7 @@ from colonies.rpc.process import (
     CancelProcessMsg,
     CloseFailedMsg,
     CloseSuccessfulMsg,
+    ConfirmProcessMsg,
     GetProcessesMsg,
     GetProcessHistMsg,
     GetProcessMsg,
@@ -50,7 +51,7 @@ async def submit(ctx: Ctx, msg: SubmitFunctionSpecMsg) -> Process:
     if msg.spec is None:
         raise BadRequest("Failed to submit function spec, spec is nil")
     caller = await require_member(ctx, msg.spec.conditions.colony_name)
-    return await service.submit(ctx.db, ctx.events, msg.spec, caller)
+    return await service.submit(ctx.db, ctx.events, msg.spec, caller, msg.request_id)
 
 
 @router.handle(AssignProcessMsg)
@@ -58,14 +59,32 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
     caller = await require_member(ctx, msg.colony_name)
     if not caller.is_executor:
         raise ColoniesError("Failed to assign process, executor not found")
+    lease = ctx.settings.delivery_lease_s if msg.confirm_delivery else 0.0
     process = await service.assign(
-        ctx.db, ctx.events, caller, msg.timeout, msg.available_cpu, msg.available_mem
+        ctx.db, ctx.events, caller, msg.timeout, msg.available_cpu, msg.available_mem, lease
     )
+    try:
+        await workflows.resolve(ctx.db, process)
+        # One turn of the event loop: a close of the connection that has already arrived is
+        # seen now. Nothing suspends after this until the reply is in the socket.
+        await asyncio.sleep(0)
+    except asyncio.CancelledError:  # the caller left while its reply was being made
+        service.give_back_later(ctx.db, process, caller.id)
+        raise
     if ctx.gone():  # nobody would receive it: let another executor have it
-        await service.give_back(ctx.db, process, caller.id)
+        service.give_back_later(ctx.db, process, caller.id)
         raise ColoniesError("Failed to assign process, the executor disconnected")
-    await workflows.resolve(ctx.db, process)
     return process
+
+
+@router.handle(ConfirmProcessMsg)
+async def confirm_process(ctx: Ctx, msg: ConfirmProcessMsg) -> None:
+    """Ours: the executor received the process it was assigned (PROTOCOL: an extension)."""
+    process = await ctx.db.processes.get(msg.process_id)
+    if process is None:
+        raise NotFound("Failed to confirm process, process not found")
+    caller = await require_member(ctx, process.spec.conditions.colony_name)
+    await service.confirm_delivery(ctx.db, process, caller)
 
 
 @router.handle(GetProcessesMsg)

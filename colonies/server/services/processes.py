@@ -51,13 +51,28 @@ def new_process(spec: FunctionSpec, caller: Caller, now: datetime) -> tuple[Proc
     return process, req
 
 
-async def submit(db: Database, events: Events, spec: FunctionSpec, caller: Caller) -> Process:
-    """Store a new process and wake this server's matching assigns at once (other servers
-    hear the insert's NOTIFY; the local one would arrive a hop later)."""
+async def submit(
+    db: Database, events: Events, spec: FunctionSpec, caller: Caller, request_id: str = ""
+) -> Process:
+    """Store a new process and wake this server's matching assigns (other servers hear the
+    insert's NOTIFY; the local one would arrive a hop later). A ``request_id`` the caller
+    used before returns the process that first submit made instead of a second one."""
     process, req = new_process(spec, caller, utc_now())
     events.expect_echo(process.process_id)
-    await db.processes.add(process, req)
-    if events.wake(spec.conditions.colony_name, spec.conditions.executor_type, process.process_id):
+    if not await db.processes.add(process, req, request_id):
+        first = await db.processes.by_request(caller.id, request_id)
+        if first is None:
+            raise BadRequest("Failed to submit function spec, its request id was used before")
+        return first
+
+    def wake() -> bool:
+        return events.wake(
+            spec.conditions.colony_name, spec.conditions.executor_type, process.process_id
+        )
+
+    if db.in_transaction:
+        db.after_commit(wake)
+    elif wake():
         # Let the woken assign send its claim before this reply is rendered and written:
         # the database then works on the claim while this server answers the submit.
         await asyncio.sleep(0)
@@ -106,8 +121,10 @@ async def assign(
     timeout: int,
     available_cpu: str = "",
     available_mem: str = "",
+    lease_s: float = 0.0,
 ) -> Process:
-    """Claim a process for an executor, waiting up to ``timeout`` seconds (< 0: no wait).
+    """Claim a process for an executor, waiting up to ``timeout`` seconds (< 0: no wait);
+    with ``lease_s`` > 0 the executor must confirm delivery within that time.
 
     The waiting and claiming run in their own task, which the caller's leaving (its request
     cancelled when the client disconnects) does not interrupt halfway: a parked wait ends, a
@@ -119,7 +136,7 @@ async def assign(
     max_mem = parse_memory(available_mem) if available_mem else UNLIMITED
     waiter = Waiter()
     work = asyncio.ensure_future(
-        _claim_or_wait(db, events, caller, timeout, max_cpu, max_mem, waiter)
+        _claim_or_wait(db, events, caller, timeout, max_cpu, max_mem, lease_s, waiter)
     )
     try:
         return await asyncio.shield(work)
@@ -137,6 +154,7 @@ async def _claim_or_wait(
     timeout: int,
     max_cpu: int,
     max_mem: int,
+    lease_s: float,
     waiter: Waiter,
 ) -> Process:
     hardware = hardware_filter(caller.executor_capabilities.hardware)
@@ -154,6 +172,7 @@ async def _claim_or_wait(
                 caller.executor_location,
                 hardware,
                 utc_now(),
+                lease_s,
             )
             if process is not None:
                 if token is not None and token.process_id != process.process_id:
@@ -203,7 +222,12 @@ def _leave_behind(future: asyncio.Future[Any]) -> None:
 def _give_back_claimed(db: Database, executor_id: str, work: asyncio.Future[Process]) -> None:
     if work.cancelled() or work.exception() is not None:
         return
-    _leave_behind(asyncio.ensure_future(give_back(db, work.result(), executor_id)))
+    give_back_later(db, work.result(), executor_id)
+
+
+def give_back_later(db: Database, process: Process, executor_id: str) -> None:
+    """``give_back`` in a task of its own, which the caller's cancellation does not stop."""
+    _leave_behind(asyncio.ensure_future(give_back(db, process, executor_id)))
 
 
 async def given_back() -> None:
@@ -215,6 +239,19 @@ async def given_back() -> None:
 async def give_back(db: Database, process: Process, executor_id: str) -> None:
     """The assign's caller left after the claim: the process waits again."""
     await db.processes.give_back(process.process_id, executor_id)
+
+
+async def confirm_delivery(db: Database, process: Process, caller: Caller) -> None:
+    """The executor received the process: it keeps it (ends the delivery lease)."""
+    if process.assigned_executor_id != caller.id or process.state != ProcessState.RUNNING:
+        if process.state == ProcessState.WAITING and not process.assigned_executor_id:
+            raise Forbidden(
+                "Failed to confirm process, its delivery lease ended and it waits for an "
+                "executor again: do not run it"
+            )
+        raise Forbidden("Failed to confirm process, it is not running on this executor")
+    if not await db.processes.confirm_delivery(process.process_id, caller.id):
+        raise Forbidden("Failed to confirm process, it is not running on this executor")
 
 
 _CLOSE_REFUSED = {

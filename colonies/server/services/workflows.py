@@ -100,19 +100,30 @@ async def submit(
     *,
     root_args: list[Any] | None = None,
     root_input: list[Any] | None = None,
+    request_id: str = "",
 ) -> ProcessGraph:
-    """Validate, then store the graph and all its processes in one transaction."""
+    """Validate, then store the graph and all its processes in one transaction; its roots
+    wake assigns once it commits. A ``request_id`` the caller used before returns the graph
+    that first submit made."""
     graph, planned = plan(workflow, caller, utc_now(), root_args=root_args, root_input=root_input)
     roots = [process for process, _ in planned if not process.wait_for_parents]
     for process in roots:
         events.expect_echo(process.process_id)
     async with db.transaction() as tx:
-        await tx.graphs.add(graph)
+        if not await tx.graphs.add(graph, request_id):
+            first = await tx.graphs.by_request(caller.id, request_id)
+            if first is None:
+                raise BadRequest("Failed to submit workflow, its request id was used before")
+            return first
         for process, req in planned:
             await tx.processes.add(process, req)
-    for process in roots:
-        conditions = process.spec.conditions
-        events.wake(conditions.colony_name, conditions.executor_type, process.process_id)
+
+        def wake() -> None:
+            for process in roots:
+                conditions = process.spec.conditions
+                events.wake(conditions.colony_name, conditions.executor_type, process.process_id)
+
+        tx.after_commit(wake)
     return graph
 
 
