@@ -21,12 +21,21 @@ def _first(env: Mapping[str, str], *names: str, default: str = "") -> str:
     return default
 
 
+SERVER_BIND = "0.0.0.0"
+"""Where ``colonies server start`` listens unless told: every IPv4 interface, as the
+reference does."""
+DEV_BIND = "127.0.0.1"
+"""Where ``colonies dev`` listens unless told: this machine only, since its env file holds
+the server owner's key."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Server configuration, named like the reference's environment variables."""
 
     port: int = 50080
-    host: str = "0.0.0.0"
+    host: str = SERVER_BIND
+    """The address the HTTP port (and the monitor port) listen on."""
     server_id: str = ""
     db_host: str = "localhost"
     db_port: int = 5432
@@ -65,8 +74,9 @@ class Settings:
         return bool(self.tls_cert and self.tls_key)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the COLONIES_* variables (SEMANTICS §17)."""
+    def from_env(cls, env: Mapping[str, str] | None = None, *, bind: str = SERVER_BIND) -> Settings:
+        """Read the COLONIES_* variables (SEMANTICS §17); ``bind`` is the listen address
+        when COLONIES_SERVER_BIND is unset or empty."""
         env = os.environ if env is None else env
         server_id = env.get("COLONIES_SERVER_ID", "")
         if not server_id and env.get("COLONIES_SERVER_PRVKEY"):
@@ -75,6 +85,7 @@ class Settings:
             "port": int(
                 _first(env, "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", default="50080")
             ),
+            "host": env.get("COLONIES_SERVER_BIND", "").strip() or bind,
             "server_id": server_id,
             "db_host": env.get("COLONIES_DB_HOST", "localhost"),
             "db_port": int(env.get("COLONIES_DB_PORT", "5432")),

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from colonies.cli.server import require_free_port, run_until_signalled
-from colonies.config import Settings
+from colonies.cli.server import HOST_HELP, require_free_port, run_until_signalled
+from colonies.config import DEV_BIND, Settings
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.localpg import DEV_SETTINGS, LocalPostgres
 
@@ -40,9 +40,18 @@ def load_keys(data_dir: Path) -> dict[str, str]:
     return keys
 
 
-def client_env(keys: dict[str, str], port: int, tls: bool) -> dict[str, str]:
+EVERY_INTERFACE = ("", "0.0.0.0", "::")
+
+
+def client_host(bind: str) -> str:
+    """The host a client on this machine uses to reach a server listening on ``bind``: the
+    address itself, or localhost for a server on every interface."""
+    return "localhost" if bind in EVERY_INTERFACE else bind
+
+
+def client_env(keys: dict[str, str], host: str, port: int, tls: bool) -> dict[str, str]:
     return {
-        "COLONIES_SERVER_HOST": "localhost",
+        "COLONIES_SERVER_HOST": host,
         "COLONIES_SERVER_PORT": str(port),
         "COLONIES_TLS": "true" if tls else "false",
         "COLONIES_SERVER_PRVKEY": keys["COLONIES_SERVER_PRVKEY"],
@@ -95,6 +104,7 @@ async def bootstrap(settings: Settings, keys: dict[str, str]) -> None:
 
 
 @click.command()
+@click.option("--host", help=HOST_HELP.format(default=DEV_BIND))
 @click.option("--port", type=int, default=50080, show_default=True, help="Server HTTP port.")
 @click.option(
     "--data-dir",
@@ -115,13 +125,23 @@ async def bootstrap(settings: Settings, keys: dict[str, str]) -> None:
     help="Port of the local S3 endpoint [default: the last one used, else a free port].",
 )
 @click.option("--no-s3", is_flag=True, help="Do not start the local S3 endpoint.")
-def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: bool) -> None:
+def dev(
+    host: str | None,
+    port: int,
+    data_dir: Path,
+    env_file: Path | None,
+    s3_port: int,
+    no_s3: bool,
+) -> None:
     """Start a development server on its own private PostgreSQL and a local S3.
 
     Initialises PostgreSQL under DATA_DIR on first run, creates colony COLONIES_COLONY_NAME
     (default dev) owned by COLONIES_COLONY_PRVKEY, registers COLONIES_PRVKEY as a user and
     as the approved executor "dev" (type COLONIES_EXECUTOR_TYPE, default cli), prints the
     environment a client needs, and serves until Ctrl-C.
+
+    It listens on 127.0.0.1 only unless --host (or COLONIES_SERVER_BIND) says otherwise:
+    the environment it prints holds the server owner's key.
 
     With the dev extra installed (moto[server]) it also serves an S3-compatible endpoint on
     127.0.0.1 for Colonies FS, with bucket colonies-dev, and adds the AWS_S3_* variables to
@@ -131,6 +151,7 @@ def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: b
     Example:
       colonies dev --port 50080 &
       source .colonies-dev/env && colonies fs sync -l /demo -d ./demo --yes
+      colonies dev --host 0.0.0.0   # reachable from other machines too
     """
     data_dir = data_dir.absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -144,7 +165,9 @@ def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: b
             "`colonies dev`. Stop that one (Ctrl-C in its shell), or give this one its own "
             "--data-dir and --port."
         )
-    require_free_port(port)
+    base = Settings.from_env(bind=DEV_BIND)
+    bind = host or base.host
+    require_free_port(port, bind)
     first = not pg.initialised
     click.echo(
         ("Initialising" if first else "Starting") + f" PostgreSQL in {pg.data_dir}", err=True
@@ -159,7 +182,8 @@ def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: b
     with contextlib.ExitStack() as stack:
         stack.callback(stop_pg, pg)
         settings = replace(
-            Settings.from_env(),
+            base,
+            host=bind,
             port=port,
             server_id=id_from_private_key(keys["COLONIES_SERVER_PRVKEY"]),
             db_host="127.0.0.1",
@@ -170,7 +194,7 @@ def dev(port: int, data_dir: Path, env_file: Path | None, s3_port: int, no_s3: b
             db_dsn=pg.dsn,
         )
         asyncio.run(bootstrap(settings, keys))
-        env = client_env(keys, port, settings.tls)
+        env = client_env(keys, client_host(settings.host), port, settings.tls)
         if not no_s3:
             s3 = start_s3(data_dir / "s3", s3_port)
             if s3 is not None:

@@ -20,7 +20,7 @@ from colonies.cli.options import (
     run,
     server_key_option,
 )
-from colonies.config import Settings
+from colonies.config import SERVER_BIND, Settings
 
 
 @click.group()
@@ -28,19 +28,37 @@ def server() -> None:
     """Run the colonies server, or ask a running one how it is."""
 
 
-def require_free_port(port: int) -> None:
-    """A sentence instead of a traceback when another server holds the port."""
-    with socket.socket() as probe:
+def require_free_port(port: int, host: str = SERVER_BIND) -> None:
+    """A sentence instead of a traceback when another server holds the port, or when the
+    host is not an address of this machine."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as err:
+        raise CliError(f"Cannot listen on host {host!r}: {err.strerror}.") from None
+    with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("0.0.0.0", port))
+            probe.bind(address)
         except OSError as err:
+            if err.errno == errno.EADDRNOTAVAIL:
+                raise CliError(
+                    f"Cannot listen on host {host}: it is not an address of this machine. "
+                    "Choose another with --host."
+                ) from None
             if err.errno != errno.EADDRINUSE:
                 raise
             raise CliError(
                 f"Port {port} is in use (is another colonies server running?). "
                 "Stop it, or choose another port with --port."
             ) from None
+
+
+HOST_HELP = (
+    "Address to listen on, e.g. 127.0.0.1 for this machine only, 0.0.0.0 for every "
+    "interface [env COLONIES_SERVER_BIND, {default}]."
+)
 
 
 def run_until_signalled(settings: Settings) -> None:
@@ -58,6 +76,7 @@ def run_until_signalled(settings: Settings) -> None:
 
 
 @server.command()
+@click.option("--host", help=HOST_HELP.format(default=SERVER_BIND))
 @click.option("--port", type=int, help="HTTP port [env COLONIES_SERVER_HTTP_PORT, 50080].")
 @click.option("--dbhost", help="PostgreSQL host [env COLONIES_DB_HOST, localhost].")
 @click.option("--dbport", type=int, help="PostgreSQL port [env COLONIES_DB_PORT, 5432].")
@@ -71,6 +90,7 @@ def run_until_signalled(settings: Settings) -> None:
     help="Accepted for the reference's sake: the schema is created or upgraded at every start.",
 )
 def start(
+    host: str | None,
     port: int | None,
     dbhost: str | None,
     dbport: int | None,
@@ -82,13 +102,16 @@ def start(
 ) -> None:
     """Start the server on the PostgreSQL named by COLONIES_DB_HOST/PORT/USER/PASSWORD/NAME.
 
-    The server owner is COLONIES_SERVER_ID, or the id of COLONIES_SERVER_PRVKEY.
+    The server owner is COLONIES_SERVER_ID, or the id of COLONIES_SERVER_PRVKEY. It listens
+    on every interface unless --host (or COLONIES_SERVER_BIND) names one address.
 
     \b
     Example:
       COLONIES_DB_HOST=localhost COLONIES_SERVER_PRVKEY=$KEY colonies server start --port 50080
+      colonies server start --host 127.0.0.1   # reachable from this machine only
     """
     given = {
+        "host": host,
         "port": port,
         "db_host": dbhost,
         "db_port": dbport,
@@ -99,7 +122,7 @@ def start(
     }
     overrides = {k: v for k, v in given.items() if v is not None and v != ""}
     settings = replace(Settings.from_env(), **overrides)  # type: ignore[arg-type]
-    require_free_port(settings.port)
+    require_free_port(settings.port, settings.host)
     try:
         run_until_signalled(settings)
     except OSError as e:

@@ -7,7 +7,9 @@ LISTEN connection; a notification
 * when ``s`` is 0, wakes one local assign long-poll waiting on (colony, executor type)
   for that process (``"t": "*"`` wakes every waiter of the colony; see ``Waiter``),
 * is published on the topics ``process:<id>`` (every subscriber) and
-  ``processes:<executor type>:<state>`` (one subscriber, round robin).
+  ``processes:<colony>:<executor type>:<state>`` (one subscriber, round robin). The colony
+  is part of every topic that carries processes: a subscriber is authorised for one colony
+  and must hear of no other (``process_topic``, ``processes_topic``).
 
 Other features publish on ``colonies_topic`` with a ``"topic"`` key; the event goes to
 every local subscriber of that topic.
@@ -30,6 +32,16 @@ QUEUE_LIMIT = 1000
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
+
+
+def process_topic(process_id: str) -> str:
+    """Every change of one process (its colony is fixed, checked when subscribing)."""
+    return f"process:{process_id}"
+
+
+def processes_topic(colony_name: str, executor_type: str, state: int) -> str:
+    """Processes of one colony and executor type entering ``state``."""
+    return f"processes:{colony_name}:{executor_type}:{state}"
 
 
 class Token:
@@ -192,6 +204,7 @@ class Events:
                 del self._echoes[process_id]  # stored here: its waiter was woken already
             else:
                 self.wake(event.get("c", ""), event.get("t", ""), process_id)
-        if event.get("p"):
-            self.publish(f"process:{event['p']}", event)
-            self.publish(f"processes:{event.get('t', '')}:{state}", event, one=True)
+        if process_id:
+            self.publish(process_topic(process_id), event)
+            topic = processes_topic(str(event.get("c", "")), str(event.get("t", "")), state)
+            self.publish(topic, event, one=True)

@@ -1,8 +1,10 @@
 """GET /pubsub: a websocket whose first text frame is a signed subscription envelope.
 
 A bad envelope or signature closes the socket without a reply (as the reference does);
-errors after that are sent as error frames. The subscription handler sends reply frames
-until its timeout and then the socket is closed.
+errors after that are sent as error frames. Every subscription is authorised first, with
+the rule of its matching RPC (``Subscription.authorise``): a refused caller gets one error
+frame and the close, nothing else. The subscription handler then sends reply frames until
+its timeout and the socket is closed.
 """
 
 from __future__ import annotations
@@ -55,7 +57,12 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
     except ColoniesError:
         return
     ctx = make_ctx(request, caller_id, text)
-    handler: asyncio.Future[None] = asyncio.ensure_future(sub.handler(ctx, msg, ws))
+
+    async def authorised() -> None:
+        grant = await sub.authorise(ctx, msg)
+        await sub.handler(ctx, msg, grant, ws)
+
+    handler: asyncio.Future[None] = asyncio.ensure_future(authorised())
     # When this request is cancelled (the client went away) after the handler failed on the
     # closing socket, nobody awaits the handler below: take its exception here instead.
     handler.add_done_callback(lambda done: done.cancelled() or done.exception())

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from colonies.server.auth import MemberCache
 
 M = TypeVar("M", bound=Msg)
+G = TypeVar("G")
 Handler = Callable[["Ctx", Any], Awaitable[Any]]
 
 
@@ -46,12 +47,18 @@ class Route:
     changes_members: bool = False
 
 
-Subscriber = Callable[["Ctx", Any, web.WebSocketResponse], Awaitable[None]]
+Authorise = Callable[["Ctx", Any], Awaitable[Any]]
+Subscriber = Callable[["Ctx", Any, Any, web.WebSocketResponse], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Subscription:
+    """A /pubsub topic: ``authorise`` runs first, with the rule of the matching RPC, and
+    returns the grant (what the caller may see: the process, the colony) that ``handler``
+    gets; a refusal is an error frame and nothing is sent before it."""
+
     msg_class: type[Msg]
+    authorise: Authorise
     handler: Subscriber
 
 
@@ -61,17 +68,21 @@ class RpcRouter:
         self.subscriptions: dict[str, Subscription] = {}
 
     def subscribe(
-        self, msg_class: type[M]
+        self, msg_class: type[M], *, authorise: Callable[[Ctx, M], Awaitable[G]]
     ) -> Callable[
-        [Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]]],
-        Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]],
+        [Callable[[Ctx, M, G, web.WebSocketResponse], Awaitable[None]]],
+        Callable[[Ctx, M, G, web.WebSocketResponse], Awaitable[None]],
     ]:
-        """Register the /pubsub handler of a websocket message type."""
+        """Register the /pubsub handler of a websocket message type. There is no way to
+        register one without its authorise step, and the handler can only get its grant
+        from it."""
 
         def register(
-            fn: Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]],
-        ) -> Callable[[Ctx, M, web.WebSocketResponse], Awaitable[None]]:
-            self.subscriptions[msg_class.payload_type] = Subscription(msg_class, fn)
+            fn: Callable[[Ctx, M, G, web.WebSocketResponse], Awaitable[None]],
+        ) -> Callable[[Ctx, M, G, web.WebSocketResponse], Awaitable[None]]:
+            if msg_class.payload_type in self.subscriptions:
+                raise TypeError(f"two subscription handlers for {msg_class.payload_type}")
+            self.subscriptions[msg_class.payload_type] = Subscription(msg_class, authorise, fn)
             return fn
 
         return register

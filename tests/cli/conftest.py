@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -60,3 +62,23 @@ def ok(result: Result) -> str:
 
 def as_json(result: Result) -> Any:
     return json.loads(ok(result))
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses of the sockets listening on TCP ``port`` on this machine, read
+    from the kernel's tables (/proc/net/tcp and tcp6), so no second interface is assumed."""
+    found = set()
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
+        with open(table) as rows:
+            next(rows)
+            for row in rows:
+                local, state = row.split()[1], row.split()[3]
+                address, _, hex_port = local.partition(":")
+                if state != "0A" or int(hex_port, 16) != port:  # 0A: LISTEN
+                    continue
+                raw = bytes.fromhex(address)  # 32-bit words in the host's byte order
+                words = [raw[i : i + 4][::-1] for i in range(0, len(raw), 4)]
+                if sys.byteorder == "big":
+                    words = [raw[i : i + 4] for i in range(0, len(raw), 4)]
+                found.add(socket.inet_ntop(family, b"".join(words)))
+    return found

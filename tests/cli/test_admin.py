@@ -13,12 +13,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
+import pytest
 
 from colonies.cli.monitor import run_monitor
 from colonies.client import ColoniesClient
 from colonies.core import ExecutorState
 from colonies.crypto import id_from_private_key, new_private_key
-from tests.cli.conftest import EXAMPLES, Invoke, as_json, ok, run_cli
+from tests.cli.conftest import EXAMPLES, Invoke, as_json, listening_addresses, ok, run_cli
 from tests.conftest import COLONY_KEY, EXECUTOR_KEY, SERVER_KEY, Colony
 
 
@@ -255,8 +256,31 @@ def test_a_taken_port_or_data_directory_is_a_sentence(tmp_path: Path) -> None:
     assert used.exit_code == 1 and "is in use: its PostgreSQL (pid" in used.stderr
 
 
-async def test_server_start_serves_until_sigint(dsn: str) -> None:
-    parts, port = urlsplit(dsn), free_port()
+def test_a_host_that_is_not_this_machine_is_a_sentence() -> None:
+    env: dict[str, str | None] = {"COLONIES_SERVER_PRVKEY": SERVER_KEY}
+    port = str(free_port())
+    elsewhere = run_cli(["server", "start", "--host", "192.0.2.1", "--port", port], env)
+    assert elsewhere.exit_code == 1 and "Traceback" not in elsewhere.output
+    assert "192.0.2.1: it is not an address of this machine" in elsewhere.stderr
+    unknown = run_cli(["server", "start", "--host", "no-such-host.invalid", "--port", port], env)
+    assert unknown.exit_code == 1 and "Cannot listen on host 'no-such-host.invalid'" in (
+        unknown.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "bind", "listens_on"),
+    [
+        ([], "", "0.0.0.0"),  # every interface, as the reference
+        (["--host", "127.0.0.1"], "", "127.0.0.1"),
+        ([], "127.0.0.1", "127.0.0.1"),
+        (["--host", "0.0.0.0"], "127.0.0.1", "0.0.0.0"),  # the flag wins
+    ],
+)
+async def test_server_start_serves_until_sigint_on_the_host_it_is_told(
+    dsn: str, args: list[str], bind: str, listens_on: str
+) -> None:
+    parts, port, monitor = urlsplit(dsn), free_port(), free_port()
     socket = parse_qs(parts.query)  # the test cluster is reached by its Unix socket
     env = {
         **os.environ,
@@ -266,10 +290,12 @@ async def test_server_start_serves_until_sigint(dsn: str) -> None:
         "COLONIES_DB_PASSWORD": parts.password or "",
         "COLONIES_DB_NAME": parts.path.lstrip("/"),
         "COLONIES_SERVER_PRVKEY": SERVER_KEY,
+        "COLONIES_SERVER_BIND": bind,
+        "COLONIES_MONITOR_PORT": str(monitor),
     }
     command = "from colonies.cli.main import main; main()"
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", command, "server", "start", "--port", str(port),
+        sys.executable, "-c", command, "server", "start", "--port", str(port), *args,
         env=env, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stderr is not None
@@ -277,8 +303,11 @@ async def test_server_start_serves_until_sigint(dsn: str) -> None:
         async with asyncio.timeout(60):
             while b"listening on" not in (line := await proc.stderr.readline()):
                 assert line, "the server exited before listening"
+        assert f"listening on http://{listens_on}:{port}" in line.decode()
         async with ColoniesClient(f"http://127.0.0.1:{port}") as c:
             assert (await c.statistics(SERVER_KEY)).colonies == 0
+        assert listening_addresses(port) == {listens_on}
+        assert listening_addresses(monitor) == {listens_on}
     finally:
         proc.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(proc.wait(), 60) == 0

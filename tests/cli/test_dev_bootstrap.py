@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from colonies.cli.dev import bootstrap
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from colonies.cli.dev import bootstrap, client_host
 from colonies.client import ColoniesClient
 from colonies.config import Settings
 from colonies.core import ExecutorState
 from colonies.crypto import id_from_private_key, new_private_key
+from colonies.localpg import free_port
+from tests.cli.conftest import listening_addresses
 from tests.conftest import spec
+
+COLONIES = str(Path(sys.executable).parent / "colonies")
 
 
 async def test_the_dev_key_is_a_user_and_an_approved_executor_as_in_the_reference(
@@ -31,3 +48,78 @@ async def test_the_dev_key_is_a_user_and_an_approved_executor_as_in_the_referenc
     got = await client.call("assignprocessmsg", {"colonyname": "devtest", "timeout": -1}, dev_key)
     assert got["processid"] == submitted["processid"]
     assert got["assignedexecutorid"] == id_from_private_key(dev_key)
+
+
+def test_a_client_reaches_the_server_at_the_address_it_listens_on() -> None:
+    assert client_host("127.0.0.1") == "127.0.0.1"
+    assert client_host("0.0.0.0") == "localhost"
+    assert client_host("") == "localhost"
+    assert client_host("::") == "localhost"
+
+
+@pytest.fixture
+def dev_dir() -> Iterator[Path]:
+    """Outside pytest's private tmp tree: PostgreSQL may run as another user."""
+    root = tempfile.mkdtemp(prefix="colonies-test-dev-")
+    os.chmod(root, 0o755)
+    try:
+        yield Path(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _serve_dev(data: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`colonies dev` (without S3) in a clean environment, once it has written its env file
+    and its port answers."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("COLONIES_", "AWS_"))}
+    (data / "env").unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [COLONIES, "dev", "--port", str(port), "--data-dir", str(data), "--no-s3"],
+        env={**clean, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not listening_addresses(port):
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        assert time.monotonic() < deadline, "colonies dev did not listen"
+        time.sleep(0.1)
+    return proc
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    pairs = (line.removeprefix("export ").split("=", 1) for line in path.read_text().splitlines())
+    return dict((key, value) for key, value in pairs)
+
+
+async def _server_owner_sees_the_server(env: dict[str, str]) -> None:
+    url = f"http://{env['COLONIES_SERVER_HOST']}:{env['COLONIES_SERVER_PORT']}"
+    async with ColoniesClient(url) as c:
+        assert (await c.statistics(env["COLONIES_SERVER_PRVKEY"])).colonies == 1
+
+
+async def test_dev_listens_on_127_0_0_1_only_unless_told(dev_dir: Path) -> None:
+    port, monitor = free_port(), free_port()
+    proc = _serve_dev(dev_dir, port, {"COLONIES_MONITOR_PORT": str(monitor)})
+    try:
+        env = _env_file(dev_dir / "env")
+        assert env["COLONIES_SERVER_HOST"] == "127.0.0.1"
+        await _server_owner_sees_the_server(env)
+        assert listening_addresses(port) == {"127.0.0.1"}
+        assert listening_addresses(monitor) == {"127.0.0.1"}
+    finally:
+        await asyncio.to_thread(_stop, proc)
+    proc = _serve_dev(dev_dir, port, {"COLONIES_SERVER_BIND": "0.0.0.0"})
+    try:
+        env = _env_file(dev_dir / "env")
+        assert env["COLONIES_SERVER_HOST"] == "localhost"
+        await _server_owner_sees_the_server(env)
+        assert listening_addresses(port) == {"0.0.0.0"}
+    finally:
+        await asyncio.to_thread(_stop, proc)

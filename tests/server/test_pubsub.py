@@ -9,12 +9,15 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import pytest
 from aiohttp.test_utils import TestServer
 from pycolonies import Colonies
 
 from colonies.client import ColoniesClient
+from colonies.crypto import id_from_private_key, new_private_key
 from colonies.rpc.envelope import request
-from tests.conftest import Colony, MakeExecutor, spec
+from colonies.server.keys import EVENTS
+from tests.conftest import SERVER_KEY, Colony, MakeExecutor, spec
 
 
 async def subscribe(
@@ -200,3 +203,100 @@ async def test_subscriber_hears_of_a_failure_cascade(
         _, process = decode(await asyncio.wait_for(ws.receive(), 5))
         assert (process["processid"], process["state"]) == (c_id, 3)
         await ws.close()
+
+
+async def _registered(server: TestServer, count: int) -> None:
+    """Wait until ``count`` subscriptions are registered on the server (a condition, not a
+    guess of how long the frame takes)."""
+    events = server.app[EVENTS]
+    for _ in range(500):
+        if events.subscriber_count() >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("subscription was never registered")
+
+
+@pytest.mark.parametrize("named", ["b", ""])
+async def test_a_subscriber_of_another_colony_never_gets_its_processes(
+    named: str,
+    server: TestServer,
+    client: ColoniesClient,
+    colony: Colony,
+    make_executor: MakeExecutor,
+) -> None:
+    """Two colonies with executors of the same type: B's subscriber hears only B's
+    processes, and A's secret kwargs never reach it (naming no colony means its own)."""
+    b_owner = new_private_key()
+    await client.call(
+        "addcolonymsg",
+        {"colony": {"colonyid": id_from_private_key(b_owner), "name": "b"}},
+        SERVER_KEY,
+    )
+    b_key = new_private_key()
+    b_exec = {
+        "executorid": id_from_private_key(b_key),
+        "executorname": "bx",
+        "executortype": "cli",
+        "colonyname": "b",
+    }
+    await client.call("addexecutormsg", {"executor": b_exec}, b_owner)
+    await client.call("approveexecutormsg", {"colonyname": "b", "executorname": "bx"}, b_owner)
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessesmsg",
+            {"colonyname": named, "executortype": "cli", "state": 0, "timeout": 10},
+            b_key,
+            session,
+        )
+        await _registered(server, 1)
+        a = spec(kwargs={"secret": "s3cret"})
+        await client.call("submitfuncspecmsg", {"spec": a}, colony.executor_key)
+        b = await client.call("submitfuncspecmsg", {"spec": spec(colony="b")}, b_key)
+        payload_type, process = decode(await asyncio.wait_for(ws.receive(), 5))
+        assert payload_type == "subscribeprocessmsg"
+        assert (process["processid"], process["spec"]["conditions"]["colonyname"]) == (
+            b["processid"],
+            "b",
+        )
+        await ws.close()
+
+
+async def test_a_pending_executor_of_the_colony_is_refused_before_any_frame(
+    server: TestServer, client: ColoniesClient, colony: Colony, make_executor: MakeExecutor
+) -> None:
+    pending = await make_executor("pending", approve=False)
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessesmsg",
+            {"colonyname": "test", "executortype": "cli", "state": 0, "timeout": 10},
+            pending,
+            session,
+        )
+        payload_type, failure = decode(await asyncio.wait_for(ws.receive(), 5))
+        assert (payload_type, failure["status"]) == ("error", 403)
+        assert "not a member" in failure["message"]
+        closing = await asyncio.wait_for(ws.receive(), 5)
+        assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def test_a_stranger_cannot_watch_a_process_of_a_colony(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+    async with aiohttp.ClientSession() as session:
+        ws = await subscribe(
+            server,
+            "subscribeprocessmsg",
+            {"processid": p["processid"], "state": 0, "timeout": 5},
+            new_private_key(),
+            session,
+        )
+        payload_type, failure = decode(await asyncio.wait_for(ws.receive(), 5))
+        assert (payload_type, failure) == (
+            "error",
+            {"status": 403, "message": "Access denied, not a member of Colony with name <test>"},
+        )
+        closing = await asyncio.wait_for(ws.receive(), 5)
+        assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)

@@ -3,17 +3,23 @@ the reference's status (403 almost everywhere) and change nothing in the databas
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
+from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.rpc import MESSAGES
+from colonies.rpc.envelope import request
+from colonies.server.keys import EVENTS
 from tests.conftest import COLONY_KEY, SERVER_KEY, MakeExecutor, spec
 
 ROLES = ("SO", "CO", "AE", "M", "P", "U", "X", "S")
@@ -377,3 +383,131 @@ async def test_unsigned_types_answer_anyone(client: ColoniesClient) -> None:
     for payload_type in sorted(UNSIGNED):
         reply = await client.raw(payload_type, {}, None)
         assert reply.status == 200, reply.payload
+
+
+# /pubsub: every subscription type against every role, with the rule of its matching RPC
+# (getprocessmsg; an approved executor of the colony as for assignprocessmsg;
+# channelreadmsg). Allowed roles get frames; the others one error frame, then the close.
+Prepare = Callable[[ColoniesClient, World], Awaitable[None]]
+
+
+async def _nothing(client: ColoniesClient, world: World) -> None:
+    pass
+
+
+async def _submit(client: ColoniesClient, world: World) -> None:
+    await client.call("submitfuncspecmsg", {"spec": spec()}, world.keys["U"])
+
+
+async def _append(client: ColoniesClient, world: World) -> None:
+    entry = {"processid": world.running, "name": "chat", "sequence": 1, "payload": "aGk="}
+    await client.call("channelappendmsg", entry, world.keys["U"])
+
+
+# payload type → (payload, roles that get frames, status for the others, before subscribing,
+# after the subscription is registered)
+WS_TABLE: dict[str, tuple[Payload, set[str], int, Prepare, Prepare]] = {
+    "subscribeprocessmsg": (
+        lambda w: {**C, "processid": w.running, "state": 1, "timeout": 5},
+        MEMBERS,
+        403,
+        _nothing,
+        _nothing,
+    ),
+    "subscribeprocessesmsg": (
+        lambda w: {**C, "executortype": "cli", "state": 0, "timeout": 5},
+        {"AE", "M"},
+        403,
+        _nothing,
+        _submit,
+    ),
+    "subscribechannelmsg": (
+        lambda w: {"processid": w.running, "name": "chat", "afterseq": 0, "timeout": 5},
+        {"AE", "U"},
+        403,
+        _append,
+        _nothing,
+    ),
+}
+
+
+def test_ws_table_covers_every_subscription_type() -> None:
+    assert set(WS_TABLE) == {t for t, cls in MESSAGES.items() if cls.websocket}
+
+
+async def _subscribe(
+    server: TestServer,
+    session: aiohttp.ClientSession,
+    payload_type: str,
+    data: dict[str, Any],
+    key: str,
+) -> aiohttp.ClientWebSocketResponse:
+    ws = await session.ws_connect(server.make_url("/pubsub"))
+    await ws.send_str(json.dumps(request(payload_type, {**data, "msgtype": payload_type}, key)))
+    return ws
+
+
+async def _frame(ws: aiohttp.ClientWebSocketResponse) -> tuple[str, bool, Any]:
+    frame = await asyncio.wait_for(ws.receive(), 10)
+    assert frame.type == aiohttp.WSMsgType.TEXT, frame
+    envelope = json.loads(frame.data)
+    payload = json.loads(base64.b64decode(envelope["payload"]))
+    return envelope["payloadtype"], bool(envelope.get("error")), payload
+
+
+@pytest.mark.parametrize("payload_type", sorted(WS_TABLE))
+async def test_ws_other_roles_get_an_error_frame_and_nothing_else(
+    payload_type: str, server: TestServer, client: ColoniesClient, make_executor: MakeExecutor
+) -> None:
+    world = await build_world(client, make_executor)
+    build, allowed, status, before, _ = WS_TABLE[payload_type]
+    await before(client, world)
+    async with aiohttp.ClientSession() as session:
+        for role in ROLES:
+            if role in allowed:
+                continue
+            ws = await _subscribe(server, session, payload_type, build(world), world.keys[role])
+            kind, error, failure = await _frame(ws)
+            assert (role, kind, error, failure["status"]) == (role, "error", True, status)
+            closing = await asyncio.wait_for(ws.receive(), 10)
+            assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), role
+    assert server.app[EVENTS].subscriber_count() == 0
+
+
+async def _registered(server: TestServer) -> None:
+    """Until the server holds the subscription (a condition, not a guess at a delay)."""
+    for _ in range(1000):
+        if server.app[EVENTS].subscriber_count():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the subscription was never registered")
+
+
+@pytest.mark.parametrize(
+    ("payload_type", "role"),
+    sorted((payload_type, role) for payload_type, row in WS_TABLE.items() for role in row[1]),
+)
+async def test_ws_allowed_role_gets_frames(
+    payload_type: str,
+    role: str,
+    server: TestServer,
+    client: ColoniesClient,
+    make_executor: MakeExecutor,
+) -> None:
+    world = await build_world(client, make_executor)
+    build, _, _, before, after = WS_TABLE[payload_type]
+    await before(client, world)
+    async with aiohttp.ClientSession() as session:
+        ws = await _subscribe(server, session, payload_type, build(world), world.keys[role])
+        await _registered(server)
+        await after(client, world)
+        kind, error, payload = await _frame(ws)
+        await ws.close()
+    assert (kind, error) == (
+        "subscribeprocessmsg" if payload_type != "subscribechannelmsg" else payload_type,
+        False,
+    ), payload
+    if payload_type == "subscribechannelmsg":
+        assert [entry["payload"] for entry in payload] == ["aGk="]
+    else:
+        assert payload["spec"]["conditions"]["colonyname"] == "test"

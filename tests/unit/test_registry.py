@@ -6,7 +6,9 @@ import pytest
 
 from colonies.rpc import MESSAGES
 from colonies.rpc.base import Msg
+from colonies.rpc.process import SubscribeProcessMsg
 from colonies.server.handlers import check_coverage, routes, subscriptions
+from colonies.server.router import RpcRouter
 
 
 def test_every_message_has_exactly_one_handler() -> None:
@@ -32,3 +34,9 @@ def test_a_payload_type_cannot_be_registered_twice() -> None:
 
         class Again(Msg, payload_type="getcoloniesmsg"):
             pass
+
+
+def test_a_subscription_cannot_be_registered_without_its_authorise_step() -> None:
+    with pytest.raises(TypeError, match="authorise"):
+        RpcRouter().subscribe(SubscribeProcessMsg)  # type: ignore[call-arg]
+    assert all(sub.authorise is not None for sub in subscriptions().values())

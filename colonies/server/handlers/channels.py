@@ -111,8 +111,16 @@ async def read(ctx: Ctx, msg: ChannelReadMsg) -> list[MsgEntry]:
     return await ctx.db.channels.read(msg.process_id, msg.name, msg.after_seq, msg.limit)
 
 
-@router.subscribe(SubscribeChannelMsg)
-async def subscribe_channel(ctx: Ctx, msg: SubscribeChannelMsg, ws: web.WebSocketResponse) -> None:
+async def _may_subscribe(ctx: Ctx, msg: SubscribeChannelMsg) -> ChannelProcess:
+    """channelreadmsg's rule: an approved member of the process's colony that is its
+    initiator or assigned executor, while the channel is open."""
+    return await _channel(ctx, msg.process_id, msg.name, "subscribe to")
+
+
+@router.subscribe(SubscribeChannelMsg, authorise=_may_subscribe)
+async def subscribe_channel(
+    ctx: Ctx, msg: SubscribeChannelMsg, _process: ChannelProcess, ws: web.WebSocketResponse
+) -> None:
     """Existing entries from ``afterseq`` in one frame, then one frame per new entry; a final
     ``[]`` frame after ``timeout`` seconds (0: 30)."""
     loop = asyncio.get_running_loop()
@@ -121,7 +129,6 @@ async def subscribe_channel(ctx: Ctx, msg: SubscribeChannelMsg, ws: web.WebSocke
     channels = ctx.db.channels
     # Subscribe before the first read so that no append falls between the two.
     with ctx.events.subscribe(f"channel:{msg.process_id}:{msg.name}") as queue:
-        await _channel(ctx, msg.process_id, msg.name, "subscribe to")
         start = max(msg.after_seq, 0)
         entries = await channels.read(msg.process_id, msg.name, start, 0)
         if entries:

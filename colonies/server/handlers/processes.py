@@ -28,7 +28,7 @@ from colonies.rpc.process import (
 )
 from colonies.server.auth import Caller, require_colony_owner, require_member
 from colonies.server.dispatch import render
-from colonies.server.events import Event
+from colonies.server.events import Event, process_topic, processes_topic
 from colonies.server.realtime import send
 from colonies.server.router import Ctx, RpcRouter
 from colonies.server.services import processes as service, workflows
@@ -204,8 +204,20 @@ async def _frames_until(
             return
 
 
-@router.subscribe(SubscribeProcessMsg)
-async def subscribe_process(ctx: Ctx, msg: SubscribeProcessMsg, ws: web.WebSocketResponse) -> None:
+async def _may_watch_process(ctx: Ctx, msg: SubscribeProcessMsg) -> str:
+    """getprocessmsg's rule: an approved member of the process's colony (the reference's
+    text for an unknown process). The grant is that colony."""
+    process = await ctx.db.processes.get(msg.process_id)
+    if process is None:
+        raise Forbidden(f"Invalid process with Id {msg.process_id}")
+    await require_member(ctx, process.spec.conditions.colony_name)
+    return process.spec.conditions.colony_name
+
+
+@router.subscribe(SubscribeProcessMsg, authorise=_may_watch_process)
+async def subscribe_process(
+    ctx: Ctx, msg: SubscribeProcessMsg, colony_name: str, ws: web.WebSocketResponse
+) -> None:
     """Frames with the process each time it is in ``state``; closes after ``timeout`` s.
 
     A notification of a change made just before subscribing can arrive after the first
@@ -213,9 +225,9 @@ async def subscribe_process(ctx: Ctx, msg: SubscribeProcessMsg, ws: web.WebSocke
     """
     deadline = asyncio.get_running_loop().time() + msg.timeout
     last = 0  # hash of the last frame sent: an idle subscriber keeps no text either
-    with ctx.events.subscribe(f"process:{msg.process_id}") as queue:
+    with ctx.events.subscribe(process_topic(msg.process_id)) as queue:
         process = await ctx.db.processes.get(msg.process_id)
-        if process is None:
+        if process is None or process.spec.conditions.colony_name != colony_name:
             raise Forbidden(f"Invalid process with Id {msg.process_id}")
         if process.state == msg.state:
             frame = render(process)
@@ -232,16 +244,28 @@ async def subscribe_process(ctx: Ctx, msg: SubscribeProcessMsg, ws: web.WebSocke
                         await send(ws, msg.payload_type, frame)
 
 
-@router.subscribe(SubscribeProcessesMsg)
-async def subscribe_processes(
-    ctx: Ctx, msg: SubscribeProcessesMsg, ws: web.WebSocketResponse
-) -> None:
-    """One frame per process of the type entering ``state``, shared round robin."""
-    if await ctx.db.executors.get_by_id(ctx.caller_id) is None:
+async def _may_watch_processes(ctx: Ctx, msg: SubscribeProcessesMsg) -> str:
+    """A registered executor (the reference's rule and text), approved in the colony it
+    names (its own colony when it names none), as assignprocessmsg requires. The grant is
+    that colony: the only one whose processes the subscriber hears of."""
+    executor = await ctx.db.executors.get_by_id(ctx.caller_id)
+    if executor is None:
         raise Forbidden("executor not found")
+    colony_name = msg.colony_name or executor.colony_name
+    await require_member(ctx, colony_name)
+    return colony_name
+
+
+@router.subscribe(SubscribeProcessesMsg, authorise=_may_watch_processes)
+async def subscribe_processes(
+    ctx: Ctx, msg: SubscribeProcessesMsg, colony_name: str, ws: web.WebSocketResponse
+) -> None:
+    """One frame per process of the colony and type entering ``state``, shared round
+    robin."""
     deadline = asyncio.get_running_loop().time() + msg.timeout
-    with ctx.events.subscribe(f"processes:{msg.executor_type}:{msg.state}") as queue:
+    topic = processes_topic(colony_name, msg.executor_type, msg.state)
+    with ctx.events.subscribe(topic) as queue:
         async for event in _frames_until(ws, queue, deadline):
             process = await ctx.db.processes.get(str(event.get("p", "")))
-            if process is not None:
+            if process is not None and process.spec.conditions.colony_name == colony_name:
                 await send(ws, "subscribeprocessmsg", render(process))
