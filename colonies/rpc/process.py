@@ -10,12 +10,14 @@ from colonies.rpc.base import Msg
 
 
 class SubmitFunctionSpecMsg(Msg, payload_type="submitfuncspecmsg", action="submit function spec"):
+    OMIT_EMPTY = frozenset({"requestid"})
     spec: FunctionSpec | None = None
     request_id: str = ""
     """Ours: the client's id of this submit; a retry with the same id gets the first process."""
 
 
 class AssignProcessMsg(Msg, payload_type="assignprocessmsg", action="assign process"):
+    OMIT_EMPTY = frozenset({"confirmdelivery"})
     colony_name: str = ""
     timeout: Int = 0
     available_cpu: str = ""

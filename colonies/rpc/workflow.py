@@ -6,6 +6,7 @@ from colonies.rpc.base import Msg
 
 
 class SubmitWorkflowSpecMsg(Msg, payload_type="submitworkflowspecmsg", action="submit workflow"):
+    OMIT_EMPTY = frozenset({"requestid"})
     spec: WorkflowSpec | None = None
     request_id: str = ""
     """Ours: the client's id of this submit; a retry with the same id gets the first graph."""

@@ -5,6 +5,7 @@ runs on exactly one executor and none is stranded or lost."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -19,7 +20,7 @@ import aiohttp
 import pytest
 
 from colonies.client import ColoniesClient
-from colonies.core import FunctionSpec, ProcessState
+from colonies.core import FunctionSpec, Process, ProcessState
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.db import Database
 from colonies.errors import RPCError
@@ -149,7 +150,7 @@ class Worker:
             self.ran.append(process.process_id)
             await self._close(process.process_id)
 
-    async def _assign(self, client: ColoniesClient) -> object | None:
+    async def _assign(self, client: ColoniesClient) -> Process | None:
         try:
             if self.abandons:
                 async with asyncio.timeout(random.uniform(0.001, 0.060)):
@@ -202,7 +203,7 @@ async def test_executors_abandoning_long_polls_strand_nothing_and_run_nothing_tw
     ran = Counter(pid for w in workers for pid in w.ran)
     running = await db.processes.find("test", ProcessState.RUNNING, 100)
     waiting = await db.processes.find("test", ProcessState.WAITING, 100)
-    print(  # noqa: T201 - the figures of the run, shown with -s
+    print(  # the figures of the run, shown with -s
         f"abandoning workers ran {sum(len(w.ran) for w in workers[:8])}, "
         f"others {sum(len(w.ran) for w in workers[8:])}"
     )
@@ -224,10 +225,9 @@ async def test_a_server_killed_under_load_loses_no_acknowledged_submit(
     async def submitter(index: int) -> None:
         for n in range(60):
             client = clients[(index + n) % 2]
-            try:
+            # A submit that fails is not acknowledged: the caller knows it may not exist.
+            with contextlib.suppress(aiohttp.ClientError, OSError):
                 acknowledged.append((await client.submit(s, keys[0])).process_id)
-            except (aiohttp.ClientError, OSError):
-                pass  # not acknowledged: the caller knows it may not exist
 
     load = asyncio.gather(*(submitter(i) for i in range(8)))
     await asyncio.sleep(0.5)
