@@ -11,7 +11,8 @@ Against a running server (e.g. `colonies dev`), with its env:
 ``roundtrip`` mirrors shared/bench/colonies_load.py's scenario: 4 submitters keep at most
 64 processes submitted-but-not-closed while the executor (concurrency 16) serves them; the
 figure counts completions after a 2 s warm-up. ``drain`` prefills a queue and times an SDK
-executor and a raw assign/close loop (same number of coroutines) emptying it. ``compare``
+executor (with and without delivery confirmations) and a raw assign/close loop (same number
+of coroutines) emptying it. ``compare``
 alternates the load generator's roundtrip (8 raw executors) with ``roundtrip`` and prints
 the medians; on a shared machine single runs vary by a factor of two.
 """
@@ -69,6 +70,7 @@ def make_executor(
     n: int,
     pollers: int | None = None,
     forward_output: bool = True,
+    confirm_delivery: bool = True,
 ) -> Executor:
     ex = Executor(
         etype,
@@ -77,6 +79,7 @@ def make_executor(
         client=client,
         concurrency=n,
         pollers=pollers,
+        confirm_delivery=confirm_delivery,
     )
     ex.configure(settings=s, forward_output=forward_output)
 
@@ -140,7 +143,8 @@ async def drain_once(
             await client.submit(spec(s.colony_name, etype), s.prvkey)
 
     await asyncio.gather(*(one() for _ in range(args.count)))
-    ex = make_executor(s, client, etype, args.concurrency, args.pollers)
+    confirm = mode != "sdk_unconfirmed"
+    ex = make_executor(s, client, etype, args.concurrency, args.pollers, True, confirm)
     await ex.register()
 
     async def loop() -> None:
@@ -152,7 +156,7 @@ async def drain_once(
             await client.close_process(p.process_id, ex.key, [])
 
     t0 = time.perf_counter()
-    if mode == "sdk":
+    if mode.startswith("sdk"):
         await ex.run(burst=True)
     else:
         await asyncio.gather(*(loop() for _ in range(args.concurrency)))
@@ -163,7 +167,8 @@ async def drain_once(
 async def drain(args: argparse.Namespace) -> dict[str, float]:
     s = ClientSettings.from_env()
     async with ColoniesClient.from_env(s) as client:
-        return {f"{mode}_per_s": await drain_once(args, s, client, mode) for mode in ("sdk", "raw")}
+        modes = ("sdk", "sdk_unconfirmed", "raw")
+        return {f"{mode}_per_s": await drain_once(args, s, client, mode) for mode in modes}
 
 
 def tree_cpu_s(pid: int) -> float:

@@ -105,6 +105,9 @@ class Executor:
     executor registers and approves itself (a new key unless ``key`` is given); without one,
     ``key`` must belong to an executor the colony owner registered and approved.
     A process whose spec has ``fs`` mounts gets its files first (``mounts.Mounts``).
+    Each process is confirmed to the server before it runs (``confirm_delivery``): one whose
+    assign reply was lost goes back to the queue after the server's delivery lease, and one
+    the server gave to another executor meanwhile is not run here.
     """
 
     def __init__(
@@ -129,8 +132,10 @@ class Executor:
         max_backoff_s: float = 30.0,
         grace_s: float = 30.0,
         unregister: bool | None = None,
+        confirm_delivery: bool = True,
     ) -> None:
         self.executor_type = executor_type or ""
+        self.confirm_delivery = confirm_delivery
         self.name = name or ""
         self.colony = colony or ""
         self._key = key or ""
@@ -492,7 +497,7 @@ class Executor:
         """Tell the server the process arrived before running it. A refusal means its
         delivery lease ended (the reply took too long) and it may run elsewhere: skip it.
         A connection that fails is tried again for as long as the lease can last."""
-        if not self._server_confirms:
+        if not (self.confirm_delivery and self._server_confirms):
             return True
         deadline = time.monotonic() + CONFIRM_WINDOW_S
         attempt = 0

@@ -194,9 +194,7 @@ async def test_executors_abandoning_long_polls_strand_nothing_and_run_nothing_tw
     tasks = [asyncio.create_task(w.run(done)) for w in workers]
     count = 600
     s = FunctionSpec.model_validate(spec())
-    submitted = await asyncio.gather(
-        *(clients[i % 2].submit(s, keys[0]) for i in range(count))
-    )
+    submitted = await asyncio.gather(*(clients[i % 2].submit(s, keys[0]) for i in range(count)))
     finished = await wait_all_done(db, count, 20 + 4 * LEASE_S)
     done.set()
     await asyncio.gather(*tasks)
@@ -234,9 +232,7 @@ async def test_a_server_killed_under_load_loses_no_acknowledged_submit(
     servers.kill(1)
     await load
     stored = {
-        p.process_id
-        for state in ProcessState
-        for p in await db.processes.find("test", state, 1000)
+        p.process_id for state in ProcessState for p in await db.processes.find("test", state, 1000)
     }
     assert set(acknowledged) <= stored  # nothing acknowledged is lost
     finished = await wait_all_done(db, len(stored), 20 + 4 * LEASE_S)

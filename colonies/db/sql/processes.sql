@@ -216,11 +216,13 @@ FROM r;
 
 -- name: confirm_delivery
 -- The executor received the process: end its delivery lease. No row if it is not (or no
--- longer) this executor's running process.
+-- longer) the running process of this executor, approved in the process's colony.
 -- $1 process_id, $2 executor_id
-UPDATE processes SET delivery_deadline = NULL
-WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
-RETURNING process_id;
+UPDATE processes p SET delivery_deadline = NULL
+FROM executors e
+WHERE p.process_id = $1 AND p.assigned_executor_id = $2 AND p.state = 1
+  AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = 1
+RETURNING p.process_id;
 
 -- name: requeue_undelivered
 -- Processes whose delivery lease ended unconfirmed wait again, as if never assigned (no

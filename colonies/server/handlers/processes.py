@@ -79,7 +79,10 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
 
 @router.handle(ConfirmProcessMsg)
 async def confirm_process(ctx: Ctx, msg: ConfirmProcessMsg) -> None:
-    """Ours: the executor received the process it was assigned (PROTOCOL: an extension)."""
+    """Ours: the executor received the process it was assigned (PROTOCOL: an extension).
+    One statement when all is well; the reasons for a refusal are looked up after."""
+    if await ctx.db.processes.confirm_delivery(msg.process_id, ctx.caller_id):
+        return
     process = await ctx.db.processes.get(msg.process_id)
     if process is None:
         raise NotFound("Failed to confirm process, process not found")
