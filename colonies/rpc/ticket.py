@@ -8,9 +8,7 @@ from colonies.core._wire import Int
 from colonies.rpc.base import Msg
 
 
-class AddExecutorTicketMsg(
-    Msg, payload_type="addexecutorticketmsg", action="add executor ticket"
-):
+class AddExecutorTicketMsg(Msg, payload_type="addexecutorticketmsg", action="add executor ticket"):
     colony_name: str = ""
     executor_type: str = ""
     name_prefix: str = ""

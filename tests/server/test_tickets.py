@@ -177,7 +177,9 @@ async def test_names_outside_the_tickets_prefix_are_refused(
     assert (await enroll(client, token, executorname="edge-1")).executor_name == "edge-1"
 
 
-async def test_expired_ticket_is_refused(client: ColoniesClient, colony: Colony, db: Database) -> None:
+async def test_expired_ticket_is_refused(
+    client: ColoniesClient, colony: Colony, db: Database
+) -> None:
     token = TicketToken.new(COLONY)
     past = utc_now() - timedelta(hours=2)
     await db.tickets.add(

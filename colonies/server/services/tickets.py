@@ -84,9 +84,7 @@ async def enroll(
         executor.state = ExecutorState.PENDING
         executor.commission_time = now
         added = await tx.executors.add(executor, reactivate=reactivate)
-        await tx.executors.set_state(
-            added.colony_name, added.executor_name, ExecutorState.APPROVED
-        )
+        await tx.executors.set_state(added.colony_name, added.executor_name, ExecutorState.APPROVED)
         added.state = ExecutorState.APPROVED
         return added
 
@@ -96,14 +94,18 @@ async def _why_unusable(db: Database, token: TicketToken, now: datetime) -> str:
     learns more than "unknown"."""
     ticket = await db.tickets.get(token)
     if ticket is None:
-        return f"{REFUSED}: unknown ticket (no ticket of colony <{token.colony_name}> has this token)"
+        return (
+            f"{REFUSED}: unknown ticket (no ticket of colony <{token.colony_name}> has this token)"
+        )
     state = ticket.state(now)
     if state == "revoked":
         return f"{REFUSED}: ticket {ticket.ticket_id} is revoked"
     if state == "expired":
         return f"{REFUSED}: ticket {ticket.ticket_id} expired at {ticket.expires.isoformat()}"
     if state == "used up":
-        return f"{REFUSED}: ticket {ticket.ticket_id} is used up ({ticket.used} of {ticket.uses} uses)"
+        return (
+            f"{REFUSED}: ticket {ticket.ticket_id} is used up ({ticket.used} of {ticket.uses} uses)"
+        )
     return f"{REFUSED}: ticket {ticket.ticket_id} cannot be used now"
 
 
