@@ -100,3 +100,12 @@ async def test_ticket_commands_need_the_colony_owner_key(invoke: Invoke, colony:
         assert "The server refused the request: Access denied, not colony owner" in result.output
     no_key = await invoke("executor", "ticket", "ls", env={"COLONIES_COLONY_PRVKEY": None})
     assert no_key.exit_code == 1 and "COLONIES_COLONY_PRVKEY is not set" in no_key.output
+
+
+async def test_config_shows_the_ticket_by_id_never_its_secret(
+    invoke: Invoke, colony: Colony
+) -> None:
+    token = TicketToken.new("test")
+    out = ok(await invoke("config", env={"COLONIES_EXECUTOR_TICKET": str(token)}))
+    assert f"ticket {token.ticket_id} of colony test" in out
+    assert token.secret not in out
