@@ -96,7 +96,7 @@ def start(
     Example:
       colonies executor start --type cli &
       colonies function exec --func echo --args hello --targettype cli --wait --out
-      colonies executor start --ticket ct1.dGVzdA.4f0c...  --key-file worker.key
+      colonies executor start --ticket ct1.dGVzdA.4f0c... --key-file worker.key
     """
     settings = ClientSettings.from_env()
     ticket = ticket or settings.executor_ticket
