@@ -45,6 +45,7 @@ from colonies.core.blueprint import Blueprint, BlueprintDefinition, BlueprintHis
 from colonies.core.channel import MsgEntry
 from colonies.core.cron import Cron
 from colonies.core.generator import Generator
+from colonies.core.ticket import ExecutorTicket
 from colonies.errors import RPCError
 from colonies.rpc.envelope import request
 
@@ -261,6 +262,42 @@ class ColoniesClient:
             "allocations": allocations.to_wire(),
         }
         await self.call("reportallocationmsg", data, key)
+
+    # enrollment tickets
+    async def add_executor_ticket(
+        self,
+        colony_name: str,
+        executor_type: str,
+        key: str,
+        *,
+        uses: int = 1,
+        expires_in_s: int = 24 * 3600,
+        name_prefix: str = "",
+    ) -> ExecutorTicket:
+        """A new ticket (colony owner key); its ``token`` is in this reply only."""
+        data = {
+            "colonyname": colony_name,
+            "executortype": executor_type,
+            "nameprefix": name_prefix,
+            "uses": uses,
+            "expiresin": expires_in_s,
+        }
+        return await self._one(ExecutorTicket, "addexecutorticketmsg", data, key)
+
+    async def get_executor_tickets(self, colony_name: str, key: str) -> list[ExecutorTicket]:
+        data = {"colonyname": colony_name}
+        return await self._many(ExecutorTicket, "getexecutorticketsmsg", data, key)
+
+    async def revoke_executor_ticket(
+        self, colony_name: str, ticket_id: str, key: str
+    ) -> ExecutorTicket:
+        data = {"colonyname": colony_name, "ticketid": ticket_id}
+        return await self._one(ExecutorTicket, "revokeexecutorticketmsg", data, key)
+
+    async def enroll_executor(self, ticket: str, executor: Executor, key: str) -> Executor:
+        """Register and approve the executor of ``key`` (its own, new key) with a ticket."""
+        data = {"ticket": ticket, "executor": executor.to_wire()}
+        return await self._one(Executor, "enrollexecutormsg", data, key)
 
     # functions
     async def add_function(self, function: Function, key: str) -> Function:

@@ -125,6 +125,7 @@ class ClientSettings:
     executor_name: str = ""
     executor_type: str = ""
     executor_prvkey: str = ""
+    executor_ticket: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ClientSettings:
@@ -144,4 +145,5 @@ class ClientSettings:
             executor_name=env.get("COLONIES_EXECUTOR_NAME", ""),
             executor_type=env.get("COLONIES_EXECUTOR_TYPE", ""),
             executor_prvkey=env.get("COLONIES_EXECUTOR_PRVKEY", ""),
+            executor_ticket=env.get("COLONIES_EXECUTOR_TICKET", ""),
         )

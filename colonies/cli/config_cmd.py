@@ -9,6 +9,7 @@ import click
 from colonies import __version__
 from colonies.cli import tables
 from colonies.cli.options import Env, client_options, echo_json, json_option, load_env, run
+from colonies.core.ticket import TicketToken
 from colonies.crypto import id_from_private_key
 
 
@@ -19,6 +20,17 @@ def _key(value: str) -> str:
         return f"{tables.mask(value)} (id {id_from_private_key(value)})"
     except (ValueError, TypeError):
         return f"{tables.mask(value)} (not a valid key)"
+
+
+def _ticket(value: str) -> str:
+    """An enrollment ticket by its id and colony, never its secret."""
+    if not value:
+        return ""
+    try:
+        token = TicketToken.parse(value)
+    except ValueError:
+        return "(not a valid ticket)"
+    return f"ticket {token.ticket_id} of colony {token.colony_name}"
 
 
 def config_rows(env: Env) -> list[tuple[str, str, str]]:
@@ -34,6 +46,7 @@ def config_rows(env: Env) -> list[tuple[str, str, str]]:
         ("COLONIES_SERVER_PRVKEY", _key(s.server_prvkey), "server owner commands"),
         ("COLONIES_EXECUTOR_NAME", s.executor_name, "default executor name"),
         ("COLONIES_EXECUTOR_TYPE", s.executor_type, "default executor type"),
+        ("COLONIES_EXECUTOR_TICKET", _ticket(s.executor_ticket), "enrolls a new executor"),
     ]
 
 

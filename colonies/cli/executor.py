@@ -25,7 +25,7 @@ from colonies.cli.options import (
     spec_option,
 )
 from colonies.client import ColoniesClient
-from colonies.core import Executor
+from colonies.core import Executor, utc_now
 from colonies.crypto import id_from_private_key, new_private_key
 
 
@@ -296,3 +296,143 @@ def chid(env: Env, executorid: str) -> None:
     data = {"colonyname": colony_name, "executorid": executorid}
     run(env, lambda c: c.call("changeexecutoridmsg", data, key))
     click.echo(f"Executor id changed to {executorid}")
+
+
+class Duration(click.ParamType[int]):
+    """``90s``, ``15m``, ``1h``, ``7d``, ``1h30m`` or plain seconds, as whole seconds."""
+
+    name = "duration"
+    UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        text = str(value).strip().lower()
+        total, number = 0, ""
+        for char in text:
+            if char.isdigit():
+                number += char
+            elif char in self.UNITS and number:
+                total, number = total + int(number) * self.UNITS[char], ""
+            else:
+                number = "x"
+                break
+        if number.isdigit():
+            total, number = total + int(number), ""
+        if number or total <= 0:
+            self.fail(f"{value!r} is not a duration such as 30m, 24h or 7d", param, ctx)
+        return total
+
+
+@executor.group()
+def ticket() -> None:
+    """Enrollment tickets: let new workers join without the colony key (colony owner key).
+
+    A ticket lets executors of one type register and be approved with keys they make
+    themselves; the colony key stays on the owner's machine. Give the printed token to
+    `colonies executor start --ticket` (or COLONIES_EXECUTOR_TICKET, or the SDK's
+    `Executor(ticket=...)`) on the worker.
+
+    \b
+    Example:
+      TOKEN=$(colonies executor ticket create --type cli --expires 1h)
+      colonies executor start --ticket $TOKEN     # on the worker
+      colonies executor ticket ls
+    """
+
+
+@ticket.command(name="create")
+@click.option("--type", "type_", required=True, help="The executor type the ticket enrolls.")
+@click.option(
+    "--expires",
+    type=Duration(),
+    default="24h",
+    show_default=True,
+    help="How long the ticket can be used (30m, 24h, 7d; at most 366d).",
+)
+@click.option(
+    "--uses",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many executors may enroll with it (one per worker is safest).",
+)
+@click.option(
+    "--name-prefix",
+    default="",
+    help="Enrolled executor names must start with this (default names become PREFIX<id>).",
+)
+@colony_key_option
+@client_options
+@json_option
+def create_ticket(
+    env: Env, type_: str, expires: int, uses: int, name_prefix: str, as_json: bool
+) -> None:
+    """Create an enrollment ticket and print its token (shown only this once).
+
+    Only a hash of the token's secret is kept on the server: a lost token cannot be
+    shown again; revoke it and create another. The token names the colony, so a worker
+    needs only the server address and the token.
+
+    \b
+    Example:
+      colonies executor ticket create --type cli
+      colonies executor ticket create --type gpu --uses 10 --expires 7d --name-prefix gpu-
+    """
+    colony_name, key = env.colony, env.colony_prvkey
+    created = run(
+        env,
+        lambda c: c.add_executor_ticket(
+            colony_name, type_, key, uses=uses, expires_in_s=expires, name_prefix=name_prefix
+        ),
+    )
+    if as_json:
+        echo_json(created)
+        return
+    click.echo(created.token)
+    uses_text = "1 use" if created.uses == 1 else f"{created.uses} uses"
+    click.echo(
+        f"Ticket {created.ticket_id} enrolls executors of type {created.executor_type} "
+        f"({uses_text}, until {tables.fmt_time(created.expires)}). On the worker: "
+        "colonies executor start --ticket <token>",
+        err=True,
+    )
+
+
+@ticket.command(name="ls")
+@colony_key_option
+@client_options
+@json_option
+def list_tickets(env: Env, as_json: bool) -> None:
+    """List the colony's enrollment tickets (never their secrets).
+
+    \b
+    Example:
+      colonies executor ticket ls
+    """
+    colony_name, key = env.colony, env.colony_prvkey
+    found = run(env, lambda c: c.get_executor_tickets(colony_name, key))
+    now = utc_now()
+    echo_list(found, as_json, lambda f: tables.tickets_table(f, now), "tickets")
+
+
+@ticket.command(name="revoke")
+@click.option("--id", "ticket_id", required=True, help="Ticket id (from `ticket ls`).")
+@colony_key_option
+@client_options
+@json_option
+def revoke_ticket(env: Env, ticket_id: str, as_json: bool) -> None:
+    """Revoke a ticket: no executor can enroll with it any more.
+
+    Executors that enrolled with it keep running; remove them with `executor remove`.
+
+    \b
+    Example:
+      colonies executor ticket revoke --id 4f0c2a9e51d34b7f8e6a0c1d2b3e4f5a
+    """
+    colony_name, key = env.colony, env.colony_prvkey
+    revoked = run(env, lambda c: c.revoke_executor_ticket(colony_name, ticket_id, key))
+    if as_json:
+        echo_json(revoked)
+    else:
+        click.echo(f"Ticket {revoked.ticket_id} revoked")

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Any
 
 import click
 
 from colonies.cli.options import CliError, missing, valid_key
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
+from colonies.core.ticket import TicketToken
+from colonies.errors import RPCError
+from colonies.executor_sdk.executor import Executor
 from colonies.executor_sdk.shell import shell_executor
 
 
@@ -16,7 +21,24 @@ from colonies.executor_sdk.shell import shell_executor
 @click.option(
     "--name", default="", help="Executor name (default: COLONIES_EXECUTOR_NAME or TYPE-<id>)."
 )
-@click.option("--type", "executor_type", default="", help="Executor type (default: cli).")
+@click.option(
+    "--type",
+    "executor_type",
+    default="",
+    help="Executor type (default: the ticket's, else COLONIES_EXECUTOR_TYPE or cli).",
+)
+@click.option(
+    "--ticket",
+    default="",
+    help="Enrollment ticket from `colonies executor ticket create` [env "
+    "COLONIES_EXECUTOR_TICKET]: enroll with a key made here; no colony key or name needed.",
+)
+@click.option(
+    "--key-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --ticket: keep the executor's key in this file (made on the first start, "
+    "mode 600) so a restart reuses it instead of another use of the ticket.",
+)
 @click.option(
     "--register/--no-register",
     default=True,
@@ -43,6 +65,8 @@ from colonies.executor_sdk.shell import shell_executor
 def start(
     name: str,
     executor_type: str,
+    ticket: str,
+    key_file: Path | None,
     register: bool,
     prvkey: str,
     concurrency: int,
@@ -60,12 +84,40 @@ def start(
     The output is the command's stdout, each output line is also a process log entry, and a
     non-zero exit status fails the process. Stops gracefully on SIGTERM/SIGINT.
 
+    With --ticket (the recommended way to add a worker) the executor makes its own key,
+    enrolls with the ticket and is approved for the ticket's colony and executor type; it
+    needs neither the colony key nor COLONIES_COLONY_NAME. Without --key-file the key lives
+    in memory only, so each start takes another use of the ticket (and, with --name, the
+    name must be free or COLONIES_ALLOW_EXECUTOR_REREGISTER set on the server); with
+    --key-file a restart reuses the kept key and needs no ticket use, even after the ticket
+    expired.
+
     \b
     Example:
       colonies executor start --type cli &
       colonies function exec --func echo --args hello --targettype cli --wait --out
+      colonies executor start --ticket ct1.dGVzdA.4f0c... --key-file worker.key
     """
     settings = ClientSettings.from_env()
+    ticket = ticket or settings.executor_ticket
+    if ticket:
+        _start_enrolled(
+            ticket,
+            key_file,
+            name=name,
+            executor_type=executor_type or settings.executor_type,
+            prvkey=prvkey,
+            settings=settings,
+            concurrency=concurrency,
+            poll_timeout_s=poll_timeout,
+            hardware=_hardware(cpu, mem, gpu_name, gpu_count),
+            grace_s=grace,
+            funcs=funcs,
+            burst=burst,
+        )
+        return
+    if key_file is not None:
+        raise CliError("--key-file keeps the key of an executor enrolled with --ticket.")
     if not settings.colony_name:
         missing("COLONIES_COLONY_NAME")
     if register and not settings.colony_prvkey:
@@ -79,10 +131,7 @@ def start(
         valid_key(prvkey, "--prvkey")
     if register:
         valid_key(settings.colony_prvkey, "COLONIES_COLONY_PRVKEY")
-    hardware = None
-    if cpu or mem or gpu_name or gpu_count:
-        gpu = Gpu(name=gpu_name, count=gpu_count or (1 if gpu_name else 0))
-        hardware = Hardware(cpu=cpu, mem=mem, gpu=gpu)
+    hardware = _hardware(cpu, mem, gpu_name, gpu_count)
     executor = shell_executor(
         executor_type or settings.executor_type or "cli",
         commands=funcs or None,
@@ -96,8 +145,57 @@ def start(
         grace_s=grace,
         forward_output=True,
     )
+    _serve(executor, burst)
+
+
+def _hardware(cpu: str, mem: str, gpu_name: str, gpu_count: int) -> Hardware | None:
+    if not (cpu or mem or gpu_name or gpu_count):
+        return None
+    gpu = Gpu(name=gpu_name, count=gpu_count or (1 if gpu_name else 0))
+    return Hardware(cpu=cpu, mem=mem, gpu=gpu)
+
+
+def _start_enrolled(
+    ticket: str,
+    key_file: Path | None,
+    *,
+    name: str,
+    executor_type: str,
+    prvkey: str,
+    settings: ClientSettings,
+    funcs: tuple[str, ...],
+    burst: bool,
+    **options: Any,
+) -> None:
+    """Serve as an executor enrolled with ``ticket`` (the colony key is not used)."""
+    try:
+        TicketToken.parse(ticket)
+    except ValueError as err:
+        raise CliError(
+            f"--ticket is not an enrollment ticket ({err}); pass the whole token that "
+            "`colonies executor ticket create` printed."
+        ) from None
+    if prvkey:
+        valid_key(prvkey, "--prvkey")
+    executor = shell_executor(
+        executor_type,
+        commands=funcs or None,
+        name=name or None,
+        key=prvkey or None,
+        ticket=ticket,
+        key_file=key_file,
+        settings=settings,
+        forward_output=True,
+        **options,
+    )
+    _serve(executor, burst)
+
+
+def _serve(executor: Executor, burst: bool) -> None:
     logging.getLogger("colonies.executor").setLevel(logging.INFO)
     try:
         executor.serve(burst=burst)
     except ValueError as err:
         raise CliError(str(err)) from None
+    except RPCError as err:
+        raise CliError(f"The server refused the request: {err.message}") from None

@@ -29,6 +29,7 @@ from colonies.core import (
 )
 from colonies.core.cron import Cron
 from colonies.core.generator import Generator
+from colonies.core.ticket import ExecutorTicket
 
 STATE_NAMES = {
     ProcessState.WAITING: "Waiting",
@@ -184,6 +185,26 @@ def executors_table(executors: Sequence[Executor], full: bool = False) -> str:
         [
             (e.executor_name, e.executor_type, e.location_name, fmt_time(e.last_heard_from_time))
             for e in executors
+        ],
+    )
+
+
+def tickets_table(tickets: Sequence[ExecutorTicket], now: datetime) -> str:
+    """Enrollment tickets (never their secrets), with what each allows at ``now``."""
+    return table(
+        ["Id", "Type", "Name Prefix", "Expires", "Used", "Uses Left", "State", "Created"],
+        [
+            (
+                t.ticket_id,
+                t.executor_type,
+                t.name_prefix,
+                fmt_time(t.expires),
+                f"{t.used}/{t.uses}",
+                str(max(t.uses - t.used, 0)),
+                t.state(now),
+                fmt_time(t.created),
+            )
+            for t in tickets
         ],
     )
 

@@ -22,6 +22,7 @@ from colonies.db.logs import LogStore
 from colonies.db.process_graphs import ProcessGraphStore
 from colonies.db.processes import ProcessStore
 from colonies.db.server import ServerStore
+from colonies.db.tickets import TicketStore
 from colonies.db.users import UserStore
 
 
@@ -46,6 +47,7 @@ class Database:
         self.crons = CronStore(conn)
         self.files = FileStore(conn)
         self.blueprints = BlueprintStore(conn)
+        self.tickets = TicketStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

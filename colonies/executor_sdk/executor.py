@@ -15,6 +15,11 @@ Robustness, as implemented here:
   loop never crashes. A finished result is kept and retried until the server accepts it or
   rejects it with a 4xx. An executor the server unregistered meanwhile (not heard from for
   too long) approves itself again with the colony key, if it has one.
+* Enrollment tickets: with ``ticket`` (or COLONIES_EXECUTOR_TICKET) and no key, the executor
+  makes its own key and enrols: it is registered and approved for the ticket's colony and
+  executor type, and never needs the colony key. The key lives in memory, so a restart
+  takes another use of the ticket, unless ``key_file`` keeps it: the first start writes the
+  new key there (mode 600) and later starts reuse it without using the ticket again.
 * ``stop(grace_s)`` (SIGTERM/SIGINT with ``serve()``): stop polling, let running processes
   finish within the grace period, then fail the rest with "executor shut down".
 * ``run(burst=True)`` returns once nothing is assignable and nothing runs.
@@ -47,6 +52,7 @@ import aiohttp
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core import Capabilities, Executor as ExecutorModel, Function, Hardware, Process
+from colonies.core.ticket import TicketToken
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.errors import RPCError
 from colonies.executor_sdk import capture
@@ -101,7 +107,9 @@ class Executor:
     """Serves registered functions as processes of one executor type.
 
     Connection settings not given here come from COLONIES_* (``ClientSettings.from_env``) when
-    the executor starts. With a colony key (``colony_key`` or COLONIES_COLONY_PRVKEY) the
+    the executor starts. With an enrollment ticket (``ticket`` or COLONIES_EXECUTOR_TICKET)
+    it enrols with its own key (see the module text; the colony, type and name may come from
+    the ticket). Else, with a colony key (``colony_key`` or COLONIES_COLONY_PRVKEY) the
     executor registers and approves itself (a new key unless ``key`` is given); without one,
     ``key`` must belong to an executor the colony owner registered and approved.
     A process whose spec has ``fs`` mounts gets its files first (``mounts.Mounts``).
@@ -118,6 +126,8 @@ class Executor:
         colony: str | None = None,
         key: str | None = None,
         colony_key: str | None = None,
+        ticket: str | None = None,
+        key_file: str | Path | None = None,
         url: str | None = None,
         client: ColoniesClient | None = None,
         settings: ClientSettings | None = None,
@@ -140,6 +150,9 @@ class Executor:
         self.colony = colony or ""
         self._key = key or ""
         self.colony_key = colony_key or ""
+        self.ticket = ticket or ""
+        self.key_file = Path(key_file) if key_file else None
+        self._fresh_key = False
         self.url = url or ""
         self._client = client
         self.settings = settings
@@ -191,6 +204,8 @@ class Executor:
                 self._key = value
             elif option == "client":
                 self._client = value
+            elif option == "key_file":
+                self.key_file = Path(value) if value else None
             elif option in {"hardware"}:
                 hw = [value] if isinstance(value, Hardware) else value
                 self.capabilities = Capabilities(hardware=hw)
@@ -245,23 +260,32 @@ class Executor:
 
     def _resolve(self) -> None:
         s = self.settings or ClientSettings.from_env()
-        self.colony = self.colony or s.colony_name
-        self.colony_key = self.colony_key or s.colony_prvkey
+        self.ticket = self.ticket or s.executor_ticket
         self.executor_type = self.executor_type or s.executor_type
+        if self.ticket:
+            self._resolve_ticket()
+        else:
+            self.colony = self.colony or s.colony_name
+            self.colony_key = self.colony_key or s.colony_prvkey
         if not self.colony:
             raise ValueError("no colony: pass colony= or set COLONIES_COLONY_NAME")
-        if not self.executor_type:
+        if not self.executor_type and not self.ticket:
             raise ValueError("no executor type: pass executor_type= or set COLONIES_EXECUTOR_TYPE")
         self._key = self._key or s.executor_prvkey
+        if self.ticket and not self._key:
+            self._key = self._ticket_key()
         if not self._key:
             if not self.colony_key:
                 raise ValueError(
-                    "need the key of an approved executor (key= or COLONIES_EXECUTOR_PRVKEY) "
-                    "or a colony key to register one (colony_key= or COLONIES_COLONY_PRVKEY)"
+                    "need the key of an approved executor (key= or COLONIES_EXECUTOR_PRVKEY), "
+                    "an enrollment ticket (ticket= or COLONIES_EXECUTOR_TICKET) or a colony key "
+                    "to register one (colony_key= or COLONIES_COLONY_PRVKEY)"
                 )
             self._key = new_private_key()
         auto_name = not (self.name or s.executor_name)
-        self.name = self.name or s.executor_name or f"{self.executor_type}-{self.executor_id[:8]}"
+        self.name = self.name or s.executor_name
+        if not self.name and not self.ticket:  # with a ticket the server names it
+            self.name = f"{self.executor_type}-{self.executor_id[:8]}"
         if self.unregister is None:
             self.unregister = auto_name and bool(self.colony_key)
         if self._client is None:
@@ -289,9 +313,46 @@ class Executor:
             ", ".join(served) or "nothing",
         )
 
+    def _resolve_ticket(self) -> None:
+        """The colony comes from the ticket (COLONIES_COLONY_NAME is not read, ``colony``
+        must agree); the colony key is not used."""
+        try:
+            token = TicketToken.parse(self.ticket)
+        except ValueError as err:
+            raise ValueError(f"the enrollment ticket is malformed: {err}") from None
+        if self.colony and self.colony != token.colony_name:
+            raise ValueError(
+                f"the enrollment ticket is for colony {token.colony_name}, not {self.colony}"
+            )
+        self.colony = token.colony_name
+        self.colony_key = ""
+
+    def _ticket_key(self) -> str:
+        """The key kept in ``key_file``, or a new one (written there first if it is given)."""
+        path = self.key_file
+        try:
+            if path is not None and path.exists():
+                key = path.read_text().strip()
+                try:
+                    id_from_private_key(key)
+                except (ValueError, TypeError):
+                    raise ValueError(f"{path} does not hold a private key") from None
+                return key
+            key = new_private_key()
+            if path is not None:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as f:
+                    f.write(key + "\n")
+        except OSError as err:
+            raise ValueError(f"cannot use the key file {path}: {err.strerror}") from None
+        self._fresh_key = True
+        return key
+
     async def _register(self) -> None:
         client = self.client
-        if self.colony_key:
+        if self.ticket:
+            await self._enroll()
+        elif self.colony_key:
             model = ExecutorModel(
                 executor_id=self.executor_id,
                 executor_type=self.executor_type,
@@ -315,6 +376,44 @@ class Executor:
                     self.colony, self.name, self.capabilities, self._key
                 )
         await self._add_functions()
+
+    async def _enroll(self) -> None:
+        """Enrol with the ticket, unless this key is already enrolled (a kept or given key,
+        or a retried enrollment whose first reply was lost)."""
+        if not self._fresh_key and await self._adopt():
+            return
+        model = ExecutorModel(
+            executor_type=self.executor_type,
+            executor_name=self.name,
+            colony_name=self.colony,
+            capabilities=self.capabilities,
+        )
+        try:
+            enrolled = await self.client.enroll_executor(self.ticket, model, self._key)
+        except RPCError as err:
+            if err.status == 400 and "already exists" in err.message and await self._adopt():
+                return
+            raise
+        self.name, self.executor_type = enrolled.executor_name, enrolled.executor_type
+
+    async def _adopt(self) -> bool:
+        """Take the name and type of the approved executor this key already is, if any."""
+        try:
+            found = await self.client.get_executor_by_id(self.colony, self.executor_id, self._key)
+        except RPCError as err:
+            if err.status in (403, 404):
+                return False
+            raise
+        if self.executor_type and found.executor_type != self.executor_type:
+            raise ValueError(f"executor {found.executor_name} has type {found.executor_type}")
+        if self.name and found.executor_name != self.name:
+            raise ValueError(f"this key is executor {found.executor_name}, not {self.name}")
+        self.name, self.executor_type = found.executor_name, found.executor_type
+        if self.capabilities.hardware or self.capabilities.software:
+            await self.client.update_capabilities(
+                self.colony, self.name, self.capabilities, self._key
+            )
+        return True
 
     async def _add_functions(self) -> None:
         client = self.client
@@ -371,7 +470,7 @@ class Executor:
 
     async def run(self, burst: bool = False, *, handle_signals: bool = False) -> None:
         """Register, then serve until ``stop()`` (or, with ``burst``, until no work is left)."""
-        await self.register()
+        await self._register_for_run()
         self._reset_run_state()
         self._stopping = asyncio.Event()
         self._abandon = asyncio.Event()
@@ -414,6 +513,17 @@ class Executor:
                 await self._client.close()
                 self._client = None
             self._done.set()
+
+    async def _register_for_run(self) -> None:
+        """``register()``; when it fails (e.g. a refused enrollment) the client it opened
+        is closed."""
+        try:
+            await self.register()
+        except BaseException:
+            if self._own_client and self._client is not None:
+                await self._client.close()
+                self._client = None
+            raise
 
     def serve(self, burst: bool = False) -> None:
         """Blocking entry point: run until SIGTERM/SIGINT (or burst end).

@@ -16,6 +16,7 @@ from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     log,
     process,
     server,
+    ticket,
     user,
     workflow,
 )
@@ -33,6 +34,7 @@ from colonies.rpc.location import *  # noqa: F403
 from colonies.rpc.log import *  # noqa: F403
 from colonies.rpc.process import *  # noqa: F403
 from colonies.rpc.server import *  # noqa: F403
+from colonies.rpc.ticket import *  # noqa: F403
 from colonies.rpc.user import *  # noqa: F403
 from colonies.rpc.workflow import *  # noqa: F403
 

@@ -46,6 +46,8 @@ class World:
     generator: str = ""
     file_id: str = ""
     blueprint: str = ""
+    ticket: str = ""
+    ticket_id: str = ""
 
     def id(self, role: str) -> str:
         return id_from_private_key(self.keys[role])
@@ -122,7 +124,8 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
             "addblueprintdefinitionmsg", {"blueprintdefinition": _bpdef(name, kind)}, COLONY_KEY
         )
     bp = await client.call("addblueprintmsg", {"blueprint": _bp("l1")}, keys["U"])
-    return World(
+    ticket = await client.call("addexecutorticketmsg", TICKET, COLONY_KEY)
+    world = World(
         keys,
         running["processid"],
         waiting["processid"],
@@ -136,6 +139,8 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         file["fileid"],
         bp["blueprintid"],
     )
+    world.ticket, world.ticket_id = ticket["token"], ticket["ticketid"]
+    return world
 
 
 WF_JSON = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="n")]})
@@ -143,6 +148,7 @@ Payload = Callable[[World], dict[str, Any]]
 C = {"colonyname": "test"}
 NS = {"namespace": "test"}
 FILE = {"colonyname": "test", "label": "/l", "name": "f", "size": 1, "checksum": "c"}
+TICKET = {"colonyname": "test", "executortype": "cli", "uses": 5, "expiresin": 3600}
 
 
 def _bpdef(name: str, kind: str) -> dict[str, Any]:
@@ -324,6 +330,15 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
         403,
     ),
     "reconcileblueprintmsg": (lambda w: {**NS, "name": "l1", "force": True}, MEMBERS, 403),
+    "addexecutorticketmsg": (lambda w: TICKET, {"CO"}, 403),
+    "getexecutorticketsmsg": (lambda w: C, {"CO"}, 403),
+    "revokeexecutorticketmsg": (lambda w: {**C, "ticketid": w.ticket_id}, {"CO"}, 403),
+    # The ticket is the permission; any key not yet an executor may enrol with it.
+    "enrollexecutormsg": (
+        lambda w: {"ticket": w.ticket, "executor": {"executorname": "enrolled"}},
+        {"SO", "CO", "U", "S"},
+        403,
+    ),
 }
 UNSIGNED = {"versionmsg", "getserverinfomsg"}
 EXCEPTIONS = {("assignprocessmsg", "U"): 500}

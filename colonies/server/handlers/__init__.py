@@ -18,6 +18,7 @@ from colonies.server.handlers import (
     process_graphs,
     processes,
     server,
+    tickets,
     users,
 )
 from colonies.server.router import Route, Subscription
@@ -38,6 +39,7 @@ ROUTERS = [
     crons.router,
     files.router,
     blueprints.router,
+    tickets.router,
 ]
 
 
