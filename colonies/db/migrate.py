@@ -22,7 +22,7 @@ def _migrations() -> list[tuple[int, str]]:
 
 
 async def migrate(conn: asyncpg.Connection[Any] | PoolConnectionProxy[Any]) -> int:
-    """Apply what is missing; returns the schema version now in place."""
+    """Apply what is missing; returns the newest schema version now in place."""
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
         exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
@@ -31,15 +31,17 @@ async def migrate(conn: asyncpg.Connection[Any] | PoolConnectionProxy[Any]) -> i
                 await conn.execute(
                     resources.files("colonies.db").joinpath("schema.sql").read_text()
                 )
-        version: int = await conn.fetchval("SELECT max(version) FROM schema_migrations")
+        applied = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
         for number, sql in _migrations():
-            if number > version:
+            # Every migration not recorded yet, also one numbered below the newest applied
+            # (branches that each added one may land in either order).
+            if number not in applied:
                 async with conn.transaction():
                     await conn.execute(sql)
                     await conn.execute(
                         "INSERT INTO schema_migrations (version) VALUES ($1)", number
                     )
-                version = number
-        return version
+                applied.add(number)
+        return max(applied)
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)

@@ -47,3 +47,19 @@ async def test_version_1_database_migrates_to_the_current_schema(dsn: str) -> No
         assert await migrate(conn) == max(UNDO)  # nothing left to apply
     finally:
         await conn.close()
+
+
+async def test_a_migration_numbered_below_the_newest_applied_one_is_still_applied(
+    dsn: str,
+) -> None:
+    """Branches that each add a migration may land in either order."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        current = await _shape(conn)
+        lower = min(v for v in UNDO if v < max(UNDO))
+        await conn.execute(UNDO[lower])
+        await conn.execute("DELETE FROM schema_migrations WHERE version = $1", lower)
+        assert await migrate(conn) == max(UNDO)
+        assert await _shape(conn) == current
+    finally:
+        await conn.close()
