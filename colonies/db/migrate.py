@@ -31,7 +31,9 @@ async def migrate(conn: asyncpg.Connection[Any] | PoolConnectionProxy[Any]) -> i
                 await conn.execute(
                     resources.files("colonies.db").joinpath("schema.sql").read_text()
                 )
-        applied = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+        applied: set[int] = {
+            r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")
+        }
         for number, sql in _migrations():
             # Every migration not recorded yet, also one numbered below the newest applied
             # (branches that each added one may land in either order).

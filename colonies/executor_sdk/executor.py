@@ -70,7 +70,6 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     json.JSONDecodeError,
 )
 SHUTDOWN_ERROR = "Executor shut down before the process finished"
-CONFIRM_WINDOW_S = 10.0  # how long a delivery confirmation is tried (server lease: 15 s)
 NOTHING = (404, 408, 503)  # assign: no process, paused (waiting), paused (not waiting)
 
 
@@ -606,10 +605,10 @@ class Executor:
     async def _confirm(self, process: Process) -> bool:
         """Tell the server the process arrived before running it. A refusal means its
         delivery lease ended (the reply took too long) and it may run elsewhere: skip it.
-        A connection that fails is tried again for as long as the lease can last."""
+        A confirmation whose answer is lost may have been stored: it is sent again until the
+        server answers either way (or the executor stops), never given up on."""
         if not (self.confirm_delivery and self._server_confirms):
             return True
-        deadline = time.monotonic() + CONFIRM_WINDOW_S
         attempt = 0
         while True:
             try:
@@ -620,13 +619,17 @@ class Executor:
                     # A server without delivery leases (the reference): it gave no lease.
                     self._server_confirms = False
                     return True
+                if err.status >= 500 and not self.stopping:
+                    attempt += 1
+                    await self._pause(self._delay(attempt))
+                    continue
                 log.warning("not running process %s: %s", process.process_id, err.message)
                 return False
             except TRANSIENT as err:
-                attempt += 1
-                if time.monotonic() + self._delay(attempt) > deadline or self.stopping:
+                if self.stopping:
                     log.warning("could not confirm process %s: %s", process.process_id, err)
                     return False
+                attempt += 1
                 await self._pause(self._delay(attempt))
 
     async def _poll(self, burst: bool) -> Process | None:
