@@ -9,6 +9,7 @@ import json
 import logging
 import os
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -17,9 +18,11 @@ from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.config import Settings
+from colonies.core import utc_now
 from colonies.crypto import id_from_private_key, sign
+from colonies.db import Database
 from colonies.rpc.envelope import request
-from colonies.server import keys
+from colonies.server import background, keys
 from tests.conftest import SERVER_KEY, Colony, spec
 
 MAX_BODY = 160 * 1024
@@ -320,3 +323,15 @@ async def test_a_websocket_frame_over_the_limit_closes_the_socket_with_1009(
         await ws.send_str("x" * 5000)
         frame = await asyncio.wait_for(ws.receive(), 5)
         assert frame.type == aiohttp.WSMsgType.CLOSE and frame.data == 1009
+
+
+async def test_retention_forgets_the_volumes_of_the_logs_it_removed(
+    client: ColoniesClient, colony: Colony, db: Database
+) -> None:
+    key = colony.executor_key
+    pid = await running(client, key)
+    await add_log(client, key, pid, "line\n")
+    assert db.pool is not None
+    assert await db.pool.fetchval("SELECT bytes FROM log_volumes WHERE process_id = $1", pid) == 5
+    await background.apply_retention(db, 3600, utc_now() + timedelta(hours=2))
+    assert await db.pool.fetchval("SELECT count(*) FROM log_volumes") == 0

@@ -14,14 +14,18 @@ RETURNING bytes;
 -- name: trim_process_logs
 -- Drop the oldest entries of a process until the rest fit in $2 bytes (the newest always
 -- stays), and record the volume kept, counted from the rows: a count left high by
--- retention heals here.
+-- retention heals here. What goes is everything up to the newest entry that does not fit.
 -- $1 process_id, $2 bytes to keep
 WITH entries AS (
-    SELECT log_seq, octet_length(message) AS size,
+    SELECT ts, log_seq, octet_length(message) AS size,
            sum(octet_length(message)) OVER (ORDER BY ts DESC, log_seq DESC) AS upto
     FROM logs WHERE process_id = $1
+), cut AS (
+    SELECT ts, log_seq FROM entries WHERE upto - size >= $2
+    ORDER BY ts DESC, log_seq DESC LIMIT 1
 ), dropped AS (
-    DELETE FROM logs WHERE log_seq IN (SELECT log_seq FROM entries WHERE upto - size >= $2)
+    DELETE FROM logs l USING cut
+    WHERE l.process_id = $1 AND l.ts <= cut.ts AND (l.ts, l.log_seq) <= (cut.ts, cut.log_seq)
 )
 UPDATE log_volumes
 SET bytes = (SELECT coalesce(sum(size), 0) FROM entries WHERE upto - size < $2)
@@ -31,15 +35,20 @@ WHERE process_id = $1 AND executor_name = '';
 -- As trim_process_logs, for an executor's own entries (those without a process).
 -- $1 colony_name, $2 executor_name, $3 bytes to keep
 WITH entries AS (
-    SELECT log_seq, octet_length(message) AS size,
+    SELECT ts, log_seq, octet_length(message) AS size,
            sum(octet_length(message)) OVER (ORDER BY ts DESC, log_seq DESC) AS upto
     FROM logs WHERE executor_name = $2 AND process_id = '' AND colony_name = $1
+), cut AS (
+    SELECT ts, log_seq FROM entries WHERE upto - size >= $3
+    ORDER BY ts DESC, log_seq DESC LIMIT 1
 ), dropped AS (
-    DELETE FROM logs WHERE log_seq IN (SELECT log_seq FROM entries WHERE upto - size >= $3)
+    DELETE FROM logs l USING cut
+    WHERE l.executor_name = $2 AND l.process_id = '' AND l.colony_name = $1
+      AND l.ts <= cut.ts AND (l.ts, l.log_seq) <= (cut.ts, cut.log_seq)
 )
 UPDATE log_volumes
 SET bytes = (SELECT coalesce(sum(size), 0) FROM entries WHERE upto - size < $3)
-WHERE colony_name = $1 AND process_id = '' AND executor_name = $2;
+WHERE process_id = '' AND executor_name = $2 AND colony_name = $1;
 
 -- Reads return at most count entries and stop after the entry that reaches $bytes bytes of
 -- messages (the first entry always comes): `before` is the size of the entries ahead of a
@@ -95,8 +104,8 @@ DELETE FROM logs WHERE added < $1;
 
 -- name: delete_empty_log_volumes
 -- Retention: the volumes of owners none of whose entries are left.
-DELETE FROM log_volumes v WHERE NOT EXISTS (
-    SELECT 1 FROM logs l
-    WHERE l.process_id = v.process_id
-      AND (v.process_id <> '' OR (l.colony_name = v.colony_name AND l.executor_name = v.executor_name))
-);
+DELETE FROM log_volumes v
+WHERE (v.process_id <> '' AND NOT EXISTS (SELECT 1 FROM logs l WHERE l.process_id = v.process_id))
+   OR (v.process_id = '' AND NOT EXISTS (
+        SELECT 1 FROM logs l
+        WHERE l.executor_name = v.executor_name AND l.process_id = '' AND l.colony_name = v.colony_name));
