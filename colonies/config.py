@@ -74,7 +74,7 @@ class Settings:
     advertised_host: str = ""
     # What one connection may cost (README "Limits"); sizes in bytes, times in seconds.
     max_body: int = 32 * MIB
-    body_budget: int = 256 * MIB
+    body_budget: int = 128 * MIB
     max_json_depth: int = 64
     max_log_line: int = 64 * KIB
     max_log_volume: int = 16 * MIB
