@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from colonies import __version__
 from colonies.crypto import id_from_private_key
+
+KIB = 1024
+MIB = 1024 * 1024
+# pydantic refuses to serialise values nested much deeper than 200 levels; replies nest a
+# request's values a few levels further, so the depth setting stops well below that.
+MAX_JSON_DEPTH_CEILING = 128
 
 
 def _bool(value: str | None) -> bool:
@@ -27,6 +33,23 @@ reference does."""
 DEV_BIND = "127.0.0.1"
 """Where ``colonies dev`` listens unless told: this machine only, since its env file holds
 the server owner's key."""
+
+
+# Settings field → (variable, parser) of the limits, read only when the variable is set.
+LIMIT_VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
+    "max_body": ("COLONIES_MAX_REQUEST_BODY", int),
+    "body_budget": ("COLONIES_BODY_BUDGET", int),
+    "max_json_depth": ("COLONIES_MAX_JSON_DEPTH", int),
+    "max_log_line": ("COLONIES_MAX_LOG_LINE", int),
+    "max_log_volume": ("COLONIES_MAX_LOG_VOLUME", int),
+    "log_page": ("COLONIES_LOG_PAGE", int),
+    "idle_timeout_s": ("COLONIES_IDLE_TIMEOUT", float),
+    "body_timeout_s": ("COLONIES_BODY_TIMEOUT", float),
+    "subscribe_timeout_s": ("COLONIES_SUBSCRIBE_TIMEOUT", float),
+    "ws_max_frame": ("COLONIES_WS_MAX_FRAME", int),
+    "ws_heartbeat_s": ("COLONIES_WS_HEARTBEAT", float),
+    "health_cache_s": ("COLONIES_HEALTH_CACHE", float),
+}
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,25 @@ class Settings:
     build_time: str = ""
     advertised_host: str = ""
     delivery_lease_s: float = 15.0
+
+
+    # What one connection may cost (README "Limits"); sizes in bytes, times in seconds.
+    max_body: int = 32 * MIB
+    body_budget: int = 128 * MIB
+    max_json_depth: int = 64
+    max_log_line: int = 64 * KIB
+    max_log_volume: int = 16 * MIB
+    log_page: int = 1 * MIB
+    idle_timeout_s: float = 10.0
+    body_timeout_s: float = 30.0
+    subscribe_timeout_s: float = 10.0
+    ws_max_frame: int = 64 * KIB
+    ws_heartbeat_s: float = 30.0
+    health_cache_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_json_depth <= MAX_JSON_DEPTH_CEILING:
+            raise ValueError(f"COLONIES_MAX_JSON_DEPTH must be 1..{MAX_JSON_DEPTH_CEILING}")
 
     @property
     def dsn(self) -> str:
@@ -107,6 +149,9 @@ class Settings:
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
             "delivery_lease_s": float(env.get("COLONIES_DELIVERY_LEASE", "15") or 15),
         }
+        for field, (name, parse) in LIMIT_VARIABLES.items():
+            if env.get(name):
+                values[field] = parse(env[name])
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -6,7 +6,8 @@ ColoniesError                 500  base; .status, .message
 ├── NotFound                  404  only where the reference answers 404
 ├── RequestTimeout            408  assign timed out while the colony was paused
 ├── Conflict                  409
-├── Unavailable               503  assign without waiting while the colony is paused
+├── PayloadTooLarge           413  a request body over COLONIES_MAX_REQUEST_BODY
+├── Unavailable               503  assign without waiting while paused; database unavailable
 └── RPCError                  client side: built from an error reply, keeps .status
 """
 
@@ -53,6 +54,12 @@ class Conflict(ColoniesError):
     """Conflict."""
 
     status = 409
+
+
+class PayloadTooLarge(ColoniesError):
+    """Request body too large."""
+
+    status = 413
 
 
 class Unavailable(ColoniesError):

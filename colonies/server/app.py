@@ -19,6 +19,8 @@ from colonies.server import background, dispatch, keys, realtime
 from colonies.server.auth import MemberCache
 from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
 from colonies.server.handlers import check_coverage, routes, subscriptions
+from colonies.server.health import DatabaseHealth, QuietOutages, is_outage
+from colonies.server.limits import Bodies, runner_options
 from colonies.server.metrics import Metrics
 from colonies.server.services import crons, generators, processes
 
@@ -43,8 +45,11 @@ async def cors(
     return response
 
 
-async def health(_request: web.Request) -> web.Response:
-    return web.Response(status=200)
+async def health(request: web.Request) -> web.Response:
+    """200 (empty, as the reference) while the database answers, else 503."""
+    if await request.app[keys.HEALTH].check():
+        return web.Response(status=200)
+    return web.Response(status=503, text="database unavailable")
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -53,7 +58,12 @@ async def metrics(request: web.Request) -> web.Response:
 
 async def render_metrics(app: web.Application) -> web.Response:
     m = app[keys.METRICS]
-    counts = await app[keys.DB].server.process_counts()
+    try:
+        counts = await app[keys.DB].server.process_counts()
+    except Exception as exc:
+        if not await app[keys.HEALTH].explains(exc):
+            raise
+        return web.Response(status=503, text="database unavailable")
     for state, name in enumerate(("waiting", "running", "successful", "failed", "cancelled")):
         m.processes.labels(name).set(counts.get(state, 0))
     m.assign_waiters.set(app[keys.EVENTS].waiter_count())
@@ -76,9 +86,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         log.warning("no server id configured: set COLONIES_SERVER_ID or COLONIES_SERVER_PRVKEY")
     app[keys.POOL] = pool
     app[keys.DB] = db
+    app[keys.HEALTH] = DatabaseHealth.of(pool, settings.health_cache_s)
+    quiet = QuietOutages()
+    logging.getLogger("asyncpg.pool").addFilter(quiet)
     yield
     await processes.given_back()  # claims of callers that left go back before we close
+    await app[keys.HEALTH].close()
     await pool.close()
+    logging.getLogger("asyncpg.pool").removeFilter(quiet)
 
 
 async def _listen(app: web.Application) -> AsyncIterator[None]:
@@ -95,16 +110,26 @@ async def _listen(app: web.Application) -> AsyncIterator[None]:
         return conn
 
     async def keep_alive(conn: asyncpg.Connection) -> None:
+        lost = False
         try:
             while True:
                 await asyncio.sleep(1.0)
-                if conn.is_closed():
+                if not conn.is_closed():
+                    continue
+                if not lost:
                     log.warning("LISTEN connection lost, reconnecting")
-                    with contextlib.suppress(OSError, asyncpg.PostgresError):
-                        conn = await connect()
-                        # Anything announced while we were deaf: let every waiter look again.
-                        events.wake_all()
-                        members.clear()
+                    lost = True
+                try:
+                    conn = await connect()
+                except Exception as exc:
+                    if not is_outage(exc):
+                        log.warning("LISTEN reconnect failed: %s: %s", type(exc).__name__, exc)
+                    continue
+                log.info("LISTEN connection restored")
+                lost = False
+                # Anything announced while we were deaf: let every waiter look again.
+                events.wake_all()
+                members.clear()
         finally:
             await conn.close()
 
@@ -124,7 +149,9 @@ def _loop(
     """A cleanup context running ``job(app)(now)`` every ``period(settings)`` seconds."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(background.run_every(period(app[keys.SETTINGS]), job(app)))
+        task = asyncio.create_task(
+            background.run_every(period(app[keys.SETTINGS]), job(app), app[keys.HEALTH])
+        )
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -138,8 +165,9 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
     table = routes()
     subs = subscriptions()
     check_coverage(table, subs)
-    app = web.Application(middlewares=[cors], client_max_size=64 * 1024 * 1024)
+    app = web.Application(middlewares=[cors], client_max_size=settings.max_body)
     app[keys.SETTINGS] = settings
+    app[keys.BODIES] = Bodies.of(settings)
     app[keys.EVENTS] = Events()
     app[keys.MEMBERS] = MemberCache()
     app[keys.METRICS] = Metrics()
@@ -205,7 +233,7 @@ def ssl_context(settings: Settings) -> ssl.SSLContext | None:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Serve until ``stop`` is set (metrics also on the monitor port when configured)."""
     app = create_app(settings)
-    runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+    runner = web.AppRunner(app, **runner_options(settings))
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, ssl_context=ssl_context(settings))
     await site.start()
@@ -217,7 +245,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             return await render_metrics(app)
 
         mon.router.add_get("/metrics", monitor_metrics)
-        monitor = web.AppRunner(mon)
+        monitor = web.AppRunner(mon, **runner_options(settings))
         await monitor.setup()
         await web.TCPSite(monitor, settings.host, settings.monitor_port).start()
     scheme = "https" if settings.tls else "http"

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from colonies.core import utc_now
 from colonies.db import Database
+from colonies.server.health import DatabaseHealth
 from colonies.server.services import processes as service
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,19 @@ async def apply_retention(db: Database, policy_s: float, now: datetime) -> bool:
     return True
 
 
-async def run_every(period_s: float, job: Callable[[datetime], Awaitable[object]]) -> None:
-    """Run ``job(now)`` every ``period_s`` seconds until cancelled; errors are logged."""
+async def run_every(
+    period_s: float,
+    job: Callable[[datetime], Awaitable[object]],
+    health: DatabaseHealth | None = None,
+) -> None:
+    """Run ``job(now)`` every ``period_s`` seconds until cancelled; errors are logged (a
+    database outage once, through ``health``)."""
     while True:
         try:
             await job(utc_now())
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("background job failed")
+        except Exception as exc:
+            if health is None or not await health.explains(exc):
+                log.exception("background job failed")
         await asyncio.sleep(period_s)

@@ -15,15 +15,18 @@ import asyncpg.exceptions._base
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from colonies.config import Settings
 from colonies.crypto import recover_id
-from colonies.errors import BadRequest, ColoniesError, Forbidden
+from colonies.errors import BadRequest, ColoniesError, Forbidden, Unavailable
 from colonies.rpc import Msg
 from colonies.rpc.envelope import ERROR_TYPE, reply
 from colonies.server import keys
+from colonies.server.limits import too_deep
 from colonies.server.router import Ctx, RawJSON, Route
 
 log = logging.getLogger(__name__)
 TEXT = "text/plain; charset=utf-8"
+MAX_DEPTH = Settings.max_json_depth
 
 
 def render(result: Any) -> str:
@@ -65,7 +68,9 @@ def error_response(exc: ColoniesError) -> web.Response:
     )
 
 
-def parse_envelope(body: bytes) -> tuple[str, str, str]:
+def parse_envelope(body: bytes, max_depth: int = MAX_DEPTH) -> tuple[str, str, str]:
+    if too_deep(body, max_depth):
+        raise BadRequest(f"invalid JSON: nested deeper than {max_depth} levels")
     try:
         env = json.loads(body)
     except ValueError as exc:
@@ -85,10 +90,15 @@ def parse_envelope(body: bytes) -> tuple[str, str, str]:
     return fields[0], fields[1], fields[2]
 
 
-def decode_payload(cls: type[Msg], payload: str) -> tuple[Any, str]:
+def decode_payload(cls: type[Msg], payload: str, max_depth: int = MAX_DEPTH) -> tuple[Any, str]:
     """The validated message and its JSON text; 400 with the reference's texts otherwise."""
     try:
-        text = base64.b64decode(payload).decode()
+        raw = base64.b64decode(payload)
+        if too_deep(raw, max_depth):
+            raise BadRequest(
+                f"Failed to {cls.action}, invalid JSON: nested deeper than {max_depth} levels"
+            )
+        text = raw.decode()
         data = json.loads(text)
         if not isinstance(data, dict):
             raise ValueError("not an object")
@@ -122,8 +132,11 @@ async def handle(request: web.Request) -> web.Response:
     routes: dict[str, Route] = app[keys.ROUTES]
     started = time.perf_counter()
     label = "invalid"
+    depth = app[keys.SETTINGS].max_json_depth
     try:
-        payload_type, payload, signature = parse_envelope(await request.read())
+        payload_type, payload, signature = parse_envelope(
+            await app[keys.BODIES].read(request), depth
+        )
         route = routes.get(payload_type)
         label = payload_type if route else "unknown"
         caller_id = ""
@@ -137,7 +150,7 @@ async def handle(request: web.Request) -> web.Response:
                 )
             raise Forbidden(f"invalid rpcMsg.PayloadType: {payload_type}")
         ctx = make_ctx(request, caller_id, "")
-        msg, ctx.payload_json = decode_payload(route.msg_class, payload)
+        msg, ctx.payload_json = decode_payload(route.msg_class, payload, depth)
         result = await route.handler(ctx, msg)
         if route.changes_members:
             ctx.members.clear()
@@ -153,8 +166,13 @@ async def handle(request: web.Request) -> web.Response:
         # column, a deadline past year 9999, a negative LIMIT): the caller's input, not a bug.
         log.info("%s refused, value out of range: %s", label, exc)
         response = error_response(BadRequest(f"Failed to {action(routes, label)}, {why(exc)}"))
-    except Exception:
-        log.exception("internal error handling %s", label)
-        response = error_response(ColoniesError("Internal server error"))
+    except Exception as exc:
+        if await app[keys.HEALTH].explains(exc):
+            response = error_response(Unavailable("database unavailable"))
+        else:
+            log.exception("internal error handling %s", label)
+            response = error_response(ColoniesError("Internal server error"))
+    finally:
+        app[keys.BODIES].release(request)
     app[keys.METRICS].observe(label, response.status, time.perf_counter() - started)
     return response

@@ -9,6 +9,8 @@ from colonies.config import Settings
 from colonies.db import Database
 from colonies.server.auth import MemberCache
 from colonies.server.events import Events
+from colonies.server.health import DatabaseHealth
+from colonies.server.limits import Bodies
 from colonies.server.metrics import Metrics
 from colonies.server.router import Route, Subscription
 
@@ -20,3 +22,5 @@ METRICS = web.AppKey("metrics", Metrics)
 ROUTES = web.AppKey("routes", dict[str, Route])
 MEMBERS = web.AppKey("members", MemberCache)
 SUBSCRIPTIONS = web.AppKey("subscriptions", dict[str, Subscription])
+BODIES = web.AppKey("bodies", Bodies)
+HEALTH = web.AppKey("health", DatabaseHealth)

@@ -1,10 +1,11 @@
 """GET /pubsub: a websocket whose first text frame is a signed subscription envelope.
 
-A bad envelope or signature closes the socket without a reply (as the reference does);
-errors after that are sent as error frames. Every subscription is authorised first, with
-the rule of its matching RPC (``Subscription.authorise``): a refused caller gets one error
-frame and the close, nothing else. The subscription handler then sends reply frames until
-its timeout and the socket is closed.
+A bad envelope or signature, or none within COLONIES_SUBSCRIBE_TIMEOUT, closes the socket
+without a reply (as the reference does); errors after that are sent as error frames. Every
+subscription is authorised first, with the rule of its matching RPC
+(``Subscription.authorise``): a refused caller gets one error frame and the close, nothing
+else. The subscription handler then sends reply frames until its timeout and the socket is
+closed.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import logging
 from aiohttp import WSMsgType, web
 
 from colonies.crypto import recover_id
-from colonies.errors import ColoniesError
+from colonies.errors import ColoniesError, Unavailable
 from colonies.rpc.envelope import ERROR_TYPE, reply
 from colonies.server import keys
 from colonies.server.dispatch import decode_payload, make_ctx, parse_envelope
+from colonies.server.limits import WebSocket
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +46,21 @@ async def _until_closed(ws: web.WebSocketResponse) -> None:
 
 
 async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
-    frame = await ws.receive()
+    settings = request.app[keys.SETTINGS]
+    try:
+        frame = await ws.receive(timeout=settings.subscribe_timeout_s)
+    except TimeoutError:
+        return  # no subscription in time: close
     if frame.type != WSMsgType.TEXT:
         return
     try:
-        payload_type, payload, signature = parse_envelope(frame.data.encode())
+        depth = settings.max_json_depth
+        payload_type, payload, signature = parse_envelope(frame.data.encode(), depth)
         caller_id = recover_id(payload, signature)
         sub = request.app[keys.SUBSCRIPTIONS].get(payload_type)
         if sub is None:
             return
-        msg, text = decode_payload(sub.msg_class, payload)
+        msg, text = decode_payload(sub.msg_class, payload, depth)
     except ColoniesError:
         return
     ctx = make_ctx(request, caller_id, text)
@@ -81,12 +88,20 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
         except ColoniesError as exc:
             if not ws.closed:
                 await send_error(ws, exc)
+        except Exception as exc:
+            if isinstance(exc, ConnectionError) or not await request.app[keys.HEALTH].explains(exc):
+                raise
+            if not ws.closed:
+                await send_error(ws, Unavailable("database unavailable"))
 
 
 async def pubsub(request: web.Request) -> web.WebSocketResponse:
     # No per-message compression: a deflate context per idle subscriber costs far more
-    # memory than the few frames a subscription sends.
-    ws = web.WebSocketResponse(compress=False, max_msg_size=1024 * 1024)
+    # memory than the few frames a subscription sends. Pings find peers that went away.
+    settings = request.app[keys.SETTINGS]
+    ws = WebSocket(
+        compress=False, max_msg_size=settings.ws_max_frame, heartbeat=settings.ws_heartbeat_s
+    )
     await ws.prepare(request)
     try:
         await _serve(request, ws)

@@ -23,6 +23,7 @@ async def _shape(conn: asyncpg.Connection[Any]) -> list[list[tuple[Any, ...]]]:
 
 # What each migration added, to take a database back to version 1 (newest first).
 UNDO = {
+    7: "DROP TABLE log_volumes;",
     6: "DROP VIEW process_view;"
     "ALTER TABLE processes DROP COLUMN delivery_deadline, DROP COLUMN request_id;"
     "ALTER TABLE process_graphs DROP COLUMN request_id;"

@@ -40,7 +40,7 @@ async def test_retention_deletes_old_successes_and_logs_only(
     assert await db.graphs.get(graph["processgraphid"]) is None
     assert await db.processes.get(root["processid"]) is None
     assert await db.processes.get(waiting["processid"]) is not None  # only successes go
-    assert await db.logs.for_executor(colony.executor_name, 10, 0, False) == []
+    assert await db.logs.for_executor(colony.executor_name, 10, 0, False, 1 << 20) == []
 
 
 async def test_removing_a_colony_removes_all_it_held(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime
 
@@ -15,6 +14,7 @@ from colonies.db import Database
 from colonies.errors import BadRequest, ColoniesError
 from colonies.server.auth import Caller
 from colonies.server.events import Events
+from colonies.server.limits import loads_bounded
 from colonies.server.services import workflows
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ FINISHED = (ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED)
 def workflow_of(cron: Cron) -> WorkflowSpec:
     """The cron's workflow; 400 if its JSON does not parse or does not validate."""
     try:
-        spec = WorkflowSpec.model_validate(json.loads(cron.workflow_spec))
+        spec = WorkflowSpec.model_validate(loads_bounded(cron.workflow_spec))
     except (ValueError, ValidationError):
         raise BadRequest("Failed to add cron, invalid workflow spec") from None
     spec.colony_name = cron.colony_name

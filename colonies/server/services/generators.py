@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timedelta
 
@@ -15,6 +14,7 @@ from colonies.db import Database
 from colonies.errors import BadRequest, ColoniesError
 from colonies.server.auth import Caller
 from colonies.server.events import Events
+from colonies.server.limits import loads_bounded
 from colonies.server.services import workflows
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def workflow_of(generator: Generator) -> WorkflowSpec:
     """The generator's workflow, run in the generator's colony; 400 if it does not validate."""
     try:
-        spec = WorkflowSpec.model_validate(json.loads(generator.workflow_spec))
+        spec = WorkflowSpec.model_validate(loads_bounded(generator.workflow_spec))
     except (ValueError, ValidationError):
         raise BadRequest("Failed to add generator, invalid workflow spec") from None
     spec.colony_name = generator.colony_name
