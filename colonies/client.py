@@ -50,6 +50,7 @@ from colonies.errors import RPCError
 from colonies.rpc.envelope import request
 
 M = TypeVar("M", bound=WireModel)
+IDLE_KEEPALIVE_S = 5.0
 SUBMIT_ATTEMPTS = 4  # a submit whose connection failed is sent again with its request id
 
 
@@ -92,7 +93,12 @@ class ColoniesClient:
     @property
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+            # Idle connections are dropped before a server's idle timeout (ours and the
+            # reference's: 10 s) can close one just as a request is sent on it.
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=None),
+                connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_KEEPALIVE_S),
+            )
         return self._session
 
     async def close(self) -> None:
