@@ -14,6 +14,9 @@ def _bool(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+_OFF = {"0", "false", "no", "off"}
+
+
 def _first(env: Mapping[str, str], *names: str, default: str = "") -> str:
     for name in names:
         if env.get(name):
@@ -46,6 +49,10 @@ class Settings:
     generator_period_ms: int = 1000
     retention: bool = False
     retention_policy_s: int = 0
+    audit: bool = True
+    audit_buffer: int = 10_000
+    audit_flush_ms: int = 10
+    audit_anonymous_rate: int = 10
     build_version: str = __version__
     build_time: str = ""
     advertised_host: str = ""
@@ -90,6 +97,10 @@ class Settings:
             "generator_period_ms": int(env.get("COLONIES_GENERATOR_CHECKER_PERIOD", "1000")),
             "retention": _bool(env.get("COLONIES_RETENTION")),
             "retention_policy_s": int(env.get("COLONIES_RETENTION_POLICY", "0") or 0),
+            "audit": env.get("COLONIES_AUDIT", "true").strip().lower() not in _OFF,
+            "audit_buffer": int(env.get("COLONIES_AUDIT_BUFFER", "10000") or 10000),
+            "audit_flush_ms": int(env.get("COLONIES_AUDIT_FLUSH_MS", "10") or 10),
+            "audit_anonymous_rate": int(env.get("COLONIES_AUDIT_ANONYMOUS_RATE", "10") or 0),
             "build_version": env.get("BUILD_VERSION", __version__),
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -122,6 +123,9 @@ async def handle(request: web.Request) -> web.Response:
     routes: dict[str, Route] = app[keys.ROUTES]
     started = time.perf_counter()
     label = "invalid"
+    ctx: Ctx | None = None
+    msg: Any = None
+    result: Any = None
     try:
         payload_type, payload, signature = parse_envelope(await request.read())
         route = routes.get(payload_type)
@@ -148,6 +152,9 @@ async def handle(request: web.Request) -> web.Response:
         )
     except ColoniesError as exc:
         response = error_response(exc)
+    except asyncio.CancelledError:  # the caller left (status 499): whatever was done stays
+        app[keys.AUDIT].record(label, ctx, msg, result, 499)
+        raise
     except OUT_OF_RANGE as exc:
         # A well-formed value the database or the calendar cannot hold (an int beyond the
         # column, a deadline past year 9999, a negative LIMIT): the caller's input, not a bug.
@@ -157,4 +164,5 @@ async def handle(request: web.Request) -> web.Response:
         log.exception("internal error handling %s", label)
         response = error_response(ColoniesError("Internal server error"))
     app[keys.METRICS].observe(label, response.status, time.perf_counter() - started)
+    app[keys.AUDIT].record(label, ctx, msg, result, response.status)
     return response

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from colonies.config import Settings
 from colonies.db import Database
+from colonies.server.audit import AuditWriter
 from colonies.server.auth import MemberCache
 from colonies.server.events import Events
 from colonies.server.metrics import Metrics
@@ -20,3 +21,4 @@ METRICS = web.AppKey("metrics", Metrics)
 ROUTES = web.AppKey("routes", dict[str, Route])
 MEMBERS = web.AppKey("members", MemberCache)
 SUBSCRIPTIONS = web.AppKey("subscriptions", dict[str, Subscription])
+AUDIT = web.AppKey("audit", AuditWriter)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from colonies.rpc import MESSAGES
 from colonies.server.handlers import (
     attributes,
+    audit,
     blueprints,
     channels,
     colonies,
@@ -38,6 +39,7 @@ ROUTERS = [
     crons.router,
     files.router,
     blueprints.router,
+    audit.router,
 ]
 
 
