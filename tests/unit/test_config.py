@@ -10,3 +10,23 @@ def test_db_host_may_be_a_tcp_host_or_a_unix_socket_directory() -> None:
     assert tcp.dsn == "postgresql://u:p@db.example:5433/c"
     unix = Settings(db_host="/var/run/postgresql", db_port=5432, db_user="u", db_name="c")
     assert unix.dsn == "postgresql://u@/c?host=/var/run/postgresql&port=5432"
+
+
+def test_audit_settings_default_on_and_read_their_variables() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.audit, defaults.audit_buffer, defaults.audit_flush_ms) == (True, 10_000, 10)
+    assert defaults.audit_anonymous_rate == 10
+    env = {
+        "COLONIES_AUDIT": "off",
+        "COLONIES_AUDIT_BUFFER": "50",
+        "COLONIES_AUDIT_FLUSH_MS": "200",
+        "COLONIES_AUDIT_ANONYMOUS_RATE": "0",
+    }
+    s = Settings.from_env(env)
+    assert (s.audit, s.audit_buffer, s.audit_flush_ms, s.audit_anonymous_rate) == (
+        False,
+        50,
+        200,
+        0,
+    )
+    assert Settings.from_env({"COLONIES_AUDIT": "yes"}).audit is True
