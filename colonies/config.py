@@ -51,7 +51,7 @@ class Settings:
     retention_policy_s: int = 0
     audit: bool = True
     audit_buffer: int = 10_000
-    audit_flush_ms: int = 10
+    audit_flush_ms: int = 100
     audit_anonymous_rate: int = 10
     build_version: str = __version__
     build_time: str = ""
@@ -99,7 +99,7 @@ class Settings:
             "retention_policy_s": int(env.get("COLONIES_RETENTION_POLICY", "0") or 0),
             "audit": env.get("COLONIES_AUDIT", "true").strip().lower() not in _OFF,
             "audit_buffer": int(env.get("COLONIES_AUDIT_BUFFER", "10000") or 10000),
-            "audit_flush_ms": int(env.get("COLONIES_AUDIT_FLUSH_MS", "10") or 10),
+            "audit_flush_ms": int(env.get("COLONIES_AUDIT_FLUSH_MS", "100") or 100),
             "audit_anonymous_rate": int(env.get("COLONIES_AUDIT_ANONYMOUS_RATE", "10") or 0),
             "build_version": env.get("BUILD_VERSION", __version__),
             "build_time": env.get("BUILD_TIME", ""),

@@ -14,7 +14,7 @@ def test_db_host_may_be_a_tcp_host_or_a_unix_socket_directory() -> None:
 
 def test_audit_settings_default_on_and_read_their_variables() -> None:
     defaults = Settings.from_env({})
-    assert (defaults.audit, defaults.audit_buffer, defaults.audit_flush_ms) == (True, 10_000, 10)
+    assert (defaults.audit, defaults.audit_buffer, defaults.audit_flush_ms) == (True, 10_000, 100)
     assert defaults.audit_anonymous_rate == 10
     env = {
         "COLONIES_AUDIT": "off",
