@@ -24,8 +24,6 @@ import logging
 import time
 from typing import Any
 
-import asyncpg
-
 from colonies.config import Settings
 from colonies.core import utc_now
 from colonies.db import Database
@@ -127,10 +125,14 @@ class AuditWriter:
 
     def _drop(self, reason: str, count: int = 1) -> None:
         self._metrics.audit_dropped.labels(reason).inc(count)
+        self._warn(f"audit entries dropped ({reason}); see colonies_audit_dropped")
+
+    def _warn(self, text: str) -> None:
+        """One warning a minute at most: a database outage is not a line per batch."""
         now = time.monotonic()
         if now - self._warned >= WARN_EVERY_S:
             self._warned = now
-            log.warning("audit entries dropped (%s); see colonies_audit_dropped", reason)
+            log.warning("%s", text)
 
     def start(self, db: Database) -> None:
         self._db = db
@@ -157,13 +159,13 @@ class AuditWriter:
             for start in range(0, len(rows), BATCH):
                 try:
                     await self._db.audit.add_many(rows[start : start + BATCH])
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                except Exception as exc:  # kept for the next try, whatever went wrong
                     self._rows[:0] = rows[start:]
                     excess = len(self._rows) - self.capacity
                     if excess > 0:
                         del self._rows[-excess:]
-                        self._drop("buffer full", excess)
-                    log.warning("audit entries not written yet: %s", exc)
+                        self._metrics.audit_dropped.labels("buffer full").inc(excess)
+                    self._warn(f"audit entries not written yet: {type(exc).__name__}: {exc}")
                     return False
             return True
 

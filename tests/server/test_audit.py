@@ -377,3 +377,28 @@ async def test_the_audit_can_be_switched_off(settings: Settings, dsn: str) -> No
         await c.raw("removecolonymsg", {"colonyname": "test"}, COLONY_KEY)
         assert await audit(srv, c) == []
     assert await count_rows(dsn) == 0
+
+
+async def test_entries_the_database_refuses_stay_buffered_until_it_takes_them(
+    server: TestServer, client: ColoniesClient, colony: Colony, dsn: str
+) -> None:
+    writer = server.app[keys.AUDIT]
+    await writer.flush()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$;"
+            "CREATE TRIGGER refuse BEFORE INSERT ON audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION refuse()"
+        )
+        location = {"name": "lab", "colonyname": "test"}
+        await client.call("addlocationmsg", {"location": location}, COLONY_KEY)
+        assert await writer.flush() is False
+        assert writer.pending == 1
+        await conn.execute("DROP TRIGGER refuse ON audit_log")
+    finally:
+        await conn.close()
+    assert await writer.flush() is True
+    entries = await audit(server, client, count=1)
+    assert [(e.payload_type, e.target) for e in entries] == [("addlocationmsg", "lab")]
