@@ -14,6 +14,7 @@ import json
 import threading
 import uuid
 from collections.abc import AsyncGenerator, Coroutine, Iterator
+from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
@@ -21,6 +22,7 @@ from pydantic import TypeAdapter
 
 from colonies.config import ClientSettings
 from colonies.core import (
+    ZERO_TIME,
     Allocations,
     Attribute,
     Capabilities,
@@ -41,12 +43,14 @@ from colonies.core import (
     WireModel,
     WorkflowSpec,
 )
+from colonies.core.audit import AuditEntry
 from colonies.core.blueprint import Blueprint, BlueprintDefinition, BlueprintHistory
 from colonies.core.channel import MsgEntry
 from colonies.core.cron import Cron
 from colonies.core.generator import Generator
 from colonies.core.ticket import ExecutorTicket
 from colonies.errors import RPCError
+from colonies.rpc.audit import GetAuditMsg
 from colonies.rpc.envelope import request
 
 M = TypeVar("M", bound=WireModel)
@@ -166,6 +170,29 @@ class ColoniesClient:
 
     async def change_server_id(self, server_id: str, key: str) -> None:
         await self.call("changeserveridmsg", {"serverid": server_id}, key)
+
+    async def get_audit(
+        self,
+        colony_name: str,
+        key: str,
+        *,
+        count: int = 100,
+        since: datetime | None = None,
+        before: int = 0,
+        payload_type: str = "",
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first: a colony's (its owner's or the server owner's key)
+        or, with ``colony_name`` empty, every colony's (the server owner's key). ``before``
+        is the ``seq`` of the last entry of the previous page."""
+        msg = GetAuditMsg(
+            msgtype=GetAuditMsg.payload_type,
+            colony_name=colony_name,
+            count=count,
+            since=since or ZERO_TIME,
+            before=before,
+            of_type=payload_type,
+        )
+        return await self._many(AuditEntry, "getauditmsg", msg.to_wire(), key)
 
     # colonies
     async def add_colony(self, colony: Colony, key: str) -> Colony:

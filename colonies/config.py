@@ -20,6 +20,9 @@ def _bool(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+_OFF = {"0", "false", "no", "off"}
+
+
 def _first(env: Mapping[str, str], *names: str, default: str = "") -> str:
     for name in names:
         if env.get(name):
@@ -78,11 +81,14 @@ class Settings:
     generator_period_ms: int = 1000
     retention: bool = False
     retention_policy_s: int = 0
+    audit: bool = True
+    audit_buffer: int = 10_000
+    audit_flush_ms: int = 100
+    audit_anonymous_rate: int = 10
     build_version: str = __version__
     build_time: str = ""
     advertised_host: str = ""
     delivery_lease_s: float = 15.0
-
 
     # What one connection may cost (README "Limits"); sizes in bytes, times in seconds.
     max_body: int = 32 * MIB
@@ -144,6 +150,10 @@ class Settings:
             "generator_period_ms": int(env.get("COLONIES_GENERATOR_CHECKER_PERIOD", "1000")),
             "retention": _bool(env.get("COLONIES_RETENTION")),
             "retention_policy_s": int(env.get("COLONIES_RETENTION_POLICY", "0") or 0),
+            "audit": env.get("COLONIES_AUDIT", "true").strip().lower() not in _OFF,
+            "audit_buffer": int(env.get("COLONIES_AUDIT_BUFFER", "10000") or 10000),
+            "audit_flush_ms": int(env.get("COLONIES_AUDIT_FLUSH_MS", "100") or 100),
+            "audit_anonymous_rate": int(env.get("COLONIES_AUDIT_ANONYMOUS_RATE", "10") or 0),
             "build_version": env.get("BUILD_VERSION", __version__),
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),

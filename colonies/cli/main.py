@@ -9,6 +9,7 @@ import click
 
 from colonies import __version__
 from colonies.cli.attribute import attribute
+from colonies.cli.audit import audit
 from colonies.cli.blueprint import blueprint
 from colonies.cli.cluster import cluster
 from colonies.cli.colony import colony
@@ -86,6 +87,7 @@ for command in (
     attribute,
     location,
     blueprint,
+    audit,
     cluster,
     monitor,
     config,

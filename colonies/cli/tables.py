@@ -27,6 +27,7 @@ from colonies.core import (
     User,
     is_zero_time,
 )
+from colonies.core.audit import AuditEntry
 from colonies.core.cron import Cron
 from colonies.core.generator import Generator
 from colonies.core.ticket import ExecutorTicket
@@ -617,5 +618,32 @@ def cluster_table(cluster: Cluster) -> str:
                 "True" if n.name == cluster.leader.name else "False",
             )
             for n in cluster.nodes
+        ],
+    )
+
+
+# audit log
+
+
+def short_id(value: str) -> str:
+    """The first and last characters of a 64-hex id, enough to tell keys apart."""
+    return f"{value[:8]}…{value[-4:]}" if len(value) > 16 else value
+
+
+def audit_table(entries: Sequence[AuditEntry]) -> str:
+    return table(
+        ["Seq", "Time", "Caller", "Role", "Type", "Colony", "Target", "Status"],
+        [
+            (
+                str(e.seq),
+                fmt_time(e.time),
+                e.caller_name or short_id(e.caller_id),
+                e.caller_role or "-",
+                e.payload_type,
+                e.colony_name,
+                e.target,
+                str(e.status),
+            )
+            for e in entries
         ],
     )

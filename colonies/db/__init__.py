@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 
 from colonies.db.attributes import AttributeStore
+from colonies.db.audit import AuditStore
 from colonies.db.base import Conn
 from colonies.db.blueprints import BlueprintStore
 from colonies.db.channels import ChannelStore
@@ -48,6 +49,7 @@ class Database:
         self.files = FileStore(conn)
         self.blueprints = BlueprintStore(conn)
         self.tickets = TicketStore(conn)
+        self.audit = AuditStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

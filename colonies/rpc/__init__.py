@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     attribute,
+    audit,
     blueprint,
     channel,
     colony,
@@ -21,6 +22,7 @@ from colonies.rpc import (  # noqa: F401  (importing registers the classes)
     workflow,
 )
 from colonies.rpc.attribute import *  # noqa: F403
+from colonies.rpc.audit import *  # noqa: F403
 from colonies.rpc.base import MESSAGES, Msg
 from colonies.rpc.blueprint import *  # noqa: F403
 from colonies.rpc.channel import *  # noqa: F403

@@ -4,7 +4,13 @@ from colonies.core import Attribute
 from colonies.rpc.base import Msg
 
 
-class AddAttributeMsg(Msg, payload_type="addattributemsg", action="add attribute"):
+class AddAttributeMsg(
+    Msg,
+    payload_type="addattributemsg",
+    action="add attribute",
+    changes=True,
+    target="attribute.target_id",
+):
     attribute: Attribute | None = None
 
 

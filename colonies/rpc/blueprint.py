@@ -13,7 +13,12 @@ from colonies.rpc.base import Msg
 
 
 class AddBlueprintDefinitionMsg(
-    Msg, payload_type="addblueprintdefinitionmsg", action="add blueprint definition"
+    Msg,
+    payload_type="addblueprintdefinitionmsg",
+    action="add blueprint definition",
+    changes=True,
+    target="blueprint_definition.metadata.name",
+    colony="blueprint_definition.metadata.colony_name",
 ):
     blueprint_definition: BlueprintDefinition | None = None
 
@@ -32,13 +37,23 @@ class GetBlueprintDefinitionsMsg(
 
 
 class RemoveBlueprintDefinitionMsg(
-    Msg, payload_type="removeblueprintdefinitionmsg", action="remove blueprint definition"
+    Msg,
+    payload_type="removeblueprintdefinitionmsg",
+    action="remove blueprint definition",
+    changes=True,
 ):
     namespace: str = ""
     name: str = ""
 
 
-class AddBlueprintMsg(Msg, payload_type="addblueprintmsg", action="add blueprint"):
+class AddBlueprintMsg(
+    Msg,
+    payload_type="addblueprintmsg",
+    action="add blueprint",
+    changes=True,
+    target="blueprint.metadata.name",
+    colony="blueprint.metadata.colony_name",
+):
     blueprint: Blueprint | None = None
 
 
@@ -53,12 +68,21 @@ class GetBlueprintsMsg(Msg, payload_type="getblueprintsmsg", action="get bluepri
     location_name: str = ""
 
 
-class UpdateBlueprintMsg(Msg, payload_type="updateblueprintmsg", action="update blueprint"):
+class UpdateBlueprintMsg(
+    Msg,
+    payload_type="updateblueprintmsg",
+    action="update blueprint",
+    changes=True,
+    target="blueprint.metadata.name",
+    colony="blueprint.metadata.colony_name",
+):
     blueprint: Blueprint | None = None
     force_generation: Bool = False
 
 
-class RemoveBlueprintMsg(Msg, payload_type="removeblueprintmsg", action="remove blueprint"):
+class RemoveBlueprintMsg(
+    Msg, payload_type="removeblueprintmsg", action="remove blueprint", changes=True
+):
     namespace: str = ""
     name: str = ""
 
@@ -71,7 +95,7 @@ class GetBlueprintHistoryMsg(
 
 
 class UpdateBlueprintStatusMsg(
-    Msg, payload_type="updateblueprintstatusmsg", action="update blueprint status"
+    Msg, payload_type="updateblueprintstatusmsg", action="update blueprint status", changes=True
 ):
     colony_name: str = ""
     blueprint_name: str = ""
@@ -79,7 +103,7 @@ class UpdateBlueprintStatusMsg(
 
 
 class ReconcileBlueprintMsg(
-    Msg, payload_type="reconcileblueprintmsg", action="reconcile blueprint"
+    Msg, payload_type="reconcileblueprintmsg", action="reconcile blueprint", changes=True
 ):
     namespace: str = ""
     name: str = ""

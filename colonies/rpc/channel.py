@@ -15,7 +15,9 @@ __all__ = [
 ]
 
 
-class ChannelAppendMsg(Msg, payload_type="channelappendmsg", action="append to channel"):
+class ChannelAppendMsg(
+    Msg, payload_type="channelappendmsg", action="append to channel", changes=True
+):
     process_id: str = ""
     name: str = ""
     sequence: Int = 0
@@ -24,7 +26,7 @@ class ChannelAppendMsg(Msg, payload_type="channelappendmsg", action="append to c
     entry_type: str = Field(default="", alias="payloadtype")
 
 
-class ChannelReadMsg(Msg, payload_type="channelreadmsg", action="read from channel"):
+class ChannelReadMsg(Msg, payload_type="channelreadmsg", action="read from channel", changes=False):
     process_id: str = ""
     name: str = ""
     after_seq: Int = 0

@@ -4,11 +4,18 @@ from colonies.core import Colony
 from colonies.rpc.base import Msg
 
 
-class AddColonyMsg(Msg, payload_type="addcolonymsg", action="add colony"):
+class AddColonyMsg(
+    Msg,
+    payload_type="addcolonymsg",
+    action="add colony",
+    changes=True,
+    target="colony.name",
+    colony="colony.name",
+):
     colony: Colony | None = None
 
 
-class RemoveColonyMsg(Msg, payload_type="removecolonymsg", action="remove colony"):
+class RemoveColonyMsg(Msg, payload_type="removecolonymsg", action="remove colony", changes=True):
     colony_name: str = ""
 
 
@@ -24,6 +31,12 @@ class GetColonyStatsMsg(Msg, payload_type="getcolonystatsmsg", action="get colon
     colony_name: str = ""
 
 
-class ChangeColonyIdMsg(Msg, payload_type="changecolonyidmsg", action="change colony id"):
+class ChangeColonyIdMsg(
+    Msg,
+    payload_type="changecolonyidmsg",
+    action="change colony id",
+    changes=True,
+    target="colony_id",
+):
     colony_name: str = ""
     colony_id: str = ""

@@ -7,7 +7,14 @@ from colonies.core.cron import Cron
 from colonies.rpc.base import Msg
 
 
-class AddCronMsg(Msg, payload_type="addcronmsg", action="add cron"):
+class AddCronMsg(
+    Msg,
+    payload_type="addcronmsg",
+    action="add cron",
+    changes=True,
+    target=("reply.cron_id", "cron.name"),
+    colony="cron.colony_name",
+):
     cron: Cron | None = None
 
 
@@ -20,10 +27,10 @@ class GetCronsMsg(Msg, payload_type="getcronsmsg", action="get crons"):
     count: Int = 0
 
 
-class RunCronMsg(Msg, payload_type="runcronmsg", action="run cron"):
+class RunCronMsg(Msg, payload_type="runcronmsg", action="run cron", changes=True):
     cron_id: str = ""
 
 
-class RemoveCronMsg(Msg, payload_type="removecronmsg", action="remove cron"):
+class RemoveCronMsg(Msg, payload_type="removecronmsg", action="remove cron", changes=True):
     cron_id: str = ""
     all: Bool = False

@@ -7,7 +7,14 @@ from colonies.core.file import File
 from colonies.rpc.base import Msg
 
 
-class AddFileMsg(Msg, payload_type="addfilemsg", action="add file"):
+class AddFileMsg(
+    Msg,
+    payload_type="addfilemsg",
+    action="add file",
+    changes=True,
+    target=("reply.file_id", "file.name"),
+    colony="file.colony_name",
+):
     file: File | None = None
 
 
@@ -30,14 +37,26 @@ class GetFileLabelsMsg(Msg, payload_type="getfilelabelsmsg", action="get file la
     exact: Bool = False
 
 
-class RemoveFileMsg(Msg, payload_type="removefilemsg", action="remove file"):
+class RemoveFileMsg(
+    Msg,
+    payload_type="removefilemsg",
+    action="remove file",
+    changes=True,
+    target=("file_id", "name"),
+):
     colony_name: str = ""
     file_id: str = ""
     label: str = ""
     name: str = ""
 
 
-class CreateSnapshotMsg(Msg, payload_type="createsnapshotmsg", action="create snapshot"):
+class CreateSnapshotMsg(
+    Msg,
+    payload_type="createsnapshotmsg",
+    action="create snapshot",
+    changes=True,
+    target=("reply.snapshot_id", "name"),
+):
     colony_name: str = ""
     label: str = ""
     name: str = ""
@@ -53,11 +72,19 @@ class GetSnapshotsMsg(Msg, payload_type="getsnapshotsmsg", action="get snapshots
     colony_name: str = ""
 
 
-class RemoveSnapshotMsg(Msg, payload_type="removesnapshotmsg", action="remove snapshot"):
+class RemoveSnapshotMsg(
+    Msg,
+    payload_type="removesnapshotmsg",
+    action="remove snapshot",
+    changes=True,
+    target=("snapshot_id", "name"),
+):
     colony_name: str = ""
     snapshot_id: str = ""
     name: str = ""
 
 
-class RemoveAllSnapshotMsg(Msg, payload_type="removeallsnapshotmsg", action="remove all snapshots"):
+class RemoveAllSnapshotMsg(
+    Msg, payload_type="removeallsnapshotmsg", action="remove all snapshots", changes=True
+):
     colony_name: str = ""

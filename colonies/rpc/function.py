@@ -6,7 +6,14 @@ from colonies.core import Function
 from colonies.rpc.base import Msg
 
 
-class AddFunctionMsg(Msg, payload_type="addfunctionmsg", action="add function"):
+class AddFunctionMsg(
+    Msg,
+    payload_type="addfunctionmsg",
+    action="add function",
+    changes=True,
+    target=("reply.function_id", "function.func_name"),
+    colony="function.colony_name",
+):
     function: Function | None = Field(default=None, alias="fun")
 
 
@@ -15,5 +22,7 @@ class GetFunctionsMsg(Msg, payload_type="getfunctionsmsg", action="get functions
     executor_name: str = ""
 
 
-class RemoveFunctionMsg(Msg, payload_type="removefunctionmsg", action="remove function"):
+class RemoveFunctionMsg(
+    Msg, payload_type="removefunctionmsg", action="remove function", changes=True
+):
     function_id: str = ""

@@ -16,7 +16,14 @@ __all__ = [
 ]
 
 
-class AddGeneratorMsg(Msg, payload_type="addgeneratormsg", action="add generator"):
+class AddGeneratorMsg(
+    Msg,
+    payload_type="addgeneratormsg",
+    action="add generator",
+    changes=True,
+    target=("reply.generator_id", "generator.name"),
+    colony="generator.colony_name",
+):
     generator: Generator | None = None
 
 
@@ -24,7 +31,9 @@ class GetGeneratorMsg(Msg, payload_type="getgeneratormsg", action="get generator
     generator_id: str = ""
 
 
-class ResolveGeneratorMsg(Msg, payload_type="resolvegeneratormsg", action="resolve generator"):
+class ResolveGeneratorMsg(
+    Msg, payload_type="resolvegeneratormsg", action="resolve generator", changes=False
+):
     colony_name: str = ""
     generator_name: str = ""
 
@@ -34,11 +43,13 @@ class GetGeneratorsMsg(Msg, payload_type="getgeneratorsmsg", action="get generat
     count: Int = 0
 
 
-class PackGeneratorMsg(Msg, payload_type="packgeneratormsg", action="inc generator"):
+class PackGeneratorMsg(Msg, payload_type="packgeneratormsg", action="inc generator", changes=True):
     generator_id: str = ""
     arg: str = ""
 
 
-class RemoveGeneratorMsg(Msg, payload_type="removegeneratormsg", action="remove generator"):
+class RemoveGeneratorMsg(
+    Msg, payload_type="removegeneratormsg", action="remove generator", changes=True
+):
     generator_id: str = ""
     all: Bool = False

@@ -4,7 +4,14 @@ from colonies.core import Location
 from colonies.rpc.base import Msg
 
 
-class AddLocationMsg(Msg, payload_type="addlocationmsg", action="add location"):
+class AddLocationMsg(
+    Msg,
+    payload_type="addlocationmsg",
+    action="add location",
+    changes=True,
+    target="location.name",
+    colony="location.colony_name",
+):
     location: Location | None = None
 
 
@@ -17,6 +24,8 @@ class GetLocationMsg(Msg, payload_type="getlocationmsg", action="get location"):
     name: str = ""
 
 
-class RemoveLocationMsg(Msg, payload_type="removelocationmsg", action="remove location"):
+class RemoveLocationMsg(
+    Msg, payload_type="removelocationmsg", action="remove location", changes=True
+):
     colony_name: str = ""
     name: str = ""

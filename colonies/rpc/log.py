@@ -4,12 +4,14 @@ from colonies.core._wire import Bool, Int
 from colonies.rpc.base import Msg
 
 
-class AddLogMsg(Msg, payload_type="addlogmsg", action="add log"):
+class AddLogMsg(Msg, payload_type="addlogmsg", action="add log", changes=True):
     process_id: str = ""
     message: str = ""
 
 
-class AddExecutorLogMsg(Msg, payload_type="addexecutorlogmsg", action="add executor log"):
+class AddExecutorLogMsg(
+    Msg, payload_type="addexecutorlogmsg", action="add executor log", changes=True
+):
     colony_name: str = ""
     executor_name: str = ""
     message: str = ""

@@ -9,14 +9,28 @@ from colonies.core._wire import Bool, Int
 from colonies.rpc.base import Msg
 
 
-class SubmitFunctionSpecMsg(Msg, payload_type="submitfuncspecmsg", action="submit function spec"):
+class SubmitFunctionSpecMsg(
+    Msg,
+    payload_type="submitfuncspecmsg",
+    action="submit function spec",
+    changes=True,
+    target="reply.process_id",
+    colony="spec.conditions.colony_name",
+):
     OMIT_EMPTY = frozenset({"requestid"})
     spec: FunctionSpec | None = None
     request_id: str = ""
     """Ours: the client's id of this submit; a retry with the same id gets the first process."""
 
 
-class AssignProcessMsg(Msg, payload_type="assignprocessmsg", action="assign process"):
+class AssignProcessMsg(
+    Msg,
+    payload_type="assignprocessmsg",
+    action="assign process",
+    changes=True,
+    target="reply.process_id",
+    unchanged=(404, 408, 499, 503),
+):
     OMIT_EMPTY = frozenset({"confirmdelivery"})
     colony_name: str = ""
     timeout: Int = 0
@@ -27,7 +41,9 @@ class AssignProcessMsg(Msg, payload_type="assignprocessmsg", action="assign proc
     not confirm within the server's delivery lease waits again."""
 
 
-class ConfirmProcessMsg(Msg, payload_type="confirmprocessmsg", action="confirm process"):
+class ConfirmProcessMsg(
+    Msg, payload_type="confirmprocessmsg", action="confirm process", changes=True
+):
     """Ours: the assigned executor received the process (ends its delivery lease)."""
 
     process_id: str = ""
@@ -53,44 +69,50 @@ class GetProcessHistMsg(Msg, payload_type="getprocesshistmsg", action="get proce
     state: Int = 0
 
 
-class RemoveProcessMsg(Msg, payload_type="removeprocessmsg", action="remove process"):
+class RemoveProcessMsg(Msg, payload_type="removeprocessmsg", action="remove process", changes=True):
     process_id: str = ""
     all: Bool = False
 
 
 class RemoveAllProcessesMsg(
-    Msg, payload_type="removeallprocessesmsg", action="remove all processes"
+    Msg, payload_type="removeallprocessesmsg", action="remove all processes", changes=True
 ):
     colony_name: str = ""
     state: Int = 0
 
 
 class CloseSuccessfulMsg(
-    Msg, payload_type="closesuccessfulmsg", action="close process as successful"
+    Msg, payload_type="closesuccessfulmsg", action="close process as successful", changes=True
 ):
     process_id: str = ""
     output: list[Any] = Field(default_factory=list, alias="out")
 
 
-class CloseFailedMsg(Msg, payload_type="closefailedmsg", action="close process as failed"):
+class CloseFailedMsg(
+    Msg, payload_type="closefailedmsg", action="close process as failed", changes=True
+):
     process_id: str = ""
     errors: list[str] = Field(default_factory=list)
 
 
-class SetOutputMsg(Msg, payload_type="setoutputmsg", action="set output"):
+class SetOutputMsg(Msg, payload_type="setoutputmsg", action="set output", changes=True):
     process_id: str = ""
     output: list[Any] = Field(default_factory=list, alias="out")
 
 
-class CancelProcessMsg(Msg, payload_type="cancelprocessmsg", action="cancel process"):
+class CancelProcessMsg(Msg, payload_type="cancelprocessmsg", action="cancel process", changes=True):
     process_id: str = ""
 
 
-class PauseAssignmentsMsg(Msg, payload_type="pauseassignmentsmsg", action="pause assignments"):
+class PauseAssignmentsMsg(
+    Msg, payload_type="pauseassignmentsmsg", action="pause assignments", changes=True
+):
     colony_name: str = ""
 
 
-class ResumeAssignmentsMsg(Msg, payload_type="resumeassignmentsmsg", action="resume assignments"):
+class ResumeAssignmentsMsg(
+    Msg, payload_type="resumeassignmentsmsg", action="resume assignments", changes=True
+):
     colony_name: str = ""
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from colonies.rpc.base import Msg
 
 
-class VersionMsg(Msg, payload_type="versionmsg", action="get version", signed=False):
+class VersionMsg(Msg, payload_type="versionmsg", action="get version", signed=False, changes=False):
     build_version: str = ""
     build_time: str = ""
 
@@ -22,7 +22,13 @@ class GetClusterMsg(Msg, payload_type="getclustermsg", action="get cluster"):
     pass
 
 
-class ChangeServerIdMsg(Msg, payload_type="changeserveridmsg", action="change server id"):
+class ChangeServerIdMsg(
+    Msg,
+    payload_type="changeserveridmsg",
+    action="change server id",
+    changes=True,
+    target="server_id",
+):
     server_id: str = ""
 
 

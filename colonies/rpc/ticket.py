@@ -8,7 +8,13 @@ from colonies.core._wire import Int
 from colonies.rpc.base import Msg
 
 
-class AddExecutorTicketMsg(Msg, payload_type="addexecutorticketmsg", action="add executor ticket"):
+class AddExecutorTicketMsg(
+    Msg,
+    payload_type="addexecutorticketmsg",
+    action="add executor ticket",
+    changes=True,
+    target=("reply.ticket_id", "executor_type"),  # never the token
+):
     colony_name: str = ""
     executor_type: str = ""
     name_prefix: str = ""
@@ -24,13 +30,24 @@ class GetExecutorTicketsMsg(
 
 
 class RevokeExecutorTicketMsg(
-    Msg, payload_type="revokeexecutorticketmsg", action="revoke executor ticket"
+    Msg,
+    payload_type="revokeexecutorticketmsg",
+    action="revoke executor ticket",
+    changes=True,
+    target="ticket_id",
 ):
     colony_name: str = ""
     ticket_id: str = ""
 
 
-class EnrollExecutorMsg(Msg, payload_type="enrollexecutormsg", action="enroll executor"):
+class EnrollExecutorMsg(
+    Msg,
+    payload_type="enrollexecutormsg",
+    action="enroll executor",
+    changes=True,
+    target="executor.executor_name",
+    colony="executor.colony_name",
+):
     """Signed by the new executor's key; ``executor`` may leave out what the ticket says."""
 
     ticket: str = ""

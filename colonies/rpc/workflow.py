@@ -5,7 +5,14 @@ from colonies.core._wire import Bool, Int
 from colonies.rpc.base import Msg
 
 
-class SubmitWorkflowSpecMsg(Msg, payload_type="submitworkflowspecmsg", action="submit workflow"):
+class SubmitWorkflowSpecMsg(
+    Msg,
+    payload_type="submitworkflowspecmsg",
+    action="submit workflow",
+    changes=True,
+    target="reply.process_graph_id",
+    colony="spec.colony_name",
+):
     OMIT_EMPTY = frozenset({"requestid"})
     spec: WorkflowSpec | None = None
     request_id: str = ""
@@ -23,26 +30,26 @@ class GetProcessGraphsMsg(Msg, payload_type="getprocessgraphsmsg", action="get p
 
 
 class RemoveProcessGraphMsg(
-    Msg, payload_type="removeprocessgraphmsg", action="remove processgraph"
+    Msg, payload_type="removeprocessgraphmsg", action="remove processgraph", changes=True
 ):
     process_graph_id: str = ""
     all: Bool = False
 
 
 class RemoveAllProcessGraphsMsg(
-    Msg, payload_type="removeallprocessgraphsmsg", action="remove all processgraphs"
+    Msg, payload_type="removeallprocessgraphsmsg", action="remove all processgraphs", changes=True
 ):
     colony_name: str = ""
     state: Int = 0
 
 
 class CancelProcessGraphMsg(
-    Msg, payload_type="cancelprocessgraphmsg", action="cancel processgraph"
+    Msg, payload_type="cancelprocessgraphmsg", action="cancel processgraph", changes=True
 ):
     process_graph_id: str = ""
 
 
-class AddChildMsg(Msg, payload_type="addchildmsg", action="add child"):
+class AddChildMsg(Msg, payload_type="addchildmsg", action="add child", changes=True):
     process_graph_id: str = ""
     parent_process_id: str = ""
     child_process_id: str = ""

@@ -16,6 +16,7 @@ from colonies.db import Database
 from colonies.db.migrate import migrate
 from colonies.db.pool import create_pool
 from colonies.server import background, dispatch, keys, realtime
+from colonies.server.audit import AuditWriter
 from colonies.server.auth import MemberCache
 from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
 from colonies.server.handlers import check_coverage, routes, subscriptions
@@ -96,6 +97,14 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     logging.getLogger("asyncpg.pool").removeFilter(quiet)
 
 
+async def _audit(app: web.Application) -> AsyncIterator[None]:
+    """The audit writer's task; on the way out it writes what is buffered (before the pool
+    closes: this context is entered after the database's)."""
+    app[keys.AUDIT].start(app[keys.DB])
+    yield
+    await app[keys.AUDIT].close()
+
+
 async def _listen(app: web.Application) -> AsyncIterator[None]:
     """One LISTEN connection per server wakes local waiters; reconnects if it drops."""
     events = app[keys.EVENTS]
@@ -173,11 +182,13 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
     app[keys.METRICS] = Metrics()
     app[keys.ROUTES] = table
     app[keys.SUBSCRIPTIONS] = subs
+    app[keys.AUDIT] = AuditWriter(settings, app[keys.METRICS])
     app.router.add_post("/api", dispatch.handle)
     app.router.add_get("/health", health)
     app.router.add_get("/pubsub", realtime.pubsub)
     app.router.add_get("/metrics", metrics)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_audit)
     app.cleanup_ctx.append(_listen)
     if background_loops:
         app.cleanup_ctx.append(

@@ -36,16 +36,24 @@ class Caller:
 async def require_server_owner(ctx: Ctx) -> None:
     if ctx.caller_id != await ctx.db.server.server_id():
         raise Forbidden("Access denied, not server owner")
+    ctx.checked.role = "server owner"
+
+
+def _checking(ctx: Ctx, colony_name: str) -> None:
+    if not ctx.checked.colony_name:
+        ctx.checked.colony_name = colony_name
 
 
 async def require_colony_owner(ctx: Ctx, colony_name: str) -> None:
     if not colony_name:
         raise BadRequest("Empty Colony name")
+    _checking(ctx, colony_name)
     colony = await ctx.db.colonies.get(colony_name)
     if colony is None:
         raise Forbidden(f"Colony with name <{colony_name}> does not exists")
     if colony.colony_id != ctx.caller_id:
         raise Forbidden("Access denied, not colony owner")
+    ctx.checked.role = "colony owner"
 
 
 class MemberCache:
@@ -84,6 +92,7 @@ async def _membership(ctx: Ctx, colony_name: str) -> Any:
 
 async def require_member(ctx: Ctx, colony_name: str, *, approved: bool = True) -> Caller:
     """An executor of the colony (approved, unless ``approved=False``) or a user of it."""
+    _checking(ctx, colony_name)
     row: Any = await _membership(ctx, colony_name)
     executor_ok = row["executor_colony"] == colony_name and (
         not approved or row["executor_state"] == ExecutorState.APPROVED
@@ -93,6 +102,8 @@ async def require_member(ctx: Ctx, colony_name: str, *, approved: bool = True) -
             raise Forbidden(f"Colony with name <{colony_name}> does not exists")
         raise Forbidden(f"Access denied, not a member of Colony with name <{colony_name}>")
     caps = row["executor_capabilities"]
+    ctx.checked.role = "executor" if executor_ok else "user"
+    ctx.checked.name = row["executor_name"] if executor_ok else row["user_name"]
     return Caller(
         id=ctx.caller_id,
         colony_name=colony_name,

@@ -52,8 +52,8 @@ async def remove_stale_executors(db: Database, stale_after_s: float, now: dateti
 
 async def apply_retention(db: Database, policy_s: float, now: datetime) -> bool:
     """Delete what is older than the policy (SEMANTICS §17): successful processes and
-    workflows and all logs; once per cluster per pass. Returns False if another server
-    holds the pass."""
+    workflows, all logs and audit entries; once per cluster per pass. Returns False if
+    another server holds the pass."""
     cutoff = now - timedelta(seconds=policy_s)
     async with db.transaction() as tx:
         if not await tx.server.try_lock(RETENTION_LOCK):
@@ -61,6 +61,7 @@ async def apply_retention(db: Database, policy_s: float, now: datetime) -> bool:
         await tx.processes.remove_successful_before(cutoff)
         await tx.graphs.remove_successful_before(cutoff)
         await tx.logs.remove_before(cutoff)
+        await tx.audit.remove_before(cutoff)
     return True
 
 

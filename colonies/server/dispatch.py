@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -133,6 +134,9 @@ async def handle(request: web.Request) -> web.Response:
     started = time.perf_counter()
     label = "invalid"
     depth = app[keys.SETTINGS].max_json_depth
+    ctx: Ctx | None = None
+    msg: Any = None
+    result: Any = None
     try:
         payload_type, payload, signature = parse_envelope(
             await app[keys.BODIES].read(request), depth
@@ -161,6 +165,9 @@ async def handle(request: web.Request) -> web.Response:
         )
     except ColoniesError as exc:
         response = error_response(exc)
+    except asyncio.CancelledError:  # the caller left (status 499): whatever was done stays
+        app[keys.AUDIT].record(label, ctx, msg, result, 499)
+        raise
     except OUT_OF_RANGE as exc:
         # A well-formed value the database or the calendar cannot hold (an int beyond the
         # column, a deadline past year 9999, a negative LIMIT): the caller's input, not a bug.
@@ -175,4 +182,5 @@ async def handle(request: web.Request) -> web.Response:
     finally:
         app[keys.BODIES].release(request)
     app[keys.METRICS].observe(label, response.status, time.perf_counter() - started)
+    app[keys.AUDIT].record(label, ctx, msg, result, response.status)
     return response

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from colonies.config import Settings
 from colonies.db import Database
+from colonies.server.audit import AuditWriter
 from colonies.server.auth import MemberCache
 from colonies.server.events import Events
 from colonies.server.health import DatabaseHealth
@@ -24,3 +25,4 @@ MEMBERS = web.AppKey("members", MemberCache)
 SUBSCRIPTIONS = web.AppKey("subscriptions", dict[str, Subscription])
 BODIES = web.AppKey("bodies", Bodies)
 HEALTH = web.AppKey("health", DatabaseHealth)
+AUDIT = web.AppKey("audit", AuditWriter)

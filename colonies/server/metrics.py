@@ -38,6 +38,14 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.audit_dropped = Counter(
+            "colonies_audit_dropped",
+            "Audit entries not written: buffer full (database slow or down), or refused "
+            "requests of role-less callers beyond COLONIES_AUDIT_ANONYMOUS_RATE.",
+            ["reason"],
+            registry=self.registry,
+        )
+
     def observe(self, payload_type: str, status: int, seconds: float) -> None:
         self.requests.labels(payload_type, str(status)).inc()
         self.latency.labels(payload_type).observe(seconds)

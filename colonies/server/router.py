@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
@@ -25,6 +25,16 @@ class RawJSON(str):
     """A reply payload that is already JSON text (the change-id messages echo their request)."""
 
 
+@dataclass(slots=True)
+class Checked:
+    """What the authorisation checks learnt about a request, for its audit entry: the colony
+    checked first, and the role (and name) of the last check the caller passed."""
+
+    colony_name: str = ""
+    role: str = ""
+    name: str = ""
+
+
 @dataclass
 class Ctx:
     """One request: the caller's recovered id and the server's shared parts."""
@@ -37,6 +47,7 @@ class Ctx:
     payload_json: str = ""
     gone: Callable[[], bool] = lambda: False
     """Whether the caller has disconnected (a reply would reach nobody)."""
+    checked: Checked = field(default_factory=Checked)
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ def test_help_lists_the_commands() -> None:
         "log",
         "attribute",
         "location",
+        "audit",
         "cluster",
         "monitor",
         "security",

@@ -28,6 +28,7 @@ UNDO = {
     "ALTER TABLE processes DROP COLUMN delivery_deadline, DROP COLUMN request_id;"
     "ALTER TABLE process_graphs DROP COLUMN request_id;"
     "CREATE VIEW process_view AS SELECT p.*, '[]'::jsonb AS attrs FROM processes p;",
+    5: "DROP TABLE audit_log; DROP FUNCTION audit_log_append_only();",
     4: "DROP TABLE executor_tickets;",
     2: "DROP TABLE blueprint_history, blueprints, blueprint_definitions;",
 }

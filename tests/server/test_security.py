@@ -19,6 +19,7 @@ from colonies.client import ColoniesClient
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.rpc import MESSAGES
 from colonies.rpc.envelope import request
+from colonies.server import keys
 from colonies.server.keys import EVENTS
 from tests.conftest import COLONY_KEY, SERVER_KEY, MakeExecutor, spec
 
@@ -339,6 +340,8 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
         {"SO", "CO", "U", "S"},
         403,
     ),
+    # Every colony's entries (colonyname empty): tests/server/test_audit.py.
+    "getauditmsg": (lambda w: {**C, "count": 10}, {"SO", "CO"}, 403),
 }
 UNSIGNED = {"versionmsg", "getserverinfomsg"}
 EXCEPTIONS = {("assignprocessmsg", "U"): 500}
@@ -349,15 +352,20 @@ def test_table_covers_every_signed_payload_type() -> None:
     assert set(TABLE) == http - UNSIGNED
 
 
+AUDITED = {"audit_log"}
+"""Where refused requests are meant to leave a row."""
+
+
 async def snapshot(dsn: str) -> list[str]:
-    """Every row of every table, as text, to prove a refused request changed nothing."""
+    """Every row of every table, as text, to prove a refused request changed nothing (but
+    the audit log, which records refusals)."""
     conn = await asyncpg.connect(dsn)
     try:
         tables = await conn.fetch(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
         )
         rows = []
-        for t in tables:
+        for t in [t for t in tables if t["tablename"] not in AUDITED]:
             for r in await conn.fetch(f"SELECT * FROM {t['tablename']} ORDER BY 1"):
                 rows.append(f"{t['tablename']}: {tuple(r)}")
         return rows
@@ -367,7 +375,11 @@ async def snapshot(dsn: str) -> list[str]:
 
 @pytest.mark.parametrize("payload_type", sorted(TABLE))
 async def test_other_roles_are_refused_and_change_nothing(
-    payload_type: str, client: ColoniesClient, make_executor: MakeExecutor, dsn: str
+    payload_type: str,
+    server: TestServer,
+    client: ColoniesClient,
+    make_executor: MakeExecutor,
+    dsn: str,
 ) -> None:
     world = await build_world(client, make_executor)
     build, allowed, status = TABLE[payload_type]
@@ -378,6 +390,7 @@ async def test_other_roles_are_refused_and_change_nothing(
         reply = await client.raw(payload_type, build(world), world.keys[role])
         expected = EXCEPTIONS.get((payload_type, role), status)
         assert (role, reply.status, reply.error) == (role, expected, True), reply.payload
+    await server.app[keys.AUDIT].flush()  # the refusals are on the record
     assert await snapshot(dsn) == before
 
 

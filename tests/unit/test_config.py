@@ -18,3 +18,23 @@ def test_the_listen_address_is_colonies_server_bind_else_the_command_default() -
     assert Settings.from_env({"COLONIES_SERVER_BIND": " "}).host == "0.0.0.0"
     assert Settings.from_env({}, bind="127.0.0.1").host == "127.0.0.1"  # colonies dev
     assert Settings.from_env({"COLONIES_SERVER_BIND": "::"}, bind="127.0.0.1").host == "::"
+
+
+def test_audit_settings_default_on_and_read_their_variables() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.audit, defaults.audit_buffer, defaults.audit_flush_ms) == (True, 10_000, 100)
+    assert defaults.audit_anonymous_rate == 10
+    env = {
+        "COLONIES_AUDIT": "off",
+        "COLONIES_AUDIT_BUFFER": "50",
+        "COLONIES_AUDIT_FLUSH_MS": "200",
+        "COLONIES_AUDIT_ANONYMOUS_RATE": "0",
+    }
+    s = Settings.from_env(env)
+    assert (s.audit, s.audit_buffer, s.audit_flush_ms, s.audit_anonymous_rate) == (
+        False,
+        50,
+        200,
+        0,
+    )
+    assert Settings.from_env({"COLONIES_AUDIT": "yes"}).audit is True

@@ -5,6 +5,7 @@ from __future__ import annotations
 from colonies.rpc import MESSAGES
 from colonies.server.handlers import (
     attributes,
+    audit,
     blueprints,
     channels,
     colonies,
@@ -40,6 +41,7 @@ ROUTERS = [
     files.router,
     blueprints.router,
     tickets.router,
+    audit.router,
 ]
 
 
