@@ -48,10 +48,12 @@ async def served(settings: Settings) -> AsyncIterator[Address]:
         await asyncio.wait_for(task, 10)
 
 
-async def closed_after(reader: asyncio.StreamReader) -> tuple[float, bytes]:
-    """Seconds until the server hangs up, and what it sent before."""
+async def closed_after(
+    reader: asyncio.StreamReader, started: float | None = None
+) -> tuple[float, bytes]:
+    """Seconds until the server hangs up (since ``started``, else now), and what it sent."""
     loop = asyncio.get_running_loop()
-    started = loop.time()
+    started = loop.time() if started is None else started
     data = await asyncio.wait_for(reader.read(), 5)
     return loop.time() - started, data
 
@@ -68,13 +70,19 @@ async def drip(writer: asyncio.StreamWriter, piece: bytes) -> None:
 
 
 async def test_idle_connections_are_closed_after_the_idle_timeout(served: Address) -> None:
-    connections = [await asyncio.open_connection(*served) for _ in range(200)]
-    waited = await asyncio.gather(*(closed_after(reader) for reader, _ in connections))
+    loop = asyncio.get_running_loop()
+    connections, watches = [], []
+    for _ in range(200):  # each timed from its own opening: opening 200 takes a while
+        opened = loop.time()
+        reader, writer = await asyncio.open_connection(*served)
+        connections.append((reader, writer, opened))
+        watches.append(asyncio.create_task(closed_after(reader, opened)))
+    waited = await asyncio.gather(*watches)
     for seconds, data in waited:
         assert data == b""
         assert seconds < TIMEOUT + 1.5
     assert max(seconds for seconds, _ in waited) >= TIMEOUT * 0.8
-    for _, writer in connections:
+    for _, writer, _ in connections:
         writer.close()
 
 
