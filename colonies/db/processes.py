@@ -189,9 +189,11 @@ class ProcessStore(Store):
         )
         return process_from_row(row) if row else None
 
-    async def confirm_delivery(self, process_id: str, executor_id: str) -> bool:
-        """End the delivery lease; False if the process is not this executor's running one."""
-        return await self.conn.fetchval(Q["confirm_delivery"], process_id, executor_id) is not None
+    async def confirm_delivery(self, process_id: str, executor_id: str) -> tuple[str, str] | None:
+        """End the delivery lease: (colony, executor name), or None if the process is not the
+        running one of this executor, approved in its colony."""
+        row = await self.conn.fetchrow(Q["confirm_delivery"], process_id, executor_id)
+        return (row["colony_name"], row["executor_name"]) if row else None
 
     async def requeue_undelivered(self, now: datetime) -> int:
         """Running processes whose delivery lease ended unconfirmed wait again."""

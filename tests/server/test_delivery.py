@@ -83,3 +83,19 @@ async def test_only_the_assigned_executor_confirms_and_unknown_processes_are_404
     with pytest.raises(RPCError) as missing:
         await client.confirm_process("f" * 64, EXECUTOR_KEY)
     assert missing.value.status == 404
+
+
+async def test_a_confirmation_is_on_the_colonys_audit_record(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    pid = await submit(client)
+    await client.assign("test", -1, EXECUTOR_KEY, confirm_delivery=True)
+    await client.confirm_process(pid, EXECUTOR_KEY)
+    await server.app[keys.AUDIT].flush()
+    [entry] = await client.get_audit("test", colony.colony_key, payload_type="confirmprocessmsg")
+    assert (entry.target, entry.caller_role, entry.caller_name, entry.status) == (
+        pid,
+        "executor",
+        colony.executor_name,
+        200,
+    )

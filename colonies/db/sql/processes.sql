@@ -222,7 +222,7 @@ UPDATE processes p SET delivery_deadline = NULL
 FROM executors e
 WHERE p.process_id = $1 AND p.assigned_executor_id = $2 AND p.state = 1
   AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = 1
-RETURNING p.process_id;
+RETURNING p.colony_name, e.executor_name;
 
 -- name: requeue_undelivered
 -- Processes whose delivery lease ended unconfirmed wait again, as if never assigned (no

@@ -81,7 +81,10 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
 async def confirm_process(ctx: Ctx, msg: ConfirmProcessMsg) -> None:
     """Ours: the executor received the process it was assigned (PROTOCOL: an extension).
     One statement when all is well; the reasons for a refusal are looked up after."""
-    if await ctx.db.processes.confirm_delivery(msg.process_id, ctx.caller_id):
+    confirmed = await ctx.db.processes.confirm_delivery(msg.process_id, ctx.caller_id)
+    if confirmed:
+        ctx.checked.colony_name, ctx.checked.name = confirmed
+        ctx.checked.role = "executor"
         return
     process = await ctx.db.processes.get(msg.process_id)
     if process is None:
