@@ -21,6 +21,23 @@ def _first(env: Mapping[str, str], *names: str, default: str = "") -> str:
     return default
 
 
+REPLAY_MODES = ("off", "warn", "require")
+
+
+def _replay_mode(value: str) -> str:
+    mode = value.strip().lower() or "warn"
+    if mode not in REPLAY_MODES:
+        raise ValueError(f"COLONIES_REPLAY_PROTECTION must be off, warn or require, not {value!r}")
+    return mode
+
+
+def _positive(env: Mapping[str, str], name: str, default: str, zero: bool = False) -> float:
+    value = float(env.get(name) or default)
+    if value < 0 or (value == 0 and not zero):
+        raise ValueError(f"{name} must be {'≥' if zero else '>'} 0 seconds, not {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Server configuration, named like the reference's environment variables."""
@@ -49,6 +66,12 @@ class Settings:
     build_version: str = __version__
     build_time: str = ""
     advertised_host: str = ""
+    replay_protection: str = "warn"
+    """off (nothing checked), warn (count and log, accept) or require (refuse)."""
+    replay_window_s: float = 300.0
+    """How old a signed request may be, and how long its nonce is kept."""
+    replay_skew_s: float = 30.0
+    """How far in the future a request's signing time may be (clocks differ)."""
 
     @property
     def dsn(self) -> str:
@@ -93,6 +116,9 @@ class Settings:
             "build_version": env.get("BUILD_VERSION", __version__),
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
+            "replay_protection": _replay_mode(env.get("COLONIES_REPLAY_PROTECTION", "warn")),
+            "replay_window_s": _positive(env, "COLONIES_REPLAY_WINDOW", "300"),
+            "replay_skew_s": _positive(env, "COLONIES_REPLAY_SKEW", "30", zero=True),
         }
         return cls(**values)  # type: ignore[arg-type]
 

@@ -19,6 +19,7 @@ from colonies.db.functions import FunctionStore
 from colonies.db.generators import GeneratorStore
 from colonies.db.locations import LocationStore
 from colonies.db.logs import LogStore
+from colonies.db.nonces import NonceStore
 from colonies.db.process_graphs import ProcessGraphStore
 from colonies.db.processes import ProcessStore
 from colonies.db.server import ServerStore
@@ -45,6 +46,7 @@ class Database:
         self.crons = CronStore(conn)
         self.files = FileStore(conn)
         self.blueprints = BlueprintStore(conn)
+        self.nonces = NonceStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:

@@ -10,6 +10,7 @@ from colonies.db import Database
 from colonies.server.auth import MemberCache
 from colonies.server.events import Events
 from colonies.server.metrics import Metrics
+from colonies.server.replay import ReplayGuard
 from colonies.server.router import Route, Subscription
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -20,3 +21,4 @@ METRICS = web.AppKey("metrics", Metrics)
 ROUTES = web.AppKey("routes", dict[str, Route])
 MEMBERS = web.AppKey("members", MemberCache)
 SUBSCRIPTIONS = web.AppKey("subscriptions", dict[str, Subscription])
+REPLAY = web.AppKey("replay", ReplayGuard)

@@ -54,6 +54,11 @@ async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
         msg, text = decode_payload(sub.msg_class, payload)
     except ColoniesError:
         return
+    try:
+        await request.app[keys.REPLAY].check(sub.msg_class, caller_id, text)
+    except ColoniesError as exc:
+        await send_error(ws, exc)
+        return
     ctx = make_ctx(request, caller_id, text)
     handler: asyncio.Future[None] = asyncio.ensure_future(sub.handler(ctx, msg, ws))
     # When this request is cancelled (the client went away) after the handler failed on the

@@ -26,15 +26,15 @@ async def test_version_1_database_migrates_to_the_current_schema(dsn: str) -> No
     try:
         current = await _shape(conn)
         versions = [r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")]
-        assert sorted(versions) == [1, 2]
-        # Back to version 1: the tables migration 0002 adds are not there yet.
+        assert sorted(versions) == [1, 2, 3]
+        # Back to version 1: the tables migrations 0002 and 0003 add are not there yet.
         await conn.execute(
-            "DROP TABLE blueprint_history, blueprints, blueprint_definitions;"
+            "DROP TABLE blueprint_history, blueprints, blueprint_definitions, replay_nonces;"
             "DELETE FROM schema_migrations WHERE version > 1"
         )
         assert await _shape(conn) != current
-        assert await migrate(conn) == 2
+        assert await migrate(conn) == 3
         assert await _shape(conn) == current
-        assert await migrate(conn) == 2  # nothing left to apply
+        assert await migrate(conn) == 3  # nothing left to apply
     finally:
         await conn.close()

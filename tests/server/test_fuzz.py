@@ -36,9 +36,13 @@ def body(payload_type: str, payload: dict[str, Any], key: str) -> str:
 
 async def fingerprint(db: Database) -> str:
     """A digest of every row of every table (an executor being heard from aside: a refused
-    assign still records that its executor is alive)."""
+    assign still records that its executor is alive; so are the nonces replay protection
+    records)."""
     assert db.pool is not None
-    query = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+    query = (
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+        "AND tablename <> 'replay_nonces' ORDER BY 1"
+    )
     tables = [r[0] for r in await db.pool.fetch(query)]
     rows = " || ".join(
         f"coalesce((SELECT string_agg(md5((to_jsonb(t) - 'last_heard_from_time')::text), '' "

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from colonies.db.base import Store
+from colonies.db.queries import Q
+
+
+class NonceStore(Store):
+    """The nonces of signed requests within the replay window (server/replay.py)."""
+
+    async def record(self, keys: Sequence[bytes], expires: Sequence[datetime]) -> set[bytes]:
+        """Insert the keys in one statement; returns those that were not there yet."""
+        rows = await self.conn.fetch(Q["record_nonces"], keys, expires)
+        return {bytes(row[0]) for row in rows}
+
+    async def prune(self, now: datetime) -> int:
+        """Delete the expired nonces; returns how many."""
+        status = await self.conn.execute(Q["prune_nonces"], now)
+        return int(status.rsplit(" ", 1)[-1])

@@ -1,0 +1,12 @@
+-- name: record_nonces
+-- Record a batch of request nonces; returns the keys that were new (the others were seen).
+-- $1 nonce_keys (bytea[]), $2 expires_at (timestamptz[])
+INSERT INTO replay_nonces (nonce_key, expires_at)
+SELECT * FROM unnest($1::bytea[], $2::timestamptz[])
+ON CONFLICT (nonce_key) DO NOTHING
+RETURNING nonce_key;
+
+-- name: prune_nonces
+-- Forget nonces whose requests would now be refused as stale.
+-- $1 now
+DELETE FROM replay_nonces WHERE expires_at < $1;
