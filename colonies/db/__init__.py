@@ -53,6 +53,15 @@ class Database:
         return cls(pool, pool)
 
     @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Database]:
+        """A Database bound to one pooled connection, without a transaction."""
+        if self.pool is None:
+            yield self
+            return
+        async with self.pool.acquire() as conn:
+            yield Database(conn)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:
         """A Database bound to one connection in a transaction (or the current one)."""
         if self.pool is None:

@@ -10,9 +10,10 @@ from colonies.db.queries import Q
 class NonceStore(Store):
     """The nonces of signed requests within the replay window (server/replay.py)."""
 
-    async def record(self, keys: Sequence[bytes], expires: Sequence[datetime]) -> set[bytes]:
-        """Insert the keys in one statement; returns those that were not there yet."""
-        rows = await self.conn.fetch(Q["record_nonces"], keys, expires)
+    async def record(self, keys: Sequence[bytes], expires_ns: Sequence[int]) -> set[bytes]:
+        """Insert the keys (kept until ``expires_ns``, Unix ns) in one statement; returns
+        those that were not there yet."""
+        rows = await self.conn.fetch(Q["record_nonces"], keys, expires_ns)
         return {bytes(row[0]) for row in rows}
 
     async def prune(self, now: datetime) -> int:

@@ -29,7 +29,7 @@ import logging
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from colonies.config import Settings
 from colonies.db import Database
@@ -146,17 +146,21 @@ class RecentNonces:
 
 
 class NonceBatcher:
-    """Group commit: one INSERT in flight; the nonces that arrive meanwhile go in the next."""
+    """Group commit: one INSERT in flight; the nonces that arrive meanwhile go in the next.
+
+    A run of batches shares one pooled connection. A failed INSERT fails the requests of its
+    batch; those queued behind it are tried again on a new connection.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._queue: list[tuple[bytes, datetime, asyncio.Future[bool]]] = []
+        self._queue: list[tuple[bytes, int, asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
 
-    def record(self, key: bytes, expires: datetime) -> asyncio.Future[bool]:
+    def record(self, key: bytes, expires_ns: int) -> asyncio.Future[bool]:
         """A future: True when the key was new to the database, False if it was there."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((key, expires, future))
+        self._queue.append((key, expires_ns, future))
         if self._task is None:
             self._task = asyncio.create_task(self._flush())
         return future
@@ -164,21 +168,26 @@ class NonceBatcher:
     async def _flush(self) -> None:
         try:
             while self._queue:
-                batch, self._queue = self._queue, []
+                batch: list[tuple[bytes, int, asyncio.Future[bool]]] = []
                 try:
-                    new = await self.db.nonces.record(
-                        [key for key, _, _ in batch], [expires for _, expires, _ in batch]
-                    )
+                    async with self.db.connection() as db:
+                        while self._queue:
+                            batch, self._queue = self._queue, []
+                            new = await db.nonces.record(
+                                [key for key, _, _ in batch], [exp for _, exp, _ in batch]
+                            )
+                            for key, _, future in batch:
+                                first = key in new
+                                new.discard(key)  # twice in one batch: only the first is new
+                                if not future.done():
+                                    future.set_result(first)
+                            batch = []
                 except Exception as exc:
-                    for _, _, future in batch:
+                    for _, _, future in batch or self._queue:
                         if not future.done():
                             future.set_exception(exc)
-                    continue
-                for key, _, future in batch:
-                    first = key in new
-                    new.discard(key)  # twice in one batch: only the first request is new
-                    if not future.done():
-                        future.set_result(first)
+                    if not batch:  # no connection: the queue had its answer
+                        self._queue = []
         finally:
             self._task = None
 
@@ -236,7 +245,7 @@ class ReplayGuard:
         if not self.recent.add(key, expires_ns, now_ns):
             return Verdict.REPLAYED
         assert self.batcher is not None, "ReplayGuard.start was not called"
-        future = self.batcher.record(key, datetime.fromtimestamp(expires_ns / NS, UTC))
+        future = self.batcher.record(key, expires_ns)
         if not self.require:
 
             def recorded(done: asyncio.Future[bool]) -> None:

@@ -297,10 +297,31 @@ async def test_our_client_sdk_and_cli_pass_require(
 async def test_one_batch_marks_only_the_first_copy_of_a_nonce_new(db: Database) -> None:
     batcher = NonceBatcher(db)
     a, b = nonce_key("caller", "a" * 32), nonce_key("caller", "b" * 32)
-    later = utc_now() + timedelta(minutes=5)
+    later = time.time_ns() + 300 * NS
     futures = [batcher.record(a, later), batcher.record(a, later), batcher.record(b, later)]
     assert await asyncio.gather(*futures) == [True, False, True]
     assert await batcher.record(b, later) is False
+
+
+async def test_a_failed_batch_fails_its_requests_and_the_next_batch_tries_again(
+    db: Database, dsn: str
+) -> None:
+    batcher = NonceBatcher(db)
+    later = time.time_ns() + 300 * NS
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("ALTER TABLE replay_nonces RENAME TO gone")
+        first = batcher.record(nonce_key("caller", "c" * 32), later)
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await first
+        await conn.execute("ALTER TABLE gone RENAME TO replay_nonces")
+        assert await batcher.record(nonce_key("caller", "c" * 32), later) is True
+    finally:
+        await conn.close()
+    assert db.pool is not None
+    await db.pool.close()
+    with pytest.raises(asyncpg.InterfaceError, match="pool is closed"):
+        await batcher.record(nonce_key("caller", "d" * 32), later)
 
 
 async def test_expired_nonces_are_pruned_and_their_requests_stay_refused_as_stale(

@@ -1,8 +1,8 @@
 -- name: record_nonces
 -- Record a batch of request nonces; returns the keys that were new (the others were seen).
--- $1 nonce_keys (bytea[]), $2 expires_at (timestamptz[])
+-- $1 nonce_keys (bytea[]), $2 expires_at as Unix nanoseconds (int8[], cheaper to send)
 INSERT INTO replay_nonces (nonce_key, expires_at)
-SELECT * FROM unnest($1::bytea[], $2::timestamptz[])
+SELECT k, to_timestamp(e::float8 / 1e9) FROM unnest($1::bytea[], $2::int8[]) AS n (k, e)
 ON CONFLICT (nonce_key) DO NOTHING
 RETURNING nonce_key;
 
