@@ -22,6 +22,7 @@ a request does not wait for the INSERT; a replay it reveals is counted when it r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import hashlib
 import json
@@ -30,6 +31,9 @@ import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+
+from asyncpg.pool import PoolConnectionProxy
 
 from colonies.config import Settings
 from colonies.db import Database
@@ -148,14 +152,17 @@ class RecentNonces:
 class NonceBatcher:
     """Group commit: one INSERT in flight; the nonces that arrive meanwhile go in the next.
 
-    A run of batches shares one pooled connection. A failed INSERT fails the requests of its
-    batch; those queued behind it are tried again on a new connection.
+    The batches go through one pooled connection held until ``close`` (acquiring one per
+    batch costs as much as the INSERT). A failed INSERT fails the requests of its batch and
+    gives the connection back; the next batch takes a new one.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._queue: list[tuple[bytes, int, asyncio.Future[bool]]] = []
         self._task: asyncio.Task[None] | None = None
+        self._conn: PoolConnectionProxy[Any] | None = None
+        self._held: Database | None = None
 
     def record(self, key: bytes, expires_ns: int) -> asyncio.Future[bool]:
         """A future: True when the key was new to the database, False if it was there."""
@@ -168,33 +175,45 @@ class NonceBatcher:
     async def _flush(self) -> None:
         try:
             while self._queue:
-                batch: list[tuple[bytes, int, asyncio.Future[bool]]] = []
+                batch, self._queue = self._queue, []
                 try:
-                    async with self.db.connection() as db:
-                        while self._queue:
-                            batch, self._queue = self._queue, []
-                            new = await db.nonces.record(
-                                [key for key, _, _ in batch], [exp for _, exp, _ in batch]
-                            )
-                            for key, _, future in batch:
-                                first = key in new
-                                new.discard(key)  # twice in one batch: only the first is new
-                                if not future.done():
-                                    future.set_result(first)
-                            batch = []
+                    db = await self._connection()
+                    new = await db.nonces.record(
+                        [key for key, _, _ in batch], [expires for _, expires, _ in batch]
+                    )
                 except Exception as exc:
-                    for _, _, future in batch or self._queue:
+                    await self._release()
+                    for _, _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
-                    if not batch:  # no connection: the queue had its answer
-                        self._queue = []
+                    continue
+                for key, _, future in batch:
+                    first = key in new
+                    new.discard(key)  # twice in one batch: only the first request is new
+                    if not future.done():
+                        future.set_result(first)
         finally:
             self._task = None
 
-    async def drain(self) -> None:
-        """Wait for the nonces already queued to be written."""
+    async def _connection(self) -> Database:
+        if self._held is None:
+            if self.db.pool is None:
+                return self.db
+            self._conn = await self.db.pool.acquire()
+            self._held = Database(self._conn)
+        return self._held
+
+    async def _release(self) -> None:
+        conn, self._conn, self._held = self._conn, None, None
+        if conn is not None and self.db.pool is not None:
+            with contextlib.suppress(Exception):
+                await self.db.pool.release(conn)
+
+    async def close(self) -> None:
+        """Write the nonces already queued, then give the connection back."""
         while self._task is not None:
             await asyncio.shield(self._task)
+        await self._release()
 
 
 class ReplayGuard:
@@ -216,7 +235,7 @@ class ReplayGuard:
 
     async def stop(self) -> None:
         if self.batcher is not None:
-            await self.batcher.drain()
+            await self.batcher.close()
         self.flush_log(force=True)
 
     async def check(

@@ -301,6 +301,7 @@ async def test_one_batch_marks_only_the_first_copy_of_a_nonce_new(db: Database) 
     futures = [batcher.record(a, later), batcher.record(a, later), batcher.record(b, later)]
     assert await asyncio.gather(*futures) == [True, False, True]
     assert await batcher.record(b, later) is False
+    await batcher.close()
 
 
 async def test_a_failed_batch_fails_its_requests_and_the_next_batch_tries_again(
@@ -318,6 +319,7 @@ async def test_a_failed_batch_fails_its_requests_and_the_next_batch_tries_again(
         assert await batcher.record(nonce_key("caller", "c" * 32), later) is True
     finally:
         await conn.close()
+    await batcher.close()  # gives its connection back
     assert db.pool is not None
     await db.pool.close()
     with pytest.raises(asyncpg.InterfaceError, match="pool is closed"):
