@@ -317,6 +317,15 @@ async def test_a_failed_batch_fails_its_requests_and_the_next_batch_tries_again(
             await first
         await conn.execute("ALTER TABLE gone RENAME TO replay_nonces")
         assert await batcher.record(nonce_key("caller", "c" * 32), later) is True
+        # The connection the batcher holds dies: one batch fails, the next gets a new one.
+        await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'colonies' AND datname = current_database()"
+        )
+        dead = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
+        with pytest.raises(dead):
+            await batcher.record(nonce_key("caller", "e" * 32), later)
+        assert await batcher.record(nonce_key("caller", "e" * 32), later) is True
     finally:
         await conn.close()
     await batcher.close()  # gives its connection back
