@@ -1,3 +1,10 @@
+-- name: record_nonce
+-- Record one request nonce (the common case: a batch of one); "INSERT 0 0" if it was seen.
+-- $1 nonce_key, $2 expires_at as Unix nanoseconds
+INSERT INTO replay_nonces (nonce_key, expires_at)
+VALUES ($1, to_timestamp($2::float8 / 1e9))
+ON CONFLICT (nonce_key) DO NOTHING;
+
 -- name: record_nonces
 -- Record a batch of request nonces; returns the keys that were new (the others were seen).
 -- $1 nonce_keys (bytea[]), $2 expires_at as Unix nanoseconds (int8[], cheaper to send)
