@@ -1,12 +1,13 @@
 """Benchmark: submit and roundtrip throughput with replay protection ``off`` and ``require``.
 
 Starts its own PostgreSQL (as `colonies dev` does: a private cluster, synchronous_commit
-off, reached over its Unix socket) and two `colonies server start` on it, one with
-COLONIES_REPLAY_PROTECTION=off and one with require. Each scenario alternates short
-slices between the two (off first, then require first, ...), so both modes see the same
-load of a shared machine; a round reports the mean of its slices and the ratio:
+off, reached over its Unix socket) and a `colonies server start` on it per mode
+(COLONIES_REPLAY_PROTECTION, ``--modes``, default off and require). Each scenario cycles
+short slices through the servers (in turn forwards and backwards), so every mode sees the
+same load of a shared machine; a round reports the mean of its slices and the ratios to
+off:
 
-    .venv/bin/python benchmarks/replay.py --rounds 3 --slices 6 --duration 3
+    .venv/bin/python benchmarks/replay.py --rounds 1 --slices 6 --duration 3
 
 ``submit``: ``--clients`` coroutines submit as fast as they can. ``roundtrip``: 4
 submitters keep at most ``--window`` processes submitted-but-not-closed while
@@ -39,7 +40,6 @@ from colonies.crypto import id_from_private_key, new_private_key
 from colonies.errors import RPCError
 from colonies.localpg import DEV_SETTINGS, LocalPostgres, free_port
 
-MODES = ("off", "require")
 SERVER_KEY = new_private_key()
 COLONY_KEY = new_private_key()
 COLONY = "replay-bench"
@@ -215,25 +215,25 @@ async def one_slice(
 
 
 async def one_round(
-    pg: LocalPostgres, args: argparse.Namespace
+    pg: LocalPostgres, modes: list[str], args: argparse.Namespace
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Both servers up at once; each scenario alternates short slices between the modes
-    (off first, then require first, ...) so both see the same load of the machine."""
-    ports = {mode: free_port() for mode in MODES}
+    """A server per mode, all up at once; each scenario cycles short slices through the
+    modes (in turn forwards and backwards) so all see the same load of the machine."""
+    ports = {mode: free_port() for mode in modes}
     async with contextlib.AsyncExitStack() as stack:
-        procs = {mode: stack.enter_context(server(pg, mode, ports[mode])) for mode in MODES}
+        procs = {mode: stack.enter_context(server(pg, mode, ports[mode])) for mode in modes}
         clients = {}
-        for mode in MODES:
+        for mode in modes:
             url = f"http://127.0.0.1:{ports[mode]}"
             await until_healthy(url)
             clients[mode] = await stack.enter_async_context(ColoniesClient(url))
-        keys = await setup(clients["off"], args.executors)
+        keys = await setup(clients[modes[0]], args.executors)
         pg_pid = pg.running_pid() or 0
         result: dict[str, dict[str, dict[str, float]]] = {}
         for scenario in ("submit", "roundtrip"):
-            slices: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+            slices: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
             for i in range(args.slices):
-                for mode in MODES if i % 2 == 0 else MODES[::-1]:
+                for mode in modes if i % 2 == 0 else modes[::-1]:
                     row = await one_slice(clients[mode], procs[mode], pg_pid, keys, scenario, args)
                     slices[mode].append(row)
             result[scenario] = {
@@ -243,14 +243,19 @@ async def one_round(
                 }
                 for mode, rows in slices.items()
             }
-            off, req = (result[scenario][m]["per_s"] for m in MODES)
-            result[scenario]["ratio"] = {"require/off": round(req / off, 3)}
+            off = result[scenario]["off"]["per_s"]
+            result[scenario]["ratio"] = {
+                f"{mode}/off": round(result[scenario][mode]["per_s"] / off, 3)
+                for mode in modes
+                if mode != "off"
+            }
             print(scenario, json.dumps(result[scenario]), file=sys.stderr, flush=True)
     return result
 
 
 async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--modes", default="off,require", help="off and the modes to compare")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--slices", type=int, default=6, help="measurements per mode and round")
     ap.add_argument("--duration", type=float, default=3)
@@ -259,17 +264,25 @@ async def main() -> None:
     ap.add_argument("--executors", type=int, default=8)
     ap.add_argument("--window", type=int, default=64)
     args = ap.parse_args()
+    modes = args.modes.split(",")
+    assert "off" in modes, "the ratios are against off"
     rounds = []
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as root:
         os.chmod(root, 0o755)
         with postgres(Path(root)) as pg:
             for _ in range(args.rounds):
-                rounds.append(await one_round(pg, args))
+                rounds.append(await one_round(pg, modes, args))
     summary = {
         scenario: {
-            "ratios": [r[scenario]["ratio"]["require/off"] for r in rounds],
-            "median_ratio": statistics.median(r[scenario]["ratio"]["require/off"] for r in rounds),
-            **{f"{mode}_per_s": [r[scenario][mode]["per_s"] for r in rounds] for mode in MODES},
+            **{f"{mode}_per_s": [r[scenario][mode]["per_s"] for r in rounds] for mode in modes},
+            **{
+                f"{ratio}_ratios": [r[scenario]["ratio"][ratio] for r in rounds]
+                for ratio in rounds[0][scenario]["ratio"]
+            },
+            **{
+                f"{ratio}_median": statistics.median(r[scenario]["ratio"][ratio] for r in rounds)
+                for ratio in rounds[0][scenario]["ratio"]
+            },
         }
         for scenario in ("submit", "roundtrip")
     }
