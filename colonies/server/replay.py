@@ -152,37 +152,60 @@ class RecentNonces:
 class NonceBatcher:
     """Group commit: one INSERT in flight; the nonces that arrive meanwhile go in the next.
 
-    The batches go through one pooled connection held until ``close`` (acquiring one per
-    batch costs as much as the INSERT). A failed INSERT fails the requests of its batch and
-    gives the connection back; the next batch takes a new one.
+    A request that finds no INSERT in flight writes its own nonce at once, in its own task
+    (``first_use``: no hand-over to another task, so no extra trips through the event
+    loop); those that arrive meanwhile queue, and a flush task writes them in one INSERT,
+    and so on while more arrive. ``record`` only queues (warn mode does not wait).
+
+    The INSERTs go through one pooled connection held until ``close`` (acquiring one per
+    INSERT costs as much as the INSERT). A failed INSERT fails the requests it carried and
+    gives the connection back; the next takes a new one.
     """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._queue: list[tuple[bytes, int, asyncio.Future[bool]]] = []
+        self._writing = False
         self._task: asyncio.Task[None] | None = None
         self._conn: PoolConnectionProxy[Any] | None = None
         self._held: Database | None = None
+        self._giving_back: set[asyncio.Task[None]] = set()
+
+    async def first_use(self, key: bytes, expires_ns: int) -> bool:
+        """True when the key was new to the database, False if it was there."""
+        if self._writing:
+            future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            self._queue.append((key, expires_ns, future))
+            return await future
+        self._writing = True
+        try:
+            new = await self._write([key], [expires_ns])
+        finally:
+            self._writing = False
+            self._start_flush()
+        return key in new
 
     def record(self, key: bytes, expires_ns: int) -> asyncio.Future[bool]:
-        """A future: True when the key was new to the database, False if it was there."""
+        """Queue the key; a future for what ``first_use`` would return."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((key, expires_ns, future))
-        if self._task is None:
-            self._task = asyncio.create_task(self._flush())
+        self._start_flush()
         return future
+
+    def _start_flush(self) -> None:
+        if self._queue and not self._writing:
+            self._writing = True
+            self._task = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
         try:
             while self._queue:
                 batch, self._queue = self._queue, []
                 try:
-                    db = await self._connection()
-                    new = await db.nonces.record(
+                    new = await self._write(
                         [key for key, _, _ in batch], [expires for _, expires, _ in batch]
                     )
                 except Exception as exc:
-                    await self._release()
                     for _, _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
@@ -193,19 +216,28 @@ class NonceBatcher:
                     if not future.done():
                         future.set_result(first)
         finally:
+            self._writing = False
             self._task = None
 
-    async def _connection(self) -> Database:
+    async def _write(self, keys: list[bytes], expires_ns: list[int]) -> set[bytes]:
         if self._held is None:
             if self.db.pool is None:
-                return self.db
+                return await self.db.nonces.record(keys, expires_ns)
             self._conn = await self.db.pool.acquire()
             self._held = Database(self._conn)
-        return self._held
+        try:
+            return await self._held.nonces.record(keys, expires_ns)
+        except Exception:
+            # The connection may be dead: give it back (the pool closes a broken one).
+            conn, self._conn, self._held = self._conn, None, None
+            if conn is not None:
+                task = asyncio.get_running_loop().create_task(self._give_back(conn))
+                self._giving_back.add(task)
+                task.add_done_callback(self._giving_back.discard)
+            raise
 
-    async def _release(self) -> None:
-        conn, self._conn, self._held = self._conn, None, None
-        if conn is not None and self.db.pool is not None:
+    async def _give_back(self, conn: PoolConnectionProxy[Any]) -> None:
+        if self.db.pool is not None:
             with contextlib.suppress(Exception):
                 await self.db.pool.release(conn)
 
@@ -213,7 +245,10 @@ class NonceBatcher:
         """Write the nonces already queued, then give the connection back."""
         while self._task is not None:
             await asyncio.shield(self._task)
-        await self._release()
+        conn, self._conn, self._held = self._conn, None, None
+        if conn is not None:
+            await self._give_back(conn)
+        await asyncio.gather(*self._giving_back)
 
 
 class ReplayGuard:
@@ -264,8 +299,8 @@ class ReplayGuard:
         if not self.recent.add(key, expires_ns, now_ns):
             return Verdict.REPLAYED
         assert self.batcher is not None, "ReplayGuard.start was not called"
-        future = self.batcher.record(key, expires_ns)
         if not self.require:
+            future = self.batcher.record(key, expires_ns)
 
             def recorded(done: asyncio.Future[bool]) -> None:
                 if done.cancelled():
@@ -278,7 +313,7 @@ class ReplayGuard:
             future.add_done_callback(recorded)
             return Verdict.FRESH
         try:
-            first = await future
+            first = await self.batcher.first_use(key, expires_ns)
         except asyncio.CancelledError:
             raise
         except Exception:

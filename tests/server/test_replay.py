@@ -304,6 +304,28 @@ async def test_one_batch_marks_only_the_first_copy_of_a_nonce_new(db: Database) 
     await batcher.close()
 
 
+async def test_a_request_cancelled_while_writing_its_nonce_leaves_the_batcher_usable(
+    db: Database,
+) -> None:
+    batcher = NonceBatcher(db)
+    later = time.time_ns() + 300 * NS
+    assert await batcher.first_use(nonce_key("caller", "f" * 32), later) is True
+    for _ in range(3):  # the caller goes away with its INSERT in flight (aiohttp cancels it)
+        writing = asyncio.create_task(
+            batcher.first_use(nonce_key("caller", secrets.token_hex(16)), later)
+        )
+        follower = asyncio.create_task(
+            batcher.first_use(nonce_key("caller", secrets.token_hex(16)), later)
+        )
+        await asyncio.sleep(0)
+        writing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        assert await follower is True
+    assert await batcher.first_use(nonce_key("caller", "f" * 32), later) is False
+    await batcher.close()
+
+
 async def test_a_failed_batch_fails_its_requests_and_the_next_batch_tries_again(
     db: Database, dsn: str
 ) -> None:
