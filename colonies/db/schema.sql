@@ -414,13 +414,14 @@ CREATE TRIGGER executors_membership_update
 INSERT INTO schema_migrations (version) VALUES (1), (2);
 
 -- Replay protection (COLONIES_REPLAY_PROTECTION): the nonces of signed requests seen in the
--- window, shared by every server on the database. The key is a digest of the signer's id and
--- the nonce; a row is kept until a request carrying it would be refused as stale anyway.
--- No index on expires_at: every request inserts here, and pruning (every 30 s) reads the
--- few minutes of rows the table holds faster than each insert would maintain a second index.
+-- window, shared by every server on the database. nonce_key is a digest of the signer's id and
+-- the nonce. The key starts with the signing time: requests arrive in about that order, so
+-- inserts land at the end of the index, and pruning (rows older than the window, whose
+-- requests would be refused as stale anyway) deletes a range at its start.
 CREATE TABLE replay_nonces (
-    nonce_key  bytea PRIMARY KEY,
-    expires_at timestamptz NOT NULL
+    signed_at timestamptz NOT NULL,
+    nonce_key bytea NOT NULL,
+    PRIMARY KEY (signed_at, nonce_key)
 );
 
 INSERT INTO schema_migrations (version) VALUES (3);

@@ -30,7 +30,7 @@ import logging
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from asyncpg.pool import PoolConnectionProxy
@@ -164,31 +164,31 @@ class NonceBatcher:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._queue: list[tuple[bytes, int, asyncio.Future[bool]]] = []
+        self._queue: list[tuple[int, bytes, asyncio.Future[bool]]] = []
         self._writing = False
         self._task: asyncio.Task[None] | None = None
         self._conn: PoolConnectionProxy[Any] | None = None
         self._held: Database | None = None
         self._giving_back: set[asyncio.Task[None]] = set()
 
-    async def first_use(self, key: bytes, expires_ns: int) -> bool:
+    async def first_use(self, signed_at_ns: int, key: bytes) -> bool:
         """True when the key was new to the database, False if it was there."""
         if self._writing:
             future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-            self._queue.append((key, expires_ns, future))
+            self._queue.append((signed_at_ns, key, future))
             return await future
         self._writing = True
         try:
-            new = await self._write([key], [expires_ns])
+            new = await self._write([signed_at_ns], [key])
         finally:
             self._writing = False
             self._start_flush()
         return key in new
 
-    def record(self, key: bytes, expires_ns: int) -> asyncio.Future[bool]:
+    def record(self, signed_at_ns: int, key: bytes) -> asyncio.Future[bool]:
         """Queue the key; a future for what ``first_use`` would return."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((key, expires_ns, future))
+        self._queue.append((signed_at_ns, key, future))
         self._start_flush()
         return future
 
@@ -203,14 +203,14 @@ class NonceBatcher:
                 batch, self._queue = self._queue, []
                 try:
                     new = await self._write(
-                        [key for key, _, _ in batch], [expires for _, expires, _ in batch]
+                        [signed_at for signed_at, _, _ in batch], [key for _, key, _ in batch]
                     )
                 except Exception as exc:
                     for _, _, future in batch:
                         if not future.done():
                             future.set_exception(exc)
                     continue
-                for key, _, future in batch:
+                for _, key, future in batch:
                     first = key in new
                     new.discard(key)  # twice in one batch: only the first request is new
                     if not future.done():
@@ -219,14 +219,14 @@ class NonceBatcher:
             self._writing = False
             self._task = None
 
-    async def _write(self, keys: list[bytes], expires_ns: list[int]) -> set[bytes]:
+    async def _write(self, signed_at_ns: list[int], keys: list[bytes]) -> set[bytes]:
         if self._held is None:
             if self.db.pool is None:
-                return await self.db.nonces.record(keys, expires_ns)
+                return await self.db.nonces.record(signed_at_ns, keys)
             self._conn = await self.db.pool.acquire()
             self._held = Database(self._conn)
         try:
-            return await self._held.nonces.record(keys, expires_ns)
+            return await self._held.nonces.record(signed_at_ns, keys)
         except Exception:
             # The connection may be dead: give it back (the pool closes a broken one).
             conn, self._conn, self._held = self._conn, None, None
@@ -300,7 +300,7 @@ class ReplayGuard:
             return Verdict.REPLAYED
         assert self.batcher is not None, "ReplayGuard.start was not called"
         if not self.require:
-            future = self.batcher.record(key, expires_ns)
+            future = self.batcher.record(stamp.signed_at_ns, key)
 
             def recorded(done: asyncio.Future[bool]) -> None:
                 if done.cancelled():
@@ -313,7 +313,7 @@ class ReplayGuard:
             future.add_done_callback(recorded)
             return Verdict.FRESH
         try:
-            first = await self.batcher.first_use(key, expires_ns)
+            first = await self.batcher.first_use(stamp.signed_at_ns, key)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -342,10 +342,10 @@ class ReplayGuard:
 
 
 async def run_once(guard: ReplayGuard, db: Database, now: datetime) -> int:
-    """Forget expired nonces (one server per pass) and log what was detected meanwhile;
-    returns how many nonces were deleted."""
+    """Forget the nonces of requests signed before the window (one server per pass) and log
+    what was detected meanwhile; returns how many nonces were deleted."""
     guard.flush_log()
     async with db.transaction() as tx:
         if not await tx.server.try_lock(PRUNE_LOCK):
             return 0
-        return await tx.nonces.prune(now)
+        return await tx.nonces.prune(now - timedelta(seconds=guard.settings.replay_window_s))

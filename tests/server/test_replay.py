@@ -297,10 +297,10 @@ async def test_our_client_sdk_and_cli_pass_require(
 async def test_one_batch_marks_only_the_first_copy_of_a_nonce_new(db: Database) -> None:
     batcher = NonceBatcher(db)
     a, b = nonce_key("caller", "a" * 32), nonce_key("caller", "b" * 32)
-    later = time.time_ns() + 300 * NS
-    futures = [batcher.record(a, later), batcher.record(a, later), batcher.record(b, later)]
+    now = time.time_ns()
+    futures = [batcher.record(now, a), batcher.record(now, a), batcher.record(now, b)]
     assert await asyncio.gather(*futures) == [True, False, True]
-    assert await batcher.record(b, later) is False
+    assert await batcher.record(now, b) is False
     await batcher.close()
 
 
@@ -308,21 +308,21 @@ async def test_a_request_cancelled_while_writing_its_nonce_leaves_the_batcher_us
     db: Database,
 ) -> None:
     batcher = NonceBatcher(db)
-    later = time.time_ns() + 300 * NS
-    assert await batcher.first_use(nonce_key("caller", "f" * 32), later) is True
+    now = time.time_ns()
+    assert await batcher.first_use(now, nonce_key("caller", "f" * 32)) is True
     for _ in range(3):  # the caller goes away with its INSERT in flight (aiohttp cancels it)
         writing = asyncio.create_task(
-            batcher.first_use(nonce_key("caller", secrets.token_hex(16)), later)
+            batcher.first_use(now, nonce_key("caller", secrets.token_hex(16)))
         )
         follower = asyncio.create_task(
-            batcher.first_use(nonce_key("caller", secrets.token_hex(16)), later)
+            batcher.first_use(now, nonce_key("caller", secrets.token_hex(16)))
         )
         await asyncio.sleep(0)
         writing.cancel()
         with pytest.raises(asyncio.CancelledError):
             await writing
         assert await follower is True
-    assert await batcher.first_use(nonce_key("caller", "f" * 32), later) is False
+    assert await batcher.first_use(now, nonce_key("caller", "f" * 32)) is False
     await batcher.close()
 
 
@@ -330,15 +330,15 @@ async def test_a_failed_batch_fails_its_requests_and_the_next_batch_tries_again(
     db: Database, dsn: str
 ) -> None:
     batcher = NonceBatcher(db)
-    later = time.time_ns() + 300 * NS
+    now = time.time_ns()
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute("ALTER TABLE replay_nonces RENAME TO gone")
-        first = batcher.record(nonce_key("caller", "c" * 32), later)
+        first = batcher.record(now, nonce_key("caller", "c" * 32))
         with pytest.raises(asyncpg.UndefinedTableError):
             await first
         await conn.execute("ALTER TABLE gone RENAME TO replay_nonces")
-        assert await batcher.record(nonce_key("caller", "c" * 32), later) is True
+        assert await batcher.record(now, nonce_key("caller", "c" * 32)) is True
         # The connection the batcher holds dies: one batch fails, the next gets a new one.
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -346,15 +346,15 @@ async def test_a_failed_batch_fails_its_requests_and_the_next_batch_tries_again(
         )
         dead = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
         with pytest.raises(dead):
-            await batcher.record(nonce_key("caller", "e" * 32), later)
-        assert await batcher.record(nonce_key("caller", "e" * 32), later) is True
+            await batcher.record(now, nonce_key("caller", "e" * 32))
+        assert await batcher.record(now, nonce_key("caller", "e" * 32)) is True
     finally:
         await conn.close()
     await batcher.close()  # gives its connection back
     assert db.pool is not None
     await db.pool.close()
     with pytest.raises(asyncpg.InterfaceError, match="pool is closed"):
-        await batcher.record(nonce_key("caller", "d" * 32), later)
+        await batcher.record(now, nonce_key("caller", "d" * 32))
 
 
 async def test_expired_nonces_are_pruned_and_their_requests_stay_refused_as_stale(
