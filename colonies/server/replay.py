@@ -16,7 +16,8 @@ replayed to another server on the same database is refused there too. To keep th
 the nonces of concurrent requests go to the database in one INSERT (group commit: one
 statement in flight per server; the next carries every nonce that arrived meanwhile), and a
 bounded in-memory set refuses a replay to the same server without a round trip. In ``warn``
-a request does not wait for the INSERT; a replay it reveals is counted when it returns.
+requests do not wait: their nonces are written every 0.1 s, many to an INSERT, and a replay
+another server saw first is counted when that INSERT returns.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ LOCAL_NONCES = 65_536
 """How many recent nonces a server also keeps in memory (the database has them all)."""
 LOG_EVERY_S = 60.0
 PRUNE_PERIOD_S = 30.0
+WARN_LINGER_S = 0.1
+"""Warn mode writes its nonces at most this often (requests do not wait for them)."""
 PRUNE_LOCK = 0x7265706C6179  # "replay": one server prunes per pass
 
 
@@ -155,15 +158,19 @@ class NonceBatcher:
     A request that finds no INSERT in flight writes its own nonce at once, in its own task
     (``first_use``: no hand-over to another task, so no extra trips through the event
     loop); those that arrive meanwhile queue, and a flush task writes them in one INSERT,
-    and so on while more arrive. ``record`` only queues (warn mode does not wait).
+    and so on while more arrive. ``record`` only queues, for requests that do not wait
+    (warn mode); with ``linger_s`` its nonces are written at most that often, many to an
+    INSERT (a replay is then counted up to that much later).
 
     The INSERTs go through one pooled connection held until ``close`` (acquiring one per
     INSERT costs as much as the INSERT). A failed INSERT fails the requests it carried and
     gives the connection back; the next takes a new one.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, linger_s: float = 0.0) -> None:
         self.db = db
+        self.linger_s = linger_s
+        self._lingering: asyncio.TimerHandle | None = None
         self._queue: list[tuple[int, bytes, asyncio.Future[bool]]] = []
         self._writing = False
         self._task: asyncio.Task[None] | None = None
@@ -189,8 +196,15 @@ class NonceBatcher:
         """Queue the key; a future for what ``first_use`` would return."""
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._queue.append((signed_at_ns, key, future))
-        self._start_flush()
+        if not self.linger_s:
+            self._start_flush()
+        elif self._lingering is None:
+            self._lingering = asyncio.get_running_loop().call_later(self.linger_s, self._linger)
         return future
+
+    def _linger(self) -> None:
+        self._lingering = None
+        self._start_flush()
 
     def _start_flush(self) -> None:
         if self._queue and not self._writing:
@@ -243,6 +257,9 @@ class NonceBatcher:
 
     async def close(self) -> None:
         """Write the nonces already queued, then give the connection back."""
+        if self._lingering is not None:
+            self._lingering.cancel()
+            self._linger()
         while self._task is not None:
             await asyncio.shield(self._task)
         conn, self._conn, self._held = self._conn, None, None
@@ -266,7 +283,7 @@ class ReplayGuard:
         self._logged_at = -LOG_EVERY_S
 
     def start(self, db: Database) -> None:
-        self.batcher = NonceBatcher(db)
+        self.batcher = NonceBatcher(db, linger_s=0.0 if self.require else WARN_LINGER_S)
 
     async def stop(self) -> None:
         if self.batcher is not None:

@@ -304,6 +304,18 @@ async def test_one_batch_marks_only_the_first_copy_of_a_nonce_new(db: Database) 
     await batcher.close()
 
 
+async def test_lingering_nonces_are_written_together_and_at_close(db: Database, dsn: str) -> None:
+    batcher = NonceBatcher(db, linger_s=3600)
+    now = time.time_ns()
+    keys = [nonce_key("caller", secrets.token_hex(16)) for _ in range(3)]
+    futures = [batcher.record(now, key) for key in keys + keys[:1]]
+    await asyncio.sleep(0)
+    assert not any(f.done() for f in futures) and await nonce_rows(dsn) == 0
+    await batcher.close()
+    assert [f.result() for f in futures] == [True, True, True, False]
+    assert await nonce_rows(dsn) == 3
+
+
 async def test_a_request_cancelled_while_writing_its_nonce_leaves_the_batcher_usable(
     db: Database,
 ) -> None:
