@@ -51,7 +51,7 @@ from colonies.core.generator import Generator
 from colonies.core.ticket import ExecutorTicket
 from colonies.errors import RPCError
 from colonies.rpc.audit import GetAuditMsg
-from colonies.rpc.envelope import request
+from colonies.rpc.envelope import request, stamped
 
 M = TypeVar("M", bound=WireModel)
 IDLE_KEEPALIVE_S = 5.0
@@ -130,8 +130,9 @@ class ColoniesClient:
         return Reply(status, envelope.get("payloadtype", ""), payload, bool(envelope.get("error")))
 
     async def raw(self, payload_type: str, data: dict[str, Any], prvkey: str | None) -> Reply:
-        """Sign and send one message; returns the reply whatever its status."""
-        data = {**data, "msgtype": data.get("msgtype", payload_type)}
+        """Sign and send one message (with a fresh nonce and its signing time, see
+        ``stamped``); returns the reply whatever its status."""
+        data = stamped({**data, "msgtype": data.get("msgtype", payload_type)})
         return await self.post_envelope(json.dumps(request(payload_type, data, prvkey)))
 
     async def call(self, payload_type: str, data: dict[str, Any], prvkey: str | None) -> Any:
@@ -488,7 +489,7 @@ class ColoniesClient:
             "msgtype": "subscribechannelmsg",
         }
         async with self.session.ws_connect(self._ws_url(), ssl=self._ssl) as ws:
-            await ws.send_str(json.dumps(request("subscribechannelmsg", data, key)))
+            await ws.send_str(json.dumps(request("subscribechannelmsg", stamped(data), key)))
             while (payload := await _next_frame(ws)) is not None:
                 entries = _ENTRIES.validate_python(payload or [])
                 if not entries:
@@ -502,7 +503,7 @@ class ColoniesClient:
         self, payload_type: str, data: dict[str, Any], key: str
     ) -> Any | None:
         """Send one subscription and return the first frame's payload (None if closed)."""
-        data = {**data, "msgtype": payload_type}
+        data = stamped({**data, "msgtype": payload_type})
         async with self.session.ws_connect(self._ws_url(), ssl=self._ssl) as ws:
             await ws.send_str(json.dumps(request(payload_type, data, key)))
             return await _next_frame(ws)

@@ -55,6 +55,23 @@ LIMIT_VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
 }
 
 
+REPLAY_MODES = ("off", "warn", "require")
+
+
+def _replay_mode(value: str) -> str:
+    mode = value.strip().lower() or "warn"
+    if mode not in REPLAY_MODES:
+        raise ValueError(f"COLONIES_REPLAY_PROTECTION must be off, warn or require, not {value!r}")
+    return mode
+
+
+def _positive(env: Mapping[str, str], name: str, default: str, zero: bool = False) -> float:
+    value = float(env.get(name) or default)
+    if value < 0 or (value == 0 and not zero):
+        raise ValueError(f"{name} must be {'≥' if zero else '>'} 0 seconds, not {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Server configuration, named like the reference's environment variables."""
@@ -89,6 +106,12 @@ class Settings:
     build_time: str = ""
     advertised_host: str = ""
     delivery_lease_s: float = 15.0
+    replay_protection: str = "warn"
+    """off (nothing checked), warn (count and log, accept) or require (refuse)."""
+    replay_window_s: float = 300.0
+    """How old a signed request may be, and how long its nonce is kept."""
+    replay_skew_s: float = 30.0
+    """How far in the future a request's signing time may be (clocks differ)."""
 
     # What one connection may cost (README "Limits"); sizes in bytes, times in seconds.
     max_body: int = 32 * MIB
@@ -158,6 +181,9 @@ class Settings:
             "build_time": env.get("BUILD_TIME", ""),
             "advertised_host": env.get("COLONIES_SERVER_HTTP_HOST", ""),
             "delivery_lease_s": float(env.get("COLONIES_DELIVERY_LEASE", "15") or 15),
+            "replay_protection": _replay_mode(env.get("COLONIES_REPLAY_PROTECTION", "warn")),
+            "replay_window_s": _positive(env, "COLONIES_REPLAY_WINDOW", "300"),
+            "replay_skew_s": _positive(env, "COLONIES_REPLAY_SKEW", "30", zero=True),
         }
         for field, (name, parse) in LIMIT_VARIABLES.items():
             if env.get(name):

@@ -20,6 +20,7 @@ from colonies.db.functions import FunctionStore
 from colonies.db.generators import GeneratorStore
 from colonies.db.locations import LocationStore
 from colonies.db.logs import LogStore
+from colonies.db.nonces import NonceStore
 from colonies.db.process_graphs import ProcessGraphStore
 from colonies.db.processes import ProcessStore
 from colonies.db.server import ServerStore
@@ -50,10 +51,20 @@ class Database:
         self.blueprints = BlueprintStore(conn)
         self.tickets = TicketStore(conn)
         self.audit = AuditStore(conn)
+        self.nonces = NonceStore(conn)
 
     @classmethod
     def over(cls, pool: asyncpg.Pool) -> Database:
         return cls(pool, pool)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Database]:
+        """A Database bound to one pooled connection, without a transaction."""
+        if self.pool is None:
+            yield self
+            return
+        async with self.pool.acquire() as conn:
+            yield Database(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Database]:

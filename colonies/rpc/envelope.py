@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
+import time
 from typing import Any
 
 from colonies.crypto import sign
 
 ERROR_TYPE = "error"
+# Replay protection: optional payload fields our client adds to every request (servers that
+# do not know them ignore them, as Go's decoder ignores unknown fields).
+NONCE = "nonce"
+"""128 random bits as 32 hex digits, never sent twice."""
+SIGNED_AT = "signedat"
+"""When the request was signed: Unix time in integer nanoseconds (UTC)."""
 
 
 def encode_payload(data: Any) -> str:
     """Base64 of compact JSON, the envelope's ``payload`` text."""
     return base64.b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
+
+
+def stamped(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with a fresh nonce and the signing time (the replay protection fields)."""
+    return {**data, NONCE: secrets.token_hex(16), SIGNED_AT: time.time_ns()}
 
 
 def request(payload_type: str, data: dict[str, Any], prvkey: str | None) -> dict[str, str]:

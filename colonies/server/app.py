@@ -15,7 +15,7 @@ from colonies.config import Settings
 from colonies.db import Database
 from colonies.db.migrate import migrate
 from colonies.db.pool import create_pool
-from colonies.server import background, dispatch, keys, realtime
+from colonies.server import background, dispatch, keys, realtime, replay
 from colonies.server.audit import AuditWriter
 from colonies.server.auth import MemberCache
 from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
@@ -105,6 +105,14 @@ async def _audit(app: web.Application) -> AsyncIterator[None]:
     await app[keys.AUDIT].close()
 
 
+async def _replay(app: web.Application) -> AsyncIterator[None]:
+    """Replay protection records nonces through the pool; its last batch ends before it."""
+    guard = app[keys.REPLAY]
+    guard.start(app[keys.DB])
+    yield
+    await guard.stop()
+
+
 async def _listen(app: web.Application) -> AsyncIterator[None]:
     """One LISTEN connection per server wakes local waiters; reconnects if it drops."""
     events = app[keys.EVENTS]
@@ -183,12 +191,14 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
     app[keys.ROUTES] = table
     app[keys.SUBSCRIPTIONS] = subs
     app[keys.AUDIT] = AuditWriter(settings, app[keys.METRICS])
+    app[keys.REPLAY] = replay.ReplayGuard(settings, app[keys.METRICS])
     app.router.add_post("/api", dispatch.handle)
     app.router.add_get("/health", health)
     app.router.add_get("/pubsub", realtime.pubsub)
     app.router.add_get("/metrics", metrics)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_audit)
+    app.cleanup_ctx.append(_replay)
     app.cleanup_ctx.append(_listen)
     if background_loops:
         app.cleanup_ctx.append(
@@ -217,6 +227,12 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
             _loop(
                 lambda a: lambda now: crons.run_once(a[keys.DB], a[keys.EVENTS], now),
                 lambda s: s.cron_period_ms / 1000,
+            )
+        )
+        app.cleanup_ctx.append(
+            _loop(
+                lambda a: lambda now: replay.run_once(a[keys.REPLAY], a[keys.DB], now),
+                lambda s: replay.PRUNE_PERIOD_S,
             )
         )
         if settings.retention:

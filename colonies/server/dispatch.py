@@ -155,6 +155,7 @@ async def handle(request: web.Request) -> web.Response:
             raise Forbidden(f"invalid rpcMsg.PayloadType: {payload_type}")
         ctx = make_ctx(request, caller_id, "")
         msg, ctx.payload_json = decode_payload(route.msg_class, payload, depth)
+        await app[keys.REPLAY].check(route.msg_class, caller_id, ctx.payload_json)
         result = await route.handler(ctx, msg)
         if route.changes_members:
             ctx.members.clear()

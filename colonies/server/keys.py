@@ -13,6 +13,7 @@ from colonies.server.events import Events
 from colonies.server.health import DatabaseHealth
 from colonies.server.limits import Bodies
 from colonies.server.metrics import Metrics
+from colonies.server.replay import ReplayGuard
 from colonies.server.router import Route, Subscription
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -26,3 +27,4 @@ SUBSCRIPTIONS = web.AppKey("subscriptions", dict[str, Subscription])
 BODIES = web.AppKey("bodies", Bodies)
 HEALTH = web.AppKey("health", DatabaseHealth)
 AUDIT = web.AppKey("audit", AuditWriter)
+REPLAY = web.AppKey("replay", ReplayGuard)

@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests and latency per payload type, processes, assign waiters."""
+"""Prometheus metrics: requests and latency per payload type, processes, assign waiters,
+replays."""
 
 from __future__ import annotations
 
@@ -35,6 +36,13 @@ class Metrics:
             "colonies_assign_wakeups",
             "Parked assign requests woken on this server since it started (about one per new "
             "process; more when waiters do not match it).",
+            registry=self.registry,
+        )
+        self.replays = Counter(
+            "colonies_replay_detected",
+            "Signed requests found replayed, stale, from the future or without nonce and "
+            "signing time (reason), refused (require mode) or accepted (warn mode) (action).",
+            ["reason", "action"],
             registry=self.registry,
         )
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
@@ -23,6 +24,7 @@ from colonies.rpc.envelope import ERROR_TYPE, reply
 from colonies.server import keys
 from colonies.server.dispatch import decode_payload, make_ctx, parse_envelope
 from colonies.server.limits import WebSocket
+from colonies.server.router import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -45,23 +47,40 @@ async def _until_closed(ws: web.WebSocketResponse) -> None:
             return
 
 
-async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
+async def _subscription(
+    request: web.Request, ws: web.WebSocketResponse
+) -> tuple[Subscription, Any, str, str] | None:
+    """The first frame's subscription, message, payload JSON and caller; None (close without
+    a reply) when none came in time or it is not a valid signed subscription."""
     settings = request.app[keys.SETTINGS]
     try:
         frame = await ws.receive(timeout=settings.subscribe_timeout_s)
     except TimeoutError:
-        return  # no subscription in time: close
+        return None
     if frame.type != WSMsgType.TEXT:
-        return
+        return None
     try:
         depth = settings.max_json_depth
         payload_type, payload, signature = parse_envelope(frame.data.encode(), depth)
         caller_id = recover_id(payload, signature)
         sub = request.app[keys.SUBSCRIPTIONS].get(payload_type)
         if sub is None:
-            return
+            return None
         msg, text = decode_payload(sub.msg_class, payload, depth)
     except ColoniesError:
+        return None
+    return sub, msg, text, caller_id
+
+
+async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
+    first = await _subscription(request, ws)
+    if first is None:
+        return
+    sub, msg, text, caller_id = first
+    try:
+        await request.app[keys.REPLAY].check(sub.msg_class, caller_id, text)
+    except ColoniesError as exc:
+        await send_error(ws, exc)
         return
     ctx = make_ctx(request, caller_id, text)
 

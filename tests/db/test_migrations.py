@@ -30,6 +30,7 @@ UNDO = {
     "CREATE VIEW process_view AS SELECT p.*, '[]'::jsonb AS attrs FROM processes p;",
     5: "DROP TABLE audit_log; DROP FUNCTION audit_log_append_only();",
     4: "DROP TABLE executor_tickets;",
+    3: "DROP TABLE replay_nonces;",
     2: "DROP TABLE blueprint_history, blueprints, blueprint_definitions;",
 }
 

@@ -352,13 +352,14 @@ def test_table_covers_every_signed_payload_type() -> None:
     assert set(TABLE) == http - UNSIGNED
 
 
-AUDITED = {"audit_log"}
+AUDITED = {"audit_log", "replay_nonces"}
 """Where refused requests are meant to leave a row."""
 
 
 async def snapshot(dsn: str) -> list[str]:
     """Every row of every table, as text, to prove a refused request changed nothing (but
-    the audit log, which records refusals)."""
+    the audit log, which records refusals, and the nonces replay protection records for
+    every signed request)."""
     conn = await asyncpg.connect(dsn)
     try:
         tables = await conn.fetch(
