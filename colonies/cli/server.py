@@ -121,7 +121,11 @@ def start(
         "tls_key": tls_key,
     }
     overrides = {k: v for k, v in given.items() if v is not None and v != ""}
-    settings = replace(Settings.from_env(), **overrides)  # type: ignore[arg-type]
+    try:
+        from_env = Settings.from_env()
+    except ValueError as e:
+        raise CliError(f"Cannot start the server: {e}") from None
+    settings = replace(from_env, **overrides)  # type: ignore[arg-type]
     require_free_port(settings.port, settings.host)
     try:
         run_until_signalled(settings)

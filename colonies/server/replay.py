@@ -11,13 +11,13 @@ payload (``rpc/envelope.stamped``). ``COLONIES_REPLAY_PROTECTION`` says what the
   before their handler runs.
 
 A nonce is kept until ``signedat`` + window, after which its request is stale anyway. The
-nonces live in PostgreSQL (``replay_nonces``, unique per signer and nonce), so a request
-replayed to another server on the same database is refused there too. To keep this cheap,
-the nonces of concurrent requests go to the database in one INSERT (group commit: one
-statement in flight per server; the next carries every nonce that arrived meanwhile), and a
-bounded in-memory set refuses a replay to the same server without a round trip. In ``warn``
-requests do not wait: their nonces are written every 0.1 s, many to an INSERT, and a replay
-another server saw first is counted when that INSERT returns.
+nonces live in PostgreSQL (``replay_nonces``, unique per signer, nonce and signing time),
+so a request replayed to another server on the same database is refused there too. To keep
+this cheap, the nonces of concurrent requests go to the database in one INSERT (group
+commit: one statement in flight per server; the next carries every nonce that arrived
+meanwhile), and a bounded in-memory set refuses a replay to the same server without a round
+trip. In ``warn`` requests do not wait: their nonces are written every 0.1 s, many to an
+INSERT, and a replay another server saw first is counted when that INSERT returns.
 """
 
 from __future__ import annotations
@@ -135,8 +135,11 @@ class RecentNonces:
 
     def add(self, key: bytes, expires_ns: int, now_ns: int) -> bool:
         """Remember the key; False if it is here already (a replay)."""
-        if self._expiry.get(key, -1) >= now_ns:
-            return False
+        seen = self._expiry.get(key)
+        if seen is not None:
+            if seen >= now_ns:
+                return False
+            del self._expiry[key]  # expired: goes to the end again
         self._expiry[key] = expires_ns
         while self._expiry:
             oldest, expires = next(iter(self._expiry.items()))

@@ -235,6 +235,16 @@ def test_server_start_without_postgres_says_where_it_looked() -> None:
     assert "Traceback" not in result.output
 
 
+def test_server_start_with_a_bad_replay_setting_is_a_sentence() -> None:
+    env: dict[str, str | None] = {
+        "COLONIES_SERVER_PRVKEY": SERVER_KEY,
+        "COLONIES_REPLAY_PROTECTION": "strict",
+    }
+    result = run_cli(["server", "start", "--port", str(free_port())], env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "COLONIES_REPLAY_PROTECTION must be off, warn or require" in result.stderr
+
+
 def test_a_taken_port_or_data_directory_is_a_sentence(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))

@@ -1,6 +1,6 @@
 """The SDK against the reference protocol: a server that answers with the Go server's captured
 replies (tests/fixtures/wire/) and records what the SDK sends, which must have the shape of
-the Go CLI's captured requests."""
+the Go CLI's captured requests plus our replay protection fields (nonce, signedat)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.crypto import id_from_private_key, new_private_key, recover_id
 from colonies.executor_sdk import Executor
+from colonies.rpc.envelope import NONCE, SIGNED_AT
 
 WIRE = Path(__file__).parent.parent / "fixtures" / "wire"
 COLONY_KEY = new_private_key()
@@ -38,6 +39,7 @@ class Reference:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any], str]] = []
+        self.stamps: list[tuple[Any, Any]] = []
         self.process = next(
             p for p in captured("assignprocessmsg") if p["spec"]["funcname"] == "helloworld"
         )
@@ -47,6 +49,7 @@ class Reference:
         body = await request.json()
         payload = json.loads(base64.b64decode(body["payload"]))
         signer = recover_id(body["payload"], body["signature"])
+        self.stamps.append((payload.pop(NONCE, None), payload.pop(SIGNED_AT, None)))
         self.requests.append((body["payloadtype"], payload, signer))
         kind = body["payloadtype"]
         if kind == "assignprocessmsg":
@@ -135,6 +138,10 @@ async def test_sdk_executor_against_the_reference_replies() -> None:
     assert shape(closed) == shape(captured("closesuccessfulmsg.request")[0])
     assert closed["processid"] == reference.process["processid"]
     assert (closed["out"], signer) == (["Hello, World!"], executor_id)
+    nonces = [nonce for nonce, _ in reference.stamps]
+    assert all(isinstance(n, str) and len(n) == 32 for n in nonces)
+    assert len(set(nonces)) == len(reference.requests)
+    assert all(type(at) is int and at > 1_700_000_000 * 10**9 for _, at in reference.stamps)
     [(function, _)] = reference.sent("addfunctionmsg")
     assert (function["fun"]["funcname"], function["fun"]["executorname"]) == (
         "helloworld",
