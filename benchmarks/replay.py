@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
+from procstat import tree_cpu_s
 
 from colonies.client import ColoniesClient
 from colonies.core import Colony, Conditions, Executor, FunctionSpec
@@ -44,21 +45,6 @@ SERVER_KEY = new_private_key()
 COLONY_KEY = new_private_key()
 COLONY = "replay-bench"
 TYPE = "replay-bench"
-
-
-def cpu_s(pid: int, children: bool = False) -> float:
-    """CPU seconds of a process (with ``children``: its live children and those it reaped)."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat.parent.name) == pid:
-            ticks += sum(int(f) for f in fields[11 : 15 if children else 13])
-        elif children and int(fields[1]) == pid:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
@@ -133,12 +119,20 @@ async def setup(client: ColoniesClient, executors: int) -> list[str]:
     return keys
 
 
-async def measure(warmup: float, duration: float, counter: list[int]) -> float:
-    """Calls per second counted in ``counter[0]`` over ``duration`` after ``warmup``."""
-    await asyncio.sleep(warmup)
-    c0, t0 = counter[0], time.perf_counter()
-    await asyncio.sleep(duration)
-    return (counter[0] - c0) / (time.perf_counter() - t0)
+async def measure(
+    tasks: list[asyncio.Task[None]], args: argparse.Namespace, counter: list[int]
+) -> float:
+    """Calls per second the ``tasks`` count in ``counter[0]`` over ``args.duration`` after
+    ``args.warmup``; the tasks are stopped after."""
+    try:
+        await asyncio.sleep(args.warmup)
+        c0, t0 = counter[0], time.perf_counter()
+        await asyncio.sleep(args.duration)
+        return (counter[0] - c0) / (time.perf_counter() - t0)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def submit_scenario(client: ColoniesClient, key: str, args: argparse.Namespace) -> float:
@@ -150,12 +144,7 @@ async def submit_scenario(client: ColoniesClient, key: str, args: argparse.Names
             done[0] += 1
 
     tasks = [asyncio.create_task(submitter()) for _ in range(args.clients)]
-    try:
-        return await measure(args.warmup, args.duration, done)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    return await measure(tasks, args, done)
 
 
 async def roundtrip_scenario(
@@ -181,12 +170,7 @@ async def roundtrip_scenario(
 
     tasks = [asyncio.create_task(submitter()) for _ in range(4)]
     tasks += [asyncio.create_task(executor(key)) for key in keys]
-    try:
-        return await measure(args.warmup, args.duration, done)
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    return await measure(tasks, args, done)
 
 
 async def one_slice(
@@ -198,14 +182,14 @@ async def one_slice(
     args: argparse.Namespace,
 ) -> dict[str, float]:
     """One measurement of a scenario against one server; the queue is emptied afterwards."""
-    cpu0 = cpu_s(proc.pid), cpu_s(pg_pid, children=True)
+    cpu0 = tree_cpu_s(proc.pid), tree_cpu_s(pg_pid)
     t0 = time.perf_counter()
     if scenario == "submit":
         per_s = await submit_scenario(client, keys[0], args)
     else:
         per_s = await roundtrip_scenario(client, keys, args)
     wall = time.perf_counter() - t0
-    cpu1 = cpu_s(proc.pid), cpu_s(pg_pid, children=True)
+    cpu1 = tree_cpu_s(proc.pid), tree_cpu_s(pg_pid)
     await client.remove_all_processes(COLONY, COLONY_KEY)
     return {
         "per_s": per_s,

@@ -22,14 +22,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
+
+from procstat import tree_cpu_s
 
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
@@ -169,24 +169,6 @@ async def drain(args: argparse.Namespace) -> dict[str, float]:
     async with ColoniesClient.from_env(s) as client:
         modes = ("sdk", "sdk_unconfirmed", "raw")
         return {f"{mode}_per_s": await drain_once(args, s, client, mode) for mode in modes}
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds of a process, its live children and the children it has reaped (/proc).
-
-    PostgreSQL backends end with their connections; the postmaster's cutime/cstime keep them.
-    """
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat.parent.name) == pid:
-            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-        elif int(fields[1]) == pid:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def run_json(argv: list[str]) -> dict[str, Any]:

@@ -91,8 +91,11 @@ def parse_envelope(body: bytes, max_depth: int = MAX_DEPTH) -> tuple[str, str, s
     return fields[0], fields[1], fields[2]
 
 
-def decode_payload(cls: type[Msg], payload: str, max_depth: int = MAX_DEPTH) -> tuple[Any, str]:
-    """The validated message and its JSON text; 400 with the reference's texts otherwise."""
+def decode_payload(
+    cls: type[Msg], payload: str, max_depth: int = MAX_DEPTH
+) -> tuple[Any, str, dict[str, Any]]:
+    """The validated message, its JSON text and the object decoded from it (fields the
+    message does not declare included); 400 with the reference's texts otherwise."""
     try:
         raw = base64.b64decode(payload)
         if too_deep(raw, max_depth):
@@ -108,7 +111,7 @@ def decode_payload(cls: type[Msg], payload: str, max_depth: int = MAX_DEPTH) -> 
         raise BadRequest(f"Failed to {cls.action}, invalid JSON") from None
     if msg.msgtype != cls.payload_type:
         raise BadRequest(f"Failed to {cls.action}, msg.MsgType does not match payloadType")
-    return msg, text
+    return msg, text, data
 
 
 def make_ctx(request: web.Request, caller_id: str, payload_json: str) -> Ctx:
@@ -154,8 +157,8 @@ async def handle(request: web.Request) -> web.Response:
                 )
             raise Forbidden(f"invalid rpcMsg.PayloadType: {payload_type}")
         ctx = make_ctx(request, caller_id, "")
-        msg, ctx.payload_json = decode_payload(route.msg_class, payload, depth)
-        await app[keys.REPLAY].check(route.msg_class, caller_id, ctx.payload_json)
+        msg, ctx.payload_json, data = decode_payload(route.msg_class, payload, depth)
+        await app[keys.REPLAY].check(route.msg_class, caller_id, data)
         result = await route.handler(ctx, msg)
         if route.changes_members:
             ctx.members.clear()

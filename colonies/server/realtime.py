@@ -49,9 +49,9 @@ async def _until_closed(ws: web.WebSocketResponse) -> None:
 
 async def _subscription(
     request: web.Request, ws: web.WebSocketResponse
-) -> tuple[Subscription, Any, str, str] | None:
-    """The first frame's subscription, message, payload JSON and caller; None (close without
-    a reply) when none came in time or it is not a valid signed subscription."""
+) -> tuple[Subscription, Any, str, dict[str, Any], str] | None:
+    """The first frame's subscription, message, payload JSON and object, and caller; None
+    (close without a reply) when none came in time or it is not a valid signed one."""
     settings = request.app[keys.SETTINGS]
     try:
         frame = await ws.receive(timeout=settings.subscribe_timeout_s)
@@ -66,19 +66,19 @@ async def _subscription(
         sub = request.app[keys.SUBSCRIPTIONS].get(payload_type)
         if sub is None:
             return None
-        msg, text = decode_payload(sub.msg_class, payload, depth)
+        msg, text, data = decode_payload(sub.msg_class, payload, depth)
     except ColoniesError:
         return None
-    return sub, msg, text, caller_id
+    return sub, msg, text, data, caller_id
 
 
 async def _serve(request: web.Request, ws: web.WebSocketResponse) -> None:
     first = await _subscription(request, ws)
     if first is None:
         return
-    sub, msg, text, caller_id = first
+    sub, msg, text, data, caller_id = first
     try:
-        await request.app[keys.REPLAY].check(sub.msg_class, caller_id, text)
+        await request.app[keys.REPLAY].check(sub.msg_class, caller_id, data)
     except ColoniesError as exc:
         await send_error(ws, exc)
         return

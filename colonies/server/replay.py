@@ -30,6 +30,7 @@ import json
 import logging
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,13 +72,14 @@ class Stamp:
     signed_at_ns: int
 
 
-def read_stamp(payload_json: str) -> Stamp | None:
-    """The payload's nonce and signing time; None if either is absent or malformed."""
+def read_stamp(payload: str | Mapping[str, Any]) -> Stamp | None:
+    """The payload's nonce and signing time (from its JSON text, or the object already
+    decoded from it); None if either is absent or malformed."""
     try:
-        data = json.loads(payload_json)
+        data = json.loads(payload) if isinstance(payload, str) else payload
     except ValueError:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, Mapping):
         return None
     nonce, signed_at = data.get(NONCE), data.get(SIGNED_AT)
     if not isinstance(nonce, str) or len(nonce) not in NONCE_LENGTHS:
@@ -294,14 +296,18 @@ class ReplayGuard:
         self.flush_log(force=True)
 
     async def check(
-        self, msg_class: type[Msg], caller_id: str, payload_json: str, now_ns: int | None = None
+        self,
+        msg_class: type[Msg],
+        caller_id: str,
+        payload: str | Mapping[str, Any],
+        now_ns: int | None = None,
     ) -> None:
         """Before a signed request's handler: in require mode raise the 403 for a request
         without the fields, stale, from the future or replayed; in warn mode count it."""
         if self.mode == "off" or not msg_class.signed:
             return
         now_ns = time.time_ns() if now_ns is None else now_ns
-        stamp = read_stamp(payload_json)
+        stamp = read_stamp(payload)
         s = self.settings
         verdict = freshness(stamp, now_ns, s.replay_window_s, s.replay_skew_s)
         if stamp is not None and verdict is Verdict.FRESH:

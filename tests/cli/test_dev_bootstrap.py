@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +20,7 @@ from colonies.crypto import id_from_private_key, new_private_key
 from colonies.localpg import free_port
 from tests.cli.conftest import listening_addresses
 from tests.conftest import spec
-
-COLONIES = str(Path(sys.executable).parent / "colonies")
+from tests.devserver import read_env_file, start_dev, stop_dev
 
 
 async def test_the_dev_key_is_a_user_and_an_approved_executor_as_in_the_reference(
@@ -69,33 +65,10 @@ def dev_dir() -> Iterator[Path]:
 
 
 def _serve_dev(data: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """`colonies dev` (without S3) in a clean environment, once it has written its env file
-    and its port answers."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("COLONIES_", "AWS_"))}
-    (data / "env").unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [COLONIES, "dev", "--port", str(port), "--data-dir", str(data), "--no-s3"],
-        env={**clean, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    """`colonies dev` (without S3), once its port answers."""
+    return start_dev(
+        data, port, "--no-s3", ready=lambda: bool(listening_addresses(port)), what="listen", env=env
     )
-    deadline = time.monotonic() + 60
-    while not listening_addresses(port):
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert time.monotonic() < deadline, "colonies dev did not listen"
-        time.sleep(0.1)
-    return proc
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err.decode()
-
-
-def _env_file(path: Path) -> dict[str, str]:
-    pairs = (line.removeprefix("export ").split("=", 1) for line in path.read_text().splitlines())
-    return dict((key, value) for key, value in pairs)
 
 
 async def _server_owner_sees_the_server(env: dict[str, str]) -> None:
@@ -108,18 +81,18 @@ async def test_dev_listens_on_127_0_0_1_only_unless_told(dev_dir: Path) -> None:
     port, monitor = free_port(), free_port()
     proc = _serve_dev(dev_dir, port, {"COLONIES_MONITOR_PORT": str(monitor)})
     try:
-        env = _env_file(dev_dir / "env")
+        env = read_env_file(dev_dir / "env")
         assert env["COLONIES_SERVER_HOST"] == "127.0.0.1"
         await _server_owner_sees_the_server(env)
         assert listening_addresses(port) == {"127.0.0.1"}
         assert listening_addresses(monitor) == {"127.0.0.1"}
     finally:
-        await asyncio.to_thread(_stop, proc)
+        await asyncio.to_thread(stop_dev, proc)
     proc = _serve_dev(dev_dir, port, {"COLONIES_SERVER_BIND": "0.0.0.0"})
     try:
-        env = _env_file(dev_dir / "env")
+        env = read_env_file(dev_dir / "env")
         assert env["COLONIES_SERVER_HOST"] == "localhost"
         await _server_owner_sees_the_server(env)
         assert listening_addresses(port) == {"0.0.0.0"}
     finally:
-        await asyncio.to_thread(_stop, proc)
+        await asyncio.to_thread(stop_dev, proc)

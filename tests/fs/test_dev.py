@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shlex
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -22,9 +19,9 @@ import pytest
 
 from colonies.fs.local_s3 import LocalS3, stored_keys
 from colonies.localpg import free_port
+from tests.devserver import COLONIES, read_env_file, start_dev, stop_dev
 
 T = TypeVar("T")
-COLONIES = [str(Path(sys.executable).parent / "colonies")]
 
 
 def _s3(s3: LocalS3) -> Any:
@@ -82,44 +79,21 @@ def test_local_s3_keeps_objects_across_restarts(tmp_path: Path) -> None:
     assert _in_new_process(_third_run, data) == (b"changed", ["a" * 64])
 
 
-def _env_file(path: Path) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
-        env[key] = shlex.split(value)[0] if value else ""
-    return env
-
-
 def _start_dev(data: Path, port: int) -> subprocess.Popen[bytes]:
     env_file = data / "env"
-    env_file.unlink(missing_ok=True)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("COLONIES_", "AWS_"))}
-    proc = subprocess.Popen(
-        [*COLONIES, "dev", "--port", str(port), "--data-dir", str(data)],
-        env=clean,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    return start_dev(
+        data,
+        port,
+        ready=lambda: env_file.exists() and "AWS_S3_BUCKET" in env_file.read_text(),
+        what="write its env file",
     )
-    deadline = time.monotonic() + 60
-    while not (env_file.exists() and "AWS_S3_BUCKET" in env_file.read_text()):
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert time.monotonic() < deadline, "colonies dev did not write its env file"
-        time.sleep(0.1)
-    return proc
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> str:
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err.decode()
-    return err.decode()
 
 
 def _colonies(env: dict[str, str], *args: str) -> str:
     deadline = time.monotonic() + 20
     while True:  # the server may still be binding its port
         done = subprocess.run(
-            [*COLONIES, *args], env={**os.environ, **env}, capture_output=True, text=True
+            [COLONIES, *args], env={**os.environ, **env}, capture_output=True, text=True
         )
         if done.returncode == 0 or time.monotonic() > deadline:
             break
@@ -148,23 +122,23 @@ def test_dev_env_has_working_s3(dev_dir: Path, tmp_path: Path) -> None:
 
     proc = _start_dev(data, port)
     try:
-        env = _env_file(data / "env")
+        env = read_env_file(data / "env")
         assert env["AWS_S3_ENDPOINT"].startswith("127.0.0.1:")
         assert env["AWS_S3_TLS"] == "false" and env["AWS_S3_BUCKET"] == "colonies-dev"
         assert env["AWS_S3_ACCESSKEY"] and env["AWS_S3_SECRETKEY"] and env["AWS_S3_REGION"]
         out = _colonies(env, "fs", "sync", "-l", "/demo", "-d", str(src), "--yes")
         assert "Transferred 2 files" in out
     finally:
-        err = _stop(proc)
+        err = stop_dev(proc)
     assert "Stopping S3" in err
     assert len(stored_keys(data / "s3")["colonies-dev"]) == 2
 
     proc = _start_dev(data, port)  # a restart keeps metadata and objects
     try:
-        assert _env_file(data / "env")["AWS_S3_ENDPOINT"] == env["AWS_S3_ENDPOINT"]
+        assert read_env_file(data / "env")["AWS_S3_ENDPOINT"] == env["AWS_S3_ENDPOINT"]
         _colonies(env, "fs", "sync", "-l", "/demo", "-d", str(dst), "--yes")
         assert (dst / "a.txt").read_text() == "from the dev server"
         assert (dst / "sub" / "b.bin").read_bytes() == (src / "sub" / "b.bin").read_bytes()
     finally:
-        err = _stop(proc)
+        err = stop_dev(proc)
     assert "2 restored" in err

@@ -92,10 +92,13 @@ async def test_a_generator_starting_a_workflow_wakes_a_parked_assign(
     await assert_wakes(server, client, colony.executor_key, fire)
 
 
-async def held_by_first(client: ColoniesClient, first: str, key: str, **fields: Any) -> None:
-    """A new process, claimed at once by executor ``first`` (our assign is not parked yet)."""
+async def held_by_first(
+    client: ColoniesClient, first: str, key: str, lease: bool = False, **fields: Any
+) -> None:
+    """A new process, claimed at once by executor ``first`` (our assign is not parked yet),
+    with a delivery lease if asked."""
     await client.submit(FunctionSpec.model_validate(spec(**fields)), key)
-    await client.assign("test", -1, first, confirm_delivery=fields.pop("_lease", False))
+    await client.assign("test", -1, first, confirm_delivery=lease)
 
 
 async def test_a_retry_after_the_exec_deadline_wakes_a_parked_assign(
@@ -119,7 +122,7 @@ async def test_an_unconfirmed_delivery_wakes_a_parked_assign(
     lease = server.app[keys.SETTINGS].delivery_lease_s
 
     async def setup(_round: int) -> None:
-        await held_by_first(client, first, colony.executor_key, _lease=True)
+        await held_by_first(client, first, colony.executor_key, lease=True)
 
     async def expire(_round: int) -> None:
         later = utc_now() + timedelta(seconds=lease + 1)

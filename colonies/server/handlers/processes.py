@@ -89,8 +89,8 @@ async def confirm_process(ctx: Ctx, msg: ConfirmProcessMsg) -> None:
     process = await ctx.db.processes.get(msg.process_id)
     if process is None:
         raise NotFound("Failed to confirm process, process not found")
-    caller = await require_member(ctx, process.spec.conditions.colony_name)
-    await service.confirm_delivery(ctx.db, process, caller)
+    await require_member(ctx, process.spec.conditions.colony_name)
+    service.refuse_confirmation(process)
 
 
 @router.handle(GetProcessesMsg)

@@ -241,17 +241,14 @@ async def give_back(db: Database, process: Process, executor_id: str) -> None:
     await db.processes.give_back(process.process_id, executor_id)
 
 
-async def confirm_delivery(db: Database, process: Process, caller: Caller) -> None:
-    """The executor received the process: it keeps it (ends the delivery lease)."""
-    if process.assigned_executor_id != caller.id or process.state != ProcessState.RUNNING:
-        if process.state == ProcessState.WAITING and not process.assigned_executor_id:
-            raise Forbidden(
-                "Failed to confirm process, its delivery lease ended and it waits for an "
-                "executor again: do not run it"
-            )
-        raise Forbidden("Failed to confirm process, it is not running on this executor")
-    if not await db.processes.confirm_delivery(process.process_id, caller.id):
-        raise Forbidden("Failed to confirm process, it is not running on this executor")
+def refuse_confirmation(process: Process) -> NoReturn:
+    """Why a delivery confirmation the database did not take is refused (403)."""
+    if process.state == ProcessState.WAITING and not process.assigned_executor_id:
+        raise Forbidden(
+            "Failed to confirm process, its delivery lease ended and it waits for an "
+            "executor again: do not run it"
+        )
+    raise Forbidden("Failed to confirm process, it is not running on this executor")
 
 
 _CLOSE_REFUSED = {
