@@ -15,69 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
-def wait_healthy(port: int, limit_s: float = 180.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"the server on port {port} did not become healthy")
-
-
-def env_file(path: Path) -> dict[str, str]:
-    found = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export ") and "=" in line:
-            name, value = line.removeprefix("export ").split("=", 1)
-            found[name] = value.strip().strip("'\"")
-    return found
+from devproc import dev_server
 
 
 def one_round(args: argparse.Namespace, data: Path, audit: bool) -> tuple[float, float, float]:
     """Submits/s, and server and PostgreSQL CPU milliseconds per submit."""
-    port = free_port()
-    env = {**os.environ, "COLONIES_AUDIT": "true" if audit else "false"}
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "colonies"),
-            "dev",
-            "--no-s3",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_healthy(port)
-        postmaster = (data / "pg" / "postmaster.pid").read_text().split()[0]
-        client_env = {**os.environ, **env_file(data / "env"), "COLONIES_SERVER_PORT": str(port)}
+    with dev_server(data, {"COLONIES_AUDIT": "true" if audit else "false"}) as dev:
         out = subprocess.run(
             [
                 sys.executable,
@@ -91,9 +40,9 @@ def one_round(args: argparse.Namespace, data: Path, audit: bool) -> tuple[float,
                 "--submit-clients",
                 str(args.clients),
                 "--watch",
-                f"server={server.pid},postgres={postmaster}",
+                f"server={dev.pid},postgres={dev.postgres_pid}",
             ],
-            env=client_env,
+            env=dev.env,
             capture_output=True,
             text=True,
             check=True,
@@ -103,10 +52,7 @@ def one_round(args: argparse.Namespace, data: Path, audit: bool) -> tuple[float,
         results = line["results"]
         done = results["submitted"]
         cpu = {name: w["cpu_s"] * 1000 / done for name, w in results["watched"].items()}
-        return results["submits_per_s"], cpu["server"], cpu["postgres"]
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=60)
+    return results["submits_per_s"], cpu["server"], cpu["postgres"]
 
 
 def main() -> None:
@@ -118,7 +64,6 @@ def main() -> None:
     args = parser.parse_args()
     runs: dict[bool, list[tuple[float, float, float]]] = {True: [], False: []}
     with tempfile.TemporaryDirectory(prefix="colonies-audit-bench-") as tmp:
-        os.chmod(tmp, 0o755)  # PostgreSQL runs as an unprivileged user when we are root
         for i in range(args.rounds * 2):
             audit = i % 2 == 0
             rate, server_ms, pg_ms = one_round(args, Path(tmp) / "dev", audit)

@@ -1,0 +1,276 @@
+"""Benchmark: our SDK executor beside Celery and arq, same machine, same load, same run.
+
+The load shape of issue 17: 4 submitters each keeping 16 no-op tasks in flight, for
+``--duration`` seconds after a ``--warmup``; the figure is tasks completed per second
+(submitted, run, result back to the submitter). Each round runs every kind once, one after
+the other, and the summary compares medians:
+
+- ``celery-threads``: Celery 5, Redis broker and result backend, ``task_acks_late=True``,
+  prefetch 1, a 16-thread pool (``peer_celery.py``); submitters are 4 processes of 16
+  threads, each thread with its own app (``send_task`` then ``get``).
+- ``celery-prefork``: the same with Celery's default pool, 8 processes.
+- ``arq``: arq on the same Redis, ``max_jobs=16``, job results polled every 5 ms.
+- ``sdk``: ``sdk_executor.py roundtrip``: one SDK executor (concurrency 16) on a scratch
+  ``colonies dev``, 4 submitters sharing a window of 64.
+- ``raw``: the load generator's ``roundtrip`` (8 raw executors) on the same server.
+
+Needs ``redis-server`` (Debian) and the ``bench`` extra: ``make bench-peers`` installs
+both and runs
+
+    .venv/bin/python benchmarks/peers.py --rounds 3 --duration 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from devproc import DevServer, dev_server, free_port
+
+HERE = Path(__file__).resolve().parent
+KINDS = ("celery-threads", "celery-prefork", "arq", "sdk", "raw")
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A private Redis that keeps nothing on disk; yields its URL."""
+    port = free_port()
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    proc = subprocess.Popen([*argv, "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("redis-server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def flush(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushall()
+
+
+@contextmanager
+def worker(argv: list[str], env: dict[str, str]) -> Iterator[None]:
+    proc = subprocess.Popen(argv, cwd=HERE, env=env, stdout=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def submitters(args: argparse.Namespace, mode: str, env: dict[str, str]) -> float:
+    """Run ``--submitters`` load processes of ``mode``; tasks completed per second."""
+    argv = [sys.executable, __file__, mode, "--inflight", str(args.inflight)]
+    argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+    procs = [
+        subprocess.Popen(argv, cwd=HERE, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(args.submitters)
+    ]
+    done = 0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=args.warmup + args.duration + 120)
+        if proc.returncode != 0:
+            raise SystemExit(f"{mode} exited with {proc.returncode}")
+        done += json.loads(out.strip().splitlines()[-1])["completed"]
+    return round(done / args.duration, 1)
+
+
+def run_celery(args: argparse.Namespace, url: str, pool: str, concurrency: int) -> float:
+    flush(url)
+    env = {**os.environ, "PEER_REDIS_URL": url}
+    argv = [sys.executable, "-m", "celery", "-A", "peer_celery", "worker", "-l", "warning"]
+    argv += ["--pool", pool, "--concurrency", str(concurrency), "--prefetch-multiplier", "1"]
+    argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with worker(argv, env):
+        sys.path.insert(0, str(HERE))
+        from peer_celery import make_app
+
+        make_app(url).send_task("peer_celery.noop").get(timeout=120)  # the worker is up
+        return submitters(args, "celery-load", env)
+
+
+def run_arq(args: argparse.Namespace, url: str) -> float:
+    flush(url)
+    env = {**os.environ, "PEER_REDIS_URL": url, "PEER_ARQ_JOBS": "16"}
+    arq = str(Path(sys.executable).parent / "arq")
+    with worker([arq, "peer_arq.WorkerSettings"], env):
+        return submitters(args, "arq-load", env)
+
+
+def run_sdk(args: argparse.Namespace, dev: DevServer) -> float:
+    argv = [sys.executable, str(HERE / "sdk_executor.py"), "roundtrip"]
+    argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+    argv += ["--concurrency", str(args.inflight), "--window", str(args.inflight * args.submitters)]
+    argv += ["--submitters", str(args.submitters)]
+    out = subprocess.run(argv, env=dev.env, capture_output=True, text=True, check=True).stdout
+    rate: float = json.loads(out.strip().splitlines()[-1])["completed_per_s"]
+    return rate
+
+
+def run_raw(args: argparse.Namespace, dev: DevServer) -> float:
+    argv = [sys.executable, str(args.loadgen), "--scenarios", "roundtrip"]
+    argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+    argv += ["--rt-window", str(args.inflight * args.submitters)]
+    argv += ["--rt-submitters", str(args.submitters)]
+    out = subprocess.run(argv, env=dev.env, capture_output=True, text=True, check=True).stdout
+    lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    row = next(x for x in lines if x.get("scenario") == "roundtrip")
+    rate: float = row["results"]["completed_per_s"]
+    return rate
+
+
+class Window:
+    """Counts completions that land inside [start + warmup, start + warmup + duration)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.begin = time.monotonic() + args.warmup
+        self.end = self.begin + args.duration
+        self.completed = 0
+        self.lock = threading.Lock()
+
+    def open(self) -> bool:
+        return time.monotonic() < self.end
+
+    def done(self) -> None:
+        if self.begin <= time.monotonic() < self.end:
+            with self.lock:
+                self.completed += 1
+
+
+def celery_load(args: argparse.Namespace) -> int:
+    """One Celery submitter: ``--inflight`` threads, each sending a task and awaiting it."""
+    from peer_celery import make_app
+
+    # A result freed by the cycle collector while its thread is inside a Redis call
+    # unsubscribes on that same connection and deadlocks (Celery 5.4's redis backend);
+    # without the collector results are freed by reference counting, between calls.
+    gc.disable()
+    window = Window(args)
+
+    def loop() -> None:
+        app = make_app()  # its own connections: result waits are not shared across threads
+        while window.open():
+            app.send_task("peer_celery.noop").get(timeout=60)
+            window.done()
+
+    threads = [threading.Thread(target=loop) for _ in range(args.inflight)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return window.completed
+
+
+def arq_load(args: argparse.Namespace) -> int:
+    """One arq submitter: ``--inflight`` coroutines, each enqueueing a job and awaiting it."""
+    from arq import create_pool
+    from arq.connections import RedisSettings
+
+    window = Window(args)
+
+    async def main() -> None:
+        pool = await create_pool(RedisSettings.from_dsn(os.environ["PEER_REDIS_URL"]))
+
+        async def loop() -> None:
+            while window.open():
+                job = await pool.enqueue_job("noop")
+                assert job is not None
+                await job.result(timeout=60, poll_delay=0.005)
+                window.done()
+
+        await asyncio.gather(*(loop() for _ in range(args.inflight)))
+        await pool.aclose()
+
+    asyncio.run(main())
+    return window.completed
+
+
+def compare(args: argparse.Namespace) -> dict[str, object]:
+    kinds = [k for k in args.kinds.split(",") if k]
+    runs: dict[str, list[float]] = {k: [] for k in kinds}
+    with (
+        tempfile.TemporaryDirectory(prefix="colonies-peers-") as tmp,
+        redis_server() as url,
+        dev_server(Path(tmp) / "dev") as dev,
+    ):
+        runners: dict[str, Callable[[], float]] = {
+            "celery-threads": lambda: run_celery(args, url, "threads", args.inflight),
+            "celery-prefork": lambda: run_celery(args, url, "prefork", 8),
+            "arq": lambda: run_arq(args, url),
+            "sdk": lambda: run_sdk(args, dev),
+            "raw": lambda: run_raw(args, dev),
+        }
+        for n in range(args.rounds):
+            for kind in kinds:
+                runs[kind].append(runners[kind]())
+                print(f"round {n + 1} {kind:15} {runs[kind][-1]:8.1f} /s", flush=True)
+    medians = {k: statistics.median(v) for k, v in runs.items()}
+    summary: dict[str, object] = {"medians_per_s": medians, "runs_per_s": runs}
+    celery = {k: m for k, m in medians.items() if k.startswith("celery")}
+    if "sdk" in medians and celery:
+        best = max(celery, key=lambda k: celery[k])
+        summary["sdk_vs_best_celery"] = {best: round(medians["sdk"] / celery[best], 3)}
+    for other in ("raw", "arq"):
+        if "sdk" in medians and other in medians:
+            summary[f"sdk_vs_{other}"] = round(medians["sdk"] / medians[other], 3)
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mode", nargs="?", default="compare", choices=["compare", *LOADS])
+    parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated, in order")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--submitters", type=int, default=4)
+    parser.add_argument("--inflight", type=int, default=16, help="tasks in flight per submitter")
+    parser.add_argument(
+        "--loadgen", type=Path, default=HERE.parent.parent / "shared/bench/colonies_load.py"
+    )
+    args = parser.parse_args()
+    if args.mode == "compare":
+        print(json.dumps(compare(args)))
+    else:
+        print(json.dumps({"completed": LOADS[args.mode](args)}), flush=True)
+        os._exit(0)  # leftover Celery results would try to unsubscribe during shutdown
+
+
+LOADS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "celery-load": celery_load,
+    "arq-load": arq_load,
+}
+
+if __name__ == "__main__":
+    main()
