@@ -62,7 +62,7 @@ async def measure(pg: LocalPostgres) -> None:
     writer = AuditWriter(Settings(audit_buffer=10**7), Metrics())
     spec = {"funcname": "f", "conditions": {"colonyname": "test", "executortype": "cli"}}
     msg = SubmitFunctionSpecMsg.model_validate({"spec": spec})
-    ctx = Ctx(db, Settings(), None, None, "cd" * 32)  # type: ignore[arg-type]
+    ctx = Ctx(db, Settings(), None, None, None, "cd" * 32)  # type: ignore[arg-type]
     ctx.checked = Checked("test", "executor", "worker")
     result = Process(process_id="ab" * 32)
     calls = 100_000

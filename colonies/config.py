@@ -1,4 +1,8 @@
-"""Settings: the only reader of COLONIES_* variables."""
+"""Settings from the environment. Every COLONIES_* variable is read here: the server's
+``Settings``, the clients' ``ClientSettings``, the CLI's ``CliSettings`` and the Colonies FS
+key; only the click options that name one (``envvar=``) read theirs themselves. Elsewhere
+``fs/s3.py`` reads the reference's AWS_S3_* variables, ``cli/options.py`` HOSTNAME (executor
+names, as the reference), and the shell executor passes the environment to its child."""
 
 from __future__ import annotations
 
@@ -228,3 +232,29 @@ class ClientSettings:
             executor_prvkey=env.get("COLONIES_EXECUTOR_PRVKEY", ""),
             executor_ticket=env.get("COLONIES_EXECUTOR_TICKET", ""),
         )
+
+
+@dataclass(frozen=True)
+class CliSettings:
+    """The Python CLI's own switches (the Go CLI has none of these)."""
+
+    verbose: bool = False
+    """COLONIES_VERBOSE: debug logging and error detail, as ``--verbose``."""
+    ascii_tables: bool = False
+    """COLONIES_CLI_ASCII: draw tables with ASCII characters only."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> CliSettings:
+        env = os.environ if env is None else env
+        return cls(
+            verbose=_bool(env.get("COLONIES_VERBOSE")),
+            ascii_tables=_bool(env.get("COLONIES_CLI_ASCII")),
+        )
+
+
+FS_ENCRYPTION_KEY = "COLONIES_FS_ENCRYPTION_KEY"
+
+
+def fs_encryption_key(env: Mapping[str, str] | None = None) -> str:
+    """COLONIES_FS_ENCRYPTION_KEY as set (64 hex characters), or empty: no encryption."""
+    return (os.environ if env is None else env).get(FS_ENCRYPTION_KEY, "")

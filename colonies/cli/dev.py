@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from colonies.cli.server import HOST_HELP, require_free_port, run_until_signalled
-from colonies.config import DEV_BIND, Settings
+from colonies.config import DEV_BIND, ClientSettings, Settings
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.localpg import DEV_SETTINGS, LocalPostgres
 
@@ -28,12 +27,14 @@ def load_keys(data_dir: Path) -> dict[str, str]:
     """Keys from the environment, else those kept in DIR/keys.json, else new ones (kept)."""
     path = data_dir / "keys.json"
     kept: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    keys = {}
-    for var in KEY_VARS:
-        keys[var] = os.environ.get(var) or kept.get(var) or new_private_key()
-    keys["COLONIES_COLONY_NAME"] = (
-        os.environ.get("COLONIES_COLONY_NAME") or kept.get("COLONIES_COLONY_NAME") or "dev"
-    )
+    env = ClientSettings.from_env()
+    given = {
+        "COLONIES_SERVER_PRVKEY": env.server_prvkey,
+        "COLONIES_COLONY_PRVKEY": env.colony_prvkey,
+        "COLONIES_PRVKEY": env.prvkey,
+    }
+    keys = {var: given[var] or kept.get(var) or new_private_key() for var in KEY_VARS}
+    keys["COLONIES_COLONY_NAME"] = env.colony_name or kept.get("COLONIES_COLONY_NAME") or "dev"
     if keys != kept:
         path.write_text(json.dumps(keys, indent=2) + "\n")
         path.chmod(0o600)
@@ -93,7 +94,7 @@ async def bootstrap(settings: Settings, keys: dict[str, str]) -> None:
             executor = Executor(
                 executor_id=user_id,
                 executor_name=DEV_EXECUTOR,
-                executor_type=os.environ.get("COLONIES_EXECUTOR_TYPE") or "cli",
+                executor_type=ClientSettings.from_env().executor_type or "cli",
                 colony_name=name,
                 commission_time=utc_now(),
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 import click
 
@@ -29,10 +28,7 @@ from colonies.cli.process import process
 from colonies.cli.server import server
 from colonies.cli.user import user
 from colonies.cli.workflow import workflow
-
-
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+from colonies.config import CliSettings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,7 +51,7 @@ def cli(
       source .colonies-dev/env
       colonies function exec --func echo --args hello --targettype cli
     """
-    verbose = verbose or _env_flag("COLONIES_VERBOSE")
+    verbose = verbose or CliSettings.from_env().verbose
     ctx.obj = {
         "verbose": verbose,
         "insecure": insecure,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from tabulate import tabulate
 
+from colonies.config import CliSettings
 from colonies.core import (
     Attribute,
     Cluster,
@@ -49,8 +49,7 @@ ATTRIBUTE_TYPES = {0: "In", 1: "Out", 2: "Err", 3: "Env"}
 
 
 def _fmt() -> str:
-    ascii_only = os.environ.get("COLONIES_CLI_ASCII", "").lower() in {"1", "true", "yes"}
-    return "outline" if ascii_only else "rounded_outline"
+    return "outline" if CliSettings.from_env().ascii_tables else "rounded_outline"
 
 
 def fmt_time(value: datetime) -> str:

@@ -3,9 +3,11 @@
 Robustness, as implemented here:
 
 * ``concurrency`` workers each run one process at a time; at most ``pollers`` of them wait
-  in an ``assignprocessmsg`` long-poll at once. The server wakes every waiting assign of a
-  type on each submit, so fewer parked polls cost it less; a worker that got a process runs
-  and closes it while the next worker polls.
+  in an ``assignprocessmsg`` long-poll at once. For each new process the server wakes one
+  parked assign of its type (which passes it on if it cannot take it), and every parked
+  assign only when the colony resumes or the server's LISTEN connection comes back; each
+  parked poll holds a connection, so fewer of them cost the server less. A worker that got
+  a process runs and closes it while the next worker polls.
 * Heartbeat: the server marks an executor alive on every assign call and removes executors
   not heard from for COLONIES_STALE_EXECUTOR_DURATION (600 s). When no assign has been sent
   for ``heartbeat_s`` (all workers busy), the executor sends a non-waiting assign with

@@ -16,11 +16,13 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from colonies.config import FS_ENCRYPTION_KEY, fs_encryption_key
+
 ALGORITHM = "AES-256-GCM-CHUNKED"
 MAGIC = b"CFS1"
 PLAIN_CHUNK = 1024 * 1024
 TAG = 16
-KEY_ENV = "COLONIES_FS_ENCRYPTION_KEY"
+KEY_ENV = FS_ENCRYPTION_KEY
 
 
 class CryptoError(Exception):
@@ -39,7 +41,7 @@ def parse_key(text: str) -> bytes:
 
 def key_from_env(env: Mapping[str, str] | None = None) -> bytes | None:
     """The key of ``COLONIES_FS_ENCRYPTION_KEY``, or None when it is not set."""
-    text = (os.environ if env is None else env).get(KEY_ENV, "")
+    text = fs_encryption_key(env)
     return parse_key(text) if text else None
 
 

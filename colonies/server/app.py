@@ -15,15 +15,15 @@ from colonies.config import Settings
 from colonies.db import Database
 from colonies.db.migrate import migrate
 from colonies.db.pool import create_pool
-from colonies.server import background, dispatch, keys, realtime, replay
+from colonies.server import dispatch, keys, loops, realtime, replay
 from colonies.server.audit import AuditWriter
-from colonies.server.auth import MemberCache
 from colonies.server.events import CHANNEL, MEMBERSHIP_CHANNEL, TOPIC_CHANNEL, Events
 from colonies.server.handlers import check_coverage, routes, subscriptions
 from colonies.server.health import DatabaseHealth, QuietOutages, is_outage
 from colonies.server.limits import Bodies, runner_options
+from colonies.server.members import MemberCache
 from colonies.server.metrics import Metrics
-from colonies.server.services import crons, generators, processes
+from colonies.server.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     quiet = QuietOutages()
     logging.getLogger("asyncpg.pool").addFilter(quiet)
     yield
-    await processes.given_back()  # claims of callers that left go back before we close
+    await app[keys.TASKS].drain()  # claims of callers that left go back before we close
     await app[keys.HEALTH].close()
     await pool.close()
     logging.getLogger("asyncpg.pool").removeFilter(quiet)
@@ -157,24 +157,14 @@ async def _listen(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-Job = Callable[[web.Application], Callable[..., Awaitable[object]]]
-
-
-def _loop(
-    job: Job, period: Callable[[Settings], float]
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup context running ``job(app)(now)`` every ``period(settings)`` seconds."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(
-            background.run_every(period(app[keys.SETTINGS]), job(app), app[keys.HEALTH])
-        )
-        yield
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    """Each periodic job (``loops.jobs``) in a task of its own, cancelled on the way out."""
+    found = loops.jobs(app[keys.DB], app[keys.SETTINGS], app[keys.EVENTS], app[keys.REPLAY])
+    tasks = [asyncio.create_task(loops.run_every(job, app[keys.HEALTH])) for job in found]
+    yield
+    for task in tasks:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return ctx
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def create_app(settings: Settings, *, background_loops: bool = True) -> web.Application:
@@ -187,6 +177,7 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
     app[keys.BODIES] = Bodies.of(settings)
     app[keys.EVENTS] = Events()
     app[keys.MEMBERS] = MemberCache()
+    app[keys.TASKS] = Tasks()
     app[keys.METRICS] = Metrics()
     app[keys.ROUTES] = table
     app[keys.SUBSCRIPTIONS] = subs
@@ -201,51 +192,7 @@ def create_app(settings: Settings, *, background_loops: bool = True) -> web.Appl
     app.cleanup_ctx.append(_replay)
     app.cleanup_ctx.append(_listen)
     if background_loops:
-        app.cleanup_ctx.append(
-            _loop(
-                lambda a: lambda now: background.expire_deadlines(a[keys.DB], now),
-                lambda s: s.timeout_loop_period_s,
-            )
-        )
-        app.cleanup_ctx.append(
-            _loop(
-                lambda a: (
-                    lambda now: background.remove_stale_executors(
-                        a[keys.DB], a[keys.SETTINGS].stale_executor_duration_s, now
-                    )
-                ),
-                lambda s: s.cleanup_interval_s,
-            )
-        )
-        app.cleanup_ctx.append(
-            _loop(
-                lambda a: lambda now: generators.run_once(a[keys.DB], a[keys.EVENTS], now),
-                lambda s: s.generator_period_ms / 1000,
-            )
-        )
-        app.cleanup_ctx.append(
-            _loop(
-                lambda a: lambda now: crons.run_once(a[keys.DB], a[keys.EVENTS], now),
-                lambda s: s.cron_period_ms / 1000,
-            )
-        )
-        app.cleanup_ctx.append(
-            _loop(
-                lambda a: lambda now: replay.run_once(a[keys.REPLAY], a[keys.DB], now),
-                lambda s: replay.PRUNE_PERIOD_S,
-            )
-        )
-        if settings.retention:
-            app.cleanup_ctx.append(
-                _loop(
-                    lambda a: (
-                        lambda now: background.apply_retention(
-                            a[keys.DB], a[keys.SETTINGS].retention_policy_s, now
-                        )
-                    ),
-                    lambda s: background.RETENTION_PERIOD_S,
-                )
-            )
+        app.cleanup_ctx.append(_background)
     return app
 
 

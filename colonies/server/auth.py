@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from colonies.core import Capabilities, ExecutorState
 from colonies.errors import BadRequest, Forbidden
+from colonies.server.caller import Caller
 from colonies.server.router import Ctx
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who the caller is in a colony: an executor, a user, or both."""
-
-    id: str
-    colony_name: str
-    paused: bool = False
-    executor_name: str = ""
-    executor_type: str = ""
-    executor_location: str = ""
-    executor_capabilities: Capabilities = field(default_factory=Capabilities)
-    user_name: str = ""
-
-    @property
-    def is_executor(self) -> bool:
-        return bool(self.executor_name)
-
-    @property
-    def name(self) -> str:
-        """The initiator name of what this caller submits."""
-        return self.executor_name or self.user_name
 
 
 async def require_server_owner(ctx: Ctx) -> None:
@@ -54,31 +31,6 @@ async def require_colony_owner(ctx: Ctx, colony_name: str) -> None:
     if colony.colony_id != ctx.caller_id:
         raise Forbidden("Access denied, not colony owner")
     ctx.checked.role = "colony owner"
-
-
-class MemberCache:
-    """Positive answers of ``caller_in_colony``, dropped whenever membership may change.
-
-    Only members are cached, so an approval takes effect at once. Handlers that change
-    membership clear it before replying; a trigger on colonies, users and executors makes
-    every other server sharing the database clear theirs (LISTEN ``colonies_membership``).
-    """
-
-    MAX_ENTRIES = 10_000
-
-    def __init__(self) -> None:
-        self._rows: dict[tuple[str, str], Any] = {}
-
-    def get(self, caller_id: str, colony_name: str) -> Any:
-        return self._rows.get((caller_id, colony_name))
-
-    def put(self, caller_id: str, colony_name: str, row: Any) -> None:
-        if len(self._rows) >= self.MAX_ENTRIES:
-            self._rows.clear()
-        self._rows[(caller_id, colony_name)] = row
-
-    def clear(self, *_: object) -> None:
-        self._rows.clear()
 
 
 async def _membership(ctx: Ctx, colony_name: str) -> Any:

@@ -1,20 +1,15 @@
-"""Background work as ``run_once(db, now)`` functions plus one thin loop runner.
+"""Background work as ``run_once(db, now)``-style functions, which ``loops`` runs.
 
-Tests call the ``run_once`` functions with a chosen ``now``; the server runs them
-periodically. Work that must happen once per cluster takes a transaction-scoped advisory
-lock, so several servers on one database do it once.
+Tests call them with a chosen ``now``. Work that must happen once per cluster takes a
+transaction-scoped advisory lock, so several servers on one database do it once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from colonies.core import utc_now
 from colonies.db import Database
-from colonies.server.health import DatabaseHealth
 from colonies.server.services import processes as service
 
 log = logging.getLogger(__name__)
@@ -63,21 +58,3 @@ async def apply_retention(db: Database, policy_s: float, now: datetime) -> bool:
         await tx.logs.remove_before(cutoff)
         await tx.audit.remove_before(cutoff)
     return True
-
-
-async def run_every(
-    period_s: float,
-    job: Callable[[datetime], Awaitable[object]],
-    health: DatabaseHealth | None = None,
-) -> None:
-    """Run ``job(now)`` every ``period_s`` seconds until cancelled; errors are logged (a
-    database outage once, through ``health``)."""
-    while True:
-        try:
-            await job(utc_now())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if health is None or not await health.explains(exc):
-                log.exception("background job failed")
-        await asyncio.sleep(period_s)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import logging
 import re
 import time
@@ -14,35 +11,17 @@ from typing import Any
 import asyncpg
 import asyncpg.exceptions._base
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
 
-from colonies.config import Settings
 from colonies.crypto import recover_id
 from colonies.errors import BadRequest, ColoniesError, Forbidden, Unavailable
-from colonies.rpc import Msg
-from colonies.rpc.envelope import ERROR_TYPE, reply
+from colonies.rpc.envelope import reply
 from colonies.server import keys
-from colonies.server.limits import too_deep
-from colonies.server.router import Ctx, RawJSON, Route
+from colonies.server.codec import decode_payload, error_text, parse_envelope, render
+from colonies.server.keys import make_ctx
+from colonies.server.router import Ctx, Route
 
 log = logging.getLogger(__name__)
 TEXT = "text/plain; charset=utf-8"
-MAX_DEPTH = Settings.max_json_depth
-
-
-def render(result: Any) -> str:
-    """The reply payload JSON of a handler's return value (None → ``{}``)."""
-    if result is None:
-        return "{}"
-    if isinstance(result, RawJSON):
-        return str(result)
-    if isinstance(result, BaseModel):
-        return result.model_dump_json(by_alias=True)
-    if isinstance(result, list):
-        return "[" + ",".join(render(item) for item in result) + "]"
-    return json.dumps(result, separators=(",", ":"))
-
-
 OUT_OF_RANGE = (asyncpg.DataError, asyncpg.exceptions._base.DataError, OverflowError)
 
 
@@ -60,74 +39,11 @@ def why(exc: Exception) -> str:
 
 
 def error_response(exc: ColoniesError) -> web.Response:
-    failure = json.dumps({"status": exc.status, "message": exc.message}, separators=(",", ":"))
     return web.Response(
         status=exc.status,
-        text=reply(ERROR_TYPE, failure, error=True),
+        text=error_text(exc),
         content_type=None,
         headers={"Content-Type": TEXT},
-    )
-
-
-def parse_envelope(body: bytes, max_depth: int = MAX_DEPTH) -> tuple[str, str, str]:
-    if too_deep(body, max_depth):
-        raise BadRequest(f"invalid JSON: nested deeper than {max_depth} levels")
-    try:
-        env = json.loads(body)
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
-    if not isinstance(env, dict):
-        raise BadRequest("json: cannot unmarshal into Go value of type rpc.RPCMsg")
-    fields = []
-    for name in ("payloadtype", "payload", "signature"):
-        value = env.get(name)
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            raise BadRequest(
-                f"json: cannot unmarshal into Go struct field RPCMsg.{name} of type string"
-            )
-        fields.append(value)
-    return fields[0], fields[1], fields[2]
-
-
-def decode_payload(
-    cls: type[Msg], payload: str, max_depth: int = MAX_DEPTH
-) -> tuple[Any, str, dict[str, Any]]:
-    """The validated message, its JSON text and the object decoded from it (fields the
-    message does not declare included); 400 with the reference's texts otherwise."""
-    try:
-        raw = base64.b64decode(payload)
-        if too_deep(raw, max_depth):
-            raise BadRequest(
-                f"Failed to {cls.action}, invalid JSON: nested deeper than {max_depth} levels"
-            )
-        text = raw.decode()
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        msg = cls.model_validate(data)
-    except (binascii.Error, UnicodeDecodeError, ValueError, ValidationError):
-        raise BadRequest(f"Failed to {cls.action}, invalid JSON") from None
-    if msg.msgtype != cls.payload_type:
-        raise BadRequest(f"Failed to {cls.action}, msg.MsgType does not match payloadType")
-    return msg, text, data
-
-
-def make_ctx(request: web.Request, caller_id: str, payload_json: str) -> Ctx:
-    app = request.app
-
-    def gone() -> bool:
-        return request.transport is None or request.transport.is_closing()
-
-    return Ctx(
-        db=app[keys.DB],
-        settings=app[keys.SETTINGS],
-        events=app[keys.EVENTS],
-        members=app[keys.MEMBERS],
-        caller_id=caller_id,
-        payload_json=payload_json,
-        gone=gone,
     )
 
 

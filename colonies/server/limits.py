@@ -1,12 +1,11 @@
 """What the server accepts from a connection: request bodies within a size, a time and a
-server-wide memory budget, JSON nested no deeper than a limit, log lines of bounded length,
-time limits on idle connections, and masked websocket frames only. Every limit is a
-``Settings`` field read from a COLONIES_* variable."""
+server-wide memory budget, log lines of bounded length, time limits on idle connections,
+and masked websocket frames only (JSON nested too deep is refused by ``codec``). Every limit
+is a ``Settings`` field read from a COLONIES_* variable."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -14,9 +13,9 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 from aiohttp.http_websocket import WebSocketError, WebSocketWriter
 
-from colonies.config import MAX_JSON_DEPTH_CEILING, Settings
+from colonies.config import Settings
 from colonies.errors import ColoniesError, PayloadTooLarge, RequestTimeout, Unavailable
-from colonies.rpc.envelope import ERROR_TYPE, reply
+from colonies.server.codec import error_text
 
 # Bodies up to this size (nearly every RPC) are never refused for the budget: a flood of
 # large bodies cannot lock out ordinary requests.
@@ -102,11 +101,6 @@ class Bodies:
         self.in_flight -= self._held.pop(id(request), 0)
 
 
-def error_text(exc: ColoniesError) -> str:
-    failure = json.dumps({"status": exc.status, "message": exc.message}, separators=(",", ":"))
-    return reply(ERROR_TYPE, failure, error=True)
-
-
 def answer_and_close(request: web.Request, exc: ColoniesError) -> None:
     """Write an error reply straight to the socket and close it: aiohttp would otherwise keep
     reading a slow body after our reply for its lingering time."""
@@ -121,38 +115,6 @@ def answer_and_close(request: web.Request, exc: ColoniesError) -> None:
     )
     transport.write(head.encode() + body)
     transport.close()
-
-
-_BRACKETS = bytes.maketrans(b"[]{}", b"()()")
-_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
-
-
-def too_deep(text: bytes, limit: int) -> bool:
-    """Whether JSON text nests arrays and objects more than ``limit`` deep, decided without
-    parsing (a parser would recurse) in a few passes of C-speed byte operations: a 10 MB
-    document costs some ten milliseconds."""
-    if text.count(b"[") + text.count(b"{") <= limit:
-        return False
-    # Without escaped backslashes and quotes, every other quote opens or closes a string;
-    # what is left outside strings, reduced to its brackets, is the nesting.
-    plain = text.replace(b"\\\\", b"").replace(b'\\"', b"")
-    nesting = b"".join(plain.split(b'"')[::2]).translate(_BRACKETS, _NOT_BRACKETS)
-    run = b"(" * (limit + 1)
-    for _ in range(limit):
-        if not nesting:
-            return False
-        if run in nesting:
-            return True
-        nesting = nesting.replace(b"()", b"")  # every innermost pair: one level less
-    return bool(nesting)
-
-
-def loads_bounded(text: str, limit: int = MAX_JSON_DEPTH_CEILING) -> Any:
-    """``json.loads`` of JSON held in a string field (a cron's workflow spec), refusing
-    nesting past ``limit`` with ValueError as for any invalid JSON."""
-    if too_deep(text.encode(), limit):
-        raise ValueError(f"nested deeper than {limit} levels")
-    return json.loads(text)
 
 
 def clip_line(message: str, limit: int) -> str:

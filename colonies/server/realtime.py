@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from typing import Any
 
@@ -20,23 +19,13 @@ from aiohttp import WSMsgType, web
 
 from colonies.crypto import recover_id
 from colonies.errors import ColoniesError, Unavailable
-from colonies.rpc.envelope import ERROR_TYPE, reply
 from colonies.server import keys
-from colonies.server.dispatch import decode_payload, make_ctx, parse_envelope
+from colonies.server.codec import decode_payload, parse_envelope, send_error
+from colonies.server.keys import make_ctx
 from colonies.server.limits import WebSocket
 from colonies.server.router import Subscription
 
 log = logging.getLogger(__name__)
-
-
-async def send(ws: web.WebSocketResponse, payload_type: str, payload_json: str) -> None:
-    """One reply envelope as a text frame."""
-    await ws.send_str(reply(payload_type, payload_json))
-
-
-async def send_error(ws: web.WebSocketResponse, exc: ColoniesError) -> None:
-    failure = json.dumps({"status": exc.status, "message": exc.message}, separators=(",", ":"))
-    await ws.send_str(reply(ERROR_TYPE, failure, error=True))
 
 
 async def _until_closed(ws: web.WebSocketResponse) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -12,17 +12,12 @@ from colonies.config import Settings
 from colonies.db import Database
 from colonies.rpc import Msg
 from colonies.server.events import Events
-
-if TYPE_CHECKING:
-    from colonies.server.auth import MemberCache
+from colonies.server.members import MemberCache
+from colonies.server.tasks import Tasks
 
 M = TypeVar("M", bound=Msg)
 G = TypeVar("G")
 Handler = Callable[["Ctx", Any], Awaitable[Any]]
-
-
-class RawJSON(str):
-    """A reply payload that is already JSON text (the change-id messages echo their request)."""
 
 
 @dataclass(slots=True)
@@ -43,6 +38,7 @@ class Ctx:
     settings: Settings
     events: Events
     members: MemberCache
+    tasks: Tasks
     caller_id: str
     payload_json: str = ""
     gone: Callable[[], bool] = lambda: False

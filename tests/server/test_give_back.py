@@ -15,11 +15,12 @@ from colonies.db import Database
 from colonies.errors import ColoniesError
 from colonies.rpc.process import AssignProcessMsg
 from colonies.server import keys
-from colonies.server.auth import Caller
-from colonies.server.dispatch import make_ctx
+from colonies.server.caller import Caller
 from colonies.server.events import Events
 from colonies.server.handlers.processes import assign as assign_handler
+from colonies.server.keys import make_ctx
 from colonies.server.services import processes as service
+from colonies.server.tasks import Tasks
 from tests.conftest import EXECUTOR_KEY, Colony, spec
 
 
@@ -46,14 +47,15 @@ async def test_a_claim_finishing_after_its_caller_left_is_given_back(
         id=colony.executor_id, colony_name="test", executor_name="test-executor",
         executor_type="cli",
     )  # fmt: skip
-    call = asyncio.create_task(service.assign(db, Events(), caller, 10))
+    tasks = Tasks()
+    call = asyncio.create_task(service.assign(db, Events(), tasks, caller, 10))
     await claimed.wait()
     assert (await client.get_process(p.process_id, EXECUTOR_KEY)).state == ProcessState.RUNNING
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
         await call
     resume.set()
-    await service.given_back()
+    await tasks.drain()
     back = await client.get_process(p.process_id, EXECUTOR_KEY)
     assert (back.state, back.assigned_executor_id) == (ProcessState.WAITING, "")
 
@@ -66,13 +68,14 @@ async def test_a_parked_assign_whose_caller_left_stops_waiting(
         id=colony.executor_id, colony_name="test", executor_name="test-executor",
         executor_type="cli",
     )  # fmt: skip
-    call = asyncio.create_task(service.assign(db, events, caller, 60))
+    tasks = Tasks()
+    call = asyncio.create_task(service.assign(db, events, tasks, caller, 60))
     while not events.waiter_count():
         await asyncio.sleep(0)
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
         await call
-    await service.given_back()  # the wait ended at once, without waiting 60 s
+    await tasks.drain()  # the wait ended at once, without waiting 60 s
     assert events.waiter_count() == 0
     p = await waiting_process(client)
     assert (await client.get_process(p.process_id, EXECUTOR_KEY)).state == ProcessState.WAITING
@@ -94,7 +97,7 @@ async def test_an_assign_whose_client_is_gone_gives_the_process_back(
     msg = AssignProcessMsg(colony_name="test", timeout=-1)
     with pytest.raises(ColoniesError, match="disconnected"):
         await assign_handler(ctx, msg)
-    await service.given_back()
+    await server.app[keys.TASKS].drain()
     back = await client.get_process(p.process_id, EXECUTOR_KEY)
     assert back.state == ProcessState.WAITING
     # and the next assign gets it

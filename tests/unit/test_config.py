@@ -1,8 +1,12 @@
-"""Server settings from the reference's COLONIES_DB_* variables."""
+"""Settings from the reference's COLONIES_* variables, read in config.py only."""
 
 from __future__ import annotations
 
-from colonies.config import Settings
+import re
+from pathlib import Path
+
+import colonies
+from colonies.config import CliSettings, Settings
 
 
 def test_db_host_may_be_a_tcp_host_or_a_unix_socket_directory() -> None:
@@ -38,3 +42,24 @@ def test_audit_settings_default_on_and_read_their_variables() -> None:
         0,
     )
     assert Settings.from_env({"COLONIES_AUDIT": "yes"}).audit is True
+
+
+def test_the_cli_switches_read_their_variables() -> None:
+    assert CliSettings.from_env({}) == CliSettings(verbose=False, ascii_tables=False)
+    on = CliSettings.from_env({"COLONIES_VERBOSE": "yes", "COLONIES_CLI_ASCII": "1"})
+    assert (on.verbose, on.ascii_tables) == (True, True)
+
+
+# What reads the environment besides config.py, as config.py's docstring says (no COLONIES_*
+# variable among them); a new reader belongs in config.py, or in this list and that docstring.
+OTHER_ENV_READERS = {"executor_sdk/shell.py", "fs/s3.py", "cli/options.py"}
+
+
+def test_config_is_the_only_reader_of_colonies_variables() -> None:
+    root = Path(colonies.__file__).parent
+    readers = {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if re.search(r"os\.environ|getenv", path.read_text())
+    }
+    assert readers == OTHER_ENV_READERS | {"config.py"}

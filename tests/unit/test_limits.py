@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from colonies.config import Settings
-from colonies.server.limits import _MaskCheck, clip_line, too_deep
+from colonies.server.codec import too_deep
+from colonies.server.limits import _MaskCheck, clip_line
 
 PIECES = ['"[{"', '"\\\\"', '"\\"]"', '"a\\\\\\"{"', "1", "true", '"x"', '"}]\\\\"']
 

@@ -17,8 +17,7 @@ from colonies.db.channels import ChannelProcess
 from colonies.errors import ColoniesError, Forbidden, NotFound
 from colonies.rpc.channel import ChannelAppendMsg, ChannelReadMsg, SubscribeChannelMsg
 from colonies.server.auth import require_member
-from colonies.server.dispatch import render
-from colonies.server.realtime import send
+from colonies.server.codec import render, send
 from colonies.server.router import Ctx, RpcRouter
 
 router = RpcRouter()

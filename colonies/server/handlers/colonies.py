@@ -11,7 +11,8 @@ from colonies.rpc.colony import (
     RemoveColonyMsg,
 )
 from colonies.server.auth import require_colony_owner, require_member, require_server_owner
-from colonies.server.router import Ctx, RawJSON, RpcRouter
+from colonies.server.codec import RawJSON
+from colonies.server.router import Ctx, RpcRouter
 
 router = RpcRouter()
 

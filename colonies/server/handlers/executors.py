@@ -15,7 +15,8 @@ from colonies.rpc.executor import (
     UpdateExecutorMsg,
 )
 from colonies.server.auth import require_colony_owner, require_member
-from colonies.server.router import Ctx, RawJSON, RpcRouter
+from colonies.server.codec import RawJSON
+from colonies.server.router import Ctx, RpcRouter
 from colonies.server.services import processes as service
 
 router = RpcRouter()

@@ -26,10 +26,10 @@ from colonies.rpc.process import (
     SubscribeProcessesMsg,
     SubscribeProcessMsg,
 )
-from colonies.server.auth import Caller, require_colony_owner, require_member
-from colonies.server.dispatch import render
+from colonies.server.auth import require_colony_owner, require_member
+from colonies.server.caller import Caller
+from colonies.server.codec import render, send
 from colonies.server.events import Event, process_topic, processes_topic
-from colonies.server.realtime import send
 from colonies.server.router import Ctx, RpcRouter
 from colonies.server.services import processes as service, workflows
 
@@ -61,7 +61,14 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
         raise ColoniesError("Failed to assign process, executor not found")
     lease = ctx.settings.delivery_lease_s if msg.confirm_delivery else 0.0
     process = await service.assign(
-        ctx.db, ctx.events, caller, msg.timeout, msg.available_cpu, msg.available_mem, lease
+        ctx.db,
+        ctx.events,
+        ctx.tasks,
+        caller,
+        msg.timeout,
+        msg.available_cpu,
+        msg.available_mem,
+        lease,
     )
     try:
         await workflows.resolve(ctx.db, process)
@@ -69,10 +76,10 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
         # seen now. Nothing suspends after this until the reply is in the socket.
         await asyncio.sleep(0)
     except asyncio.CancelledError:  # the caller left while its reply was being made
-        service.give_back_later(ctx.db, process, caller.id)
+        service.give_back_later(ctx.tasks, ctx.db, process, caller.id)
         raise
     if ctx.gone():  # nobody would receive it: let another executor have it
-        service.give_back_later(ctx.db, process, caller.id)
+        service.give_back_later(ctx.tasks, ctx.db, process, caller.id)
         raise ColoniesError("Failed to assign process, the executor disconnected")
     return process
 

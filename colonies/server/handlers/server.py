@@ -19,7 +19,8 @@ from colonies.rpc.server import (
     VersionMsg,
 )
 from colonies.server.auth import require_member, require_server_owner
-from colonies.server.router import Ctx, RawJSON, RpcRouter
+from colonies.server.codec import RawJSON
+from colonies.server.router import Ctx, RpcRouter
 
 router = RpcRouter()
 

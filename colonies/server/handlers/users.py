@@ -11,7 +11,8 @@ from colonies.rpc.user import (
     RemoveUserMsg,
 )
 from colonies.server.auth import require_colony_owner, require_member
-from colonies.server.router import Ctx, RawJSON, RpcRouter
+from colonies.server.codec import RawJSON
+from colonies.server.router import Ctx, RpcRouter
 
 router = RpcRouter()
 

@@ -25,7 +25,7 @@ from colonies.core.blueprint import (
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.errors import BadRequest, Conflict, NotFound
-from colonies.server.auth import Caller
+from colonies.server.caller import Caller
 from colonies.server.events import Events
 from colonies.server.services import crons, processes
 

@@ -12,9 +12,9 @@ from colonies.core.cron import Cron, CronError, next_run, validate
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.errors import BadRequest, ColoniesError
-from colonies.server.auth import Caller
+from colonies.server.caller import Caller
+from colonies.server.codec import loads_bounded
 from colonies.server.events import Events
-from colonies.server.limits import loads_bounded
 from colonies.server.services import workflows
 
 log = logging.getLogger(__name__)

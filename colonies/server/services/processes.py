@@ -22,8 +22,9 @@ from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.db.processes import env_attributes
 from colonies.errors import BadRequest, Forbidden, NotFound, RequestTimeout, Unavailable
-from colonies.server.auth import Caller
+from colonies.server.caller import Caller
 from colonies.server.events import Events, Token, Waiter
+from colonies.server.tasks import Tasks
 
 NS_PER_DAY = 86_400_000_000_000
 UNLIMITED = 2**62
@@ -117,6 +118,7 @@ def _memory(text: str) -> int:
 async def assign(
     db: Database,
     events: Events,
+    tasks: Tasks,
     caller: Caller,
     timeout: int,
     available_cpu: str = "",
@@ -142,8 +144,8 @@ async def assign(
         return await asyncio.shield(work)
     except asyncio.CancelledError:
         waiter.leave()
-        _leave_behind(work)
-        work.add_done_callback(lambda done: _give_back_claimed(db, caller.id, done))
+        tasks.keep(work)
+        work.add_done_callback(lambda done: _give_back_claimed(tasks, db, caller.id, done))
         raise
 
 
@@ -211,29 +213,17 @@ def _nothing(paused: bool) -> NoReturn:
     raise NotFound("No process available for assignment")
 
 
-_LEFT_BEHIND: set[asyncio.Future[Any]] = set()  # assigns and give-backs of callers that left
-
-
-def _leave_behind(future: asyncio.Future[Any]) -> None:
-    _LEFT_BEHIND.add(future)
-    future.add_done_callback(_LEFT_BEHIND.discard)
-
-
-def _give_back_claimed(db: Database, executor_id: str, work: asyncio.Future[Process]) -> None:
+def _give_back_claimed(
+    tasks: Tasks, db: Database, executor_id: str, work: asyncio.Future[Process]
+) -> None:
     if work.cancelled() or work.exception() is not None:
         return
-    give_back_later(db, work.result(), executor_id)
+    give_back_later(tasks, db, work.result(), executor_id)
 
 
-def give_back_later(db: Database, process: Process, executor_id: str) -> None:
+def give_back_later(tasks: Tasks, db: Database, process: Process, executor_id: str) -> None:
     """``give_back`` in a task of its own, which the caller's cancellation does not stop."""
-    _leave_behind(asyncio.ensure_future(give_back(db, process, executor_id)))
-
-
-async def given_back() -> None:
-    """Wait until the claims of callers that left have been given back (tests, shutdown)."""
-    while _LEFT_BEHIND:
-        await asyncio.gather(*_LEFT_BEHIND, return_exceptions=True)
+    tasks.start(give_back(db, process, executor_id))
 
 
 async def give_back(db: Database, process: Process, executor_id: str) -> None:

@@ -16,7 +16,7 @@ from colonies.core import (
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.errors import BadRequest, ColoniesError, Forbidden
-from colonies.server.auth import Caller
+from colonies.server.caller import Caller
 from colonies.server.events import Events
 from colonies.server.services.processes import new_process
 
