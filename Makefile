@@ -18,8 +18,9 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
 
+# `make dev PORT=50090` serves on another port.
 dev: install postgres
-	$(BIN)/colonies dev
+	$(BIN)/colonies dev $(if $(PORT),--port $(PORT))
 
 lint: install
 	$(BIN)/ruff check colonies tests examples benchmarks

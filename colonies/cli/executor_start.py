@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from colonies.cli.options import CliError, missing, valid_key
+from colonies.cli.options import CliError, client_settings, missing, valid_key
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
 from colonies.core.ticket import TicketToken
@@ -98,7 +98,7 @@ def start(
       colonies function exec --func echo --args hello --targettype cli --wait --out
       colonies executor start --ticket ct1.dGVzdA.4f0c... --key-file worker.key
     """
-    settings = ClientSettings.from_env()
+    settings = client_settings()
     ticket = ticket or settings.executor_ticket
     if ticket:
         _start_enrolled(

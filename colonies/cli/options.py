@@ -17,7 +17,7 @@ import click
 from pydantic import ValidationError
 
 from colonies.client import ColoniesClient
-from colonies.config import ClientSettings
+from colonies.config import ClientSettings, SettingsError
 from colonies.core import FunctionSpec, WireModel
 from colonies.crypto import id_from_private_key
 from colonies.errors import RPCError
@@ -158,6 +158,14 @@ def root_obj() -> dict[str, Any]:
     return obj if isinstance(obj, dict) else {}
 
 
+def client_settings() -> ClientSettings:
+    """ClientSettings from COLONIES_*, a bad value as one sentence naming its variable."""
+    try:
+        return ClientSettings.from_env()
+    except SettingsError as e:
+        raise CliError(str(e)) from None
+
+
 def load_env(
     host: str | None = None,
     port: int | None = None,
@@ -166,7 +174,7 @@ def load_env(
     serverprvkey: str | None = None,
 ) -> Env:
     """ClientSettings from COLONIES_*, with command-line overrides applied."""
-    settings = ClientSettings.from_env()
+    settings = client_settings()
     obj = root_obj()
     if host:
         settings = replace(settings, host=host)

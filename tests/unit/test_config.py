@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from colonies.config import Settings
+import pytest
+
+from colonies.config import ClientSettings, Settings, SettingsError
 
 
 def test_db_host_may_be_a_tcp_host_or_a_unix_socket_directory() -> None:
@@ -38,3 +40,13 @@ def test_audit_settings_default_on_and_read_their_variables() -> None:
         0,
     )
     assert Settings.from_env({"COLONIES_AUDIT": "yes"}).audit is True
+
+
+def test_a_port_variable_that_is_not_a_port_names_itself() -> None:
+    for read in (Settings.from_env, ClientSettings.from_env):
+        for value in ("abc", "0", "65536", "5e4"):
+            with pytest.raises(SettingsError, match="COLONIES_SERVER_PORT must be a port"):
+                read({"COLONIES_SERVER_PORT": value})
+    assert ClientSettings.from_env({"COLONIES_SERVER_PORT": " 50090 "}).port == 50090
+    assert Settings.from_env({"COLONIES_SERVER_HTTP_PORT": "50091"}).port == 50091
+    assert ClientSettings.from_env({}).port == Settings.from_env({}).port == 50080
