@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,8 +26,9 @@ from colonies.cli.options import (
     spec_option,
 )
 from colonies.client import ColoniesClient
-from colonies.core import Executor, utc_now
+from colonies.core import Executor, Location, utc_now
 from colonies.crypto import id_from_private_key, new_private_key
+from colonies.errors import RPCError
 
 
 @click.group()
@@ -52,11 +54,52 @@ def executor(ctx: click.Context, colonyid: str | None) -> None:
 executor.add_command(start)
 
 
+def spec_location(data: Any, path: Path, colony: str) -> Location | None:
+    """The ``location`` object of the ColonyOS documentation's executor spec
+    (``{"long", "lat", "desc"}``, the reference's older model) as a Location of the colony
+    named by its desc; it is taken out of ``data``, whose ``locationname`` names it."""
+    if not isinstance(data, dict):
+        return None
+    key = next((k for k in data if isinstance(k, str) and k.lower() == "location"), None)
+    if key is None:
+        return None
+    given = data.pop(key)
+    if not isinstance(given, dict):
+        raise CliError(
+            f"The spec file {path}: location must be an object such as "
+            '{"long": 18.07, "lat": 59.33, "desc": "Lab"}, or give "locationname" instead.'
+        )
+    try:
+        location = Location(
+            name=str(given.get("name") or given.get("desc") or ""),
+            colony_name=colony,
+            description=str(given.get("desc") or ""),
+            long=float(given.get("long") or 0),
+            lat=float(given.get("lat") or 0),
+        )
+    except (TypeError, ValueError):
+        raise CliError(f"The spec file {path}: location long and lat must be numbers.") from None
+    if not location.name:
+        raise CliError(
+            f"The spec file {path}: its location has no desc to name it by; "
+            'add "desc" (e.g. "Lab rack 3") or give "locationname" instead.'
+        )
+    data.setdefault("locationname", location.name)
+    return location
+
+
 def build_executor(
     spec: Path | None, executorid: str, name: str | None, type_: str | None, colony: str
-) -> Executor:
-    """An Executor from a spec file and/or flags; flags override the file."""
-    found = parse_model(Executor, read_json(spec), spec) if spec else Executor()
+) -> tuple[Executor, Location | None]:
+    """An Executor from a spec file and/or flags (flags override the file), and the Location
+    its spec describes in the documentation's older shape, if it does."""
+    location = None
+    if spec:
+        data = read_json(spec)
+        location = spec_location(data, spec, colony)
+        found = parse_model(Executor, data, spec)
+    else:
+        found = Executor()
     if name:
         found.executor_name = hostname_suffix(name)
     if type_:
@@ -72,13 +115,32 @@ def build_executor(
         )
     found.executor_id = executorid
     found.colony_name = found.colony_name or colony
-    return found
+    if location is not None:
+        location.colony_name = found.colony_name
+    return found, location
 
 
-def register(env: Env, key: str, new: Executor, approve: bool, as_json: bool) -> None:
-    """Add (and approve) an executor with the colony key ``key``, then say so."""
+def register(
+    env: Env,
+    key: str,
+    new: Executor,
+    approve: bool,
+    as_json: bool,
+    location: Location | None = None,
+) -> None:
+    """Add (and approve) an executor with the colony key ``key``, then say so; a location
+    from its spec is added to the colony first unless the colony has one of that name."""
 
     async def action(c: ColoniesClient) -> Executor:
+        if location is not None:
+            try:
+                await c.add_location(location, key)
+                click.echo(
+                    f"Location {location.name} added to colony {location.colony_name}", err=True
+                )
+            except RPCError as e:
+                if "already exists" not in e.message:
+                    raise
         added = await c.add_executor(new, key)
         if approve:
             await c.approve_executor(added.colony_name, added.executor_name, key)
@@ -120,8 +182,8 @@ def add(
       colonies executor add --spec examples/executors/executor.json \\
           --executorid $COLONIES_ID --approve
     """
-    new = build_executor(spec, executorid, name, type_, env.colony)
-    register(env, env.colony_prvkey, new, approve, as_json)
+    new, location = build_executor(spec, executorid, name, type_, env.colony)
+    register(env, env.colony_prvkey, new, approve, as_json, location)
 
 
 def write_new(path: Path, text: str, mode: int) -> None:
@@ -175,11 +237,11 @@ def create(
     """
     prvkey = new_private_key()
     executor_id = id_from_private_key(prvkey)
-    new = build_executor(spec, executor_id, name, type_, env.colony)
+    new, location = build_executor(spec, executor_id, name, type_, env.colony)
     key = env.colony_prvkey  # a missing colony key is reported before files are written
     write_new(keypath, prvkey + "\n", 0o600)
     write_new(idpath, executor_id + "\n", 0o644)
-    register(env, key, new, approve, as_json)
+    register(env, key, new, approve, as_json, location)
 
 
 @executor.command(name="ls")
