@@ -26,7 +26,7 @@ from colonies.cli.options import (
     spec_option,
 )
 from colonies.client import ColoniesClient
-from colonies.core import Executor, Location, utc_now
+from colonies.core import Executor, ExecutorState, Location, utc_now
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.errors import RPCError
 
@@ -41,6 +41,13 @@ from colonies.errors import RPCError
 @click.pass_context
 def executor(ctx: click.Context, colonyid: str | None) -> None:
     """Manage executors (approving, rejecting and removing needs the colony owner key).
+
+    Stale executors: the server unregisters an executor it has not heard from (no
+    `process assign`, no poll by `executor start`) for COLONIES_STALE_EXECUTOR_DURATION
+    seconds, ten minutes by default; one that never asked for work is kept. An unregistered
+    executor is refused as "not a member", is hidden by `executor ls` (see --all), and comes
+    back with `colonies executor approve --name NAME`; the colony owner may also add its
+    name again (`executor add`, e.g. with a new key).
 
     \b
     Example:
@@ -263,21 +270,35 @@ def list_executors(
 ) -> None:
     """List the executors of the colony.
 
+    Unregistered executors (removed, or unheard of for ten minutes: see `colonies executor
+    --help`) are left out and counted on stderr; --all lists them with their states.
+
     \b
     Example:
       colonies executor ls --full --type cli
+      colonies executor ls --all
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_executors(colony_name, key))
     found = [
         e
         for e in found
-        if (all_ or e.state != 3)
-        and (not type_ or e.executor_type == type_)
+        if (not type_ or e.executor_type == type_)
         and (not location or e.location_name == location)
         and (not filter_ or filter_ in e.executor_name)
     ]
-    echo_list(found, as_json, lambda f: tables.executors_table(f, full), "executors")
+    hidden = [] if all_ else [e for e in found if e.state == ExecutorState.UNREGISTERED]
+    shown = [e for e in found if e not in hidden]
+    echo_list(shown, as_json, lambda f: tables.executors_table(f, full, states=all_), "executors")
+    if hidden and not as_json:
+        names = ", ".join([e.executor_name for e in hidden[:5]] + ["..."] * (len(hidden) > 5))
+        click.echo(
+            f"{len(hidden)} unregistered executor{'s are' if len(hidden) > 1 else ' is'} "
+            f"hidden ({names}): removed, or not heard from for ten minutes. "
+            "`colonies executor ls --all` lists them; `colonies executor approve --name NAME` "
+            "brings one back.",
+            err=True,
+        )
 
 
 @executor.command()
@@ -302,6 +323,9 @@ def get(env: Env, name: str, as_json: bool) -> None:
 @client_options
 def approve(env: Env, name: str) -> None:
     """Approve a registered executor so that it gets processes.
+
+    Also brings back an executor that was unregistered, e.g. by the server after ten
+    minutes without a word from it (see `colonies executor --help`).
 
     \b
     Example:

@@ -244,7 +244,11 @@ def run(env: Env, action: Callable[[ColoniesClient], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except RPCError as e:
-        hint = next((h for text, h in HINTS.items() if text in e.message), "")
+        from colonies.cli.explain import why_refused  # only when the server refused
+
+        hint = why_refused(env, e.message) or next(
+            (h for text, h in HINTS.items() if text in e.message), ""
+        )
         raise CliError(
             f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),
             f"(HTTP status {e.status} from {env.url})",
