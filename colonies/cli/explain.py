@@ -1,21 +1,25 @@
-"""Sentences for refusals whose server text (kept, clients match on it) does not say why:
-a key whose executor is pending, rejected or was removed as stale."""
+"""Sentences the server's answers leave out: why a key is refused (its executor is pending,
+rejected or was removed as stale; the server's text is kept, clients match on it), and why
+a spec could never be assigned (warned about at submit)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import aiohttp
 import click
 
 from colonies.cli.tables import fmt_time
-from colonies.core import Executor, ExecutorState, is_zero_time
+from colonies.core import Executor, ExecutorState, FunctionSpec, is_zero_time
+from colonies.core.matching import why_unassignable
 from colonies.crypto import id_from_private_key
 from colonies.errors import ColoniesError
 
 if TYPE_CHECKING:
     from colonies.cli.options import Env
+    from colonies.client import ColoniesClient
 
 # Server texts (Go grammar) that a key whose executor is not approved gets.
 MEMBER_REFUSALS = ("not a member", "executor not found")
@@ -68,3 +72,26 @@ def why_refused(env: Env, message: str) -> str:
         return ""
     mine = next((e for e in found if e.executor_id == own_id), None)
     return executor_state_sentence(mine) if mine else ""
+
+
+async def warn_unassignable(
+    client: ColoniesClient, key: str, colony: str, specs: Sequence[FunctionSpec]
+) -> None:
+    """Warn (stderr) about each spec that no executor registered in ``colony`` could ever
+    be assigned, saying why (``core.matching``); quiet when the executors cannot be listed
+    (the request that follows then says what is wrong)."""
+    try:
+        executors = await client.get_executors(colony, key)
+    except (ColoniesError, aiohttp.ClientError, OSError, ValueError):
+        return
+    for spec in specs:
+        reasons = why_unassignable(
+            spec.conditions.model_copy(update={"colony_name": colony}), executors
+        )
+        node = f" {spec.node_name!r}" if len(specs) > 1 and spec.node_name else ""
+        for reason in reasons:
+            click.echo(
+                f"Warning: no executor can run the spec{node} as things stand, so its process "
+                f"would wait: {reason}",
+                err=True,
+            )
