@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install postgres dev test test-unit lint fmt typecheck bench clean
+.PHONY: install postgres dev test test-unit lint fmt typecheck bench bench-peers clean
 
 install: $(VENV)/.installed
 
@@ -18,8 +18,9 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
 
+# `make dev PORT=50090` serves on another port.
 dev: install postgres
-	$(BIN)/colonies dev
+	$(BIN)/colonies dev $(if $(PORT),--port $(PORT))
 
 lint: install
 	$(BIN)/ruff check colonies tests examples benchmarks
@@ -41,6 +42,13 @@ test-unit: install
 
 bench: install
 	$(PY) ../shared/bench/colonies_load.py
+
+# Our SDK executor beside Celery and arq on a private Redis (issue 17's load shape).
+bench-peers: install postgres
+	@command -v redis-server >/dev/null || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server)
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	$(PY) benchmarks/peers.py --rounds 3 --duration 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

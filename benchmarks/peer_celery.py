@@ -30,6 +30,6 @@ def make_app(url: str = "") -> Celery:
 app = make_app()
 
 
-@app.task(name="peer_celery.noop")
+@app.task(name="peer_celery.noop")  # type: ignore[untyped-decorator]
 def noop() -> None:
     return None

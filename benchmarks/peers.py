@@ -97,13 +97,13 @@ def submitters(args: argparse.Namespace, mode: str, env: dict[str, str]) -> floa
         subprocess.Popen(argv, cwd=HERE, env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(args.submitters)
     ]
-    done = 0
+    done: int = 0
     for proc in procs:
         out, _ = proc.communicate(timeout=args.warmup + args.duration + 120)
         if proc.returncode != 0:
             raise SystemExit(f"{mode} exited with {proc.returncode}")
-        done += json.loads(out.strip().splitlines()[-1])["completed"]
-    return round(done / args.duration, 1)
+        done += int(json.loads(out.strip().splitlines()[-1])["completed"])
+    return round(done / float(args.duration), 1)
 
 
 def run_celery(args: argparse.Namespace, url: str, pool: str, concurrency: int) -> float:
@@ -154,8 +154,8 @@ class Window:
     """Counts completions that land inside [start + warmup, start + warmup + duration)."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self.begin = time.monotonic() + args.warmup
-        self.end = self.begin + args.duration
+        self.begin: float = time.monotonic() + args.warmup
+        self.end: float = self.begin + float(args.duration)
         self.completed = 0
         self.lock = threading.Lock()
 

@@ -34,6 +34,26 @@ def _first(env: Mapping[str, str], *names: str, default: str = "") -> str:
     return default
 
 
+class SettingsError(ValueError):
+    """A COLONIES_* variable holds a value that cannot be read; the message names it."""
+
+
+def _port(env: Mapping[str, str], *names: str, default: str) -> int:
+    """The first of ``names`` that is set, as a TCP port; a sentence naming it otherwise."""
+    name = next((n for n in names if env.get(n)), "")
+    text = env[name].strip() if name else default
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise SettingsError(
+            f"{name} must be a port number (1-65535), not {env[name]!r}: "
+            f"fix it with `export {name}=50080`, or unset it."
+        )
+    return port
+
+
 SERVER_BIND = "0.0.0.0"
 """Where ``colonies server start`` listens unless told: every IPv4 interface, as the
 reference does."""
@@ -157,8 +177,8 @@ class Settings:
         if not server_id and env.get("COLONIES_SERVER_PRVKEY"):
             server_id = id_from_private_key(env["COLONIES_SERVER_PRVKEY"])
         values: dict[str, object] = {
-            "port": int(
-                _first(env, "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", default="50080")
+            "port": _port(
+                env, "COLONIES_SERVER_HTTP_PORT", "COLONIES_SERVER_PORT", default="50080"
             ),
             "host": env.get("COLONIES_SERVER_BIND", "").strip() or bind,
             "server_id": server_id,
@@ -218,9 +238,7 @@ class ClientSettings:
         tls = _first(env, "COLONIES_TLS", "COLONIES_SERVER_TLS", default="false")
         return cls(
             host=env.get("COLONIES_SERVER_HOST", "localhost"),
-            port=int(
-                _first(env, "COLONIES_SERVER_PORT", "COLONIES_SERVER_HTTP_PORT", default="50080")
-            ),
+            port=_port(env, "COLONIES_SERVER_PORT", "COLONIES_SERVER_HTTP_PORT", default="50080"),
             tls=_bool(tls),
             verify_tls=not _bool(env.get("COLONIES_SKIP_TLS_VERIFY")),
             prvkey=env.get("COLONIES_PRVKEY", ""),

@@ -112,6 +112,16 @@ class LocalPostgres:
             pass  # alive, and owned by the unprivileged user it runs as
         return pid
 
+    @staticmethod
+    def is_postgres(pid: int) -> bool:
+        """Whether process ``pid`` is a PostgreSQL server (assumed where /proc cannot tell)."""
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip() in {"postgres", "postmaster"}
+        except FileNotFoundError:
+            return not Path("/proc/self").exists()
+        except OSError:
+            return True
+
     def init(self) -> None:
         """initdb on first use (trust auth on loopback only); does nothing if initialised."""
         if self.initialised:

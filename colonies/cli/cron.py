@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from colonies.cli import tables
+from colonies.cli.explain import warn_unassignable
 from colonies.cli.options import (
     CliError,
     Env,
@@ -16,10 +17,12 @@ from colonies.cli.options import (
     echo_json,
     echo_list,
     json_option,
+    lenient_option,
     load_function_specs,
     run,
     spec_option,
 )
+from colonies.client import ColoniesClient
 from colonies.core import WorkflowSpec
 from colonies.core.cron import Cron
 
@@ -37,12 +40,14 @@ def build_cron(
     interval: int,
     random: bool,
     waitprevious: bool,
+    lenient: bool = False,
 ) -> Cron:
     if bool(expression) == (interval > 0):
         raise CliError("Give either --cron EXPRESSION or --interval SECONDS (one of them).")
     if random and not interval > 0:
         raise CliError("--random needs --interval: it picks a random moment in each interval.")
-    workflow = WorkflowSpec(colony_name=colony, function_specs=load_function_specs(spec, colony))
+    specs = load_function_specs(spec, colony, lenient)
+    workflow = WorkflowSpec(colony_name=colony, function_specs=specs)
     return Cron(
         colony_name=colony,
         name=name,
@@ -56,6 +61,7 @@ def build_cron(
 
 @cron.command()
 @spec_option(help="JSON array of function specs (the workflow to run).")
+@lenient_option
 @click.option("--name", required=True, help="Cron name.")
 @click.option("--cron", "expression", help='6-field cron expression, e.g. "0/10 * * * * *".')
 @click.option("--interval", type=int, default=-1, help="Run every this many seconds.")
@@ -66,6 +72,7 @@ def build_cron(
 def add(
     env: Env,
     spec: Path,
+    lenient: bool,
     name: str,
     expression: str | None,
     interval: int,
@@ -80,9 +87,15 @@ def add(
       colonies cron add --name hello --spec examples/crons/cron.json --cron "0/10 * * * * *"
       colonies cron add --name hello --spec examples/crons/cron.json --interval 60 --random
     """
-    new = build_cron(spec, env.colony, name, expression, interval, random, waitprevious)
+    new = build_cron(spec, env.colony, name, expression, interval, random, waitprevious, lenient)
     key = env.prvkey
-    added = run(env, lambda c: c.add_cron(new, key))
+
+    async def action(c: ColoniesClient) -> Cron:
+        specs = WorkflowSpec.model_validate_json(new.workflow_spec).function_specs
+        await warn_unassignable(c, key, new.colony_name, specs)
+        return await c.add_cron(new, key)
+
+    added = run(env, action)
     if as_json:
         echo_json(added)
     else:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
+import os
+import signal
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from colonies.cli.server import HOST_HELP, require_free_port, run_until_signalled
+from colonies.cli.server import HOST_HELP, STOP_SIGNALS, require_free_port, run_until_signalled
 from colonies.config import DEV_BIND, ClientSettings, Settings
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.localpg import DEV_SETTINGS, LocalPostgres
@@ -139,7 +142,10 @@ def dev(
     Initialises PostgreSQL under DATA_DIR on first run, creates colony COLONIES_COLONY_NAME
     (default dev) owned by COLONIES_COLONY_PRVKEY, registers COLONIES_PRVKEY as a user and
     as the approved executor "dev" (type COLONIES_EXECUTOR_TYPE, default cli), prints the
-    environment a client needs, and serves until Ctrl-C.
+    environment a client needs, and serves until Ctrl-C, `kill` (SIGTERM) or its terminal
+    closing (SIGHUP), then stops PostgreSQL and S3. Only one `colonies dev` uses a DATA_DIR
+    at a time (it holds DATA_DIR/dev.lock); a PostgreSQL left running by one that was killed
+    (kill -9) is stopped at the next start.
 
     It listens on 127.0.0.1 only unless --host (or COLONIES_SERVER_BIND) says otherwise:
     the environment it prints holds the server owner's key.
@@ -157,16 +163,50 @@ def dev(
     data_dir = data_dir.absolute()
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o755)  # PostgreSQL may run as another user and must reach its directory
+    lock = DataDirLock(data_dir)
+    holder = lock.acquire()
+    if holder is not None:
+        kill = f"`kill {holder}`" if holder else "kill it"
+        raise click.ClickException(
+            f"{data_dir} is in use by another `colonies dev` (pid {holder or 'unknown'}), "
+            f"which is still running. Stop that one (Ctrl-C in its terminal, or {kill}), or "
+            "give this one its own --data-dir and --port."
+        )
+    handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    try:
+        _serve_dev(host, port, data_dir, env_file, s3_port, no_s3)
+    except _Stopped:
+        pass  # a signal before serving: what had started is stopped
+    finally:
+        lock.release()
+        for sig, handler in handlers.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
+class _Stopped(BaseException):
+    """SIGHUP or SIGTERM arrived while `colonies dev` was starting or stopping."""
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
+def _serve_dev(
+    host: str | None,
+    port: int,
+    data_dir: Path,
+    env_file: Path | None,
+    s3_port: int,
+    no_s3: bool,
+) -> None:
     keys = load_keys(data_dir)
     pg = LocalPostgres(data_dir / "pg", settings=DEV_SETTINGS)
-    pid = pg.running_pid()
-    if pid is not None:
-        raise click.ClickException(
-            f"{data_dir} is in use: its PostgreSQL (pid {pid}) belongs to another "
-            "`colonies dev`. Stop that one (Ctrl-C in its shell), or give this one its own "
-            "--data-dir and --port."
-        )
-    base = Settings.from_env(bind=DEV_BIND)
+    stop_orphan(pg)
+    try:
+        base = Settings.from_env(bind=DEV_BIND)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
     bind = host or base.host
     require_free_port(port, bind)
     first = not pg.initialised
@@ -174,14 +214,16 @@ def dev(
         ("Initialising" if first else "Starting") + f" PostgreSQL in {pg.data_dir}", err=True
     )
     pg.init()
-    try:
-        pg.start()
-    except subprocess.CalledProcessError:
-        raise click.ClickException(
-            f"PostgreSQL did not start; its log is {pg.data_dir / 'server.log'}."
-        ) from None
+    for sig in (signal.SIGHUP, signal.SIGTERM):  # as Ctrl-C: what was started is stopped
+        signal.signal(sig, _stop_on_signal)
     with contextlib.ExitStack() as stack:
         stack.callback(stop_pg, pg)
+        try:
+            pg.start()
+        except subprocess.CalledProcessError:
+            raise click.ClickException(
+                f"PostgreSQL did not start; its log is {pg.data_dir / 'server.log'}."
+            ) from None
         settings = replace(
             base,
             host=bind,
@@ -201,6 +243,7 @@ def dev(
             if s3 is not None:
                 stack.callback(stop_s3, s3)
                 env.update(s3.env())
+        stack.callback(_ignore_stop_signals)  # runs first: nothing interrupts the stopping
         lines = "".join(f"export {k}={v}\n" for k, v in env.items())
         target = env_file or data_dir / "env"
         target.write_text(lines)
@@ -209,8 +252,78 @@ def dev(
         run_until_signalled(settings)
 
 
+def _ignore_stop_signals() -> None:
+    for sig in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+def _say(message: str) -> None:
+    """A note on stderr that may be gone (its terminal closed): stopping goes on without it."""
+    with contextlib.suppress(OSError):
+        click.echo(message, err=True)
+
+
+class DataDirLock:
+    """An exclusive lock on DATA_DIR/dev.lock for the life of one `colonies dev`.
+
+    The kernel drops it when the process ends in any way, SIGKILL included, so a PostgreSQL
+    of the directory found running while the lock is free has no `colonies dev` left."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "dev.lock"
+        self._fd: int | None = None
+
+    def acquire(self) -> int | None:
+        """Take the lock and write our pid in it; the holder's pid when another has it."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            return int(text) if text.isdigit() else 0
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def stop_orphan(pg: LocalPostgres) -> None:
+    """Stop a PostgreSQL still serving ``pg``'s directory; called with the directory's lock
+    held, so the `colonies dev` that started it has gone (closed terminal, kill -9)."""
+    pid = pg.running_pid()
+    if pid is None:
+        return
+    pid_file = pg.data_dir / "postmaster.pid"
+    if not pg.is_postgres(pid):
+        raise click.ClickException(
+            f"{pid_file} names process {pid}, which is not PostgreSQL. If no PostgreSQL "
+            f"serves {pg.data_dir}, remove that file and start again."
+        )
+    click.echo(
+        f"Stopping PostgreSQL (pid {pid}) left running in {pg.data_dir} by a `colonies dev` "
+        "that has gone",
+        err=True,
+    )
+    try:
+        pg.stop()
+    except subprocess.CalledProcessError as e:
+        raise click.ClickException(
+            f"Cannot stop the PostgreSQL (pid {pid}) left running in {pg.data_dir}: "
+            f"{e.stderr.decode(errors='replace').strip() or e}. Stop it by hand "
+            f"(`kill {pid}`) and start again."
+        ) from None
+
+
 def stop_pg(pg: LocalPostgres) -> None:
-    click.echo("Stopping PostgreSQL", err=True)
+    if pg.running_pid() is None:
+        return
+    _say("Stopping PostgreSQL")
     pg.stop()
 
 
@@ -232,5 +345,5 @@ def start_s3(data_dir: Path, port: int) -> LocalS3 | None:
 
 
 def stop_s3(s3: LocalS3) -> None:
-    click.echo("Stopping S3 (saving objects)", err=True)
+    _say("Stopping S3 (saving objects)")
     s3.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,8 +26,9 @@ from colonies.cli.options import (
     spec_option,
 )
 from colonies.client import ColoniesClient
-from colonies.core import Executor, utc_now
+from colonies.core import Executor, ExecutorState, Location, utc_now
 from colonies.crypto import id_from_private_key, new_private_key
+from colonies.errors import RPCError
 
 
 @click.group()
@@ -40,6 +42,13 @@ from colonies.crypto import id_from_private_key, new_private_key
 def executor(ctx: click.Context, colonyid: str | None) -> None:
     """Manage executors (approving, rejecting and removing needs the colony owner key).
 
+    Stale executors: the server unregisters an executor it has not heard from (no
+    `process assign`, no poll by `executor start`) for COLONIES_STALE_EXECUTOR_DURATION
+    seconds, ten minutes by default; one that never asked for work is kept. An unregistered
+    executor is refused as "not a member", is hidden by `executor ls` (see --all), and comes
+    back with `colonies executor approve --name NAME`; the colony owner may also add its
+    name again (`executor add`, e.g. with a new key).
+
     \b
     Example:
       colonies executor ls
@@ -52,11 +61,52 @@ def executor(ctx: click.Context, colonyid: str | None) -> None:
 executor.add_command(start)
 
 
+def spec_location(data: Any, path: Path, colony: str) -> Location | None:
+    """The ``location`` object of the ColonyOS documentation's executor spec
+    (``{"long", "lat", "desc"}``, the reference's older model) as a Location of the colony
+    named by its desc; it is taken out of ``data``, whose ``locationname`` names it."""
+    if not isinstance(data, dict):
+        return None
+    key = next((k for k in data if isinstance(k, str) and k.lower() == "location"), None)
+    if key is None:
+        return None
+    given = data.pop(key)
+    if not isinstance(given, dict):
+        raise CliError(
+            f"The spec file {path}: location must be an object such as "
+            '{"long": 18.07, "lat": 59.33, "desc": "Lab"}, or give "locationname" instead.'
+        )
+    try:
+        location = Location(
+            name=str(given.get("name") or given.get("desc") or ""),
+            colony_name=colony,
+            description=str(given.get("desc") or ""),
+            long=float(given.get("long") or 0),
+            lat=float(given.get("lat") or 0),
+        )
+    except (TypeError, ValueError):
+        raise CliError(f"The spec file {path}: location long and lat must be numbers.") from None
+    if not location.name:
+        raise CliError(
+            f"The spec file {path}: its location has no desc to name it by; "
+            'add "desc" (e.g. "Lab rack 3") or give "locationname" instead.'
+        )
+    data.setdefault("locationname", location.name)
+    return location
+
+
 def build_executor(
     spec: Path | None, executorid: str, name: str | None, type_: str | None, colony: str
-) -> Executor:
-    """An Executor from a spec file and/or flags; flags override the file."""
-    found = parse_model(Executor, read_json(spec), spec) if spec else Executor()
+) -> tuple[Executor, Location | None]:
+    """An Executor from a spec file and/or flags (flags override the file), and the Location
+    its spec describes in the documentation's older shape, if it does."""
+    location = None
+    if spec:
+        data = read_json(spec)
+        location = spec_location(data, spec, colony)
+        found = parse_model(Executor, data, spec)
+    else:
+        found = Executor()
     if name:
         found.executor_name = hostname_suffix(name)
     if type_:
@@ -72,13 +122,32 @@ def build_executor(
         )
     found.executor_id = executorid
     found.colony_name = found.colony_name or colony
-    return found
+    if location is not None:
+        location.colony_name = found.colony_name
+    return found, location
 
 
-def register(env: Env, key: str, new: Executor, approve: bool, as_json: bool) -> None:
-    """Add (and approve) an executor with the colony key ``key``, then say so."""
+def register(
+    env: Env,
+    key: str,
+    new: Executor,
+    approve: bool,
+    as_json: bool,
+    location: Location | None = None,
+) -> None:
+    """Add (and approve) an executor with the colony key ``key``, then say so; a location
+    from its spec is added to the colony first unless the colony has one of that name."""
 
     async def action(c: ColoniesClient) -> Executor:
+        if location is not None:
+            try:
+                await c.add_location(location, key)
+                click.echo(
+                    f"Location {location.name} added to colony {location.colony_name}", err=True
+                )
+            except RPCError as e:
+                if "already exists" not in e.message:
+                    raise
         added = await c.add_executor(new, key)
         if approve:
             await c.approve_executor(added.colony_name, added.executor_name, key)
@@ -120,8 +189,8 @@ def add(
       colonies executor add --spec examples/executors/executor.json \\
           --executorid $COLONIES_ID --approve
     """
-    new = build_executor(spec, executorid, name, type_, env.colony)
-    register(env, env.colony_prvkey, new, approve, as_json)
+    new, location = build_executor(spec, executorid, name, type_, env.colony)
+    register(env, env.colony_prvkey, new, approve, as_json, location)
 
 
 def write_new(path: Path, text: str, mode: int) -> None:
@@ -175,11 +244,11 @@ def create(
     """
     prvkey = new_private_key()
     executor_id = id_from_private_key(prvkey)
-    new = build_executor(spec, executor_id, name, type_, env.colony)
+    new, location = build_executor(spec, executor_id, name, type_, env.colony)
     key = env.colony_prvkey  # a missing colony key is reported before files are written
     write_new(keypath, prvkey + "\n", 0o600)
     write_new(idpath, executor_id + "\n", 0o644)
-    register(env, key, new, approve, as_json)
+    register(env, key, new, approve, as_json, location)
 
 
 @executor.command(name="ls")
@@ -201,21 +270,35 @@ def list_executors(
 ) -> None:
     """List the executors of the colony.
 
+    Unregistered executors (removed, or unheard of for ten minutes: see `colonies executor
+    --help`) are left out and counted on stderr; --all lists them with their states.
+
     \b
     Example:
       colonies executor ls --full --type cli
+      colonies executor ls --all
     """
     colony_name, key = env.colony, env.prvkey
     found = run(env, lambda c: c.get_executors(colony_name, key))
     found = [
         e
         for e in found
-        if (all_ or e.state != 3)
-        and (not type_ or e.executor_type == type_)
+        if (not type_ or e.executor_type == type_)
         and (not location or e.location_name == location)
         and (not filter_ or filter_ in e.executor_name)
     ]
-    echo_list(found, as_json, lambda f: tables.executors_table(f, full), "executors")
+    hidden = [] if all_ else [e for e in found if e.state == ExecutorState.UNREGISTERED]
+    shown = [e for e in found if e not in hidden]
+    echo_list(shown, as_json, lambda f: tables.executors_table(f, full, states=all_), "executors")
+    if hidden and not as_json:
+        names = ", ".join([e.executor_name for e in hidden[:5]] + ["..."] * (len(hidden) > 5))
+        click.echo(
+            f"{len(hidden)} unregistered executor{'s are' if len(hidden) > 1 else ' is'} "
+            f"hidden ({names}): removed, or not heard from for ten minutes. "
+            "`colonies executor ls --all` lists them; `colonies executor approve --name NAME` "
+            "brings one back.",
+            err=True,
+        )
 
 
 @executor.command()
@@ -240,6 +323,9 @@ def get(env: Env, name: str, as_json: bool) -> None:
 @client_options
 def approve(env: Env, name: str) -> None:
     """Approve a registered executor so that it gets processes.
+
+    Also brings back an executor that was unregistered, e.g. by the server after ten
+    minutes without a word from it (see `colonies executor --help`).
 
     \b
     Example:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from colonies.cli.options import CliError, missing, valid_key
+from colonies.cli.options import CliError, client_settings, missing, valid_key
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
 from colonies.core.ticket import TicketToken
@@ -57,6 +57,13 @@ from colonies.executor_sdk.shell import shell_executor
 )
 @click.option("--grace", default=30.0, show_default=True, help="Seconds to finish work on SIGTERM.")
 @click.option("--func", "funcs", multiple=True, help="Only run these commands (repeatable).")
+@click.option(
+    "--shell",
+    is_flag=True,
+    help="Run each process's FUNCNAME and ARGS, joined with spaces, as one `sh -c` command "
+    "line (redirections, pipes, variables). Trust: anyone who may submit to the colony then "
+    "runs any shell code on this host as this user; cannot be combined with --func.",
+)
 @click.option("--burst", is_flag=True, help="Exit when no work is left.")
 @click.option("--cpu", default="", help="Declared hardware: CPU, e.g. 4000m.")
 @click.option("--mem", default="", help="Declared hardware: memory, e.g. 16Gi.")
@@ -73,6 +80,7 @@ def start(
     poll_timeout: int,
     grace: float,
     funcs: tuple[str, ...],
+    shell: bool,
     burst: bool,
     cpu: str,
     mem: str,
@@ -83,6 +91,12 @@ def start(
 
     The output is the command's stdout, each output line is also a process log entry, and a
     non-zero exit status fails the process. Stops gracefully on SIGTERM/SIGINT.
+
+    Without --shell the command runs directly, with ARGS as its arguments: no redirection,
+    pipes or variables, so `date > /tmp/currentdate` passes ">" to date. With --shell the
+    line runs under `sh -c`, as the reference docs' cron example needs; every member of the
+    colony can then run any shell command here, so use it only for a colony whose members
+    you trust, on a host (or container) that holds nothing they should not reach.
 
     With --ticket (the recommended way to add a worker) the executor makes its own key,
     enrolls with the ticket and is approved for the ticket's colony and executor type; it
@@ -98,7 +112,12 @@ def start(
       colonies function exec --func echo --args hello --targettype cli --wait --out
       colonies executor start --ticket ct1.dGVzdA.4f0c... --key-file worker.key
     """
-    settings = ClientSettings.from_env()
+    settings = client_settings()
+    if shell and funcs:
+        raise CliError(
+            "--shell cannot be combined with --func: under the shell the arguments are shell "
+            "code too (`echo; rm -rf ~`), so the list of commands would not hold."
+        )
     ticket = ticket or settings.executor_ticket
     if ticket:
         _start_enrolled(
@@ -113,6 +132,7 @@ def start(
             hardware=_hardware(cpu, mem, gpu_name, gpu_count),
             grace_s=grace,
             funcs=funcs,
+            shell=shell,
             burst=burst,
         )
         return
@@ -135,6 +155,7 @@ def start(
     executor = shell_executor(
         executor_type or settings.executor_type or "cli",
         commands=funcs or None,
+        shell=shell,
         name=name or None,
         key=prvkey or None,
         colony_key=settings.colony_prvkey if register else "",
@@ -164,6 +185,7 @@ def _start_enrolled(
     prvkey: str,
     settings: ClientSettings,
     funcs: tuple[str, ...],
+    shell: bool,
     burst: bool,
     **options: Any,
 ) -> None:
@@ -180,6 +202,7 @@ def _start_enrolled(
     executor = shell_executor(
         executor_type,
         commands=funcs or None,
+        shell=shell,
         name=name or None,
         key=prvkey or None,
         ticket=ticket,

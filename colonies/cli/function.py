@@ -10,6 +10,7 @@ from uuid import uuid4
 import click
 
 from colonies.cli import tables
+from colonies.cli.explain import warn_unassignable
 from colonies.cli.options import (
     CliError,
     Env,
@@ -18,6 +19,7 @@ from colonies.cli.options import (
     echo_json,
     echo_list,
     json_option,
+    lenient_option,
     load_function_spec,
     run,
     spec_option,
@@ -116,14 +118,18 @@ def submit_spec(
 ) -> None:
     key = env.prvkey
     show = not as_json
-    submitted, closed = run(
-        env, lambda c: submit_and_watch(c, spec, key, wait or out, follow, show, snapshot)
-    )
+
+    async def action(c: ColoniesClient) -> tuple[Process, Process | None]:
+        await warn_unassignable(c, key, spec.conditions.colony_name or env.colony, [spec])
+        return await submit_and_watch(c, spec, key, wait or out, follow, show, snapshot)
+
+    submitted, closed = run(env, action)
     report(submitted, closed, out, as_json)
 
 
 @function.command()
 @spec_option(help="FunctionSpec JSON file.")
+@lenient_option
 @click.option("--label", help="Set the spec's label.")
 @click.option(
     "--snapshot", is_flag=True, help="Snapshot the label of each fs.snapshots mount first."
@@ -134,6 +140,7 @@ def submit_spec(
 def submit(
     env: Env,
     spec: Path,
+    lenient: bool,
     label: str | None,
     snapshot: bool,
     wait: bool,
@@ -147,7 +154,7 @@ def submit(
     Example:
       colonies function submit --spec examples/functions/helloworld.json --wait --out
     """
-    function_spec = load_function_spec(spec, env.colony)
+    function_spec = load_function_spec(spec, env.colony, lenient)
     if label is not None:
         function_spec.label = label
     submit_spec(env, function_spec, wait, out, follow, as_json, snapshot)

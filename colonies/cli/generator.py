@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from colonies.cli import tables
+from colonies.cli.explain import warn_unassignable
 from colonies.cli.options import (
     Env,
     F,
@@ -15,10 +16,12 @@ from colonies.cli.options import (
     echo_json,
     echo_list,
     json_option,
+    lenient_option,
     load_function_specs,
     run,
     spec_option,
 )
+from colonies.client import ColoniesClient
 from colonies.core import WorkflowSpec
 from colonies.core.generator import Generator
 
@@ -30,12 +33,15 @@ def generator() -> None:
 
 @generator.command()
 @spec_option(help="JSON array of function specs (the workflow to run).")
+@lenient_option
 @click.option("--name", required=True, help="Generator name.")
 @click.option("--trigger", type=int, required=True, help="Run after this many packed args.")
 @click.option("--timeout", type=int, default=-1, show_default=True, help="Or after seconds.")
 @client_options
 @json_option
-def add(env: Env, spec: Path, name: str, trigger: int, timeout: int, as_json: bool) -> None:
+def add(
+    env: Env, spec: Path, lenient: bool, name: str, trigger: int, timeout: int, as_json: bool
+) -> None:
     """Add a generator: its workflow runs with the packed args as input.
 
     \b
@@ -43,9 +49,8 @@ def add(env: Env, spec: Path, name: str, trigger: int, timeout: int, as_json: bo
       colonies generator add --name gen --spec examples/generators/generator.json --trigger 5
     """
     colony_name, key = env.colony, env.prvkey
-    workflow = WorkflowSpec(
-        colony_name=colony_name, function_specs=load_function_specs(spec, colony_name)
-    )
+    specs = load_function_specs(spec, colony_name, lenient)
+    workflow = WorkflowSpec(colony_name=colony_name, function_specs=specs)
     new = Generator(
         colony_name=colony_name,
         name=name,
@@ -53,7 +58,12 @@ def add(env: Env, spec: Path, name: str, trigger: int, timeout: int, as_json: bo
         trigger=trigger,
         timeout=timeout,
     )
-    added = run(env, lambda c: c.add_generator(new, key))
+
+    async def action(c: ColoniesClient) -> Generator:
+        await warn_unassignable(c, key, colony_name, specs)
+        return await c.add_generator(new, key)
+
+    added = run(env, action)
     if as_json:
         echo_json(added)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import functools
 import json
 import os
@@ -10,14 +11,14 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, get_args
 
 import aiohttp
 import click
 from pydantic import ValidationError
 
 from colonies.client import ColoniesClient
-from colonies.config import ClientSettings
+from colonies.config import ClientSettings, SettingsError
 from colonies.core import FunctionSpec, WireModel
 from colonies.crypto import id_from_private_key
 from colonies.errors import RPCError
@@ -158,6 +159,14 @@ def root_obj() -> dict[str, Any]:
     return obj if isinstance(obj, dict) else {}
 
 
+def client_settings() -> ClientSettings:
+    """ClientSettings from COLONIES_*, a bad value as one sentence naming its variable."""
+    try:
+        return ClientSettings.from_env()
+    except SettingsError as e:
+        raise CliError(str(e)) from None
+
+
 def load_env(
     host: str | None = None,
     port: int | None = None,
@@ -166,7 +175,7 @@ def load_env(
     serverprvkey: str | None = None,
 ) -> Env:
     """ClientSettings from COLONIES_*, with command-line overrides applied."""
-    settings = ClientSettings.from_env()
+    settings = client_settings()
     obj = root_obj()
     if host:
         settings = replace(settings, host=host)
@@ -236,7 +245,11 @@ def run(env: Env, action: Callable[[ColoniesClient], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except RPCError as e:
-        hint = next((h for text, h in HINTS.items() if text in e.message), "")
+        from colonies.cli.explain import why_refused  # only when the server refused
+
+        hint = why_refused(env, e.message) or next(
+            (h for text, h in HINTS.items() if text in e.message), ""
+        )
         raise CliError(
             f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),
             f"(HTTP status {e.status} from {env.url})",
@@ -332,36 +345,88 @@ def _field_errors(e: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def warn_unknown(model: type[WireModel], data: Any, path: Path, where: str = "") -> None:
-    """Warn (stderr) about keys the model does not know; the reference ignores them silently."""
+def _nested_model(model: type[WireModel], alias: str) -> type[WireModel] | None:
+    """The WireModel a field holds (alone, in a list, or optional), if it holds one."""
+    for name, field in model.model_fields.items():
+        if (field.alias or name) != alias:
+            continue
+        kinds = [field.annotation]
+        while kinds:
+            kind = kinds.pop()
+            if isinstance(kind, type) and issubclass(kind, WireModel):
+                return kind
+            kinds.extend(get_args(kind))
+    return None
+
+
+def unknown_keys(model: type[WireModel], data: Any, where: str = "") -> list[str]:
+    """Each key of ``data`` (nested objects too) that ``model`` does not know, by its path,
+    with the known key it is closest to: ``"conditons" (did you mean "conditions"?)``."""
     if not isinstance(data, dict):
-        return
+        return []
     known = model._wire_keys
+    found = []
     for key, value in data.items():
         alias = known.get(str(key).lower())
         if alias is None:
-            click.echo(f"Warning: {path}: unknown field {where}{key!r} is ignored", err=True)
+            close = difflib.get_close_matches(str(key).lower(), list(known), n=1)
+            hint = f' (did you mean "{where}{known[close[0]]}"?)' if close else ""
+            found.append(f'"{where}{key}"{hint}')
             continue
-        for name, field in model.model_fields.items():
-            kind = field.annotation
-            is_model = isinstance(kind, type) and issubclass(kind, WireModel)
-            if (field.alias or name) == alias and is_model:
-                warn_unknown(kind, value, path, f"{where}{alias}.")  # type: ignore[arg-type]
+        inner = _nested_model(model, alias)
+        if inner is None:
+            continue
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                found += unknown_keys(inner, item, f"{where}{alias}[{i}].")
+        else:
+            found += unknown_keys(inner, value, f"{where}{alias}.")
+    return found
 
 
-def parse_model(model: type[M], data: Any, path: Path, where: str = "") -> M:
+def check_keys(
+    model: type[WireModel], data: Any, path: Path, where: str = "", lenient: bool = True
+) -> None:
+    """Refuse a spec with keys the model does not know (the server would ignore them, so a
+    misspelt condition is silently lost), or with ``lenient`` warn about them on stderr."""
+    unknown = unknown_keys(model, data)
+    if not unknown:
+        return
+    keys = f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}"
+    if lenient:
+        click.echo(f"Warning: {path}{where}: {keys} ignored", err=True)
+        return
+    raise CliError(
+        f"The spec file {path}{where} has {keys}. The server ignores keys it does not know, "
+        "so the spec would run without them: fix the spelling, or pass --lenient to submit "
+        "it with them ignored."
+    )
+
+
+def parse_model(model: type[M], data: Any, path: Path, where: str = "", lenient: bool = True) -> M:
     if not isinstance(data, dict):
         raise CliError(f"The spec file {path}{where} must be a JSON object.")
-    warn_unknown(model, data, path)
+    check_keys(model, data, path, where, lenient)
     try:
         return model.model_validate(data)
     except ValidationError as e:
         raise CliError(f"The spec file {path}{where} has bad fields: {_field_errors(e)}.") from None
 
 
-def parse_function_spec(data: Any, path: Path, colony: str, where: str = "") -> FunctionSpec:
-    """A FunctionSpec as the reference's parser reads it (colony from env, 0 limits become -1)."""
-    spec = parse_model(FunctionSpec, data, path, where)
+lenient_option = click.option(
+    "--lenient",
+    is_flag=True,
+    help="Accept a spec with unknown keys (warn and ignore them, as the reference does) "
+    "instead of refusing it.",
+)
+
+
+def parse_function_spec(
+    data: Any, path: Path, colony: str, where: str = "", lenient: bool = False
+) -> FunctionSpec:
+    """A FunctionSpec as the reference's parser reads it (colony from env, 0 limits become -1);
+    unknown keys are refused unless ``lenient``."""
+    spec = parse_model(FunctionSpec, data, path, where, lenient)
     if not spec.func_name:
         raise CliError(
             f"The spec file {path}{where} has no funcname: "
@@ -376,24 +441,26 @@ def parse_function_spec(data: Any, path: Path, colony: str, where: str = "") -> 
     return spec
 
 
-def load_function_spec(path: Path, colony: str) -> FunctionSpec:
+def load_function_spec(path: Path, colony: str, lenient: bool = False) -> FunctionSpec:
     data = read_json(path)
     if isinstance(data, list):
         raise CliError(
             f"The spec file {path} holds a list; `function submit` takes one function spec "
             "(a JSON object). Submit a list with `colonies workflow submit`."
         )
-    return parse_function_spec(data, path, colony)
+    return parse_function_spec(data, path, colony, lenient=lenient)
 
 
-def load_function_specs(path: Path, colony: str) -> list[FunctionSpec]:
+def load_function_specs(path: Path, colony: str, lenient: bool = False) -> list[FunctionSpec]:
     """A JSON array of function specs (workflow, cron and generator spec files)."""
     data = read_json(path)
     if isinstance(data, dict) and "functionspecs" in data:
         data = data["functionspecs"]
     if not isinstance(data, list) or not data:
         raise CliError(f"The spec file {path} must hold a non-empty JSON array of function specs.")
-    return [parse_function_spec(d, path, colony, f" (item {i})") for i, d in enumerate(data)]
+    return [
+        parse_function_spec(d, path, colony, f" (item {i})", lenient) for i, d in enumerate(data)
+    ]
 
 
 def spec_option(required: bool = True, help: str = "JSON spec file.") -> Callable[[F], F]:

@@ -129,6 +129,10 @@ def get(env: Env, processid: str, out: bool, as_json: bool) -> None:
 def assign(env: Env, timeout: int, as_json: bool) -> None:
     """Assign a waiting process to the executor of COLONIES_PRVKEY (for testing by hand).
 
+    Each assign tells the server the executor is alive; one not heard from for ten minutes
+    (COLONIES_STALE_EXECUTOR_DURATION) is unregistered, and its assigns are refused until
+    the colony owner runs `colonies executor approve --name NAME`.
+
     \b
     Example:
       colonies process assign --timeout 10

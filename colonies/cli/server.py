@@ -61,18 +61,29 @@ HOST_HELP = (
 )
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+"""Each stops the server cleanly: Ctrl-C, ``kill``, and the terminal closing (SIGHUP)."""
+
+
 def run_until_signalled(settings: Settings) -> None:
-    """Serve in the foreground until SIGINT or SIGTERM."""
+    """Serve in the foreground until SIGINT, SIGTERM or SIGHUP; the signal handlers in place
+    before are put back afterwards (asyncio would leave the default ones)."""
     from colonies.server.app import serve
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             loop.add_signal_handler(sig, stop.set)
         await serve(settings, stop)
 
-    asyncio.run(main())
+    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    try:
+        asyncio.run(main())
+    finally:
+        for sig, handler in before.items():
+            if handler is not None:
+                signal.signal(sig, handler)
 
 
 @server.command()

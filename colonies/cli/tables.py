@@ -164,7 +164,22 @@ def server_info_table(info: ServerInfo, url: str) -> str:
 # executors and functions
 
 
-def executors_table(executors: Sequence[Executor], full: bool = False) -> str:
+def executors_table(executors: Sequence[Executor], full: bool = False, states: bool = False) -> str:
+    """The executors; ``states`` adds their state to the short table (as ``full`` does)."""
+    if states and not full:
+        return table(
+            ["Name", "Type", "State", "Location", "Last Heard From"],
+            [
+                (
+                    e.executor_name,
+                    e.executor_type,
+                    EXECUTOR_STATES.get(e.state, str(e.state)),
+                    e.location_name,
+                    fmt_time(e.last_heard_from_time),
+                )
+                for e in executors
+            ],
+        )
     if full:
         return table(
             ["Name", "Id", "Type", "State", "Location", "Last Heard From"],

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from colonies.cli import tables
+from colonies.cli.explain import warn_unassignable
 from colonies.cli.options import (
     CliError,
     Env,
@@ -17,6 +18,7 @@ from colonies.cli.options import (
     echo_json,
     echo_list,
     json_option,
+    lenient_option,
     load_function_specs,
     run,
     spec_option,
@@ -34,10 +36,11 @@ def workflow() -> None:
 
 @workflow.command()
 @spec_option(help="JSON array of function specs (nodename + conditions.dependencies).")
+@lenient_option
 @click.option("--wait", is_flag=True, help="Wait until the workflow is closed.")
 @client_options
 @json_option
-def submit(env: Env, spec: Path, wait: bool, as_json: bool) -> None:
+def submit(env: Env, spec: Path, lenient: bool, wait: bool, as_json: bool) -> None:
     """Submit a workflow; prints the workflow id.
 
     \b
@@ -45,10 +48,11 @@ def submit(env: Env, spec: Path, wait: bool, as_json: bool) -> None:
       colonies workflow submit --spec examples/workflows/workflow.json --wait
     """
     colony_name, key = env.colony, env.prvkey
-    specs = load_function_specs(spec, colony_name)
+    specs = load_function_specs(spec, colony_name, lenient)
     wf = WorkflowSpec(colony_name=colony_name, function_specs=specs)
 
     async def action(c: ColoniesClient) -> ProcessGraph:
+        await warn_unassignable(c, key, colony_name, specs)
         graph = await c.submit_workflow(wf, key)
         if not as_json:
             click.echo(f"Workflow {graph.process_graph_id} submitted", err=True)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from colonies.core._wire import ZERO_TIME, Bool, Int, Time, WireModel
 
@@ -43,6 +44,20 @@ class Software(WireModel):
 class Capabilities(WireModel):
     hardware: list[Hardware] | None = None
     software: list[Software] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_as_list(cls, data: Any) -> Any:
+        """A single hardware or software object (the older shape that the ColonyOS
+        documentation's executor spec still uses) is a list of one; replies are lists."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            k: [v]
+            if isinstance(k, str) and k.lower() in cls._wire_keys and isinstance(v, dict)
+            else v
+            for k, v in data.items()
+        }
 
 
 class Project(WireModel):

@@ -1,7 +1,10 @@
 """The built-in shell executor: ``funcname`` is a command, ``args`` its arguments.
 
-The command runs without a shell (no globbing or variable expansion); ``spec.env`` is
-added to its environment. Every stdout/stderr line becomes a process log entry; the
+The command runs without a shell (no globbing, redirection or variable expansion) unless
+the executor was made with ``shell=True``: then ``funcname`` and ``args`` are joined with
+spaces into one command line that ``sh -c`` runs, so the reference docs' ``date >
+/tmp/currentdate`` works, and so does any shell code a submitter sends. ``spec.env`` is
+added to the command's environment. Every stdout/stderr line becomes a process log entry; the
 output is the whole stdout (without the final newline). A non-zero exit status fails the
 process with the status and the last stderr line. ``maxexectime`` > 0 kills the command
 when it runs out, as does the end of a shutdown grace period.
@@ -24,12 +27,20 @@ class CommandFailed(Exception):
     """The command exited with a non-zero status."""
 
 
-async def run_command(ctx: ProcessContext, allowed: frozenset[str] | None = None) -> str:
-    """Run ``ctx.func_name`` with ``ctx.args``; returns stdout."""
+SHELL = "/bin/sh"
+
+
+async def run_command(
+    ctx: ProcessContext, allowed: frozenset[str] | None = None, *, shell: bool = False
+) -> str:
+    """Run ``ctx.func_name`` with ``ctx.args`` (as one ``sh -c`` command line with
+    ``shell``); returns stdout."""
     command = ctx.func_name
     if allowed is not None and command not in allowed:
         raise CommandFailed(f"command {command!r} is not allowed on this executor")
     argv = [command, *(a if isinstance(a, str) else _text(a) for a in ctx.args)]
+    if shell:
+        argv = [SHELL, "-c", " ".join(argv)]
     proc = await asyncio.create_subprocess_exec(
         *argv,
         stdin=asyncio.subprocess.DEVNULL,
@@ -78,19 +89,31 @@ async def _pump(
 
 
 def shell_executor(
-    executor_type: str = "cli", *, commands: Iterable[str] | None = None, **options: Any
+    executor_type: str = "cli",
+    *,
+    commands: Iterable[str] | None = None,
+    shell: bool = False,
+    **options: Any,
 ) -> Executor:
     """An Executor whose fallback runs any command (or only ``commands``, if given).
 
-    The commands in ``commands`` are also announced as functions.
+    The commands in ``commands`` are also announced as functions. With ``shell`` each
+    process's command line runs under ``sh -c``: whoever may submit to the colony runs shell
+    code on this host, and a list of ``commands`` would not hold (the arguments are shell
+    code too), so the two cannot be combined.
     """
+    if shell and commands is not None:
+        raise ValueError(
+            "a shell executor cannot limit its commands: with the shell, the arguments "
+            "are shell code too (`echo; rm -rf ~`); drop the shell or the list of commands"
+        )
     allowed = frozenset(commands) if commands is not None else None
     executor = Executor(executor_type, **options)
 
-    async def shell(*_args: Any, ctx: ProcessContext, **_kwargs: Any) -> str:
-        return await run_command(ctx, allowed)
+    async def run(*_args: Any, ctx: ProcessContext, **_kwargs: Any) -> str:
+        return await run_command(ctx, allowed, shell=shell)
 
-    executor.fallback(shell)
+    executor.fallback(run)
     for command in allowed or ():
-        executor.add_function(command, shell, description=f"runs {command}")
+        executor.add_function(command, run, description=f"runs {command}")
     return executor

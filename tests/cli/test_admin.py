@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from colonies.cli.dev import DataDirLock
 from colonies.cli.monitor import run_monitor
 from colonies.client import ColoniesClient
 from colonies.core import ExecutorState
@@ -261,9 +262,20 @@ def test_a_taken_port_or_data_directory_is_a_sentence(tmp_path: Path) -> None:
         assert not (tmp_path / "a" / "pg").exists()  # refused before PostgreSQL was set up
     pg = tmp_path / "b" / "pg"
     pg.mkdir(parents=True)
-    (pg / "postmaster.pid").write_text(f"{os.getpid()}\n")  # a live process holds it
-    used = run_cli(["dev", "--port", str(free_port()), "--data-dir", str(tmp_path / "b")], env)
-    assert used.exit_code == 1 and "is in use: its PostgreSQL (pid" in used.stderr
+    (pg / "postmaster.pid").write_text(f"{os.getpid()}\n")  # a live process, not PostgreSQL
+    dev_b = ["dev", "--port", str(free_port()), "--data-dir", str(tmp_path / "b")]
+    lock = DataDirLock(tmp_path / "b")
+    assert lock.acquire() is None  # as a running `colonies dev` holds it
+    try:
+        used = run_cli(dev_b, env)
+    finally:
+        lock.release()
+    assert used.exit_code == 1 and "Traceback" not in used.output
+    assert f"in use by another `colonies dev` (pid {os.getpid()})" in used.stderr
+    assert f"`kill {os.getpid()}`" in used.stderr
+    strange = run_cli(dev_b, env)  # nobody holds the lock, and the pid is not PostgreSQL
+    assert strange.exit_code == 1 and "Traceback" not in strange.output
+    assert f"names process {os.getpid()}, which is not PostgreSQL" in strange.stderr
 
 
 def test_a_host_that_is_not_this_machine_is_a_sentence() -> None:

@@ -204,3 +204,15 @@ def test_executor_start_names_the_missing_variables() -> None:
     assert no_key.exit_code != 0 and "COLONIES_COLONY_PRVKEY is not set" in no_key.stderr
     unregistered = run_cli(["executor", "start", "--no-register"], env)
     assert unregistered.exit_code != 0 and "COLONIES_EXECUTOR_PRVKEY" in unregistered.stderr
+
+
+@pytest.mark.parametrize("value", ["abc", "80a", "0", "70000"])
+def test_a_bad_server_port_variable_is_one_sentence(value: str) -> None:
+    env = {**client_env(1), "COLONIES_SERVER_PORT": value}
+    for args in (["process", "psw"], ["colony", "ls"], ["config"], ["executor", "start"]):
+        result = run_cli(args, env)
+        assert result.exit_code == 1, (args, result.output)
+        assert "Traceback" not in result.output
+        assert f"COLONIES_SERVER_PORT must be a port number (1-65535), not '{value}'" in (
+            result.stderr
+        )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from colonies.client import ColoniesClient
 from colonies.core import ExecutorState
 from colonies.crypto import id_from_private_key, new_private_key
 from tests.cli.conftest import EXAMPLES, Invoke, as_json, ok
-from tests.conftest import EXECUTOR_KEY, SERVER_KEY
+from tests.conftest import COLONY_KEY, EXECUTOR_KEY, SERVER_KEY, Colony
 
 
 async def test_colony_add_ls_stats_check_remove(invoke: Invoke, client: ColoniesClient) -> None:
@@ -170,3 +173,64 @@ async def test_server_status_alive_stats_and_version(
     assert "CLI version" in version and "Server version" in version
     assert as_json(await invoke("version", "--json")) == (await client.version()).to_wire()
     assert as_json(await invoke("--json", "server", "status")) == info.to_wire()
+
+
+# The executor spec of the ColonyOS CLI documentation: the reference's older model, with a
+# location object and one hardware and one software object instead of lists.
+DOCUMENTATION_EXECUTOR = {
+    "executorname": "ml-box",
+    "executortype": "ml",
+    "location": {"long": 21.1, "lat": 65.6, "desc": "North DC"},
+    "capabilities": {
+        "hardware": {"model": "Ryzen", "cpu": "4000m", "mem": "16Gi", "gpu": {"count": 1}},
+        "software": {"name": "colonyos/ml:latest", "type": "k8s", "version": "latest"},
+    },
+}
+
+
+async def test_executor_add_takes_the_documentations_spec_and_keeps_its_location(
+    invoke: Invoke, client: ColoniesClient, tmp_path: Path
+) -> None:
+    spec = tmp_path / "executor.json"
+    spec.write_text(json.dumps(DOCUMENTATION_EXECUTOR))
+    added = await invoke(
+        "executor", "add", "--spec", str(spec), "--executorid", "a" * 64, "--approve"
+    )
+    assert "Executor ml-box added" in ok(added)
+    assert "Location North DC added" in added.stderr and "unknown field" not in added.stderr
+    got = await client.call(
+        "getexecutormsg", {"colonyname": "test", "executorname": "ml-box"}, EXECUTOR_KEY
+    )
+    assert got["locationname"] == "North DC"
+    assert got["capabilities"]["hardware"][0]["cpu"] == "4000m"
+    assert got["capabilities"]["software"] == [
+        {"name": "colonyos/ml:latest", "type": "k8s", "version": "latest"}
+    ]
+    place = await client.call(
+        "getlocationmsg", {"colonyname": "test", "name": "North DC"}, EXECUTOR_KEY
+    )
+    assert (place["long"], place["lat"], place["description"]) == (21.1, 65.6, "North DC")
+    listed = ok(await invoke("executor", "ls"))
+    assert "North DC" in next(line for line in listed.splitlines() if "ml-box" in line)
+    # a second executor at the same place reuses the location
+    spec.write_text(json.dumps({**DOCUMENTATION_EXECUTOR, "executorname": "ml-box-2"}))
+    again = await invoke("executor", "add", "--spec", str(spec), "--executorid", "b" * 64)
+    assert "Executor ml-box-2 added" in ok(again) and "Location" not in again.stderr
+    spec.write_text(json.dumps({**DOCUMENTATION_EXECUTOR, "location": {"long": 1}}))
+    nameless = await invoke("executor", "add", "--spec", str(spec), "--executorid", "c" * 64)
+    assert nameless.exit_code == 1 and 'add "desc"' in nameless.stderr
+
+
+async def test_the_server_takes_one_hardware_object_as_a_list_of_one(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    executor = {
+        "executorid": "d" * 64,
+        "executorname": "old-shape",
+        "executortype": "cli",
+        "colonyname": "test",
+        "capabilities": DOCUMENTATION_EXECUTOR["capabilities"],
+    }
+    added = await client.call("addexecutormsg", {"executor": executor}, COLONY_KEY)
+    assert [h["model"] for h in added["capabilities"]["hardware"]] == ["Ryzen"]
+    assert [s["type"] for s in added["capabilities"]["software"]] == ["k8s"]

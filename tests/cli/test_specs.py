@@ -10,7 +10,7 @@ import pytest
 from colonies.client import ColoniesClient
 from colonies.crypto import id_from_private_key, new_private_key
 from tests.cli.conftest import EXAMPLES, Invoke, as_json
-from tests.conftest import EXECUTOR_KEY
+from tests.conftest import EXECUTOR_KEY, MakeExecutor
 
 
 async def test_every_example_spec_runs_through_the_cli(
@@ -45,7 +45,7 @@ async def test_every_example_spec_runs_through_the_cli(
         for i, path in enumerate(files):
             result = await invoke(*command(kind, str(path), i), "--json")
             assert result.exit_code == 0, (path, result.output)
-            assert "unknown field" not in result.stderr, (path, result.stderr)
+            assert "unknown key" not in result.stderr, (path, result.stderr)
             data = as_json(result)
             assert isinstance(data, dict)
             seen += 1
@@ -92,10 +92,13 @@ async def test_bad_spec_files_read_as_sentences(invoke: Invoke, bad_specs: dict[
     assert "workflow submit" in text
     text = await error(*submit, str(bad_specs["list.json"].parent / "nope.json"))
     assert "does not exist" in text
-    typo = await invoke(*submit, str(bad_specs["typo.json"]))
+    text = await error(*submit, str(bad_specs["typo.json"]))
+    assert 'unknown keys "fucname" (did you mean "funcname"?)' in text
+    assert '"conditions.exectype" (did you mean "conditions.executortype"?)' in text
+    assert "--lenient" in text
+    typo = await invoke(*submit, str(bad_specs["typo.json"]), "--lenient")
     assert typo.exit_code == 0
-    assert "unknown field 'fucname'" in typo.stderr
-    assert "unknown field conditions.'exectype'" in typo.stderr
+    assert "Warning: " in typo.stderr and '"fucname" (did you mean "funcname"?)' in typo.stderr
 
     workflow = ("workflow", "submit", "--spec")
     text = await error(*workflow, str(bad_specs["object.json"]))
@@ -112,3 +115,73 @@ async def test_bad_spec_files_read_as_sentences(invoke: Invoke, bad_specs: dict[
         "executor", "add", "--executorid", "a" * 64, "--spec", str(bad_specs["list.json"])
     )
     assert "must be a JSON object" in text
+
+
+async def test_a_misspelt_key_is_refused_with_its_path_and_the_key_meant(
+    invoke: Invoke, client: ColoniesClient, tmp_path: Path
+) -> None:
+    spec = {"funcname": "echo", "conditons": {"executortype": "cli"}}
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(spec))
+    refused = await invoke("function", "submit", "--spec", str(path))
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert 'unknown key "conditons" (did you mean "conditions"?)' in refused.stderr
+    assert await client.get_processes("test", 0, 10, EXECUTOR_KEY) == []
+
+    nested = [
+        {"nodename": "a", "funcname": "echo", "conditions": {"executortype": "cli"}},
+        {
+            "nodename": "b",
+            "funcname": "echo",
+            "conditions": {"executortype": "cli", "dependencies": ["a"], "gpu": {"cout": 1}},
+        },
+    ]
+    path.write_text(json.dumps(nested))
+    for command in (
+        ("workflow", "submit"),
+        ("cron", "add", "--name", "c", "--interval", "60"),
+        ("generator", "add", "--name", "g", "--trigger", "2"),
+    ):
+        result = await invoke(*command, "--spec", str(path))
+        assert result.exit_code == 1, command
+        assert (
+            '(item 1) has unknown key "conditions.gpu.cout" '
+            '(did you mean "conditions.gpu.count"?)' in result.stderr
+        ), command
+        assert (await invoke(*command, "--spec", str(path), "--lenient")).exit_code == 0
+
+
+async def test_a_spec_no_executor_could_run_is_warned_about_at_submit(
+    invoke: Invoke, client: ColoniesClient, make_executor: MakeExecutor, tmp_path: Path
+) -> None:
+    await make_executor(
+        "gpu-box", "gpu", capabilities={"hardware": [{"cpu": "4000m", "gpu": {"count": 1}}]}
+    )
+    path = tmp_path / "spec.json"
+
+    async def submit(conditions: dict[str, object]) -> str:
+        path.write_text(json.dumps({"funcname": "echo", "conditions": conditions}))
+        result = await invoke("function", "submit", "--spec", str(path))
+        assert result.exit_code == 0, result.output  # warned, still submitted
+        return " ".join(result.stderr.split())
+
+    assert "Warning" not in await submit({"executortype": "cli"})
+    untyped = await submit({})
+    assert "no executor can run the spec as things stand" in untyped
+    assert "names no executor type (conditions.executortype)" in untyped
+    typo = await submit({"executortype": "clli"})
+    assert "No executor of type 'clli' is registered in colony test (did you mean 'cli'?)" in typo
+    assert "at location 'mars'" in await submit({"executortype": "cli", "locationname": "mars"})
+    big = await submit({"executortype": "gpu", "gpu": {"count": 4}})
+    assert "gpu-box (gpu count 4 > 1)" in big
+    assert len(await client.get_processes("test", 0, 10, EXECUTOR_KEY)) == 5
+
+    workflow = [
+        {"nodename": "first", "funcname": "echo", "conditions": {"executortype": "cli"}},
+        {"nodename": "second", "funcname": "echo", "conditions": {"dependencies": ["first"]}},
+    ]
+    path.write_text(json.dumps(workflow))
+    submitted = await invoke("workflow", "submit", "--spec", str(path))
+    assert submitted.exit_code == 0
+    assert "the spec 'second' as things stand" in " ".join(submitted.stderr.split())
+    assert "'first'" not in submitted.stderr

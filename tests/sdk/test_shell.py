@@ -6,6 +6,7 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
 
@@ -141,3 +142,42 @@ async def test_cli_start_with_a_pre_approved_executor_declaring_a_gpu(
     found = await client.get_executor(COLONY, "shell-box", SUBMITTER)
     assert found.capabilities.hardware is not None
     assert found.capabilities.hardware[0].gpu.name == "t4"
+
+
+async def test_the_docs_cron_example_needs_and_gets_a_shell(
+    client: ColoniesClient, colony: Colony, server: TestServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "currentdate"
+    plain = await submit(client, "date", ">", str(target), executor_type=T)
+    await attach(shell_executor(T), client).run(burst=True)
+    refused = await get(client, plain)
+    assert refused.state == ProcessState.FAILED and not target.exists()
+
+    # the reference docs' cron workflow: date > FILE, then cat FILE, under `sh -c`
+    first = make_spec("date", ">", str(target), executor_type=T)
+    first.node_name = "generate_date"
+    second = make_spec("cat", str(target), executor_type=T)
+    second.node_name, second.conditions.dependencies = "print_date", ["generate_date"]
+    graph = await client.submit_workflow(
+        WorkflowSpec(colony_name=COLONY, function_specs=[first, second]), SUBMITTER
+    )
+    piped = await submit(client, "echo", "a b c", "|", "wc", "-w", executor_type=T)
+    env = server_env(server, COLONY_PRVKEY=COLONY_KEY)
+    result = await asyncio.to_thread(
+        CliRunner().invoke, start, ["--type", T, "--shell", "--burst"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    assert graph.state == ProcessState.SUCCESS
+    printed = [(await client.get_process(p, SUBMITTER)).output for p in graph.process_ids]
+    assert [target.read_text().strip()] in printed
+    assert (await get(client, piped)).output == ["3"]
+
+
+def test_a_shell_executor_cannot_pretend_to_limit_its_commands() -> None:
+    with pytest.raises(ValueError, match="arguments are shell code too"):
+        shell_executor(T, commands=["echo"], shell=True)
+    both = CliRunner().invoke(start, ["--shell", "--func", "echo"], env={})
+    assert both.exit_code == 1 and "--shell cannot be combined with --func" in both.output
+    text = " ".join(CliRunner().invoke(start, ["--help"]).output.split())
+    assert "anyone who may submit to the colony then runs any shell code on this host" in text

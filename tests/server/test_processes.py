@@ -331,6 +331,36 @@ async def test_stale_executor_is_removed(
     assert never_executor is not None and never_executor.state == 1
 
 
+async def test_the_colony_owner_may_add_a_removed_name_again(
+    client: ColoniesClient, colony: Colony, db: Database, make_executor: MakeExecutor
+) -> None:
+    key = await make_executor("idle")
+    await submit(client, colony.executor_key)
+    await assign(client, key)
+    assert await background.remove_stale_executors(db, 600, utc_now() + timedelta(seconds=601))
+    refused = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    assert (refused.status, refused.message) == (
+        403,
+        "Access denied, not a member of Colony with name <test>",
+    )
+    again = await make_executor("idle", key=key)  # the reference: "... already exists"
+    assert again == key
+    executor = await db.executors.get("test", "idle")
+    assert executor is not None and executor.state == 1
+    await submit(client, colony.executor_key)
+    assert (await assign(client, key))["assignedexecutorid"] == executor.executor_id
+    # an active name stays taken
+    taken = await client.raw(
+        "addexecutormsg",
+        {"executor": {"executorid": "e" * 64, "executorname": "idle", "colonyname": "test"}},
+        COLONY_KEY,
+    )
+    assert (taken.status, taken.message) == (
+        400,
+        "Executor with name <idle> in Colony <test> already exists",
+    )
+
+
 async def test_pause_and_resume(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
     await client.call("pauseassignmentsmsg", {"colonyname": "test"}, COLONY_KEY)

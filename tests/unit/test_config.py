@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import colonies
-from colonies.config import CliSettings, Settings
+from colonies.config import ClientSettings, CliSettings, Settings, SettingsError
 
 
 def test_db_host_may_be_a_tcp_host_or_a_unix_socket_directory() -> None:
@@ -63,3 +65,13 @@ def test_config_is_the_only_reader_of_colonies_variables() -> None:
         if re.search(r"os\.environ|getenv", path.read_text())
     }
     assert readers == OTHER_ENV_READERS | {"config.py"}
+
+
+def test_a_port_variable_that_is_not_a_port_names_itself() -> None:
+    for read in (Settings.from_env, ClientSettings.from_env):
+        for value in ("abc", "0", "65536", "5e4"):
+            with pytest.raises(SettingsError, match="COLONIES_SERVER_PORT must be a port"):
+                read({"COLONIES_SERVER_PORT": value})
+    assert ClientSettings.from_env({"COLONIES_SERVER_PORT": " 50090 "}).port == 50090
+    assert Settings.from_env({"COLONIES_SERVER_HTTP_PORT": "50091"}).port == 50091
+    assert ClientSettings.from_env({}).port == Settings.from_env({}).port == 50080

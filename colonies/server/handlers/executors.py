@@ -31,7 +31,11 @@ async def add_executor(ctx: Ctx, msg: AddExecutorMsg) -> Executor:
     if len(executor.executor_id) != 64:
         raise BadRequest("Failed to add executor, invalid executor Id length")
     existing = await ctx.db.executors.get(executor.colony_name, executor.executor_name)
-    reactivate = existing is not None and ctx.settings.allow_executor_reregister
+    # A removed (unregistered) name is the owner's to reuse; an active one only with
+    # COLONIES_ALLOW_EXECUTOR_REREGISTER, as in the reference.
+    reactivate = existing is not None and (
+        existing.state == ExecutorState.UNREGISTERED or ctx.settings.allow_executor_reregister
+    )
     if reactivate:
         await ctx.db.functions.remove_for_executor(executor.colony_name, executor.executor_name)
     executor.state = ExecutorState.PENDING

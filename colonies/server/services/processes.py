@@ -17,6 +17,7 @@ from colonies.core import (
     utc_now,
 )
 from colonies.core.function_spec import normalise
+from colonies.core.matching import capacity
 from colonies.core.units import parse_cpu, parse_memory
 from colonies.crypto import random_id
 from colonies.db import Database
@@ -84,35 +85,7 @@ def hardware_filter(hardware: list[Hardware] | None) -> list[dict[str, Any]] | N
     """The executor's hardware as numbers for the assign query; None if it declared none."""
     if not hardware:
         return None
-    return [
-        {
-            "cpu": _cpu_capacity(hw),
-            "mem": _memory(hw.mem),
-            "storage": _memory(hw.storage),
-            "nodes": hw.nodes,
-            "gpu_name": hw.gpu.name,
-            "gpu_count": hw.gpu.count,
-            "gpu_mem": _memory(hw.gpu.mem),
-        }
-        for hw in hardware
-    ]
-
-
-def _cpu_capacity(hw: Hardware) -> int:
-    """Millicores from ``"4000m"``, a plain core count ``"4"``, or ``cores``; 0 = not declared."""
-    text = hw.cpu.strip()
-    if text.endswith("m") and text[:-1].isdigit():
-        return int(text[:-1])
-    if text.isdigit():
-        return int(text) * 1000
-    return hw.cores * 1000
-
-
-def _memory(text: str) -> int:
-    try:
-        return parse_memory(text.strip())
-    except BadRequest:
-        return 0
+    return [capacity(hw)._asdict() for hw in hardware]
 
 
 async def assign(
