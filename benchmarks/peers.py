@@ -77,7 +77,8 @@ def flush(url: str) -> None:
 
 @contextmanager
 def worker(argv: list[str], env: dict[str, str]) -> Iterator[None]:
-    proc = subprocess.Popen(argv, cwd=HERE, env=env, stdout=subprocess.DEVNULL)
+    quiet = subprocess.DEVNULL
+    proc = subprocess.Popen(argv, cwd=HERE, env=env, stdout=quiet, stderr=quiet)
     try:
         yield
     finally:
