@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,9 +25,11 @@ from colonies.cli.options import (
     run,
     spec_option,
 )
-from colonies.client import ColoniesClient
 from colonies.core import Executor, utc_now
 from colonies.crypto import id_from_private_key, new_private_key
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 import click
@@ -23,7 +23,6 @@ from colonies.cli.options import (
     spec_option,
 )
 from colonies.cli.waiting import follow_logs, wait_for_process
-from colonies.client import ColoniesClient
 from colonies.core import (
     Conditions,
     Filesystem,
@@ -33,6 +32,9 @@ from colonies.core import (
     Process,
     ProcessState,
 )
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()

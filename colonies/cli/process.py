@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,8 +20,10 @@ from colonies.cli.options import (
     json_option,
     run,
 )
-from colonies.client import ColoniesClient
 from colonies.core import ProcessState
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()
@@ -251,6 +254,8 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies process removeall --successful
     """
+    from colonies.client import ColoniesClient
+
     remove_all(env, yes, flags, "processes", ColoniesClient.remove_all_processes)
 
 

@@ -8,8 +8,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from tabulate import tabulate
-
 from colonies.core import (
     Attribute,
     Cluster,
@@ -87,11 +85,15 @@ def fmt_seconds(value: float) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A list table with a header row."""
+    from tabulate import tabulate
+
     return tabulate(list(rows), headers=list(headers), tablefmt=_fmt(), disable_numparse=True)
 
 
 def detail(rows: Iterable[tuple[str, Any]], title: str = "") -> str:
     """An object detail table: one row per field name and value."""
+    from tabulate import tabulate
+
     text = tabulate(
         [(k, "" if v is None else v) for k, v in rows], tablefmt=_fmt(), disable_numparse=True
     )

@@ -7,11 +7,14 @@ import contextlib
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import click
 
-from colonies.client import ColoniesClient
 from colonies.core import Log, Process, ProcessGraph, ProcessState
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 DONE = (ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED)
 POLL_S = 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,8 +24,10 @@ from colonies.cli.options import (
 )
 from colonies.cli.process import remove_all, state_flags
 from colonies.cli.waiting import wait_for_workflow
-from colonies.client import ColoniesClient
 from colonies.core import Process, ProcessGraph, ProcessState, WorkflowSpec
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()
@@ -160,4 +163,6 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies workflow removeall --failed
     """
+    from colonies.client import ColoniesClient
+
     remove_all(env, yes, flags, "workflows", ColoniesClient.remove_all_process_graphs)

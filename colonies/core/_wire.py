@@ -60,7 +60,7 @@ class WireModel(BaseModel):
     """
 
     model_config = ConfigDict(
-        alias_generator=_wire_name, populate_by_name=True, extra="ignore", frozen=False
+        alias_generator=_wire_name, populate_by_name=True, extra="ignore", frozen=False, defer_build=True
     )
 
     OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset()
