@@ -118,6 +118,13 @@ def load_command(name: str) -> click.Command:
     return command
 
 
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, ``...`` marking the cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 3, 1)].rsplit(" ", 1)[0].rstrip(" .,:;") + "..."
+
+
 class LazyGroup(click.Group):
     """The root group: commands are imported on first use; listing and completing their
     names uses COMMANDS alone. With no arguments it prints its help and exits 0, as the
@@ -140,10 +147,7 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
-        rows = [
-            (name, click.utils.make_default_short_help(COMMANDS[name][1], limit))
-            for name in sorted(COMMANDS)
-        ]
+        rows = [(name, _shorten(COMMANDS[name][1], limit)) for name in sorted(COMMANDS)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -248,8 +248,9 @@ def run_main(
     main: Callable[[], Awaitable[T]],
     explain: Callable[[Exception], CliError | None] = lambda _: None,
 ) -> T:
-    """``asyncio.run(main())``; a failure becomes one sentence: ``explain``'s for the errors
-    it knows, else ``failure``'s, else the exception goes on (a bug shows its traceback)."""
+    """``asyncio.run(main())``; a failure becomes one sentence: ``failure``'s for talking to
+    the server, else ``explain``'s for the errors it knows, else the exception goes on (a
+    bug shows its traceback)."""
     try:
         return asyncio.run(main())  # type: ignore[arg-type]
     except KeyboardInterrupt:
@@ -258,7 +259,7 @@ def run_main(
     except CliError:
         raise
     except Exception as e:
-        error = explain(e) or failure(e, env)
+        error = failure(e, env) or explain(e)
         if error is None:
             raise
         raise error from None

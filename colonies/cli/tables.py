@@ -27,7 +27,9 @@ from colonies.core import (
 )
 from colonies.core.audit import AuditEntry
 from colonies.core.cron import Cron
+from colonies.core.file import File, Label
 from colonies.core.generator import Generator
+from colonies.core.snapshot import Snapshot
 from colonies.core.ticket import ExecutorTicket
 
 STATE_NAMES = {
@@ -647,5 +649,83 @@ def audit_table(entries: Sequence[AuditEntry]) -> str:
                 str(e.status),
             )
             for e in entries
+        ],
+    )
+
+
+# Colonies FS
+
+
+def fmt_size(n: int) -> str:
+    """Bytes as B, KiB, MiB or GiB."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def files_table(files: Sequence[File]) -> str:
+    """File revisions, one row each."""
+    return table(
+        ["FileID", "Label", "Name", "Size", "Seq", "Checksum", "Added", "Encryption"],
+        [
+            (
+                f.file_id,
+                f.label,
+                f.name,
+                fmt_size(f.size),
+                str(f.sequence_nr),
+                f.checksum,
+                fmt_time(f.added),
+                f.ref.s3_object.encryption_alg or "-",
+            )
+            for f in files
+        ],
+    )
+
+
+def label_files_table(files: Sequence[tuple[File, int]]) -> str:
+    """The latest revision of each file of a label, with its number of revisions."""
+    return table(
+        ["Name", "Size", "Latest FileID", "Added", "Revisions", "Encryption"],
+        [
+            (
+                f.name,
+                fmt_size(f.size),
+                f.file_id,
+                fmt_time(f.added),
+                str(n),
+                f.ref.s3_object.encryption_alg or "-",
+            )
+            for f, n in files
+        ],
+    )
+
+
+def labels_table(labels: Sequence[Label]) -> str:
+    return table(
+        ["Label", "Files"], [(x.name, str(x.files)) for x in sorted(labels, key=lambda x: x.name)]
+    )
+
+
+def snapshots_table(snapshots: Sequence[Snapshot]) -> str:
+    return table(
+        ["SnapshotID", "Name", "Label", "Files", "Added"],
+        [
+            (s.snapshot_id, s.name, s.label, str(len(s.file_ids or [])), fmt_time(s.added))
+            for s in snapshots
+        ],
+    )
+
+
+def snapshot_files_table(files: Sequence[tuple[str, File | None]]) -> str:
+    """The files of a snapshot; one removed since shows as such."""
+    return table(
+        ["FileID", "Label", "Name", "Size"],
+        [
+            (i, f.label, f.name, fmt_size(f.size)) if f else (i, "(removed since)", "", "")
+            for i, f in files
         ],
     )
