@@ -29,6 +29,7 @@ from colonies.core.audit import AuditEntry
 from colonies.core.cron import Cron
 from colonies.core.file import File, Label
 from colonies.core.generator import Generator
+from colonies.core.server_info import DatabaseStatus
 from colonies.core.snapshot import Snapshot
 from colonies.core.ticket import ExecutorTicket
 
@@ -728,4 +729,22 @@ def snapshot_files_table(files: Sequence[tuple[str, File | None]]) -> str:
             (i, f.label, f.name, fmt_size(f.size)) if f else (i, "(removed since)", "", "")
             for i, f in files
         ],
+    )
+
+
+def database_table(d: DatabaseStatus, address: str) -> str:
+    behind = d.schema_version < d.latest_schema_version
+    return detail(
+        [
+            ("Server", address),
+            ("Status", d.status),
+            (
+                "SchemaVersion",
+                f"{d.schema_version}"
+                + (f" (newest known {d.latest_schema_version})" if behind else ""),
+            ),
+            ("Database", d.database_name),
+            ("PostgreSQL", d.postgres_version),
+            ("Size", fmt_size(d.size)),
+        ]
     )
