@@ -65,6 +65,8 @@ def _explain(e: Exception) -> CliError | None:
         return CliError(str(e))
     if isinstance(e, OSError) and e.filename:
         return CliError(f"Cannot use {e.filename}: {e.strerror or e}.")
+    if isinstance(e, (FileNotFoundError, NotADirectoryError)):
+        return CliError(str(e))  # the reference's sentence, e.g. "Root directory not found …"
     return None
 
 
