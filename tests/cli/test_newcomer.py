@@ -30,14 +30,28 @@ async def test_colony_stats_takes_the_colony_name_as_documented(invoke: Invoke) 
 async def test_cron_random_takes_the_documented_value(invoke: Invoke) -> None:
     documented = as_json(
         await invoke(
-            "cron", "add", "--name", "r", "--interval", "10", "--random", "10", "--spec", CRON
+            "cron",
+            "add",
+            "--name",
+            "r",
+            "--interval",
+            "10",
+            "--random",
+            "10",
+            "--spec",
+            CRON,
+            "--json",
         )
     )
     assert documented["interval"] == 10 and documented["random"] is True
-    window_only = as_json(await invoke("cron", "add", "--name", "w", "--random", "7", "--spec", CRON))
+    window_only = as_json(
+        await invoke("cron", "add", "--name", "w", "--random", "7", "--spec", CRON, "--json")
+    )
     assert window_only["interval"] == 7 and window_only["random"] is True
     flag = as_json(
-        await invoke("cron", "add", "--name", "f", "--interval", "5", "--random", "--spec", CRON)
+        await invoke(
+            "--json", "cron", "add", "--name", "f", "--interval", "5", "--random", "--spec", CRON
+        )
     )
     assert flag["interval"] == 5 and flag["random"] is True
     disagree = await invoke(

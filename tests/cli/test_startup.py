@@ -47,8 +47,7 @@ def test_importing_the_cli_loads_no_heavy_module() -> None:
 
 def test_help_loads_no_command_module() -> None:
     setup = (
-        "from colonies.cli.main import cli\n"
-        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass"
+        "from colonies.cli.main import cli\ntry:\n    cli(['--help'])\nexcept SystemExit:\n    pass"
     )
     heavy, modules = _loaded(setup)
     assert heavy == [] and modules == ["colonies.cli.main"]
