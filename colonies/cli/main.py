@@ -179,9 +179,21 @@ def _env_flag(name: str) -> bool:
 @click.option("--insecure", is_flag=True, help="Use http/ws even if COLONIES_TLS says TLS.")
 @click.option("--skip-tls-verify", is_flag=True, help="Do not verify the server certificate.")
 @click.option("--json", "as_json", is_flag=True, help="Print wire JSON wherever supported.")
+@click.option(
+    "--wide",
+    "--full-ids",
+    "wide",
+    is_flag=True,
+    help="Show tables whole on a terminal (else long ids are shortened to fit its width).",
+)
 @click.pass_context
 def cli(
-    ctx: click.Context, verbose: bool, insecure: bool, skip_tls_verify: bool, as_json: bool
+    ctx: click.Context,
+    verbose: bool,
+    insecure: bool,
+    skip_tls_verify: bool,
+    as_json: bool,
+    wide: bool,
 ) -> None:
     """ColonyOS in Python: run work across heterogeneous compute.
 
@@ -192,7 +204,13 @@ def cli(
       colonies dev &
       source .colonies-dev/env
       colonies function exec --func echo --args hello --targettype cli
+
+    On a terminal, tables fit its width (long ids shortened; --wide shows them whole) and
+    states are coloured unless NO_COLOR is set; piped output is whole and plain.
     """
+    from colonies.cli.style import configure
+
+    configure(full_ids=wide)
     verbose = verbose or _env_flag("COLONIES_VERBOSE")
     obj: dict[str, Any] = {
         "verbose": verbose,

@@ -90,7 +90,7 @@ class Shell:
 def one_id(result: Result) -> str:
     found = HEX64.findall(result.output)
     assert found, result.output
-    return found[-1]
+    return str(found[-1])
 
 
 @pytest.fixture
@@ -228,7 +228,7 @@ def functions_and_processes(sh: Shell) -> str:
 def assign(sh: Shell, key: str, *expect: str) -> str:
     """`colonies process assign --prvkey KEY`: the id of the process handed out."""
     out = sh(f"colonies process assign --prvkey {key}", *expect).output
-    return HEX64.findall(out)[0]
+    return str(HEX64.findall(out)[0])
 
 
 def logs_and_attributes(sh: Shell, executor_key: str) -> None:
@@ -322,7 +322,7 @@ def _wait_for_generated_workflow(sh: Shell) -> str:
     for _ in range(100):
         found = HEX64.findall(sh("colonies workflow psw").output)
         if found:
-            return found[0]
+            return str(found[0])
         time.sleep(0.2)
     raise AssertionError("the generator made no workflow")
 
