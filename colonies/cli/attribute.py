@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from colonies.cli import tables
 from colonies.cli.options import Env, client_options, echo_json, echo_one, json_option, run
-from colonies.client import ColoniesClient
 from colonies.core import Attribute
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()

@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -30,7 +30,6 @@ from colonies.cli.options import (
     run,
     spec_option,
 )
-from colonies.client import ColoniesClient
 from colonies.core import Executor, ExecutorState, Log, ProcessState
 from colonies.core.blueprint import (
     Blueprint,
@@ -40,6 +39,9 @@ from colonies.core.blueprint import (
     reconcile_cron,
 )
 from colonies.errors import RPCError
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 B = TypeVar("B", Blueprint, BlueprintDefinition)
 

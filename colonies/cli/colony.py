@@ -96,16 +96,17 @@ def check(env: Env, name: str | None, as_json: bool) -> None:
 
 
 @colony.command()
+@click.option("--name", help="Colony name [env COLONIES_COLONY_NAME].")
 @client_options
 @json_option
-def stats(env: Env, as_json: bool) -> None:
+def stats(env: Env, name: str | None, as_json: bool) -> None:
     """Show process, workflow and executor counts of the colony.
 
     \b
     Example:
-      colonies colony stats
+      colonies colony stats --name dev
     """
-    colony_name, key = env.colony, env.prvkey
+    colony_name, key = name or env.colony, env.prvkey
     statistics = run(env, lambda c: c.colony_statistics(colony_name, key))
     if as_json:
         echo_json(statistics)

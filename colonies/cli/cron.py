@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -22,9 +23,11 @@ from colonies.cli.options import (
     run,
     spec_option,
 )
-from colonies.client import ColoniesClient
 from colonies.core import WorkflowSpec
 from colonies.core.cron import Cron
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()
@@ -59,13 +62,47 @@ def build_cron(
     )
 
 
+def random_window(value: str, interval: int) -> tuple[bool, int]:
+    """(random, interval) from ``--random [VALUE]``: a boolean word, or a number of seconds
+    that is the window (the interval when none was given)."""
+    word = value.strip().lower()
+    if word in {"true", "yes", "on"}:
+        return True, interval
+    if word in {"false", "no", "off", "0", ""}:
+        return False, interval
+    try:
+        seconds = int(word)
+    except ValueError:
+        raise CliError(
+            f"--random takes no value, true/false, or a number of seconds, not {value!r}."
+        ) from None
+    if seconds < 0:
+        raise CliError(f"--random {seconds}: the window must be a positive number of seconds.")
+    if interval > 0 and interval != seconds:
+        raise CliError(
+            f"--random {seconds} and --interval {interval} disagree: the random moment is "
+            "picked in each interval, so give one number (or --random without a value)."
+        )
+    return True, seconds
+
+
 @cron.command()
 @spec_option(help="JSON array of function specs (the workflow to run).")
 @lenient_option
 @click.option("--name", required=True, help="Cron name.")
 @click.option("--cron", "expression", help='6-field cron expression, e.g. "0/10 * * * * *".')
 @click.option("--interval", type=int, default=-1, help="Run every this many seconds.")
-@click.option("--random", is_flag=True, help="Run at a random moment of each interval.")
+@click.option(
+    "--random",
+    "random_given",
+    is_flag=False,
+    flag_value="true",
+    default="false",
+    metavar="[SECONDS]",
+    help="Run at a random moment of each interval. As in the reference's documentation a "
+    "value may follow: --random 10 means a 10 s window (the interval, when --interval is "
+    "not given); --random false turns it off.",
+)
 @click.option("--waitprevious", is_flag=True, help="Skip a run while the previous is running.")
 @client_options
 @json_option
@@ -76,7 +113,7 @@ def add(
     name: str,
     expression: str | None,
     interval: int,
-    random: bool,
+    random_given: str,
     waitprevious: bool,
     as_json: bool,
 ) -> None:
@@ -86,7 +123,10 @@ def add(
     Example:
       colonies cron add --name hello --spec examples/crons/cron.json --cron "0/10 * * * * *"
       colonies cron add --name hello --spec examples/crons/cron.json --interval 60 --random
+      colonies cron add --name hello --spec examples/cron/cron_workflow.json --interval 10 \\
+          --random 10
     """
+    random, interval = random_window(random_given, interval)
     new = build_cron(spec, env.colony, name, expression, interval, random, waitprevious, lenient)
     key = env.prvkey
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,10 +25,12 @@ from colonies.cli.options import (
     run,
     spec_option,
 )
-from colonies.client import ColoniesClient
 from colonies.core import Executor, ExecutorState, Location, utc_now
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.errors import RPCError
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()

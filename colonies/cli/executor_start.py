@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,8 +13,9 @@ from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
 from colonies.core.ticket import TicketToken
 from colonies.errors import RPCError
-from colonies.executor_sdk.executor import Executor
-from colonies.executor_sdk.shell import shell_executor
+
+if TYPE_CHECKING:
+    from colonies.executor_sdk.executor import Executor
 
 
 @click.command()
@@ -152,6 +153,8 @@ def start(
     if register:
         valid_key(settings.colony_prvkey, "COLONIES_COLONY_PRVKEY")
     hardware = _hardware(cpu, mem, gpu_name, gpu_count)
+    from colonies.executor_sdk.shell import shell_executor
+
     executor = shell_executor(
         executor_type or settings.executor_type or "cli",
         commands=funcs or None,
@@ -199,6 +202,8 @@ def _start_enrolled(
         ) from None
     if prvkey:
         valid_key(prvkey, "--prvkey")
+    from colonies.executor_sdk.shell import shell_executor
+
     executor = shell_executor(
         executor_type,
         commands=funcs or None,

@@ -3,108 +3,106 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from colonies.cli.tables import fmt_time, table
-from colonies.client import ColoniesClient
-from colonies.config import ClientSettings
-from colonies.core._wire import WireModel
+from colonies.cli import tables
+from colonies.cli.options import (
+    CliError,
+    Env,
+    client_options,
+    echo_json,
+    echo_list,
+    json_option,
+    run_main,
+)
 from colonies.core.file import File, normalize_label
 from colonies.core.snapshot import Snapshot
-from colonies.crypto import random_id
-from colonies.errors import ColoniesError
-from colonies.fs import crypto
-from colonies.fs.api import FsApi
-from colonies.fs.s3 import S3Error
-from colonies.fs.snapshots import (
-    clean_plan,
-    download_snapshot,
-    orphaned_objects,
-    remove_orphaned_objects,
-    remove_paths,
-)
-from colonies.fs.sync import SyncPlan, apply_plan, make_plan, read_label
-from colonies.fs.transfer import ChecksumError, Fs
+
+if TYPE_CHECKING:
+    from colonies.fs.sync import SyncPlan
+    from colonies.fs.transfer import Fs
 
 T = TypeVar("T")
-Job = Callable[[Fs], Awaitable[T]]
+Job = Callable[["Fs"], Awaitable[T]]
 
 
-def _run(job: Job[T], *, s3: bool = True) -> T:
-    """Run ``job`` with an Fs for the environment's server, colony, key and S3 settings."""
-    settings = ClientSettings.from_env()
-    if not settings.prvkey:
-        raise click.ClickException("COLONIES_PRVKEY is not set")
-    if not settings.colony_name:
-        raise click.ClickException("COLONIES_COLONY_NAME is not set")
+def _run(env: Env, job: Job[T], *, s3: bool = True) -> T:
+    """Run ``job`` with an Fs for the server, colony and key of ``env`` (and, with ``s3``,
+    the store of AWS_S3_*); failures become one sentence, as for every command."""
+    colony, key = env.colony, env.prvkey
 
     async def main() -> T:
-        async with ColoniesClient.from_env(settings) as client:
-            api = FsApi(client, settings.colony_name, settings.prvkey)
+        from colonies.fs import crypto
+        from colonies.fs.api import FsApi
+        from colonies.fs.transfer import Fs
+
+        async with env.client() as client:
+            api = FsApi(client, colony, key)
             if s3:
                 return await job(await Fs.from_env(api))
             return await job(Fs(api, None, crypto.key_from_env()))  # type: ignore[arg-type]
 
+    return run_main(env, main, _explain)
+
+
+def _explain(e: Exception) -> CliError | None:
+    """The sentence for a failure of S3, encryption, a checksum or a local path."""
+    from colonies.fs.crypto import CryptoError
+    from colonies.fs.s3 import S3Error
+    from colonies.fs.transfer import ChecksumError
+
+    if isinstance(e, S3Error):
+        return CliError(f"{e}. Check the AWS_S3_* variables.")
+    if isinstance(e, (CryptoError, ChecksumError)):
+        return CliError(str(e))
+    if isinstance(e, OSError) and e.filename:
+        return CliError(f"Cannot use {e.filename}: {e.strerror or e}.")
+    if isinstance(e, (FileNotFoundError, NotADirectoryError)):
+        return CliError(str(e))  # the reference's sentence, e.g. "Root directory not found …"
+    return None
+
+
+async def _revisions(
+    fs: Fs, colony: str, file_id: str, label: str, name: str, latest: bool = True
+) -> list[File]:
+    """The file (latest revision, every revision, or by id); a sentence naming it when the
+    server has none."""
+    from colonies.errors import RPCError
+
     try:
-        return asyncio.run(main())
-    except (ColoniesError, S3Error, crypto.CryptoError, ChecksumError) as err:
-        raise click.ClickException(str(err)) from None
-    except (FileNotFoundError, NotADirectoryError) as err:
-        raise click.ClickException(str(err)) from None
+        files = await fs.api.get_file(file_id=file_id, label=label, name=name, latest=latest)
+        said = ""
+    except RPCError as err:
+        if err.status != 404:
+            raise
+        files, said = [], f' (the server says "{err.message}")'
+    if not files:
+        what = f"with id {file_id}" if file_id else f"{name!r} in label {label}"
+        hint = "" if file_id else f" `colonies fs ls -l {label}` lists the label's files."
+        raise CliError(f"There is no file {what} in colony {colony}{said}.{hint}")
+    return files
 
 
-def _print_json(value: Any) -> None:
-    def plain(v: Any) -> Any:
-        if isinstance(v, WireModel):
-            return v.to_wire()
-        if isinstance(v, list):
-            return [plain(x) for x in v]
-        return v
-
-    click.echo(json.dumps(plain(value), indent=4))
+def _read_label(read: Callable[[Path], str], root: Path) -> str:
+    """The label in ROOT/.cfs ("" without one); a sentence when it cannot be read."""
+    try:
+        return read(root)
+    except OSError as e:
+        raise CliError(f"Cannot read {root / '.cfs'}: {e.strerror or e}.") from None
 
 
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
+def _table(text_rows: list[list[Any]], headers: list[str], what: str = "entries") -> None:
+    click.echo(tables.table(headers, text_rows) if text_rows else f"No {what} found")
 
 
-def _table(rows: list[list[Any]], headers: list[str], what: str = "entries") -> None:
-    click.echo(table(headers, rows) if rows else f"No {what} found")
-
-
-def _file_table(files: list[File]) -> None:
-    rows = [
-        [
-            f.file_id,
-            f.label,
-            f.name,
-            _size(f.size),
-            f.sequence_nr,
-            f.checksum,
-            fmt_time(f.added),
-            f.ref.s3_object.encryption_alg or "-",
-        ]
-        for f in files
-    ]
-    headers = ["FileID", "Label", "Name", "Size", "Seq", "Checksum", "Added", "Encryption"]
-    _table(rows, headers)
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 label_option = click.option("-l", "--label", required=True, help="Label, e.g. /data.")
 
 
@@ -134,7 +132,7 @@ def _print_plan(plan: SyncPlan, detailed: bool) -> None:
             len(d.upload),
             len(d.download),
             f"{len(d.conflicts)} ({'keep local' if d.keeplocal else 'keep remote'})",
-            _size(sum(d.sizes.values())),
+            tables.fmt_size(sum(d.sizes.values())),
         ]
         for d in dirs
     ]
@@ -143,14 +141,18 @@ def _print_plan(plan: SyncPlan, detailed: bool) -> None:
         for d in dirs:
             click.echo(f"\nDirectory {d.rel or '.'} <-> label {d.label}")
             files: list[list[Any]] = []
-            files += [[n, "upload", "only local", _size(d.sizes[n])] for n in d.upload]
-            files += [[n, "download", "only remote", _size(d.sizes[n])] for n in d.download]
+            files += [[n, "upload", "only local", tables.fmt_size(d.sizes[n])] for n in d.upload]
+            files += [
+                [n, "download", "only remote", tables.fmt_size(d.sizes[n])] for n in d.download
+            ]
             action, why = ("upload", "keep local") if d.keeplocal else ("download", "keep remote")
-            files += [[n, action, f"conflict, {why}", _size(d.sizes[n])] for n in d.conflicts]
+            files += [
+                [n, action, f"conflict, {why}", tables.fmt_size(d.sizes[n])] for n in d.conflicts
+            ]
             _table(files, ["File", "Action", "Reason", "Size"])
     click.echo(
         f"{plan.upload_count} to upload, {plan.download_count} to download, "
-        f"{_size(plan.transfer_bytes)} in total"
+        f"{tables.fmt_size(plan.transfer_bytes)} in total"
         + ("" if detailed else " (--syncplans lists every file)")
     )
 
@@ -167,7 +169,7 @@ class _Progress:
         self.quiet = quiet
         self.bar: Any = click.progressbar(
             length=max(total_bytes, 1),
-            label=f"Transferring {total_files} files, {_size(total_bytes)}",
+            label=f"Transferring {total_files} files, {tables.fmt_size(total_bytes)}",
             file=sys.stderr,
             show_eta=True,
             show_percent=True,
@@ -197,12 +199,13 @@ class _Progress:
     def summary(self) -> str:
         elapsed = max(time.monotonic() - self.start, 1e-6)
         return (
-            f"Transferred {self.files} files, {_size(self.bytes)} in {elapsed:.1f} s "
-            f"({self.files / elapsed:.0f} files/s, {_size(int(self.bytes / elapsed))}/s)"
+            f"Transferred {self.files} files, {tables.fmt_size(self.bytes)} in {elapsed:.1f} s "
+            f"({self.files / elapsed:.0f} files/s, {tables.fmt_size(int(self.bytes / elapsed))}/s)"
         )
 
 
 @fs.command("sync")
+@client_options
 @click.option("-l", "--label", default="", help="Label; default from DIR/.cfs.")
 @click.option("-d", "--dir", "directory", default=".", help="Directory (created if missing).")
 @click.option(
@@ -226,6 +229,7 @@ class _Progress:
 )
 @click.option("--workers", default=16, show_default=True, help="Parallel transfers.")
 def sync_cmd(
+    env: Env,
     label: str,
     directory: str,
     keeplocal: bool,
@@ -246,14 +250,24 @@ def sync_cmd(
     Example:
       colonies fs sync -l /demo -d ./demo --yes
     """
+    from colonies.fs.sync import apply_plan, make_plan, read_label
+
     if quiet and not yes:
         raise click.UsageError("--quite needs --yes")
     root = Path(directory)
-    label = label or read_label(root)
+    label = label or _read_label(read_label, root)
     if not label:
-        raise click.ClickException("no label given (-l) and no .cfs file in the directory")
+        raise CliError(
+            f"No label: give one with -l (e.g. -l /data), or sync a directory that has one "
+            f"in its .cfs file ({root / '.cfs'} does not exist)."
+        )
     label = normalize_label(label)
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CliError(f"Cannot create the directory {root}: {e.strerror or e}.") from None
+    if not root.is_dir():
+        raise CliError(f"{root} is not a directory: give a directory to sync with -d.")
     say = (lambda _text: None) if quiet else click.echo
 
     async def job(fs: Fs) -> None:
@@ -276,16 +290,17 @@ def sync_cmd(
             await apply_plan(fs, plan, root, workers=workers, on_event=progress)
         say(progress.summary())
 
-    _run(job)
+    _run(env, job)
 
 
 # files --------------------------------------------------------------------------------
 
 
 @fs.command("ls")
+@client_options
 @label_option
 @json_option
-def ls_cmd(label: str, as_json: bool) -> None:
+def ls_cmd(env: Env, label: str, as_json: bool) -> None:
     """List the files of a label (latest revisions).
 
     \b
@@ -301,23 +316,13 @@ def ls_cmd(label: str, as_json: bool) -> None:
             out.append((revs[0], len(revs)))
         return out
 
-    files = _run(job, s3=False)
+    files = _run(env, job, s3=False)
     if as_json:
-        _print_json([f for f, _ in files])
-        return
-    rows = [
-        [
-            f.name,
-            _size(f.size),
-            f.file_id,
-            fmt_time(f.added),
-            n,
-            f.ref.s3_object.encryption_alg or "-",
-        ]
-        for f, n in files
-    ]
-    headers = ["Name", "Size", "Latest FileID", "Added", "Revisions", "Encryption"]
-    _table(rows, headers, f"files with label {label}")
+        echo_json([f for f, _ in files])
+    elif not files:
+        click.echo(f"No files with label {label} found")
+    else:
+        click.echo(tables.label_files_table(files))
 
 
 def _target(label: str, name: str, file_id: str) -> tuple[str, str, str]:
@@ -343,10 +348,13 @@ def _file_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @fs.command("info")
+@client_options
 @_file_options
 @click.option("--all", "all_revisions", is_flag=True, help="Every revision.")
 @json_option
-def info_cmd(label: str, name: str, file_id: str, all_revisions: bool, as_json: bool) -> None:
+def info_cmd(
+    env: Env, label: str, name: str, file_id: str, all_revisions: bool, as_json: bool
+) -> None:
     """Show a file (latest revision, or by ID).
 
     \b
@@ -354,23 +362,23 @@ def info_cmd(label: str, name: str, file_id: str, all_revisions: bool, as_json: 
       colonies fs info -l /demo -n a.txt
     """
     fid, flabel, fname = _target(label, name, file_id)
+    colony = env.colony
 
     async def job(fs: Fs) -> list[File]:
-        return await fs.api.get_file(
-            file_id=fid, label=flabel, name=fname, latest=not all_revisions
-        )
+        return await _revisions(fs, colony, fid, flabel, fname, latest=not all_revisions)
 
-    files = _run(job, s3=False)
+    files = _run(env, job, s3=False)
     if as_json:
-        _print_json(files)
+        echo_json(files)
     else:
-        _file_table(files)
+        click.echo(tables.files_table(files))
 
 
 @fs.command("get")
+@client_options
 @_file_options
 @click.option("-d", "--dir", "directory", required=True, help="Destination directory.")
-def get_cmd(label: str, name: str, file_id: str, directory: str) -> None:
+def get_cmd(env: Env, label: str, name: str, file_id: str, directory: str) -> None:
     """Download a file (latest revision, or by ID) into a directory.
 
     \b
@@ -378,20 +386,22 @@ def get_cmd(label: str, name: str, file_id: str, directory: str) -> None:
       colonies fs get -l /demo -n a.txt -d ./out
     """
     fid, flabel, fname = _target(label, name, file_id)
+    colony = env.colony
 
     async def job(fs: Fs) -> Path:
-        f = (await fs.api.get_file(file_id=fid, label=flabel, name=fname))[0]
+        f = (await _revisions(fs, colony, fid, flabel, fname))[0]
         return await fs.download(f, Path(directory) / f.name)
 
-    click.echo(f"Downloaded {_run(job)}")
+    click.echo(f"Downloaded {_run(env, job)}")
 
 
 @fs.command("put")
+@client_options
 @label_option
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("-n", "--name", default="", help="File name (default: the basename).")
 @json_option
-def put_cmd(label: str, path: str, name: str, as_json: bool) -> None:
+def put_cmd(env: Env, label: str, path: str, name: str, as_json: bool) -> None:
     """Upload one file as a new revision.
 
     \b
@@ -402,16 +412,17 @@ def put_cmd(label: str, path: str, name: str, as_json: bool) -> None:
     async def job(fs: Fs) -> File:
         return await fs.upload(Path(path), label, name)
 
-    f = _run(job)
+    f = _run(env, job)
     if as_json:
-        _print_json(f)
+        echo_json(f)
     else:
         click.echo(f"Uploaded {f.label}/{f.name} as {f.file_id}")
 
 
 @fs.command("remove")
+@client_options
 @_file_options
-def remove_cmd(label: str, name: str, file_id: str) -> None:
+def remove_cmd(env: Env, label: str, name: str, file_id: str) -> None:
     """Remove a revision (by ID) or every revision of a name, with their objects.
 
     \b
@@ -419,14 +430,15 @@ def remove_cmd(label: str, name: str, file_id: str) -> None:
       colonies fs remove -l /demo -n a.txt
     """
     fid, flabel, fname = _target(label, name, file_id)
+    colony = env.colony
 
     async def job(fs: Fs) -> int:
-        files = await fs.api.get_file(file_id=fid, label=flabel, name=fname, latest=False)
+        files = await _revisions(fs, colony, fid, flabel, fname, latest=False)
         for f in files:
             await fs.remove(f)
         return len(files)
 
-    click.echo(f"Removed {_run(job)} revision(s)")
+    click.echo(f"Removed {_run(env, job)} revision(s)")
 
 
 # labels -------------------------------------------------------------------------------
@@ -443,8 +455,9 @@ def label_group() -> None:
 
 
 @label_group.command("ls")
+@client_options
 @json_option
-def label_ls_cmd(as_json: bool) -> None:
+def label_ls_cmd(env: Env, as_json: bool) -> None:
     """List every label of the colony.
 
     \b
@@ -455,21 +468,14 @@ def label_ls_cmd(as_json: bool) -> None:
     async def job(fs: Fs) -> Any:
         return await fs.api.get_labels("")
 
-    labels = _run(job, s3=False)
-    if as_json:
-        _print_json(labels)
-    else:
-        _table(
-            [[x.name, x.files] for x in sorted(labels, key=lambda x: x.name)],
-            ["Label", "Files"],
-            "labels",
-        )
+    echo_list(_run(env, job, s3=False), as_json, tables.labels_table, "labels")
 
 
 @label_group.command("remove")
+@client_options
 @label_option
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
-def label_remove_cmd(label: str, yes: bool) -> None:
+def label_remove_cmd(env: Env, label: str, yes: bool) -> None:
     """Remove a label, its sub-labels, every revision of their files and the objects.
 
     \b
@@ -492,7 +498,7 @@ def label_remove_cmd(label: str, yes: bool) -> None:
                     count += 1
         return count
 
-    click.echo(f"Removed {_run(job)} revision(s)")
+    click.echo(f"Removed {_run(env, job)} revision(s)")
 
 
 # snapshots ----------------------------------------------------------------------------
@@ -528,14 +534,8 @@ def _snapshot_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def _snapshot_table(snaps: list[Any]) -> None:
-    rows = [
-        [s.snapshot_id, s.name, s.label, len(s.file_ids or []), fmt_time(s.added)] for s in snaps
-    ]
-    _table(rows, ["SnapshotID", "Name", "Label", "Files", "Added"], "snapshots")
-
-
 @snapshot_group.command("create")
+@client_options
 @label_option
 @click.option(
     "-n",
@@ -546,7 +546,7 @@ def _snapshot_table(snaps: list[Any]) -> None:
     help="Snapshot name, unique in the colony [default: a random one].",
 )
 @json_option
-def snapshot_create_cmd(label: str, name: str, as_json: bool) -> None:
+def snapshot_create_cmd(env: Env, label: str, name: str, as_json: bool) -> None:
     """Snapshot the latest revisions of a label and its sub-labels.
 
     \b
@@ -554,19 +554,22 @@ def snapshot_create_cmd(label: str, name: str, as_json: bool) -> None:
       colonies fs snapshot create -l /demo -n v1
     """
 
-    async def job(fs: Fs) -> Any:
+    from colonies.crypto import random_id
+
+    async def job(fs: Fs) -> Snapshot:
         return await fs.api.create_snapshot(normalize_label(label), name or random_id()[:16])
 
-    snap = _run(job, s3=False)
+    snap = _run(env, job, s3=False)
     if as_json:
-        _print_json(snap)
+        echo_json(snap)
     else:
-        _snapshot_table([snap])
+        click.echo(tables.snapshots_table([snap]))
 
 
 @snapshot_group.command("ls")
+@client_options
 @json_option
-def snapshot_ls_cmd(as_json: bool) -> None:
+def snapshot_ls_cmd(env: Env, as_json: bool) -> None:
     """List snapshots, newest first.
 
     \b
@@ -574,20 +577,17 @@ def snapshot_ls_cmd(as_json: bool) -> None:
       colonies fs snapshot ls
     """
 
-    async def job(fs: Fs) -> Any:
+    async def job(fs: Fs) -> list[Snapshot]:
         return await fs.api.get_snapshots()
 
-    snaps = _run(job, s3=False)
-    if as_json:
-        _print_json(snaps)
-    else:
-        _snapshot_table(snaps)
+    echo_list(_run(env, job, s3=False), as_json, tables.snapshots_table, "snapshots")
 
 
 @snapshot_group.command("get")
+@client_options
 @_snapshot_options
 @json_option
-def snapshot_get_cmd(name: str, snapshot_id: str, as_json: bool) -> None:
+def snapshot_get_cmd(env: Env, name: str, snapshot_id: str, as_json: bool) -> None:
     """Show a snapshot and its files.
 
     \b
@@ -602,24 +602,21 @@ def snapshot_get_cmd(name: str, snapshot_id: str, as_json: bool) -> None:
             return snap, []
         return snap, [(i, await fs.api.find_file(file_id=i)) for i in snap.file_ids or []]
 
-    snap, files = _run(job, s3=False)
+    snap, files = _run(env, job, s3=False)
     if as_json:
-        _print_json(snap)
+        echo_json(snap)
         return
-    _snapshot_table([snap])
-    rows = [
-        [i, f.label, f.name, _size(f.size)] if f else [i, "(removed since)", "", ""]
-        for i, f in files
-    ]
-    _table(rows, ["FileID", "Label", "Name", "Size"])
+    click.echo(tables.snapshots_table([snap]))
+    click.echo(tables.snapshot_files_table(files) if files else "No files in the snapshot")
 
 
 snapshot_group.add_command(snapshot_get_cmd, "info")
 
 
 @snapshot_group.command("remove")
+@client_options
 @_snapshot_options
-def snapshot_remove_cmd(name: str, snapshot_id: str) -> None:
+def snapshot_remove_cmd(env: Env, name: str, snapshot_id: str) -> None:
     """Remove a snapshot (its files stay).
 
     \b
@@ -631,13 +628,14 @@ def snapshot_remove_cmd(name: str, snapshot_id: str) -> None:
     async def job(fs: Fs) -> None:
         await fs.api.remove_snapshot(**target)
 
-    _run(job, s3=False)
+    _run(env, job, s3=False)
     click.echo("Snapshot removed")
 
 
 @snapshot_group.command("removeall")
+@client_options
 @click.option("--yes", "-y", is_flag=True, help="Do not ask.")
-def snapshot_removeall_cmd(yes: bool) -> None:
+def snapshot_removeall_cmd(env: Env, yes: bool) -> None:
     """Remove every snapshot of the colony.
 
     \b
@@ -650,27 +648,30 @@ def snapshot_removeall_cmd(yes: bool) -> None:
     async def job(fs: Fs) -> None:
         await fs.api.remove_all_snapshots()
 
-    _run(job, s3=False)
+    _run(env, job, s3=False)
     click.echo("All snapshots removed")
 
 
 @snapshot_group.command("download")
+@client_options
 @_snapshot_options
 @click.option("-d", "--dir", "directory", required=True, help="Destination directory.")
-def snapshot_download_cmd(name: str, snapshot_id: str, directory: str) -> None:
+def snapshot_download_cmd(env: Env, name: str, snapshot_id: str, directory: str) -> None:
     """Download every file of a snapshot (files already equal are skipped).
 
     \b
     Example:
       colonies fs snapshot download -n v1 -d ./restore
     """
+    from colonies.fs.snapshots import download_snapshot
+
     target = _snapshot_target(name, snapshot_id)
 
     async def job(fs: Fs) -> Any:
         snap = await fs.api.get_snapshot(**target)
         return await download_snapshot(fs, snap, Path(directory))
 
-    result = _run(job)
+    result = _run(env, job)
     click.echo(
         f"Downloaded {len(result.downloaded)}, skipped {len(result.skipped)} unchanged"
         + (f", {len(result.missing)} removed since the snapshot" if result.missing else "")
@@ -681,6 +682,7 @@ def snapshot_download_cmd(name: str, snapshot_id: str, directory: str) -> None:
 
 
 @fs.command("clean")
+@client_options
 @click.option("-l", "--label", default="", help="Label; default from DIR/.cfs.")
 @click.option("-d", "--dir", "directory", default="", help="Directory to clean.")
 @click.option(
@@ -702,6 +704,7 @@ def snapshot_download_cmd(name: str, snapshot_id: str, directory: str) -> None:
 @click.option("--cleanplans", is_flag=True, help="List every path (or object) to remove.")
 @click.option("--quite", "--quiet", "quiet", is_flag=True, help="Print nothing; needs --yes.")
 def clean_cmd(
+    env: Env,
     label: str,
     directory: str,
     objects: bool,
@@ -721,19 +724,28 @@ def clean_cmd(
     """
     if quiet and not yes:
         raise click.UsageError("--quite needs --yes")
+    from colonies.fs.sync import read_label
+
     if objects:
-        _clean_objects(timedelta(seconds=older_than), dry, yes, quiet)
+        _clean_objects(env, timedelta(seconds=older_than), dry, yes, quiet)
         return
     if not directory:
         raise click.UsageError("give --dir")
     root = Path(directory)
-    label = normalize_label(label or read_label(root) or "")
+    if not root.is_dir():
+        raise CliError(f"{root} is not a directory: give the directory to clean with -d.")
+    label = normalize_label(label or _read_label(read_label, root) or "")
     if label == "/":
-        raise click.ClickException("no label given (-l) and no .cfs file in the directory")
-    _clean_dir(root, label, dry, yes, cleanplans, quiet)
+        raise CliError(
+            f"No label: give one with -l, or clean a directory that has one in its .cfs file "
+            f"({root / '.cfs'} does not exist)."
+        )
+    _clean_dir(env, root, label, dry, yes, cleanplans, quiet)
 
 
-def _clean_objects(age: timedelta, dry: bool, yes: bool, quiet: bool) -> None:
+def _clean_objects(env: Env, age: timedelta, dry: bool, yes: bool, quiet: bool) -> None:
+    from colonies.fs.snapshots import orphaned_objects, remove_orphaned_objects
+
     async def job(fs: Fs) -> list[str]:
         keys = await orphaned_objects(fs, age)
         if not quiet:
@@ -747,12 +759,16 @@ def _clean_objects(age: timedelta, dry: bool, yes: bool, quiet: bool) -> None:
                 return []
         return await remove_orphaned_objects(fs, age)
 
-    keys = _run(job)
+    keys = _run(env, job)
     if not quiet:
         click.echo(f"{len(keys)} orphaned object(s){' (dry run)' if dry else ' deleted'}")
 
 
-def _clean_dir(root: Path, label: str, dry: bool, yes: bool, plans: bool, quiet: bool) -> None:
+def _clean_dir(
+    env: Env, root: Path, label: str, dry: bool, yes: bool, plans: bool, quiet: bool
+) -> None:
+    from colonies.fs.snapshots import clean_plan, remove_paths
+
     async def job(fs: Fs) -> list[Path]:
         paths = await clean_plan(fs, root, label)
         if not paths:
@@ -769,6 +785,6 @@ def _clean_dir(root: Path, label: str, dry: bool, yes: bool, plans: bool, quiet:
         await asyncio.to_thread(remove_paths, paths)
         return paths
 
-    removed = _run(job, s3=False)
+    removed = _run(env, job, s3=False)
     if not quiet:
         click.echo(f"{len(removed)} path(s) {'to remove (dry run)' if dry else 'removed'}")

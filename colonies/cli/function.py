@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 import click
@@ -24,8 +24,7 @@ from colonies.cli.options import (
     run,
     spec_option,
 )
-from colonies.cli.waiting import follow_logs, wait_for_process
-from colonies.client import ColoniesClient
+from colonies.cli.waiting import failure_reason, follow_logs, wait_for_process
 from colonies.core import (
     Conditions,
     Filesystem,
@@ -35,6 +34,9 @@ from colonies.core import (
     Process,
     ProcessState,
 )
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()
@@ -93,8 +95,7 @@ def report(submitted: Process, closed: Process | None, out: bool, as_json: bool)
         click.echo(f"Process {closed.process_id} finished: Successful")
     if closed is not None and closed.state != ProcessState.SUCCESS:
         state = tables.STATE_NAMES[closed.state]
-        errors = "; ".join(closed.errors) or "no error message"
-        raise CliError(f"Process {closed.process_id} finished: {state} ({errors})")
+        raise CliError(f"Process {closed.process_id} finished: {state} ({failure_reason(closed)})")
 
 
 def watch_flags(f: F) -> F:

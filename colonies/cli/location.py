@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from colonies.cli import tables
@@ -15,8 +17,10 @@ from colonies.cli.options import (
     json_option,
     run,
 )
-from colonies.client import ColoniesClient
 from colonies.core import Location
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from colonies.cli import tables
 from colonies.cli.options import CliError, Env, client_options, echo_json, json_option, run
 from colonies.cli.waiting import follow_executor_logs, follow_logs
-from colonies.client import ColoniesClient
 from colonies.core import Log
 from colonies.errors import RPCError
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()

@@ -11,21 +11,22 @@ import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, get_args
 
-import aiohttp
 import click
-from pydantic import ValidationError
 
-from colonies.client import ColoniesClient
-from colonies.config import ClientSettings, SettingsError
-from colonies.core import FunctionSpec, WireModel
-from colonies.crypto import id_from_private_key
-from colonies.errors import RPCError
+# aiohttp, pydantic, the client and the models are imported where they are used: a command
+# that fails early, --help and TAB completion never load them.
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from colonies.client import ColoniesClient
+    from colonies.config import ClientSettings
+    from colonies.core import FunctionSpec, WireModel
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
-M = TypeVar("M", bound=WireModel)
+M = TypeVar("M", bound="WireModel")
 
 # What each key variable is for, for the "missing variable" sentence.
 VARIABLES = {
@@ -88,6 +89,8 @@ def missing(variable: str) -> NoReturn:
 def valid_key(key: str, where: str) -> str:
     """``key`` if it is a secp256k1 private key (64 hex characters), else a sentence saying
     where the bad key came from."""
+    from colonies.crypto import id_from_private_key
+
     try:
         id_from_private_key(key)
     except (ValueError, TypeError) as e:
@@ -148,6 +151,8 @@ class Env:
         )
 
     def client(self) -> ColoniesClient:
+        from colonies.client import ColoniesClient
+
         if not self.settings.host:
             missing("COLONIES_SERVER_HOST")
         return ColoniesClient.from_env(self.settings)
@@ -161,6 +166,8 @@ def root_obj() -> dict[str, Any]:
 
 def client_settings() -> ClientSettings:
     """ClientSettings from COLONIES_*, a bad value as one sentence naming its variable."""
+    from colonies.config import ClientSettings, SettingsError
+
     try:
         return ClientSettings.from_env()
     except SettingsError as e:
@@ -242,47 +249,79 @@ def run(env: Env, action: Callable[[ColoniesClient], Awaitable[T]]) -> T:
         async with env.client() as client:
             return await action(client)
 
+    return run_main(env, main)
+
+
+def run_main(
+    env: Env,
+    main: Callable[[], Awaitable[T]],
+    explain: Callable[[Exception], CliError | None] = lambda _: None,
+) -> T:
+    """``asyncio.run(main())``; a failure becomes one sentence: ``failure``'s for talking to
+    the server, else ``explain``'s for the errors it knows, else the exception goes on (a
+    bug shows its traceback)."""
     try:
-        return asyncio.run(main())
-    except RPCError as e:
+        return asyncio.run(main())  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted.", err=True)
+        sys.exit(130)
+    except CliError:
+        raise
+    except Exception as e:
+        error = failure(e, env) or explain(e)
+        if error is None:
+            raise
+        raise error from None
+
+
+def failure(e: Exception, env: Env) -> CliError | None:
+    """The sentence for a failure of talking to the server, or None if ``e`` is not one."""
+    import aiohttp
+    from pydantic import ValidationError
+
+    from colonies.errors import RPCError
+
+    if isinstance(e, RPCError):
         from colonies.cli.explain import why_refused  # only when the server refused
 
         hint = why_refused(env, e.message) or next(
             (h for text, h in HINTS.items() if text in e.message), ""
         )
-        raise CliError(
+        return CliError(
             f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),
             f"(HTTP status {e.status} from {env.url})",
-        ) from None
-    except aiohttp.ClientConnectorError as e:
+        )
+    if isinstance(e, aiohttp.ClientConnectorError):
         refused = isinstance(e.os_error, ConnectionRefusedError) or "Connect call" in str(e)
         why = "connection refused" if refused else (e.os_error.strerror or str(e))
-        raise CliError(
+        return CliError(
             f"Cannot connect to the colonies server at {env.address} ({why}). "
             "Is it running? Start one with `colonies dev`, or set "
             "COLONIES_SERVER_HOST and COLONIES_SERVER_PORT.",
             f"({type(e).__name__}: {e})",
-        ) from None
-    except aiohttp.ClientError as e:
-        raise CliError(
+        )
+    if isinstance(e, aiohttp.ClientError):
+        return CliError(
             f"Talking to the colonies server at {env.address} failed: {e or type(e).__name__}",
             f"({type(e).__name__})",
-        ) from None
-    except (ValueError, KeyError) as e:
-        if isinstance(e, ValidationError):
-            raise CliError(f"The server sent a reply this client cannot read: {e}") from None
-        if isinstance(e, json.JSONDecodeError):
-            raise CliError(
-                f"{env.url} did not answer like a colonies server (the reply is not JSON)."
-            ) from None
-        raise
-    except KeyboardInterrupt:
-        click.echo("\nInterrupted.", err=True)
-        sys.exit(130)
+        )
+    if isinstance(e, TimeoutError):
+        return CliError(
+            f"The colonies server at {env.address} did not answer in time. "
+            "Is it overloaded, or is something else listening on that port?",
+            f"({type(e).__name__}: {e})",
+        )
+    if isinstance(e, ValidationError):
+        return CliError(f"The server sent a reply this client cannot read: {e}")
+    if isinstance(e, json.JSONDecodeError):
+        return CliError(f"{env.url} did not answer like a colonies server (the reply is not JSON).")
+    return None
 
 
 def echo_json(value: WireModel | Iterable[WireModel] | None) -> None:
     """Print the wire JSON of one object or a list (``null`` for none)."""
+    from colonies.core import WireModel
+
     if value is None:
         data: Any = None
     elif isinstance(value, WireModel):
@@ -347,6 +386,8 @@ def _field_errors(e: ValidationError) -> str:
 
 def _nested_model(model: type[WireModel], alias: str) -> type[WireModel] | None:
     """The WireModel a field holds (alone, in a list, or optional), if it holds one."""
+    from colonies.core import WireModel
+
     for name, field in model.model_fields.items():
         if (field.alias or name) != alias:
             continue
@@ -404,6 +445,8 @@ def check_keys(
 
 
 def parse_model(model: type[M], data: Any, path: Path, where: str = "", lenient: bool = True) -> M:
+    from pydantic import ValidationError
+
     if not isinstance(data, dict):
         raise CliError(f"The spec file {path}{where} must be a JSON object.")
     check_keys(model, data, path, where, lenient)
@@ -426,6 +469,8 @@ def parse_function_spec(
 ) -> FunctionSpec:
     """A FunctionSpec as the reference's parser reads it (colony from env, 0 limits become -1);
     unknown keys are refused unless ``lenient``."""
+    from colonies.core import FunctionSpec
+
     spec = parse_model(FunctionSpec, data, path, where, lenient)
     if not spec.func_name:
         raise CliError(

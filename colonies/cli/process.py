@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,8 +20,10 @@ from colonies.cli.options import (
     json_option,
     run,
 )
-from colonies.client import ColoniesClient
 from colonies.core import ProcessState
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()
@@ -37,6 +40,7 @@ def list_processes(
     label: str | None,
     initiator: str | None,
     as_json: bool,
+    func: str | None = None,
 ) -> None:
     if sum(1 for v in (executortype, label, initiator) if v) > 1:
         raise CliError("Filter by at most one of --executortype, --label and --initiator.")
@@ -53,6 +57,8 @@ def list_processes(
             initiator=initiator or "",
         ),
     )
+    if func:
+        found = [p for p in found if p.spec.func_name == func]
     if as_json:
         echo_json(found)
     elif ids:
@@ -73,6 +79,9 @@ def _list_command(name: str, state: ProcessState, example: str) -> None:
     @click.option("--executortype", help="Only processes for this executor type.")
     @click.option("--label", help="Only processes with this label.")
     @click.option("--initiator", help="Only processes submitted by this initiator name.")
+    @click.option(
+        "--func", help="Only processes of this function (among the --count listed; combines)."
+    )
     @client_options
     @json_option
     def command(
@@ -82,9 +91,10 @@ def _list_command(name: str, state: ProcessState, example: str) -> None:
         executortype: str | None,
         label: str | None,
         initiator: str | None,
+        func: str | None,
         as_json: bool,
     ) -> None:
-        list_processes(env, state, count, ids, executortype, label, initiator, as_json)
+        list_processes(env, state, count, ids, executortype, label, initiator, as_json, func)
 
     command.help = f"List {word} processes.\n\n\b\nExample:\n  {example}"
 
@@ -255,6 +265,8 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies process removeall --successful
     """
+    from colonies.client import ColoniesClient
+
     remove_all(env, yes, flags, "processes", ColoniesClient.remove_all_processes)
 
 

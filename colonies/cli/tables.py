@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from tabulate import tabulate
-
+from colonies.cli.style import STYLE
 from colonies.config import CliSettings
 from colonies.core import (
     Attribute,
@@ -29,7 +29,10 @@ from colonies.core import (
 )
 from colonies.core.audit import AuditEntry
 from colonies.core.cron import Cron
+from colonies.core.file import File, Label
 from colonies.core.generator import Generator
+from colonies.core.server_info import DatabaseStatus
+from colonies.core.snapshot import Snapshot
 from colonies.core.ticket import ExecutorTicket
 
 STATE_NAMES = {
@@ -46,6 +49,70 @@ EXECUTOR_STATES = {
     ExecutorState.UNREGISTERED: "Unregistered",
 }
 ATTRIBUTE_TYPES = {0: "In", 1: "Out", 2: "Err", 3: "Env"}
+
+
+_HEX_ID = re.compile(r"^[0-9a-f]{64}$")
+_ZERO_QUANTITY = re.compile(r"^0+(\.0+)?[A-Za-z]*$")
+STATE_COLOURS = {
+    "Waiting": "yellow",
+    "Running": "blue",
+    "Successful": "green",
+    "Failed": "red",
+    "Cancelled": "magenta",
+    "Pending": "yellow",
+    "Approved": "green",
+    "Rejected": "red",
+    "Unregistered": "bright_black",
+}
+
+
+def state_text(name: str) -> str:
+    """A state name, coloured when the style says so."""
+    colour = STATE_COLOURS.get(name)
+    if not (STYLE.colour and colour):
+        return name
+    import click
+
+    return click.style(name, fg=colour)
+
+
+def unset(value: Any) -> str:
+    """A condition as given; empty when unset (0, "", 0m, 0Mi ...)."""
+    text = "" if value is None else str(value)
+    return "" if text in ("0", "-1") or _ZERO_QUANTITY.match(text) else text
+
+
+def _fit(rows: list[list[str]], headers: list[str]) -> list[list[str]]:
+    """Rows that fit STYLE.width: long ids shortened first, then the widest cells cut."""
+    if not STYLE.width or not rows:
+        return rows
+
+    # tabulate pads a header by two; a column costs its width and three for the borders
+    floor = [len(h) + 2 if h else 0 for h in headers]
+
+    def lengths(rows: list[list[str]]) -> list[int]:
+        return [max(floor[i], *(len(r[i]) for r in rows)) for i in range(len(headers))]
+
+    def width(rows: list[list[str]]) -> int:
+        return sum(n + 3 for n in lengths(rows)) + 1
+
+    if width(rows) > STYLE.width:
+        rows = [[short_id(c) if _HEX_ID.match(c) else c for c in row] for row in rows]
+    while width(rows) > STYLE.width:
+        sizes = lengths(rows)
+        # only free text is cut (times, states and numbers are short), never below its header
+        widest = max(range(len(sizes)), key=lambda i: sizes[i])
+        if sizes[widest] <= max(20, floor[widest]):
+            break
+        limit = max(sizes[widest] - (width(rows) - STYLE.width), 20, floor[widest])
+        cut = [
+            [c[: limit - 1] + "…" if i == widest and len(c) > limit else c for i, c in enumerate(r)]
+            for r in rows
+        ]
+        if cut == rows:
+            break
+        rows = cut
+    return rows
 
 
 def _fmt() -> str:
@@ -85,15 +152,19 @@ def fmt_seconds(value: float) -> str:
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A list table with a header row."""
-    return tabulate(list(rows), headers=list(headers), tablefmt=_fmt(), disable_numparse=True)
+    """A list table with a header row, fitted to STYLE.width."""
+    from tabulate import tabulate
+
+    cells = _fit([["" if c is None else str(c) for c in row] for row in rows], list(headers))
+    return tabulate(cells, headers=list(headers), tablefmt=_fmt(), disable_numparse=True)
 
 
 def detail(rows: Iterable[tuple[str, Any]], title: str = "") -> str:
     """An object detail table: one row per field name and value."""
-    text = tabulate(
-        [(k, "" if v is None else v) for k, v in rows], tablefmt=_fmt(), disable_numparse=True
-    )
+    from tabulate import tabulate
+
+    cells = _fit([[str(k), "" if v is None else str(v)] for k, v in rows], ["", ""])
+    text = tabulate(cells, tablefmt=_fmt(), disable_numparse=True)
     return f"{title}\n{text}" if title else text
 
 
@@ -188,7 +259,7 @@ def executors_table(executors: Sequence[Executor], full: bool = False, states: b
                     e.executor_name,
                     e.executor_id,
                     e.executor_type,
-                    EXECUTOR_STATES.get(e.state, str(e.state)),
+                    state_text(EXECUTOR_STATES.get(e.state, str(e.state))),
                     e.location_name,
                     fmt_time(e.last_heard_from_time),
                 )
@@ -230,7 +301,7 @@ def executor_table(e: Executor) -> str:
         ("Id", e.executor_id),
         ("Type", e.executor_type),
         ("Colony", e.colony_name),
-        ("State", EXECUTOR_STATES.get(e.state, str(e.state))),
+        ("State", state_text(EXECUTOR_STATES.get(e.state, str(e.state)))),
         ("RequireFuncRegistration", str(e.require_func_reg)),
         ("CommissionTime", fmt_time(e.commission_time)),
         ("LastHeardFromTime", fmt_time(e.last_heard_from_time)),
@@ -340,7 +411,7 @@ def process_table(p: Process) -> str:
                 ("InitiatorId", p.initiator_id),
                 ("Initiator", p.initiator_name),
                 ("AssignedExecutorId", p.assigned_executor_id),
-                ("State", STATE_NAMES.get(p.state, str(p.state))),
+                ("State", state_text(STATE_NAMES.get(p.state, str(p.state)))),
                 ("PriorityTime", str(p.priority_time)),
                 ("SubmissionTime", fmt_time(p.submission_time)),
                 ("StartTime", fmt_time(p.start_time)),
@@ -375,16 +446,16 @@ def process_table(p: Process) -> str:
                 ("ExecutorNames", fmt_list(cond.executor_names)),
                 ("ExecutorType", cond.executor_type),
                 ("Dependencies", fmt_list(cond.dependencies)),
-                ("Nodes", str(cond.nodes)),
-                ("CPU", cond.cpu),
-                ("Memory", cond.mem),
-                ("Processes", str(cond.processes)),
-                ("ProcessesPerNode", str(cond.processes_per_node)),
-                ("Storage", cond.storage),
-                ("Walltime", str(cond.walltime)),
+                ("Nodes", unset(cond.nodes)),
+                ("CPU", unset(cond.cpu)),
+                ("Memory", unset(cond.mem)),
+                ("Processes", unset(cond.processes)),
+                ("ProcessesPerNode", unset(cond.processes_per_node)),
+                ("Storage", unset(cond.storage)),
+                ("Walltime", unset(cond.walltime)),
                 ("GPUName", cond.gpu.name),
-                ("GPUs", str(cond.gpu.count)),
-                ("GPUMemory", cond.gpu.mem),
+                ("GPUs", unset(cond.gpu.count)),
+                ("GPUMemory", unset(cond.gpu.mem)),
             ],
             "Conditions:",
         ),
@@ -454,7 +525,7 @@ def workflow_table(graph: ProcessGraph, processes: Sequence[Process]) -> str:
             ("Id", graph.process_graph_id),
             ("Colony", graph.colony_name),
             ("Initiator", graph.initiator_name),
-            ("State", STATE_NAMES.get(graph.state, str(graph.state))),
+            ("State", state_text(STATE_NAMES.get(graph.state, str(graph.state)))),
             ("SubmissionTime", fmt_time(graph.submission_time)),
             ("StartTime", fmt_time(graph.start_time)),
             ("EndTime", fmt_time(graph.end_time)),
@@ -469,7 +540,7 @@ def workflow_table(graph: ProcessGraph, processes: Sequence[Process]) -> str:
                 p.spec.node_name,
                 p.spec.func_name,
                 p.process_id,
-                STATE_NAMES.get(p.state, str(p.state)),
+                state_text(STATE_NAMES.get(p.state, str(p.state))),
                 p.spec.conditions.executor_type,
                 fmt_list(p.spec.conditions.dependencies),
             )
@@ -660,4 +731,100 @@ def audit_table(entries: Sequence[AuditEntry]) -> str:
             )
             for e in entries
         ],
+    )
+
+
+# Colonies FS
+
+
+def fmt_size(n: int) -> str:
+    """Bytes as B, KiB, MiB or GiB."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def files_table(files: Sequence[File]) -> str:
+    """File revisions, one row each."""
+    return table(
+        ["FileID", "Label", "Name", "Size", "Seq", "Checksum", "Added", "Encryption"],
+        [
+            (
+                f.file_id,
+                f.label,
+                f.name,
+                fmt_size(f.size),
+                str(f.sequence_nr),
+                f.checksum,
+                fmt_time(f.added),
+                f.ref.s3_object.encryption_alg or "-",
+            )
+            for f in files
+        ],
+    )
+
+
+def label_files_table(files: Sequence[tuple[File, int]]) -> str:
+    """The latest revision of each file of a label, with its number of revisions."""
+    return table(
+        ["Name", "Size", "Latest FileID", "Added", "Revisions", "Encryption"],
+        [
+            (
+                f.name,
+                fmt_size(f.size),
+                f.file_id,
+                fmt_time(f.added),
+                str(n),
+                f.ref.s3_object.encryption_alg or "-",
+            )
+            for f, n in files
+        ],
+    )
+
+
+def labels_table(labels: Sequence[Label]) -> str:
+    return table(
+        ["Label", "Files"], [(x.name, str(x.files)) for x in sorted(labels, key=lambda x: x.name)]
+    )
+
+
+def snapshots_table(snapshots: Sequence[Snapshot]) -> str:
+    return table(
+        ["SnapshotID", "Name", "Label", "Files", "Added"],
+        [
+            (s.snapshot_id, s.name, s.label, str(len(s.file_ids or [])), fmt_time(s.added))
+            for s in snapshots
+        ],
+    )
+
+
+def snapshot_files_table(files: Sequence[tuple[str, File | None]]) -> str:
+    """The files of a snapshot; one removed since shows as such."""
+    return table(
+        ["FileID", "Label", "Name", "Size"],
+        [
+            (i, f.label, f.name, fmt_size(f.size)) if f else (i, "(removed since)", "", "")
+            for i, f in files
+        ],
+    )
+
+
+def database_table(d: DatabaseStatus, address: str) -> str:
+    behind = d.schema_version < d.latest_schema_version
+    return detail(
+        [
+            ("Server", address),
+            ("Status", d.status),
+            (
+                "SchemaVersion",
+                f"{d.schema_version}"
+                + (f" (newest known {d.latest_schema_version})" if behind else ""),
+            ),
+            ("Database", d.database_name),
+            ("PostgreSQL", d.postgres_version),
+            ("Size", fmt_size(d.size)),
+        ]
     )

@@ -20,7 +20,7 @@ from colonies.core import User
 
 @click.group()
 def user() -> None:
-    """Manage the users (members) of the colony."""
+    """Manage the users (members) of the colony (also `colonies users`)."""
 
 
 @user.command()

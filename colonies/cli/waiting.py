@@ -7,11 +7,14 @@ import contextlib
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 import click
 
-from colonies.client import ColoniesClient
 from colonies.core import Log, Process, ProcessGraph, ProcessState
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 DONE = (ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED)
 POLL_S = 0.5
@@ -121,3 +124,29 @@ async def follow_executor_logs(
             since = max(since, *(log.timestamp for log in logs))
         else:
             await asyncio.sleep(1)
+
+
+# Go-grammar texts the server writes into a process's errors; clients match on them.
+_SERVER_TIMEOUTS = {
+    "Maximum execution time limit exceeded": "it ran longer than its maxexectime of {exec} s",
+    "Maximum waiting time limit exceeded": "no executor took it within its maxwaittime of {wait} s",
+}
+
+
+def failure_reason(p: Process) -> str:
+    """Why a closed process did not succeed, in one readable clause; the server's or the
+    executor's own text stays inside it."""
+    if p.state == ProcessState.CANCELLED:
+        return "it was cancelled"
+    limits = {"exec": p.spec.max_exec_time, "wait": p.spec.max_wait_time}
+    reasons = []
+    for error in (str(e) for e in p.errors if str(e)):
+        if error in _SERVER_TIMEOUTS:
+            reasons.append(f"{_SERVER_TIMEOUTS[error].format(**limits)} ({error})")
+        elif error.split(":")[0] == "TimeoutError":
+            limit = p.spec.max_exec_time
+            within = f", its maxexectime is {limit} s" if limit > 0 else ""
+            reasons.append(f"a timeout in the function ({error}{within})")
+        else:
+            reasons.append(error)
+    return "; ".join(reasons) or "no error message"

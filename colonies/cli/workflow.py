@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -24,9 +25,11 @@ from colonies.cli.options import (
     spec_option,
 )
 from colonies.cli.process import remove_all, state_flags
-from colonies.cli.waiting import wait_for_workflow
-from colonies.client import ColoniesClient
+from colonies.cli.waiting import failure_reason, wait_for_workflow
 from colonies.core import Process, ProcessGraph, ProcessState, WorkflowSpec
+
+if TYPE_CHECKING:
+    from colonies.client import ColoniesClient
 
 
 @click.group()
@@ -51,24 +54,47 @@ def submit(env: Env, spec: Path, lenient: bool, wait: bool, as_json: bool) -> No
     specs = load_function_specs(spec, colony_name, lenient)
     wf = WorkflowSpec(colony_name=colony_name, function_specs=specs)
 
-    async def action(c: ColoniesClient) -> ProcessGraph:
+    async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
         await warn_unassignable(c, key, colony_name, specs)
         graph = await c.submit_workflow(wf, key)
         if not as_json:
             click.echo(f"Workflow {graph.process_graph_id} submitted", err=True)
-        return await wait_for_workflow(c, graph, key) if wait else graph
+        if not wait:
+            return graph, []
+        graph = await wait_for_workflow(c, graph, key)
+        if graph.state == ProcessState.SUCCESS:
+            return graph, []
+        return graph, [await c.get_process(pid, key) for pid in graph.process_ids]
 
-    graph = run(env, action)
+    graph, nodes = run(env, action)
     if as_json:
         echo_json(graph)
-    elif wait:
-        click.echo(f"Workflow {graph.process_graph_id} finished: {tables.STATE_NAMES[graph.state]}")
-    else:
+    elif not wait:
         click.echo(graph.process_graph_id)
+    elif graph.state == ProcessState.SUCCESS:
+        click.echo(f"Workflow {graph.process_graph_id} finished: Successful")
     if wait and graph.state != ProcessState.SUCCESS:
-        raise CliError(
-            f"Workflow {graph.process_graph_id} finished: {tables.STATE_NAMES[graph.state]}"
-        )
+        raise CliError(workflow_failure(graph, nodes))
+
+
+def workflow_failure(graph: ProcessGraph, nodes: list[Process]) -> str:
+    """``Workflow … finished: Failed`` once, then each failed node with its reason and the
+    nodes that never ran."""
+    lines = [f"Workflow {graph.process_graph_id} finished: {tables.STATE_NAMES[graph.state]}."]
+    for p in nodes:
+        if p.state in (ProcessState.FAILED, ProcessState.CANCELLED):
+            state = tables.STATE_NAMES[p.state].lower()
+            lines.append(
+                f"  Node {p.spec.node_name or '?'} ({p.spec.func_name}, process "
+                f"{p.process_id}) {state}: {failure_reason(p)}."
+            )
+    waiting = [p.spec.node_name or p.process_id for p in nodes if p.state == ProcessState.WAITING]
+    if waiting:
+        lines.append(f"  Not run: {', '.join(waiting)}.")
+    lines.append(
+        f"  `colonies workflow get --workflowid {graph.process_graph_id}` shows every node."
+    )
+    return "\n".join(lines)
 
 
 def workflow_id_option(f: F) -> F:
@@ -164,4 +190,6 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies workflow removeall --failed
     """
+    from colonies.client import ColoniesClient
+
     remove_all(env, yes, flags, "workflows", ColoniesClient.remove_all_process_graphs)

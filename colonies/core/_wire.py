@@ -60,7 +60,13 @@ class WireModel(BaseModel):
     """
 
     model_config = ConfigDict(
-        alias_generator=_wire_name, populate_by_name=True, extra="ignore", frozen=False
+        alias_generator=_wire_name,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=False,
+        # Schemas are built on first use: importing the models (every CLI command does)
+        # stays cheap.
+        defer_build=True,
     )
 
     OMIT_EMPTY: ClassVar[frozenset[str]] = frozenset()

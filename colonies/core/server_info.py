@@ -44,3 +44,14 @@ class Cluster(WireModel):
 class Failure(WireModel):
     status: Int = 0
     message: str = ""
+
+
+class DatabaseStatus(WireModel):
+    """The server's database as ``getdatabasestatusmsg`` reports it (ours; no Go type)."""
+
+    status: str = ""
+    schema_version: Int = 0
+    latest_schema_version: Int = 0
+    database_name: str = ""
+    postgres_version: str = ""
+    size: Int = 0

@@ -21,6 +21,11 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+def latest_version() -> int:
+    """The newest schema version this code knows (its last migration)."""
+    return max((number for number, _ in _migrations()), default=1)
+
+
 async def migrate(conn: asyncpg.Connection[Any] | PoolConnectionProxy[Any]) -> int:
     """Apply what is missing; returns the newest schema version now in place."""
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)

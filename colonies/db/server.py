@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from colonies.core import Statistics
+from colonies.core.server_info import DatabaseStatus
 from colonies.db.base import Store
 from colonies.db.queries import Q
 
@@ -27,6 +28,18 @@ class ServerStore(Store):
             running_processes=r["running"],
             successful_processes=r["successful"],
             failed_processes=r["failed"],
+        )
+
+    async def database_status(self, latest_schema_version: int) -> DatabaseStatus:
+        """What the database says about itself; ``status`` is "ok" since it answered."""
+        r: Any = await self.conn.fetchrow(Q["database_status"])
+        return DatabaseStatus(
+            status="ok",
+            schema_version=r["schema_version"] or 0,
+            latest_schema_version=latest_schema_version,
+            database_name=r["database_name"],
+            postgres_version=r["postgres_version"],
+            size=r["size"],
         )
 
     async def process_counts(self) -> dict[int, int]:

@@ -59,6 +59,14 @@ async def run_command(
     try:
         await asyncio.wait_for(readers, limit if limit > 0 else None)
         status = await proc.wait()
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        with contextlib.suppress(Exception):
+            await proc.wait()
+        raise CommandFailed(
+            f"{command} ran longer than its maxexectime of {limit} s and was stopped"
+        ) from None
     except BaseException:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()

@@ -34,3 +34,9 @@ class ChangeServerIdMsg(
 
 class GetPauseStatusMsg(Msg, payload_type="getpausestatusmsg", action="get pause status"):
     colony_name: str = ""
+
+
+class GetDatabaseStatusMsg(
+    Msg, payload_type="getdatabasestatusmsg", action="get database status", changes=False
+):
+    """Ours (no Go type): the schema version, PostgreSQL version and size (server owner)."""

@@ -69,8 +69,12 @@ def test_help_lists_the_commands() -> None:
 
 
 def _commands(group: click.Group, path: list[str]) -> list[list[str]]:
+    """Every command under ``group`` (the root group loads its commands on demand)."""
     found = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found.extend(_commands(command, [*path, name]))
         else:

@@ -173,6 +173,7 @@ def _executor(name: str) -> Payload:
 TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "getstatisticsmsg": (lambda w: {}, {"SO"}, 403),
     "getclustermsg": (lambda w: {}, {"SO"}, 403),
+    "getdatabasestatusmsg": (lambda w: {}, {"SO"}, 403),
     "changeserveridmsg": (lambda w: {"serverid": w.id("S")}, {"SO"}, 403),
     "getpausestatusmsg": (lambda w: C, ANY_STATE_MEMBERS, 403),
     "addcolonymsg": (lambda w: {"colony": {"colonyid": w.id("S"), "name": "new"}}, {"SO"}, 403),

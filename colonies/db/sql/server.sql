@@ -41,3 +41,10 @@ SELECT state, count(*) AS n FROM processes GROUP BY state;
 -- Leader election for one pass of a background job: held until the transaction ends.
 -- $1 lock key
 SELECT pg_try_advisory_xact_lock($1);
+
+-- name: database_status
+-- The newest schema migration applied, and what PostgreSQL says about itself and its size.
+SELECT (SELECT max(version) FROM schema_migrations) AS schema_version,
+       current_database() AS database_name,
+       current_setting('server_version') AS postgres_version,
+       pg_database_size(current_database()) AS size;

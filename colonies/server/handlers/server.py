@@ -9,10 +9,13 @@ from colonies.core import (
     Statistics,
     Version,
 )
+from colonies.core.server_info import DatabaseStatus
+from colonies.db.migrate import latest_version
 from colonies.errors import BadRequest
 from colonies.rpc.server import (
     ChangeServerIdMsg,
     GetClusterMsg,
+    GetDatabaseStatusMsg,
     GetPauseStatusMsg,
     GetServerInfoMsg,
     GetStatisticsMsg,
@@ -41,6 +44,12 @@ async def server_info(ctx: Ctx, msg: GetServerInfoMsg) -> ServerInfo:
 async def statistics(ctx: Ctx, msg: GetStatisticsMsg) -> Statistics:
     await require_server_owner(ctx)
     return await ctx.db.server.statistics()
+
+
+@router.handle(GetDatabaseStatusMsg)
+async def database_status(ctx: Ctx, msg: GetDatabaseStatusMsg) -> DatabaseStatus:
+    await require_server_owner(ctx)
+    return await ctx.db.server.database_status(latest_version())
 
 
 @router.handle(GetClusterMsg)
