@@ -207,6 +207,14 @@ class ClientSettings:
     executor_type: str = ""
     executor_prvkey: str = ""
     executor_ticket: str = ""
+    connect_timeout_s: float = 10.0
+    """COLONIES_CONNECT_TIMEOUT: seconds to open a connection to the server."""
+    read_timeout_s: float = 30.0
+    """COLONIES_READ_TIMEOUT: seconds to wait for a reply (long polls wait for their own
+    timeout plus COLONIES_LONG_POLL_MARGIN)."""
+    long_poll_margin_s: float = 10.0
+    """COLONIES_LONG_POLL_MARGIN: seconds a long poll (assign, wait, subscriptions) waits
+    beyond the timeout it asks the server for."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ClientSettings:
@@ -227,4 +235,21 @@ class ClientSettings:
             executor_type=env.get("COLONIES_EXECUTOR_TYPE", ""),
             executor_prvkey=env.get("COLONIES_EXECUTOR_PRVKEY", ""),
             executor_ticket=env.get("COLONIES_EXECUTOR_TICKET", ""),
+            connect_timeout_s=_seconds(env, "COLONIES_CONNECT_TIMEOUT", 10.0),
+            read_timeout_s=_seconds(env, "COLONIES_READ_TIMEOUT", 30.0),
+            long_poll_margin_s=_seconds(env, "COLONIES_LONG_POLL_MARGIN", 10.0),
         )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds from ``name`` (``default`` when unset)."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(f"{name}={text!r} is not a positive number of seconds")
+    return value

@@ -82,7 +82,7 @@ def add(
     """
     new = build_cron(spec, env.colony, name, expression, interval, random, waitprevious)
     key = env.prvkey
-    added = run(env, lambda c: c.add_cron(new, key))
+    added = run(env, lambda c: c.add_cron(new, key=key))
     if as_json:
         echo_json(added)
     else:
@@ -105,7 +105,7 @@ def list_crons(env: Env, count: int, as_json: bool) -> None:
       colonies cron ls
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_crons(colony_name, count, key))
+    found = run(env, lambda c: c.get_crons(count, colony=colony_name, key=key))
     echo_list(found, as_json, tables.crons_table, "crons")
 
 
@@ -121,7 +121,7 @@ def get(env: Env, cronid: str, as_json: bool) -> None:
       colonies cron get --cronid 9a3e...
     """
     key = env.prvkey
-    found = run(env, lambda c: c.get_cron(cronid, key))
+    found = run(env, lambda c: c.get_cron(cronid, key=key))
     if as_json:
         echo_json(found)
     else:
@@ -141,7 +141,7 @@ def run_cron(env: Env, cronid: str, as_json: bool) -> None:
       colonies cron run --cronid 9a3e...
     """
     key = env.prvkey
-    found = run(env, lambda c: c.run_cron(cronid, key))
+    found = run(env, lambda c: c.run_cron(cronid, key=key))
     if as_json:
         echo_json(found)
     else:
@@ -159,5 +159,5 @@ def remove(env: Env, cronid: str) -> None:
       colonies cron remove --cronid 9a3e...
     """
     key = env.prvkey
-    run(env, lambda c: c.remove_cron(cronid, key))
+    run(env, lambda c: c.remove_cron(cronid, key=key))
     click.echo(f"Cron {cronid} removed")

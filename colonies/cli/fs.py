@@ -23,7 +23,6 @@ from colonies.core.snapshot import Snapshot
 from colonies.crypto import random_id
 from colonies.errors import ColoniesError
 from colonies.fs import crypto
-from colonies.fs.api import FsApi
 from colonies.fs.s3 import S3Error
 from colonies.fs.snapshots import (
     clean_plan,
@@ -49,7 +48,7 @@ def _run(job: Job[T], *, s3: bool = True) -> T:
 
     async def main() -> T:
         async with ColoniesClient.from_env(settings) as client:
-            api = FsApi(client, settings.colony_name, settings.prvkey)
+            api = client
             if s3:
                 return await job(await Fs.from_env(api))
             return await job(Fs(api, None, crypto.key_from_env()))  # type: ignore[arg-type]

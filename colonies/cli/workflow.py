@@ -49,7 +49,7 @@ def submit(env: Env, spec: Path, wait: bool, as_json: bool) -> None:
     wf = WorkflowSpec(colony_name=colony_name, function_specs=specs)
 
     async def action(c: ColoniesClient) -> ProcessGraph:
-        graph = await c.submit_workflow(wf, key)
+        graph = await c.submit_workflow(wf, key=key)
         if not as_json:
             click.echo(f"Workflow {graph.process_graph_id} submitted", err=True)
         return await wait_for_workflow(c, graph, key) if wait else graph
@@ -85,10 +85,10 @@ def get(env: Env, workflowid: str, as_json: bool) -> None:
     key = env.prvkey
 
     async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
-        graph = await c.get_process_graph(workflowid, key)
+        graph = await c.get_process_graph(workflowid, key=key)
         if as_json:
             return graph, []
-        return graph, [await c.get_process(pid, key) for pid in graph.process_ids]
+        return graph, [await c.get_process(pid, key=key) for pid in graph.process_ids]
 
     graph, processes = run(env, action)
     if as_json:
@@ -106,7 +106,7 @@ def _list_command(name: str, state: ProcessState, example: str) -> None:
     @json_option
     def command(env: Env, count: int, as_json: bool) -> None:
         colony_name, key = env.colony, env.prvkey
-        found = run(env, lambda c: c.get_process_graphs(colony_name, state, count, key))
+        found = run(env, lambda c: c.get_process_graphs(state, count, colony=colony_name, key=key))
         echo_list(found, as_json, lambda f: tables.workflows_table(f, state), f"{word} workflows")
 
     command.help = f"List {word} workflows.\n\n\b\nExample:\n  {example}"
@@ -130,7 +130,7 @@ def cancel(env: Env, workflowid: str) -> None:
       colonies workflow cancel --workflowid 8f1c...
     """
     key = env.prvkey
-    run(env, lambda c: c.cancel_process_graph(workflowid, key))
+    run(env, lambda c: c.cancel_process_graph(workflowid, key=key))
     click.echo(f"Workflow {workflowid} cancelled")
 
 
@@ -145,7 +145,7 @@ def remove(env: Env, workflowid: str) -> None:
       colonies workflow remove --workflowid 8f1c...
     """
     key = env.prvkey
-    run(env, lambda c: c.remove_process_graph(workflowid, key))
+    run(env, lambda c: c.remove_process_graph(workflowid, key=key))
     click.echo(f"Workflow {workflowid} removed")
 
 
@@ -160,4 +160,10 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies workflow removeall --failed
     """
-    remove_all(env, yes, flags, "workflows", ColoniesClient.remove_all_process_graphs)
+    remove_all(
+        env,
+        yes,
+        flags,
+        "workflows",
+        lambda c, colony, key, state: c.remove_all_process_graphs(state, colony=colony, key=key),
+    )

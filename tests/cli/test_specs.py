@@ -50,7 +50,7 @@ async def test_every_example_spec_runs_through_the_cli(
             assert isinstance(data, dict)
             seen += 1
     assert seen >= 6
-    processes = await client.get_processes("test", 0, 100, EXECUTOR_KEY)
+    processes = await client.get_processes(0, 100, colony="test", key=EXECUTOR_KEY)
     assert {p.spec.func_name for p in processes} >= {"helloworld", "echo"}
 
 
