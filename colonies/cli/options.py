@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-import aiohttp
 import click
 from pydantic import ValidationError
 
@@ -20,7 +19,14 @@ from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core import FunctionSpec, WireModel
 from colonies.crypto import id_from_private_key
-from colonies.errors import RPCError
+from colonies.errors import (
+    ConfigError,
+    ConnectError,
+    ProtocolError,
+    RPCError,
+    Timeout,
+    TransportError,
+)
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -166,7 +172,10 @@ def load_env(
     serverprvkey: str | None = None,
 ) -> Env:
     """ClientSettings from COLONIES_*, with command-line overrides applied."""
-    settings = ClientSettings.from_env()
+    try:
+        settings = ClientSettings.from_env()
+    except ValueError as e:
+        raise CliError(f"{e}: fix or unset it.") from None
     obj = root_obj()
     if host:
         settings = replace(settings, host=host)
@@ -241,28 +250,34 @@ def run(env: Env, action: Callable[[ColoniesClient], Awaitable[T]]) -> T:
             f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),
             f"(HTTP status {e.status} from {env.url})",
         ) from None
-    except aiohttp.ClientConnectorError as e:
-        refused = isinstance(e.os_error, ConnectionRefusedError) or "Connect call" in str(e)
-        why = "connection refused" if refused else (e.os_error.strerror or str(e))
+    except ConnectError as e:
+        why = "connection refused" if e.refused else str(e)
         raise CliError(
             f"Cannot connect to the colonies server at {env.address} ({why}). "
             "Is it running? Start one with `colonies dev`, or set "
             "COLONIES_SERVER_HOST and COLONIES_SERVER_PORT.",
             f"({type(e).__name__}: {e})",
         ) from None
-    except aiohttp.ClientError as e:
+    except Timeout as e:
         raise CliError(
-            f"Talking to the colonies server at {env.address} failed: {e or type(e).__name__}",
+            f"The colonies server at {env.address} did not answer in time ({e}). Check that "
+            "this address is a colonies server and that it is running; on a slow network "
+            "raise COLONIES_CONNECT_TIMEOUT or COLONIES_READ_TIMEOUT (seconds).",
             f"({type(e).__name__})",
         ) from None
-    except (ValueError, KeyError) as e:
-        if isinstance(e, ValidationError):
-            raise CliError(f"The server sent a reply this client cannot read: {e}") from None
-        if isinstance(e, json.JSONDecodeError):
-            raise CliError(
-                f"{env.url} did not answer like a colonies server (the reply is not JSON)."
-            ) from None
-        raise
+    except ProtocolError as e:
+        raise CliError(
+            f"{env.url} did not answer like a colonies server: is COLONIES_SERVER_HOST/PORT "
+            "the address of one?",
+            f"({e})",
+        ) from None
+    except TransportError as e:
+        raise CliError(
+            f"Talking to the colonies server at {env.address} failed: {e}",
+            f"({type(e).__name__})",
+        ) from None
+    except ConfigError as e:
+        raise CliError(f"{e}.") from None
     except KeyboardInterrupt:
         click.echo("\nInterrupted.", err=True)
         sys.exit(130)

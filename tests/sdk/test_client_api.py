@@ -8,10 +8,11 @@ import contextlib
 import pytest
 from aiohttp.test_utils import TestServer
 
-from colonies.client import ColoniesClient, SyncColoniesClient
+from colonies.client import ColoniesClient
 from colonies.core import Location, ProcessState, User
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.errors import RPCError
+from colonies.sync_client import SyncColoniesClient
 from tests.conftest import COLONY, COLONY_KEY, EXECUTOR_KEY, Colony, MakeExecutor
 from tests.sdk.util import SUBMITTER, make_spec, submit
 

@@ -8,9 +8,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from colonies import __version__
-from colonies.client import ColoniesClient, SyncColoniesClient
+from colonies.client import ColoniesClient
 from colonies.core import Conditions, FunctionSpec, ProcessState, WorkflowSpec
 from colonies.errors import RPCError
+from colonies.sync_client import SyncColoniesClient
 from tests.conftest import COLONY_KEY, SERVER_KEY, Colony
 
 
