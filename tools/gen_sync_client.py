@@ -135,12 +135,27 @@ class SyncColoniesClient:
 '''
 
 
-def _text(node: ast.AST) -> str:
+class _Source:
+    """colonies/client.py as bytes with its line offsets (ast columns count UTF-8 bytes)."""
+
+    data = b""
+    starts: list[int] = []
+
+    @classmethod
+    def load(cls, text: str) -> None:
+        cls.data = text.encode()
+        cls.starts = [0]
+        for i, byte in enumerate(cls.data):
+            if byte == 10:
+                cls.starts.append(i + 1)
+
+
+def _text(node: ast.expr) -> str:
     """The source text of ``node`` as written in colonies/client.py."""
-    return ast.get_source_segment(_SOURCE_TEXT[0], node) or ast.unparse(node)
-
-
-_SOURCE_TEXT = [""]
+    assert node.end_lineno is not None and node.end_col_offset is not None
+    start = _Source.starts[node.lineno - 1] + node.col_offset
+    end = _Source.starts[node.end_lineno - 1] + node.end_col_offset
+    return _Source.data[start:end].decode()
 
 
 def _param(arg: ast.arg, default: ast.expr | None) -> str:
@@ -230,8 +245,9 @@ def _annotation_names(fns: list[ast.AsyncFunctionDef]) -> set[str]:
 
 
 def render() -> str:
-    _SOURCE_TEXT[0] = SOURCE.read_text()
-    tree = ast.parse(_SOURCE_TEXT[0])
+    source = SOURCE.read_text()
+    _Source.load(source)
+    tree = ast.parse(source)
     cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "ColoniesClient")
     fns = [
         n

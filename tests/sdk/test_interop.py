@@ -42,7 +42,7 @@ async def test_sdk_submitter_pycolonies_executor(
     submitted = await submit(client, "double", 21, executor_type=T)
 
     def serve_one() -> None:
-        process = py.assign(5, colony=COLONY, key=key)
+        process = py.assign(COLONY, 5, key)
         py.close(process.processid, [process.spec.args[0] * 2], key)
 
     await asyncio.to_thread(serve_one)
