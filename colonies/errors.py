@@ -37,6 +37,8 @@ Exceptions outside this tree, each on purpose:
 - ``fs.local_s3.S3DevUnavailable``, ``localpg.PostgresNotFound`` (RuntimeError): ``colonies
   dev`` cannot start a local S3 or PostgreSQL.
 - ``db.files.SnapshotExists``: a store result the snapshot handler turns into BadRequest.
+- ``cli.options.CliError`` (click.ClickException): the one sentence the CLI prints, made
+  from the exceptions above.
 """
 
 from __future__ import annotations

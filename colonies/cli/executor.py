@@ -293,8 +293,7 @@ def chid(env: Env, executorid: str) -> None:
       colonies executor chid --executorid 3fc05cf3...41ac
     """
     colony_name, key = env.colony, env.prvkey
-    data = {"colonyname": colony_name, "executorid": executorid}
-    run(env, lambda c: c.call("changeexecutoridmsg", data, key=key))
+    run(env, lambda c: c.change_executor_id(executorid, colony=colony_name, key=key))
     click.echo(f"Executor id changed to {executorid}")
 
 

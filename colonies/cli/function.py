@@ -50,9 +50,9 @@ async def take_snapshots(c: ColoniesClient, spec: FunctionSpec, key: str) -> Non
         label = str(mount.get("label", ""))
         if not label:
             raise CliError("--snapshot: each fs.snapshots entry of the spec needs a label.")
-        data = {"colonyname": spec.conditions.colony_name, "label": label, "name": uuid4().hex}
-        created = await c.call("createsnapshotmsg", data, key=key)
-        mount["snapshotid"] = created["snapshotid"]
+        colony = spec.conditions.colony_name
+        created = await c.create_snapshot(label, uuid4().hex, colony=colony, key=key)
+        mount["snapshotid"] = created.snapshot_id
 
 
 async def submit_and_watch(

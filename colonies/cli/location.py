@@ -66,8 +66,7 @@ def list_locations(env: Env, as_json: bool) -> None:
 
 
 async def get_location(c: ColoniesClient, colony: str, name: str, key: str) -> Location:
-    data = {"colonyname": colony, "name": name}
-    return Location.model_validate(await c.call("getlocationmsg", data, key=key))
+    return await c.get_location(name, colony=colony, key=key)
 
 
 @location.command()

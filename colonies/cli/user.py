@@ -105,6 +105,5 @@ def chid(env: Env, userid: str) -> None:
       colonies user chid --userid 3fc05cf3...41ac
     """
     colony_name, key = env.colony, env.prvkey
-    data = {"colonyname": colony_name, "userid": userid}
-    run(env, lambda c: c.call("changeuseridmsg", data, key=key))
+    run(env, lambda c: c.change_user_id(userid, colony=colony_name, key=key))
     click.echo(f"User id changed to {userid}")
