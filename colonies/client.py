@@ -243,8 +243,9 @@ class Timeouts:
         return cls(s.connect_timeout_s, s.read_timeout_s, s.long_poll_margin_s)
 
     def for_wait(self, server_timeout: float) -> float:
-        """The read timeout of a long poll the server ends after ``server_timeout`` s."""
-        return max(server_timeout, 0) + self.long_poll_margin
+        """The read timeout of a long poll the server ends after ``server_timeout`` s (at
+        least the read timeout: an assign that does not wait is an ordinary request)."""
+        return max(self.read, max(server_timeout, 0) + self.long_poll_margin)
 
 
 class Reply:
