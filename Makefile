@@ -23,13 +23,13 @@ dev: install postgres
 	$(BIN)/colonies dev $(if $(PORT),--port $(PORT))
 
 lint: install
-	$(BIN)/ruff check colonies tests examples benchmarks
-	$(BIN)/ruff format --check colonies tests examples benchmarks
+	$(BIN)/ruff check colonies tests examples benchmarks tools
+	$(BIN)/ruff format --check colonies tests examples benchmarks tools
 	$(BIN)/lint-imports
 
 fmt: install
-	$(BIN)/ruff format colonies tests examples benchmarks
-	$(BIN)/ruff check --fix colonies tests examples benchmarks
+	$(BIN)/ruff format colonies tests examples benchmarks tools
+	$(BIN)/ruff check --fix colonies tests examples benchmarks tools
 
 typecheck: install
 	$(BIN)/mypy

@@ -36,16 +36,18 @@ async def worker(
     while not done.is_set():
         try:
             async with asyncio.timeout(random.uniform(0.001, 0.060) if abandons else None):
-                process: Process = await client.assign(colony, 2, key, confirm_delivery=confirm)
+                process: Process = await client.assign(
+                    2, confirm_delivery=confirm, colony=colony, key=key
+                )
         except (TimeoutError, RPCError):
             continue
         if confirm:
             try:
-                await client.confirm_process(process.process_id, key)
+                await client.confirm_process(process.process_id, key=key)
             except RPCError:
                 continue  # the lease ended first: not ours to run
         ran.append(process.process_id)
-        await client.close_process(process.process_id, key, [])
+        await client.close_process(process.process_id, [], key=key)
 
 
 async def one_run(args: argparse.Namespace, s: ClientSettings, confirm: bool) -> dict[str, int]:
@@ -57,9 +59,9 @@ async def one_run(args: argparse.Namespace, s: ClientSettings, confirm: bool) ->
             name = f"{etype}-{i}"
             executor = {"executorid": id_from_private_key(key), "executorname": name,
                         "executortype": etype, "colonyname": s.colony_name}  # fmt: skip
-            await client.call("addexecutormsg", {"executor": executor}, s.colony_prvkey)
+            await client.call("addexecutormsg", {"executor": executor}, key=s.colony_prvkey)
             await client.call("approveexecutormsg", {"colonyname": s.colony_name,
-                              "executorname": name}, s.colony_prvkey)  # fmt: skip
+                              "executorname": name}, key=s.colony_prvkey)  # fmt: skip
             keys.append(key)
         ran: list[str] = []
         done = asyncio.Event()
@@ -74,7 +76,7 @@ async def one_run(args: argparse.Namespace, s: ClientSettings, confirm: bool) ->
             conditions=Conditions(colony_name=s.colony_name, executor_type=etype),
         )  # fmt: skip
         submitted = [
-            (await client.submit(spec, s.prvkey)).process_id for _ in range(args.processes)
+            (await client.submit(spec, key=s.prvkey)).process_id for _ in range(args.processes)
         ]
         deadline = time.monotonic() + args.wait
         while time.monotonic() < deadline and len(set(ran)) < len(submitted):
@@ -83,10 +85,10 @@ async def one_run(args: argparse.Namespace, s: ClientSettings, confirm: bool) ->
         await asyncio.gather(*tasks)
         states: Counter[ProcessState] = Counter()
         for pid in submitted:
-            states[(await client.get_process(pid, s.prvkey)).state] += 1
+            states[(await client.get_process(pid, key=s.prvkey)).state] += 1
         for i in range(args.workers):
             await client.call("removeexecutormsg", {"colonyname": s.colony_name,
-                              "executorname": f"{etype}-{i}"}, s.colony_prvkey)  # fmt: skip
+                              "executorname": f"{etype}-{i}"}, key=s.colony_prvkey)  # fmt: skip
     counts = Counter(ran)
     return {
         "finished": states[ProcessState.SUCCESS],

@@ -45,16 +45,18 @@ async def main() -> None:
                     "colonyname": colony,
                 }
             },
-            ckey,
+            key=ckey,
         )
-        await client.call("approveexecutormsg", {"colonyname": colony, "executorname": name}, ckey)
+        await client.call(
+            "approveexecutormsg", {"colonyname": colony, "executorname": name}, key=ckey
+        )
         spec = {
             "funcname": "f",
             "maxexectime": -1,
             "conditions": {"colonyname": colony, "executortype": name},
         }
-        p = await client.call("submitfuncspecmsg", {"spec": spec}, ekey)
-        await client.call("assignprocessmsg", {"colonyname": colony, "timeout": 5}, ekey)
+        p = await client.call("submitfuncspecmsg", {"spec": spec}, key=ekey)
+        await client.call("assignprocessmsg", {"colonyname": colony, "timeout": 5}, key=ekey)
         conn = await asyncpg.connect(args.dsn)
         started = time.perf_counter()
         await conn.execute(
@@ -82,7 +84,7 @@ async def main() -> None:
             latest = await client.call(
                 "getlogsmsg",
                 {"colonyname": colony, "processid": p["processid"], "count": 500, "latest": True},
-                ekey,
+                key=ekey,
             )
             timings["latest_500"].append((time.perf_counter() - t) * 1000)
             assert len(latest) == 500
@@ -95,11 +97,11 @@ async def main() -> None:
                     "count": 500,
                     "since": latest[0]["timestamp"],
                 },
-                ekey,
+                key=ekey,
             )
             timings["since_page_500"].append((time.perf_counter() - t) * 1000)
             assert len(page) == 499
-        await client.call("closesuccessfulmsg", {"processid": p["processid"]}, ekey)
+        await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key=ekey)
         print(
             json.dumps(
                 {

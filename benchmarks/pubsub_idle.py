@@ -43,10 +43,10 @@ async def latencies(client: ColoniesClient, colony: str, key: str, ekey: str, n:
     submit, roundtrip = [], []
     for _ in range(n):
         t = time.perf_counter()
-        p = await client.call("submitfuncspecmsg", {"spec": spec}, key)
+        p = await client.call("submitfuncspecmsg", {"spec": spec}, key=key)
         t1 = time.perf_counter()
-        a = await client.call("assignprocessmsg", {"colonyname": colony, "timeout": 5}, ekey)
-        await client.call("closesuccessfulmsg", {"processid": a["processid"]}, ekey)
+        a = await client.call("assignprocessmsg", {"colonyname": colony, "timeout": 5}, key=ekey)
+        await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key=ekey)
         t2 = time.perf_counter()
         assert a["processid"] == p["processid"]
         submit.append((t1 - t) * 1000)
@@ -85,9 +85,11 @@ async def main() -> None:
                     "colonyname": colony,
                 }
             },
-            ckey,
+            key=ckey,
         )
-        await client.call("approveexecutormsg", {"colonyname": colony, "executorname": name}, ckey)
+        await client.call(
+            "approveexecutormsg", {"colonyname": colony, "executorname": name}, key=ckey
+        )
         target = await client.call(
             "submitfuncspecmsg",
             {
@@ -97,7 +99,7 @@ async def main() -> None:
                     "conditions": {"colonyname": colony, "executortype": "nobody-runs-this"},
                 }
             },
-            key,
+            key=key,
         )
         before = {
             "rss_mb": round(rss_mb(args.server_pid), 1),
@@ -140,7 +142,9 @@ async def main() -> None:
                 }
             )
         )
-        await client.call("removeexecutormsg", {"colonyname": colony, "executorname": name}, ckey)
+        await client.call(
+            "removeexecutormsg", {"colonyname": colony, "executorname": name}, key=ckey
+        )
 
 
 if __name__ == "__main__":

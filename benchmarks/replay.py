@@ -104,7 +104,7 @@ async def setup(client: ColoniesClient, executors: int) -> list[str]:
     keys = [new_private_key() for _ in range(executors)]
     with contextlib.suppress(RPCError):  # already there from an earlier run
         await client.add_colony(
-            Colony(colony_id=id_from_private_key(COLONY_KEY), name=COLONY), SERVER_KEY
+            Colony(colony_id=id_from_private_key(COLONY_KEY), name=COLONY), key=SERVER_KEY
         )
     for i, key in enumerate(keys):
         name = f"bench-{i}-{key[:6]}"
@@ -114,8 +114,8 @@ async def setup(client: ColoniesClient, executors: int) -> list[str]:
             executor_type=TYPE,
             colony_name=COLONY,
         )
-        await client.add_executor(executor, COLONY_KEY)
-        await client.approve_executor(COLONY, name, COLONY_KEY)
+        await client.add_executor(executor, key=COLONY_KEY)
+        await client.approve_executor(name, colony=COLONY, key=COLONY_KEY)
     return keys
 
 
@@ -140,7 +140,7 @@ async def submit_scenario(client: ColoniesClient, key: str, args: argparse.Names
 
     async def submitter() -> None:
         while True:
-            await client.submit(spec(), key)
+            await client.submit(spec(), key=key)
             done[0] += 1
 
     tasks = [asyncio.create_task(submitter()) for _ in range(args.clients)]
@@ -156,15 +156,15 @@ async def roundtrip_scenario(
     async def submitter() -> None:
         while True:
             await window.acquire()
-            await client.submit(spec(), keys[0])
+            await client.submit(spec(), key=keys[0])
 
     async def executor(key: str) -> None:
         while True:
             try:
-                process = await client.assign(COLONY, 1, key)
+                process = await client.assign(1, colony=COLONY, key=key)
             except RPCError:
                 continue  # nothing came within the timeout
-            await client.close_process(process.process_id, key)
+            await client.close_process(process.process_id, key=key)
             done[0] += 1
             window.release()
 
@@ -190,7 +190,7 @@ async def one_slice(
         per_s = await roundtrip_scenario(client, keys, args)
     wall = time.perf_counter() - t0
     cpu1 = tree_cpu_s(proc.pid), tree_cpu_s(pg_pid)
-    await client.remove_all_processes(COLONY, COLONY_KEY)
+    await client.remove_all_processes(colony=COLONY, key=COLONY_KEY)
     return {
         "per_s": per_s,
         "server_cpu": (cpu1[0] - cpu0[0]) / wall,

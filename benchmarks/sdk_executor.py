@@ -56,9 +56,9 @@ class WindowClient(ColoniesClient):
         self.closed = 0
 
     async def close_process(
-        self, process_id: str, key: str, output: list[Any] | None = None
+        self, process_id: str, output: list[Any] | None = None, *, key: str | None = None
     ) -> None:
-        await super().close_process(process_id, key, output)
+        await super().close_process(process_id, output, key=key)
         self.closed += 1
         self.window.release()
 
@@ -104,7 +104,7 @@ async def roundtrip(args: argparse.Namespace) -> dict[str, float]:
         async def submitter() -> None:
             while not stop:
                 await window.acquire()
-                await submit_client.submit(spec(s.colony_name, etype), s.prvkey)
+                await submit_client.submit(spec(s.colony_name, etype), key=s.prvkey)
 
         await ex.register()
         run = asyncio.create_task(ex.run())
@@ -119,7 +119,7 @@ async def roundtrip(args: argparse.Namespace) -> dict[str, float]:
         await asyncio.gather(*subs, return_exceptions=True)
         await ex.shutdown(10)
         await run
-        await client.remove_all_processes(s.colony_name, s.colony_prvkey)
+        await client.remove_all_processes(colony=s.colony_name, key=s.colony_prvkey)
         return {
             "completed_per_s": round((c1 - c0) / (t1 - t0), 1),
             "completed": c1 - c0,
@@ -140,7 +140,7 @@ async def drain_once(
 
     async def one() -> None:
         async with sem:
-            await client.submit(spec(s.colony_name, etype), s.prvkey)
+            await client.submit(spec(s.colony_name, etype), key=s.prvkey)
 
     await asyncio.gather(*(one() for _ in range(args.count)))
     confirm = mode != "sdk_unconfirmed"
@@ -150,10 +150,10 @@ async def drain_once(
     async def loop() -> None:
         while True:
             try:
-                p = await client.assign(s.colony_name, -1, ex.key)
+                p = await client.assign(-1, colony=s.colony_name, key=ex.key)
             except RPCError:
                 return
-            await client.close_process(p.process_id, ex.key, [])
+            await client.close_process(p.process_id, [], key=ex.key)
 
     t0 = time.perf_counter()
     if mode.startswith("sdk"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from colonies import __version__
 from colonies.crypto import id_from_private_key
+from colonies.errors import ConfigError
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -35,7 +36,7 @@ def _first(env: Mapping[str, str], *names: str, default: str = "") -> str:
     return default
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError):
     """A COLONIES_* variable holds a value that cannot be read; the message names it."""
 
 
@@ -232,6 +233,14 @@ class ClientSettings:
     executor_type: str = ""
     executor_prvkey: str = ""
     executor_ticket: str = ""
+    connect_timeout_s: float = 10.0
+    """COLONIES_CONNECT_TIMEOUT: seconds to open a connection to the server."""
+    read_timeout_s: float = 30.0
+    """COLONIES_READ_TIMEOUT: seconds to wait for a reply (long polls wait for their own
+    timeout plus COLONIES_LONG_POLL_MARGIN)."""
+    long_poll_margin_s: float = 10.0
+    """COLONIES_LONG_POLL_MARGIN: seconds a long poll (assign, wait, subscriptions) waits
+    beyond the timeout it asks the server for."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ClientSettings:
@@ -250,6 +259,9 @@ class ClientSettings:
             executor_type=env.get("COLONIES_EXECUTOR_TYPE", ""),
             executor_prvkey=env.get("COLONIES_EXECUTOR_PRVKEY", ""),
             executor_ticket=env.get("COLONIES_EXECUTOR_TICKET", ""),
+            connect_timeout_s=_seconds(env, "COLONIES_CONNECT_TIMEOUT", 10.0),
+            read_timeout_s=_seconds(env, "COLONIES_READ_TIMEOUT", 30.0),
+            long_poll_margin_s=_seconds(env, "COLONIES_LONG_POLL_MARGIN", 10.0),
         )
 
 
@@ -277,3 +289,17 @@ FS_ENCRYPTION_KEY = "COLONIES_FS_ENCRYPTION_KEY"
 def fs_encryption_key(env: Mapping[str, str] | None = None) -> str:
     """COLONIES_FS_ENCRYPTION_KEY as set (64 hex characters), or empty: no encryption."""
     return (os.environ if env is None else env).get(FS_ENCRYPTION_KEY, "")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds from ``name`` (``default`` when unset)."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise SettingsError(f"{name} must be a positive number of seconds, not {text!r}.")
+    return value

@@ -41,11 +41,11 @@ async def demo(client: ColoniesClient, colony: str, key: str, items: list[int]) 
         conditions=Conditions(colony_name=colony, executor_type=executor.executor_type),
     )
     graph = await client.submit_workflow(
-        WorkflowSpec(colony_name=colony, function_specs=[root]), key
+        WorkflowSpec(colony_name=colony, function_specs=[root]), key=key
     )
     await executor.run(burst=True)
-    graph = await client.get_process_graph(graph.process_graph_id, key)
-    processes = [await client.get_process(pid, key) for pid in graph.process_ids]
+    graph = await client.get_process_graph(graph.process_graph_id, key=key)
+    processes = [await client.get_process(pid, key=key) for pid in graph.process_ids]
     return sorted(processes, key=lambda p: (p.spec.func_name != "split", p.spec.node_name))
 
 

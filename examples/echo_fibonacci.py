@@ -41,7 +41,7 @@ async def fibonacci(n: int | str, ctx: ProcessContext) -> int:
 
 async def demo(client: ColoniesClient, colony: str, key: str) -> list[Process]:
     """Submit echo and fibonacci, serve until nothing is left, return the finished processes."""
-    specs = [
+    specs: list[tuple[str, list[Any], dict[str, Any]]] = [
         ("echo", ["hello", "colonies"], {"upper": True}),
         ("fibonacci", [30], {}),
     ]
@@ -54,9 +54,9 @@ async def demo(client: ColoniesClient, colony: str, key: str) -> list[Process]:
             max_exec_time=-1,
             conditions=Conditions(colony_name=colony, executor_type=executor.executor_type),
         )
-        submitted.append(await client.submit(spec, key))
+        submitted.append(await client.submit(spec, key=key))
     await executor.run(burst=True)
-    return [await client.get_process(p.process_id, key) for p in submitted]
+    return [await client.get_process(p.process_id, key=key) for p in submitted]
 
 
 async def main() -> None:

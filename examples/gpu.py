@@ -42,11 +42,11 @@ async def demo(client: ColoniesClient, colony: str, key: str) -> tuple[Process, 
             colony_name=colony, executor_type=TYPE, gpu=Gpu(name="nvidia-a100", count=1)
         ),
     )
-    submitted = await client.submit(spec, key)
+    submitted = await client.submit(spec, key=key)
     await cpu_executor.run(burst=True)
-    after_cpu = await client.get_process(submitted.process_id, key)
+    after_cpu = await client.get_process(submitted.process_id, key=key)
     await gpu_executor.run(burst=True)
-    return after_cpu, await client.get_process(submitted.process_id, key)
+    return after_cpu, await client.get_process(submitted.process_id, key=key)
 
 
 async def main() -> None:

@@ -26,7 +26,7 @@ LIGHTS: dict[str, dict[str, Any]] = {}  # the "hardware": blueprint name -> curr
 async def blueprint_names(ctx: ProcessContext, kind: str, name: str) -> list[str]:
     if name:
         return [name]
-    found = await ctx.client.get_blueprints(ctx.colony_name, ctx.key, kind=kind)
+    found = await ctx.client.get_blueprints(kind=kind, colony=ctx.colony_name, key=ctx.key)
     return [b.metadata.name for b in found]
 
 
@@ -37,13 +37,13 @@ async def reconcile(
     """Bring each named light (or every light of the kind) to its spec; returns how many."""
     names = await blueprint_names(ctx, kind, blueprintName)
     for name in names:
-        blueprint = await ctx.client.get_blueprint(ctx.colony_name, name, ctx.key)
+        blueprint = await ctx.client.get_blueprint(name, colony=ctx.colony_name, key=ctx.key)
         desired = dict(blueprint.spec)
         if force or LIGHTS.get(name) != desired:
             LIGHTS[name] = desired
             await ctx.log(f"{name}: set to {desired}")
         status = {"applied": desired, "generation": blueprint.metadata.generation}
-        await ctx.client.update_blueprint_status(ctx.colony_name, name, status, ctx.key)
+        await ctx.client.update_blueprint_status(name, status, colony=ctx.colony_name, key=ctx.key)
     return len(names)
 
 

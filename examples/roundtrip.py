@@ -31,27 +31,27 @@ async def roundtrip(
         "executortype": "helloworld-executor",
         "colonyname": colony,
     }
-    await client.call("addexecutormsg", {"executor": executor}, colony_key)
+    await client.call("addexecutormsg", {"executor": executor}, key=colony_key)
     named = {"colonyname": colony, "executorname": executor["executorname"]}
-    await client.call("approveexecutormsg", named, colony_key)
+    await client.call("approveexecutormsg", named, key=colony_key)
     try:
         spec = json.loads(SPEC.read_text())
         spec["conditions"]["colonyname"] = colony
-        submitted = await client.call("submitfuncspecmsg", {"spec": spec}, user_key)
+        submitted = await client.call("submitfuncspecmsg", {"spec": spec}, key=user_key)
         print("submitted", submitted["processid"])
 
         assign = {"colonyname": colony, "timeout": 10}
-        process = await client.call("assignprocessmsg", assign, executor_key)
+        process = await client.call("assignprocessmsg", assign, key=executor_key)
         print("assigned to", executor["executorname"], "function", process["spec"]["funcname"])
         close = {"processid": process["processid"], "out": ["Hello, World!"]}
-        await client.call("closesuccessfulmsg", close, executor_key)
+        await client.call("closesuccessfulmsg", close, key=executor_key)
 
         get = {"processid": process["processid"]}
-        done: dict[str, Any] = await client.call("getprocessmsg", get, user_key)
+        done: dict[str, Any] = await client.call("getprocessmsg", get, key=user_key)
         print("state", done["state"], "output", done["out"])
         return done
     finally:
-        await client.call("removeexecutormsg", named, colony_key)
+        await client.call("removeexecutormsg", named, key=colony_key)
 
 
 async def main() -> None:

@@ -64,10 +64,10 @@ async def demo(client: ColoniesClient, colony: str, key: str) -> dict[str, Proce
             node(colony, "report", after=("shout", "count")),
         ],
     )
-    graph = await client.submit_workflow(workflow, key)
+    graph = await client.submit_workflow(workflow, key=key)
     await executor.run(burst=True)
-    graph = await client.get_process_graph(graph.process_graph_id, key)
-    processes = [await client.get_process(pid, key) for pid in graph.process_ids]
+    graph = await client.get_process_graph(graph.process_graph_id, key=key)
+    processes = [await client.get_process(pid, key=key) for pid in graph.process_ids]
     return {p.spec.node_name: p for p in processes}
 
 

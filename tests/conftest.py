@@ -157,10 +157,10 @@ def make_executor(client: ColoniesClient) -> MakeExecutor:
             "colonyname": colony,
             **extra,
         }
-        await client.call("addexecutormsg", {"executor": executor}, COLONY_KEY)
+        await client.call("addexecutormsg", {"executor": executor}, key=COLONY_KEY)
         if approve:
             await client.call(
-                "approveexecutormsg", {"colonyname": colony, "executorname": name}, COLONY_KEY
+                "approveexecutormsg", {"colonyname": colony, "executorname": name}, key=COLONY_KEY
             )
         return key
 
@@ -173,7 +173,7 @@ async def colony(client: ColoniesClient, make_executor: MakeExecutor) -> Colony:
     await client.call(
         "addcolonymsg",
         {"colony": {"colonyid": id_from_private_key(COLONY_KEY), "name": COLONY}},
-        SERVER_KEY,
+        key=SERVER_KEY,
     )
     await make_executor("test-executor", key=EXECUTOR_KEY)
     return Colony(COLONY, COLONY_KEY, EXECUTOR_KEY, "test-executor", "cli")

@@ -11,7 +11,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from colonies.client import ColoniesClient
-from colonies.fs import Fs, FsApi, S3Config, S3Store
+from colonies.fs import Fs, S3Config, S3Store
 from tests.conftest import EXECUTOR_KEY, Colony
 
 ACCESS_KEY = "testing-access"
@@ -58,4 +58,4 @@ async def store(s3_config: S3Config) -> S3Store:
 
 @pytest.fixture
 async def fs(client: ColoniesClient, colony: Colony, store: S3Store) -> AsyncIterator[Fs]:
-    yield Fs(FsApi(client, colony.name, EXECUTOR_KEY), store)
+    yield Fs(client.signed_by(EXECUTOR_KEY, colony=colony.name), store)

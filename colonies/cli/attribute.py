@@ -35,8 +35,8 @@ def add(env: Env, name: str, value: str, processid: str, as_json: bool) -> None:
     key = env.prvkey
 
     async def action(c: ColoniesClient) -> Attribute:
-        await c.get_process(processid, key)
-        return await c.add_attribute(processid, name, value, key)
+        await c.get_process(processid, key=key)
+        return await c.add_attribute(processid, name, value, key=key)
 
     added = run(env, action)
     if as_json:
@@ -57,5 +57,5 @@ def get(env: Env, attributeid: str, as_json: bool) -> None:
       colonies attribute get --attributeid 0c3f...
     """
     key = env.prvkey
-    found = run(env, lambda c: c.get_attribute(attributeid, key))
+    found = run(env, lambda c: c.get_attribute(attributeid, key=key))
     echo_one(found, as_json, tables.attribute_table)

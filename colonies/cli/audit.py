@@ -89,7 +89,12 @@ def list_entries(
     found = run(
         env,
         lambda c: c.get_audit(
-            colony_name, key, count=count, since=after, before=before, payload_type=payload_type
+            count=count,
+            since=after,
+            before=before,
+            payload_type=payload_type,
+            colony=colony_name,
+            key=key,
         ),
     )
     echo_list(found, as_json, tables.audit_table, "audit entries")

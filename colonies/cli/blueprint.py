@@ -181,7 +181,7 @@ def add_definition(env: Env, spec: Path, as_json: bool) -> None:
       colonies blueprint definition add --spec examples/blueprints/light-definition.json
     """
     new, key = load(BlueprintDefinition, spec, env.colony), env.colony_prvkey
-    added = run(env, lambda c: c.add_blueprint_definition(new, key))
+    added = run(env, lambda c: c.add_blueprint_definition(new, key=key))
     if as_json:
         echo_json(added)
     else:
@@ -202,7 +202,7 @@ def list_definitions(env: Env, as_json: bool) -> None:
       colonies blueprint definition ls
     """
     colony, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_blueprint_definitions(colony, key))
+    found = run(env, lambda c: c.get_blueprint_definitions(colony=colony, key=key))
     echo_list(found, as_json, definitions_table, "blueprint definitions")
 
 
@@ -218,7 +218,7 @@ def get_definition(env: Env, name: str, as_json: bool) -> None:
       colonies blueprint definition get --name lights
     """
     colony, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_blueprint_definition(colony, name, key))
+    found = run(env, lambda c: c.get_blueprint_definition(name, colony=colony, key=key))
     echo_one(found, as_json, definition_table)
 
 
@@ -234,7 +234,7 @@ def remove_definition(env: Env, name: str) -> None:
       colonies blueprint definition remove --name lights
     """
     colony, key = env.colony, env.colony_prvkey
-    run(env, lambda c: c.remove_blueprint_definition(colony, name, key))
+    run(env, lambda c: c.remove_blueprint_definition(name, colony=colony, key=key))
     click.echo(f"Blueprint definition {name} removed from colony {colony}")
 
 
@@ -253,7 +253,7 @@ def add(env: Env, spec: Path, as_json: bool) -> None:
       colonies blueprint add --spec examples/blueprints/light.json
     """
     new, key = load(Blueprint, spec, env.colony), env.prvkey
-    added = run(env, lambda c: c.add_blueprint(new, key))
+    added = run(env, lambda c: c.add_blueprint(new, key=key))
     if as_json:
         echo_json(added)
     else:
@@ -275,7 +275,7 @@ def update(env: Env, spec: Path, forcegeneration: bool, as_json: bool) -> None:
       colonies blueprint update --spec examples/blueprints/light.json
     """
     new, key = load(Blueprint, spec, env.colony), env.prvkey
-    updated = run(env, lambda c: c.update_blueprint(new, key, forcegeneration))
+    updated = run(env, lambda c: c.update_blueprint(new, forcegeneration, key=key))
     if as_json:
         echo_json(updated)
     else:
@@ -295,7 +295,7 @@ def get(env: Env, name: str, as_json: bool) -> None:
       colonies blueprint get --name kitchen
     """
     colony, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_blueprint(colony, name, key))
+    found = run(env, lambda c: c.get_blueprint(name, colony=colony, key=key))
     echo_one(found, as_json, blueprint_table)
 
 
@@ -312,7 +312,7 @@ def list_blueprints(env: Env, kind: str, location: str, as_json: bool) -> None:
       colonies blueprint ls --kind Light
     """
     colony, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_blueprints(colony, key, kind, location))
+    found = run(env, lambda c: c.get_blueprints(kind, location, colony=colony, key=key))
     echo_list(found, as_json, blueprints_table, "blueprints")
 
 
@@ -362,9 +362,9 @@ def set_field(env: Env, name: str, key: str, value: str, as_json: bool) -> None:
     colony, prvkey = env.colony, env.prvkey
 
     async def action(c: ColoniesClient) -> Blueprint:
-        found = await c.get_blueprint(colony, name, prvkey)
+        found = await c.get_blueprint(name, colony=colony, key=prvkey)
         set_path(found.spec, key, parse_value(value))
-        return await c.update_blueprint(found, prvkey)
+        return await c.update_blueprint(found, key=prvkey)
 
     updated = run(env, action)
     if as_json:
@@ -384,7 +384,7 @@ def remove(env: Env, name: str) -> None:
       colonies blueprint remove --name kitchen
     """
     colony, key = env.colony, env.prvkey
-    run(env, lambda c: c.remove_blueprint(colony, name, key))
+    run(env, lambda c: c.remove_blueprint(name, colony=colony, key=key))
     click.echo(f"Blueprint {name} removed from colony {colony}")
 
 
@@ -401,7 +401,7 @@ def reconcile(env: Env, name: str, force: bool, as_json: bool) -> None:
       colonies blueprint reconcile --name kitchen --force
     """
     colony, key = env.colony, env.prvkey
-    process = run(env, lambda c: c.reconcile_blueprint(colony, name, key, force))
+    process = run(env, lambda c: c.reconcile_blueprint(name, force, colony=colony, key=key))
     if as_json:
         echo_json(process)
         return
@@ -426,8 +426,8 @@ def history(env: Env, name: str, limit: int, generation: int, as_json: bool) -> 
     colony, key = env.colony, env.prvkey
 
     async def action(c: ColoniesClient) -> list[BlueprintHistory]:
-        found = await c.get_blueprint(colony, name, key)
-        return await c.get_blueprint_history(found.blueprint_id, key, limit)
+        found = await c.get_blueprint(name, colony=colony, key=key)
+        return await c.get_blueprint_history(found.blueprint_id, limit, key=key)
 
     entries = run(env, action)
     if generation < 0:
@@ -446,8 +446,8 @@ async def _with_definition(
     c: ColoniesClient, colony: str, name: str, key: str
 ) -> tuple[Blueprint, BlueprintDefinition]:
     """The blueprint and its kind's definition (CliError when there is no definition)."""
-    found = await c.get_blueprint(colony, name, key)
-    for d in await c.get_blueprint_definitions(colony, key):
+    found = await c.get_blueprint(name, colony=colony, key=key)
+    for d in await c.get_blueprint_definitions(colony=colony, key=key):
         if d.kind == found.kind:
             return found, d
     raise CliError(
@@ -462,7 +462,7 @@ async def _reconcilers(
     location = b.metadata.location_name
     return [
         e
-        for e in await c.get_executors(b.metadata.colony_name, key)
+        for e in await c.get_executors(colony=b.metadata.colony_name, key=key)
         if e.executor_type == d.spec.handler.executor_type
         and (not location or e.location_name == location)
     ]
@@ -493,12 +493,12 @@ def log_(env: Env, name: str, count: int, follow: bool) -> None:
             batch: list[Log] = []
             for executor_name in names:
                 logs = await c.get_logs(
-                    colony,
-                    key,
                     executor_name=executor_name,
                     count=count,
                     since=since[executor_name],
                     latest=since[executor_name] == 0,
+                    colony=colony,
+                    key=key,
                 )
                 if logs:
                     since[executor_name] = max(log.timestamp for log in logs)
@@ -545,16 +545,16 @@ async def diagnose(
         approved = [e for e in executors if e.state == ExecutorState.APPROVED]
         check(bool(approved), f"one of them is approved ({len(approved)} of {len(executors)})")
     wanted = cron_name(found.kind, location)
-    has_cron = any(cr.name == wanted for cr in await c.get_crons(colony, 100, key))
+    has_cron = any(cr.name == wanted for cr in await c.get_crons(100, colony=colony, key=key))
     if not has_cron and fix:
-        await c.add_cron(reconcile_cron(d, found), key)
+        await c.add_cron(reconcile_cron(d, found), key=key)
         say((True, f"fixed: added the reconcile cron {wanted}"))
         has_cron = True
     check(has_cron, f"the reconcile cron {wanted} exists")
     last = found.metadata.last_reconciliation_process
     if last:
         try:
-            process = await c.get_process(last, key)
+            process = await c.get_process(last, key=key)
         except RPCError:
             say((True, f"the last reconciliation process {last[:12]}… is gone (removed)"))
         else:
@@ -562,7 +562,7 @@ async def diagnose(
             detail = "; ".join(process.errors) if failed else tables.STATE_NAMES[process.state]
             check(not failed, f"the last reconciliation {last[:12]}… is not failed ({detail})")
     if fix:
-        process = await c.reconcile_blueprint(colony, name, key)
+        process = await c.reconcile_blueprint(name, colony=colony, key=key)
         say((True, f"fixed: reconciliation process {process.process_id} submitted"))
     return problems
 

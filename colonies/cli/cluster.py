@@ -25,5 +25,5 @@ def info(env: Env, as_json: bool) -> None:
       colonies cluster info
     """
     key = env.server_prvkey
-    found = run(env, lambda c: c.cluster(key))
+    found = run(env, lambda c: c.cluster(key=key))
     echo_one(found, as_json, tables.cluster_table)

@@ -37,7 +37,7 @@ def add(env: Env, name: str, colonyid: str, as_json: bool) -> None:
       colonies colony add --name dev --colonyid $COLONIES_COLONY_ID
     """
     key = env.server_prvkey
-    added = run(env, lambda c: c.add_colony(Colony(name=name, colony_id=colonyid), key))
+    added = run(env, lambda c: c.add_colony(Colony(name=name, colony_id=colonyid), key=key))
     if as_json:
         echo_json(added)
     else:
@@ -56,7 +56,7 @@ def remove(env: Env, name: str) -> None:
       colonies colony remove --name dev
     """
     key = env.server_prvkey
-    run(env, lambda c: c.remove_colony(name, key))
+    run(env, lambda c: c.remove_colony(colony=name, key=key))
     click.echo(f"Colony {name} removed")
 
 
@@ -72,7 +72,7 @@ def list_colonies(env: Env, as_json: bool) -> None:
       colonies colony ls
     """
     key = env.server_prvkey
-    colonies = run(env, lambda c: c.get_colonies(key))
+    colonies = run(env, lambda c: c.get_colonies(key=key))
     echo_list(colonies, as_json, tables.colonies_table, "colonies")
 
 
@@ -88,7 +88,7 @@ def check(env: Env, name: str | None, as_json: bool) -> None:
       colonies colony check --name dev
     """
     colony_name, key = name or env.colony, env.prvkey
-    found = run(env, lambda c: c.get_colony(colony_name, key))
+    found = run(env, lambda c: c.get_colony(colony=colony_name, key=key))
     if as_json:
         echo_json(found)
     else:
@@ -107,7 +107,7 @@ def stats(env: Env, name: str | None, as_json: bool) -> None:
       colonies colony stats --name dev
     """
     colony_name, key = name or env.colony, env.prvkey
-    statistics = run(env, lambda c: c.colony_statistics(colony_name, key))
+    statistics = run(env, lambda c: c.colony_statistics(colony=colony_name, key=key))
     if as_json:
         echo_json(statistics)
     else:
@@ -126,5 +126,5 @@ def chid(env: Env, colonyid: str) -> None:
       colonies colony chid --colonyid 4787a507...0cf4
     """
     colony_name, key = env.colony, env.colony_prvkey
-    run(env, lambda c: c.change_colony_id(colony_name, colonyid, key))
+    run(env, lambda c: c.change_colony_id(colonyid, colony=colony_name, key=key))
     click.echo(f"Colony {colony_name} now has id {colonyid}")

@@ -133,7 +133,7 @@ def add(
     async def action(c: ColoniesClient) -> Cron:
         specs = WorkflowSpec.model_validate_json(new.workflow_spec).function_specs
         await warn_unassignable(c, key, new.colony_name, specs)
-        return await c.add_cron(new, key)
+        return await c.add_cron(new, key=key)
 
     added = run(env, action)
     if as_json:
@@ -158,7 +158,7 @@ def list_crons(env: Env, count: int, as_json: bool) -> None:
       colonies cron ls
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_crons(colony_name, count, key))
+    found = run(env, lambda c: c.get_crons(count, colony=colony_name, key=key))
     echo_list(found, as_json, tables.crons_table, "crons")
 
 
@@ -174,7 +174,7 @@ def get(env: Env, cronid: str, as_json: bool) -> None:
       colonies cron get --cronid 9a3e...
     """
     key = env.prvkey
-    found = run(env, lambda c: c.get_cron(cronid, key))
+    found = run(env, lambda c: c.get_cron(cronid, key=key))
     if as_json:
         echo_json(found)
     else:
@@ -194,7 +194,7 @@ def run_cron(env: Env, cronid: str, as_json: bool) -> None:
       colonies cron run --cronid 9a3e...
     """
     key = env.prvkey
-    found = run(env, lambda c: c.run_cron(cronid, key))
+    found = run(env, lambda c: c.run_cron(cronid, key=key))
     if as_json:
         echo_json(found)
     else:
@@ -212,5 +212,5 @@ def remove(env: Env, cronid: str) -> None:
       colonies cron remove --cronid 9a3e...
     """
     key = env.prvkey
-    run(env, lambda c: c.remove_cron(cronid, key))
+    run(env, lambda c: c.remove_cron(cronid, key=key))
     click.echo(f"Cron {cronid} removed")

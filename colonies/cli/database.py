@@ -45,12 +45,9 @@ def status(env: Env, as_json: bool) -> None:
     Example:
       colonies database status
     """
-    from colonies.core.server_info import DatabaseStatus
 
     key = env.server_prvkey
-    # Ours, no client method yet: getdatabasestatusmsg (server owner key).
-    reply = run(env, lambda c: c.call("getdatabasestatusmsg", {}, key))
-    found = DatabaseStatus.model_validate(reply)
+    found = run(env, lambda c: c.database_status(key=key))
     if as_json:
         echo_json(found)
     else:

@@ -143,16 +143,16 @@ def register(
     async def action(c: ColoniesClient) -> Executor:
         if location is not None:
             try:
-                await c.add_location(location, key)
+                await c.add_location(location, key=key)
                 click.echo(
                     f"Location {location.name} added to colony {location.colony_name}", err=True
                 )
             except RPCError as e:
                 if "already exists" not in e.message:
                     raise
-        added = await c.add_executor(new, key)
+        added = await c.add_executor(new, key=key)
         if approve:
-            await c.approve_executor(added.colony_name, added.executor_name, key)
+            await c.approve_executor(added.executor_name, colony=added.colony_name, key=key)
         return added
 
     added = run(env, action)
@@ -281,7 +281,7 @@ def list_executors(
       colonies executor ls --all
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_executors(colony_name, key))
+    found = run(env, lambda c: c.get_executors(colony=colony_name, key=key))
     found = [
         e
         for e in found
@@ -315,7 +315,7 @@ def get(env: Env, name: str, as_json: bool) -> None:
       colonies executor get --name helloworld-executor
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_executor(colony_name, name, key))
+    found = run(env, lambda c: c.get_executor(name, colony=colony_name, key=key))
     echo_one(found, as_json, tables.executor_table)
 
 
@@ -334,7 +334,7 @@ def approve(env: Env, name: str) -> None:
       colonies executor approve --name helloworld-executor
     """
     colony_name, key = env.colony, env.colony_prvkey
-    run(env, lambda c: c.approve_executor(colony_name, name, key))
+    run(env, lambda c: c.approve_executor(name, colony=colony_name, key=key))
     click.echo(f"Executor {name} approved")
 
 
@@ -350,7 +350,7 @@ def reject(env: Env, name: str) -> None:
       colonies executor reject --name helloworld-executor
     """
     colony_name, key = env.colony, env.colony_prvkey
-    run(env, lambda c: c.reject_executor(colony_name, name, key))
+    run(env, lambda c: c.reject_executor(name, colony=colony_name, key=key))
     click.echo(f"Executor {name} rejected")
 
 
@@ -366,7 +366,7 @@ def remove(env: Env, name: str) -> None:
       colonies executor remove --name helloworld-executor
     """
     colony_name, key = env.colony, env.colony_prvkey
-    run(env, lambda c: c.remove_executor(colony_name, name, key))
+    run(env, lambda c: c.remove_executor(name, colony=colony_name, key=key))
     click.echo(f"Executor {name} removed")
 
 
@@ -381,8 +381,7 @@ def chid(env: Env, executorid: str) -> None:
       colonies executor chid --executorid 3fc05cf3...41ac
     """
     colony_name, key = env.colony, env.prvkey
-    data = {"colonyname": colony_name, "executorid": executorid}
-    run(env, lambda c: c.call("changeexecutoridmsg", data, key))
+    run(env, lambda c: c.change_executor_id(executorid, colony=colony_name, key=key))
     click.echo(f"Executor id changed to {executorid}")
 
 
@@ -471,7 +470,12 @@ def create_ticket(
     created = run(
         env,
         lambda c: c.add_executor_ticket(
-            colony_name, type_, key, uses=uses, expires_in_s=expires, name_prefix=name_prefix
+            type_,
+            uses=uses,
+            expires_in_s=expires,
+            name_prefix=name_prefix,
+            colony=colony_name,
+            key=key,
         ),
     )
     if as_json:
@@ -499,7 +503,7 @@ def list_tickets(env: Env, as_json: bool) -> None:
       colonies executor ticket ls
     """
     colony_name, key = env.colony, env.colony_prvkey
-    found = run(env, lambda c: c.get_executor_tickets(colony_name, key))
+    found = run(env, lambda c: c.get_executor_tickets(colony=colony_name, key=key))
     now = utc_now()
     echo_list(found, as_json, lambda f: tables.tickets_table(f, now), "tickets")
 
@@ -519,7 +523,7 @@ def revoke_ticket(env: Env, ticket_id: str, as_json: bool) -> None:
       colonies executor ticket revoke --id 4f0c2a9e51d34b7f8e6a0c1d2b3e4f5a
     """
     colony_name, key = env.colony, env.colony_prvkey
-    revoked = run(env, lambda c: c.revoke_executor_ticket(colony_name, ticket_id, key))
+    revoked = run(env, lambda c: c.revoke_executor_ticket(ticket_id, colony=colony_name, key=key))
     if as_json:
         echo_json(revoked)
     else:

@@ -64,7 +64,7 @@ def why_refused(env: Env, message: str) -> str:
 
     async def executors() -> list[Executor]:
         async with env.client() as client:
-            return await client.get_executors(colony, key)
+            return await client.get_executors(colony=colony, key=key)
 
     try:
         found = asyncio.run(executors())
@@ -81,7 +81,7 @@ async def warn_unassignable(
     be assigned, saying why (``core.matching``); quiet when the executors cannot be listed
     (the request that follows then says what is wrong)."""
     try:
-        executors = await client.get_executors(colony, key)
+        executors = await client.get_executors(colony=colony, key=key)
     except (ColoniesError, aiohttp.ClientError, OSError, ValueError):
         return
     for spec in specs:

@@ -41,11 +41,10 @@ def _run(env: Env, job: Job[T], *, s3: bool = True) -> T:
 
     async def main() -> T:
         from colonies.fs import crypto
-        from colonies.fs.api import FsApi
         from colonies.fs.transfer import Fs
 
         async with env.client() as client:
-            api = FsApi(client, colony, key)
+            api = client.signed_by(key, colony=colony)
             if s3:
                 return await job(await Fs.from_env(api))
             return await job(Fs(api, None, crypto.key_from_env()))  # type: ignore[arg-type]

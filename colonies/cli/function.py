@@ -54,9 +54,9 @@ async def take_snapshots(c: ColoniesClient, spec: FunctionSpec, key: str) -> Non
         label = str(mount.get("label", ""))
         if not label:
             raise CliError("--snapshot: each fs.snapshots entry of the spec needs a label.")
-        data = {"colonyname": spec.conditions.colony_name, "label": label, "name": uuid4().hex}
-        created = await c.call("createsnapshotmsg", data, key)
-        mount["snapshotid"] = created["snapshotid"]
+        colony = spec.conditions.colony_name
+        created = await c.create_snapshot(label, uuid4().hex, colony=colony, key=key)
+        mount["snapshotid"] = created.snapshot_id
 
 
 async def submit_and_watch(
@@ -71,7 +71,7 @@ async def submit_and_watch(
     """Submit; then follow the logs or wait until closed. Returns (submitted, closed)."""
     if snapshot:
         await take_snapshots(c, spec, key)
-    process = await c.submit(spec, key)
+    process = await c.submit(spec, key=key)
     if show:
         click.echo(f"Process {process.process_id} submitted", err=True)
     if follow:
@@ -308,7 +308,7 @@ def register(env: Env, name: str, func: str, description: str, as_json: bool) ->
     colony_name, key = env.colony, env.prvkey
 
     async def action(c: ColoniesClient) -> Function:
-        owner = await c.get_executor(colony_name, name, key)
+        owner = await c.get_executor(name, colony=colony_name, key=key)
         fn = Function(
             executor_name=name,
             executor_type=owner.executor_type,
@@ -316,7 +316,7 @@ def register(env: Env, name: str, func: str, description: str, as_json: bool) ->
             func_name=func,
             description=description,
         )
-        return await c.add_function(fn, key)
+        return await c.add_function(fn, key=key)
 
     added = run(env, action)
     if as_json:
@@ -337,7 +337,7 @@ def list_functions(env: Env, name: str | None, as_json: bool) -> None:
       colonies function ls
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_functions(colony_name, key, name or ""))
+    found = run(env, lambda c: c.get_functions(name or "", colony=colony_name, key=key))
     echo_list(found, as_json, tables.functions_table, "functions")
 
 
@@ -352,5 +352,5 @@ def remove(env: Env, functionid: str) -> None:
       colonies function remove --functionid 2b2c...
     """
     key = env.prvkey
-    run(env, lambda c: c.remove_function(functionid, key))
+    run(env, lambda c: c.remove_function(functionid, key=key))
     click.echo(f"Function {functionid} removed")

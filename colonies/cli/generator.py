@@ -61,7 +61,7 @@ def add(
 
     async def action(c: ColoniesClient) -> Generator:
         await warn_unassignable(c, key, colony_name, specs)
-        return await c.add_generator(new, key)
+        return await c.add_generator(new, key=key)
 
     added = run(env, action)
     if as_json:
@@ -86,7 +86,7 @@ def pack(env: Env, generatorid: str, arg: str) -> None:
       colonies generator pack --generatorid 51c0... --arg hello
     """
     key = env.prvkey
-    run(env, lambda c: c.pack_generator(generatorid, arg, key))
+    run(env, lambda c: c.pack_generator(generatorid, arg, key=key))
     click.echo(f"Argument packed into generator {generatorid}")
 
 
@@ -102,7 +102,7 @@ def list_generators(env: Env, count: int, as_json: bool) -> None:
       colonies generator ls
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_generators(colony_name, count, key))
+    found = run(env, lambda c: c.get_generators(count, colony=colony_name, key=key))
     echo_list(found, as_json, tables.generators_table, "generators")
 
 
@@ -118,7 +118,7 @@ def get(env: Env, generatorid: str, as_json: bool) -> None:
       colonies generator get --generatorid 51c0...
     """
     key = env.prvkey
-    found = run(env, lambda c: c.get_generator(generatorid, key))
+    found = run(env, lambda c: c.get_generator(generatorid, key=key))
     if as_json:
         echo_json(found)
     else:
@@ -137,5 +137,5 @@ def remove(env: Env, generatorid: str) -> None:
       colonies generator remove --generatorid 51c0...
     """
     key = env.prvkey
-    run(env, lambda c: c.remove_generator(generatorid, key))
+    run(env, lambda c: c.remove_generator(generatorid, key=key))
     click.echo(f"Generator {generatorid} removed")

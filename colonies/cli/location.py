@@ -47,7 +47,7 @@ def add(env: Env, name: str, desc: str, longitude: float, latitude: float, as_js
         name=name, colony_name=env.colony, description=desc, long=longitude, lat=latitude
     )
     key = env.colony_prvkey
-    added = run(env, lambda c: c.add_location(new, key))
+    added = run(env, lambda c: c.add_location(new, key=key))
     if as_json:
         echo_json(added)
     else:
@@ -65,13 +65,12 @@ def list_locations(env: Env, as_json: bool) -> None:
       colonies location ls
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_locations(colony_name, key))
+    found = run(env, lambda c: c.get_locations(colony=colony_name, key=key))
     echo_list(found, as_json, tables.locations_table, "locations")
 
 
 async def get_location(c: ColoniesClient, colony: str, name: str, key: str) -> Location:
-    data = {"colonyname": colony, "name": name}
-    return Location.model_validate(await c.call("getlocationmsg", data, key))
+    return await c.get_location(name, colony=colony, key=key)
 
 
 @location.command()
@@ -102,5 +101,5 @@ def remove(env: Env, name: str) -> None:
       colonies location remove --name lab
     """
     colony_name, key = env.colony, env.colony_prvkey
-    run(env, lambda c: c.remove_location(colony_name, name, key))
+    run(env, lambda c: c.remove_location(name, colony=colony_name, key=key))
     click.echo(f"Location {name} removed from colony {colony_name}")

@@ -33,7 +33,7 @@ def add(env: Env, processid: str, msg: str) -> None:
       colonies log add -p 65bc0047... -m "step 1 done"
     """
     key = env.prvkey
-    run(env, lambda c: c.add_log(processid, msg, key))
+    run(env, lambda c: c.add_log(processid, msg, key=key))
     click.echo(f"Log added to process {processid}")
 
 
@@ -88,13 +88,13 @@ def get(
     found = run(
         env,
         lambda c: c.get_logs(
-            colony_name,
-            key,
             process_id=processid or "",
             executor_name=executorname or "",
             count=count,
             since=since,
             latest=latest and since == 0,
+            colony=colony_name,
+            key=key,
         ),
     )
     if as_json:
@@ -129,7 +129,7 @@ def search(
     colony_name, key = env.colony, env.prvkey
 
     async def action(c: ColoniesClient) -> tuple[list[Log], dict[str, list[Log]]]:
-        found = await c.search_logs(colony_name, text, days, count, key)
+        found = await c.search_logs(text, days, count, colony=colony_name, key=key)
         full: dict[str, list[Log]] = {}
         if print_ and not as_json:
             first: dict[str, int] = {}
@@ -139,7 +139,7 @@ def search(
                 since = max(0, at - seconds * 1_000_000_000 - 1)
                 try:
                     full[pid] = await c.get_logs(
-                        colony_name, key, process_id=pid, count=count, since=since
+                        process_id=pid, count=count, since=since, colony=colony_name, key=key
                     )
                 except RPCError:  # the process is gone but its logs are kept: show the hits
                     full[pid] = [hit for hit in found if hit.process_id == pid]

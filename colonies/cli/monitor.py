@@ -6,13 +6,13 @@ import asyncio
 import logging
 import signal
 
-import aiohttp
 import click
 from aiohttp import web
 
 from colonies.cli.options import CliError, Env, client_options, run, server_key_option
 from colonies.client import ColoniesClient
 from colonies.core import Statistics
+from colonies.errors import TransportError
 
 log = logging.getLogger("colonies.monitor")
 
@@ -40,7 +40,7 @@ class StatisticsExporter:
         )
 
     async def poll(self, client: ColoniesClient, key: str) -> Statistics:
-        statistics = await client.statistics(key)
+        statistics = await client.statistics(key=key)
         for name, gauge in self.gauges.items():
             gauge.set(getattr(statistics, name))
         self.up.set(1)
@@ -148,7 +148,7 @@ def start(env: Env, listen: str, monitor_port: int, interval: float, once: bool)
         click.echo(f"Serving http://{listen}:{monitor_port}/metrics (Ctrl-C stops)", err=True)
         try:
             await run_monitor(c, key, listen, monitor_port, interval, stop)
-        except aiohttp.ClientError:
+        except TransportError:
             raise  # the server is unreachable: run() says so
         except OSError as e:
             raise CliError(f"Cannot listen on {listen}:{monitor_port}: {e.strerror}.") from None

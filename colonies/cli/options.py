@@ -276,10 +276,14 @@ def run_main(
 
 def failure(e: Exception, env: Env) -> CliError | None:
     """The sentence for a failure of talking to the server, or None if ``e`` is not one."""
-    import aiohttp
-    from pydantic import ValidationError
-
-    from colonies.errors import RPCError
+    from colonies.errors import (
+        ConfigError,
+        ConnectError,
+        ProtocolError,
+        RPCError,
+        Timeout,
+        TransportError,
+    )
 
     if isinstance(e, RPCError):
         from colonies.cli.explain import why_refused  # only when the server refused
@@ -291,30 +295,34 @@ def failure(e: Exception, env: Env) -> CliError | None:
             f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),
             f"(HTTP status {e.status} from {env.url})",
         )
-    if isinstance(e, aiohttp.ClientConnectorError):
-        refused = isinstance(e.os_error, ConnectionRefusedError) or "Connect call" in str(e)
-        why = "connection refused" if refused else (e.os_error.strerror or str(e))
+    if isinstance(e, ConnectError):
+        why = "connection refused" if e.refused else str(e)
         return CliError(
             f"Cannot connect to the colonies server at {env.address} ({why}). "
             "Is it running? Start one with `colonies dev`, or set "
             "COLONIES_SERVER_HOST and COLONIES_SERVER_PORT.",
             f"({type(e).__name__}: {e})",
         )
-    if isinstance(e, aiohttp.ClientError):
+    if isinstance(e, Timeout):
         return CliError(
-            f"Talking to the colonies server at {env.address} failed: {e or type(e).__name__}",
+            f"The colonies server at {env.address} did not answer in time ({e}). Check that "
+            "this address is a colonies server and that it is running; on a slow network "
+            "raise COLONIES_CONNECT_TIMEOUT or COLONIES_READ_TIMEOUT (seconds).",
             f"({type(e).__name__})",
         )
-    if isinstance(e, TimeoutError):
+    if isinstance(e, ProtocolError):
         return CliError(
-            f"The colonies server at {env.address} did not answer in time. "
-            "Is it overloaded, or is something else listening on that port?",
-            f"({type(e).__name__}: {e})",
+            f"{env.url} did not answer like a colonies server: is COLONIES_SERVER_HOST/PORT "
+            "the address of one?",
+            f"({e})",
         )
-    if isinstance(e, ValidationError):
-        return CliError(f"The server sent a reply this client cannot read: {e}")
-    if isinstance(e, json.JSONDecodeError):
-        return CliError(f"{env.url} did not answer like a colonies server (the reply is not JSON).")
+    if isinstance(e, TransportError):
+        return CliError(
+            f"Talking to the colonies server at {env.address} failed: {e}",
+            f"({type(e).__name__})",
+        )
+    if isinstance(e, ConfigError):
+        return CliError(f"{e}.")
     return None
 
 

@@ -48,13 +48,13 @@ def list_processes(
     found = run(
         env,
         lambda c: c.get_processes(
-            colony_name,
             state,
             count,
-            key,
             executor_type=executortype or "",
             label=label or "",
             initiator=initiator or "",
+            colony=colony_name,
+            key=key,
         ),
     )
     if func:
@@ -123,7 +123,7 @@ def get(env: Env, processid: str, out: bool, as_json: bool) -> None:
       colonies process get -p 65bc0047... --json
     """
     key = env.prvkey
-    found = run(env, lambda c: c.get_process(processid, key))
+    found = run(env, lambda c: c.get_process(processid, key=key))
     if as_json:
         echo_json(found)
     elif out:
@@ -148,7 +148,7 @@ def assign(env: Env, timeout: int, as_json: bool) -> None:
       colonies process assign --timeout 10
     """
     colony_name, key = env.colony, env.prvkey
-    assigned = run(env, lambda c: c.assign(colony_name, timeout, key))
+    assigned = run(env, lambda c: c.assign(timeout, colony=colony_name, key=key))
     if as_json:
         echo_json(assigned)
     else:
@@ -172,8 +172,8 @@ def close(env: Env, processid: str, out: tuple[str, ...]) -> None:
     key = env.prvkey
 
     async def action(c: ColoniesClient) -> None:
-        await c.get_process(processid, key)
-        await c.close_process(processid, key, list(out))
+        await c.get_process(processid, key=key)
+        await c.close_process(processid, list(out), key=key)
 
     run(env, action)
     click.echo(f"Process {processid} closed as Successful")
@@ -193,8 +193,8 @@ def fail(env: Env, processid: str, errors: tuple[str, ...]) -> None:
     key = env.prvkey
 
     async def action(c: ColoniesClient) -> None:
-        await c.get_process(processid, key)
-        await c.fail_process(processid, key, list(errors))
+        await c.get_process(processid, key=key)
+        await c.fail_process(processid, list(errors), key=key)
 
     run(env, action)
     click.echo(f"Process {processid} closed as Failed")
@@ -211,7 +211,7 @@ def cancel(env: Env, processid: str) -> None:
       colonies process cancel -p 65bc0047...
     """
     key = env.prvkey
-    run(env, lambda c: c.cancel(processid, key))
+    run(env, lambda c: c.cancel(processid, key=key))
     click.echo(f"Process {processid} cancelled")
 
 
@@ -226,7 +226,7 @@ def remove(env: Env, processid: str) -> None:
       colonies process remove -p 65bc0047...
     """
     key = env.prvkey
-    run(env, lambda c: c.remove_process(processid, key))
+    run(env, lambda c: c.remove_process(processid, key=key))
     click.echo(f"Process {processid} removed")
 
 
@@ -265,9 +265,13 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies process removeall --successful
     """
-    from colonies.client import ColoniesClient
-
-    remove_all(env, yes, flags, "processes", ColoniesClient.remove_all_processes)
+    remove_all(
+        env,
+        yes,
+        flags,
+        "processes",
+        lambda c, colony, key, state: c.remove_all_processes(state, colony=colony, key=key),
+    )
 
 
 def remove_all(
@@ -304,7 +308,7 @@ def pause(env: Env, colonyname: str | None) -> None:
       colonies process pause
     """
     colony_name, key = colonyname or env.colony, env.colony_prvkey
-    run(env, lambda c: c.pause_assignments(colony_name, key))
+    run(env, lambda c: c.pause_assignments(colony=colony_name, key=key))
     click.echo(f"Process assignments paused in colony {colony_name}")
 
 
@@ -320,7 +324,7 @@ def resume(env: Env, colonyname: str | None) -> None:
       colonies process resume
     """
     colony_name, key = colonyname or env.colony, env.colony_prvkey
-    run(env, lambda c: c.resume_assignments(colony_name, key))
+    run(env, lambda c: c.resume_assignments(colony=colony_name, key=key))
     click.echo(f"Process assignments resumed in colony {colony_name}")
 
 
@@ -336,7 +340,7 @@ def status(env: Env, colonyname: str | None, as_json: bool) -> None:
       colonies process status
     """
     colony_name, key = colonyname or env.colony, env.prvkey
-    found = run(env, lambda c: c.pause_status(colony_name, key))
+    found = run(env, lambda c: c.pause_status(colony=colony_name, key=key))
     if as_json:
         echo_json(found)
     else:

@@ -192,7 +192,7 @@ def stats(env: Env, as_json: bool) -> None:
       colonies server stats
     """
     key = env.server_prvkey
-    statistics = run(env, lambda c: c.statistics(key))
+    statistics = run(env, lambda c: c.statistics(key=key))
     if as_json:
         echo_json(statistics)
     else:
@@ -211,5 +211,5 @@ def chid(env: Env, serverid: str) -> None:
       colonies server chid --serverid 039231c7...0103
     """
     key = env.server_prvkey
-    run(env, lambda c: c.change_server_id(serverid, key))
+    run(env, lambda c: c.change_server_id(serverid, key=key))
     click.echo(f"Server id changed to {serverid}")

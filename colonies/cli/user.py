@@ -40,7 +40,7 @@ def add(env: Env, name: str, userid: str, email: str, phone: str, as_json: bool)
     """
     new = User(colony_name=env.colony, user_id=userid, name=name, email=email, phone=phone)
     key = env.colony_prvkey
-    added = run(env, lambda c: c.add_user(new, key))
+    added = run(env, lambda c: c.add_user(new, key=key))
     if as_json:
         echo_json(added)
     else:
@@ -58,7 +58,7 @@ def list_users(env: Env, as_json: bool) -> None:
       colonies user ls
     """
     colony_name, key = env.colony, env.prvkey
-    users = run(env, lambda c: c.get_users(colony_name, key))
+    users = run(env, lambda c: c.get_users(colony=colony_name, key=key))
     echo_list(users, as_json, tables.users_table, "users")
 
 
@@ -74,7 +74,7 @@ def get(env: Env, name: str, as_json: bool) -> None:
       colonies user get --name johan
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_user(colony_name, name, key))
+    found = run(env, lambda c: c.get_user(name, colony=colony_name, key=key))
     echo_one(found, as_json, tables.user_table)
 
 
@@ -90,7 +90,7 @@ def remove(env: Env, name: str) -> None:
       colonies user remove --name johan
     """
     colony_name, key = env.colony, env.colony_prvkey
-    run(env, lambda c: c.remove_user(colony_name, name, key))
+    run(env, lambda c: c.remove_user(name, colony=colony_name, key=key))
     click.echo(f"User {name} removed from colony {colony_name}")
 
 
@@ -105,6 +105,5 @@ def chid(env: Env, userid: str) -> None:
       colonies user chid --userid 3fc05cf3...41ac
     """
     colony_name, key = env.colony, env.prvkey
-    data = {"colonyname": colony_name, "userid": userid}
-    run(env, lambda c: c.call("changeuseridmsg", data, key))
+    run(env, lambda c: c.change_user_id(userid, colony=colony_name, key=key))
     click.echo(f"User id changed to {userid}")

@@ -45,7 +45,7 @@ async def progress(what: str) -> AsyncIterator[None]:
 async def _subscribe(client: ColoniesClient, process: Process, key: str) -> None:
     """Return when the server reports the process successful or failed (or after a while)."""
     waits = [
-        asyncio.create_task(client.wait(process, state, SUBSCRIBE_S, key))
+        asyncio.create_task(client.wait(process, state, SUBSCRIBE_S, key=key))
         for state in (ProcessState.SUCCESS, ProcessState.FAILED)
     ]
     try:
@@ -62,7 +62,7 @@ async def wait_for_process(
     """Subscribe to the process until it is closed; re-checks with a get between rounds."""
     async with progress(f"process {process.process_id}") if show else contextlib.nullcontext():
         while True:
-            current = await client.get_process(process.process_id, key)
+            current = await client.get_process(process.process_id, key=key)
             if current.state in DONE:
                 return current
             await _subscribe(client, process, key)
@@ -71,7 +71,7 @@ async def wait_for_process(
 async def wait_for_workflow(client: ColoniesClient, graph: ProcessGraph, key: str) -> ProcessGraph:
     async with progress(f"workflow {graph.process_graph_id}"):
         while True:
-            current = await client.get_process_graph(graph.process_graph_id, key)
+            current = await client.get_process_graph(graph.process_graph_id, key=key)
             if current.state in DONE:
                 return current
             await asyncio.sleep(POLL_S)
@@ -89,10 +89,10 @@ async def follow_logs(
 ) -> Process:
     """Print logs as they arrive until the process is closed; returns the closed process."""
     while True:
-        current = await client.get_process(process_id, key)
+        current = await client.get_process(process_id, key=key)
         while True:
             logs = await client.get_logs(
-                colony, key, process_id=process_id, count=count, since=since
+                process_id=process_id, count=count, since=since, colony=colony, key=key
             )
             if logs:
                 emit(logs)
@@ -117,7 +117,7 @@ async def follow_executor_logs(
     """Print an executor's logs as they arrive, until Ctrl-C."""
     while True:
         logs = await client.get_logs(
-            colony, key, executor_name=executor_name, count=count, since=since
+            executor_name=executor_name, count=count, since=since, colony=colony, key=key
         )
         if logs:
             emit(logs)

@@ -56,7 +56,7 @@ def submit(env: Env, spec: Path, lenient: bool, wait: bool, as_json: bool) -> No
 
     async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
         await warn_unassignable(c, key, colony_name, specs)
-        graph = await c.submit_workflow(wf, key)
+        graph = await c.submit_workflow(wf, key=key)
         if not as_json:
             click.echo(f"Workflow {graph.process_graph_id} submitted", err=True)
         if not wait:
@@ -64,7 +64,7 @@ def submit(env: Env, spec: Path, lenient: bool, wait: bool, as_json: bool) -> No
         graph = await wait_for_workflow(c, graph, key)
         if graph.state == ProcessState.SUCCESS:
             return graph, []
-        return graph, [await c.get_process(pid, key) for pid in graph.process_ids]
+        return graph, [await c.get_process(pid, key=key) for pid in graph.process_ids]
 
     graph, nodes = run(env, action)
     if as_json:
@@ -115,10 +115,10 @@ def get(env: Env, workflowid: str, as_json: bool) -> None:
     key = env.prvkey
 
     async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
-        graph = await c.get_process_graph(workflowid, key)
+        graph = await c.get_process_graph(workflowid, key=key)
         if as_json:
             return graph, []
-        return graph, [await c.get_process(pid, key) for pid in graph.process_ids]
+        return graph, [await c.get_process(pid, key=key) for pid in graph.process_ids]
 
     graph, processes = run(env, action)
     if as_json:
@@ -136,7 +136,7 @@ def _list_command(name: str, state: ProcessState, example: str) -> None:
     @json_option
     def command(env: Env, count: int, as_json: bool) -> None:
         colony_name, key = env.colony, env.prvkey
-        found = run(env, lambda c: c.get_process_graphs(colony_name, state, count, key))
+        found = run(env, lambda c: c.get_process_graphs(state, count, colony=colony_name, key=key))
         echo_list(found, as_json, lambda f: tables.workflows_table(f, state), f"{word} workflows")
 
     command.help = f"List {word} workflows.\n\n\b\nExample:\n  {example}"
@@ -160,7 +160,7 @@ def cancel(env: Env, workflowid: str) -> None:
       colonies workflow cancel --workflowid 8f1c...
     """
     key = env.prvkey
-    run(env, lambda c: c.cancel_process_graph(workflowid, key))
+    run(env, lambda c: c.cancel_process_graph(workflowid, key=key))
     click.echo(f"Workflow {workflowid} cancelled")
 
 
@@ -175,7 +175,7 @@ def remove(env: Env, workflowid: str) -> None:
       colonies workflow remove --workflowid 8f1c...
     """
     key = env.prvkey
-    run(env, lambda c: c.remove_process_graph(workflowid, key))
+    run(env, lambda c: c.remove_process_graph(workflowid, key=key))
     click.echo(f"Workflow {workflowid} removed")
 
 
@@ -190,6 +190,10 @@ def removeall(env: Env, yes: bool, **flags: bool) -> None:
     Example:
       colonies workflow removeall --failed
     """
-    from colonies.client import ColoniesClient
-
-    remove_all(env, yes, flags, "workflows", ColoniesClient.remove_all_process_graphs)
+    remove_all(
+        env,
+        yes,
+        flags,
+        "workflows",
+        lambda c, colony, key, state: c.remove_all_process_graphs(state, colony=colony, key=key),
+    )

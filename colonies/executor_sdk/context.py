@@ -105,15 +105,15 @@ class ProcessContext(_Base):
     async def log(self, message: str) -> None:
         """Add a process log entry (a newline is appended if missing)."""
         text = message if message.endswith("\n") else message + "\n"
-        await self.client.add_log(self.process_id, text, self.key)
+        await self.client.add_log(self.process_id, text, key=self.key)
 
     async def set_output(self, *values: Any) -> None:
         """Store output now (it is kept if the function then returns None)."""
-        await self.client.set_output(self.process_id, list(values), self.key)
+        await self.client.set_output(self.process_id, list(values), key=self.key)
         self.output_set = True
 
     async def add_attribute(self, key: str, value: str) -> Attribute:
-        return await self.client.add_attribute(self.process_id, key, value, self.key)
+        return await self.client.add_attribute(self.process_id, key, value, key=self.key)
 
     async def add_child(
         self,
@@ -128,7 +128,7 @@ class ProcessContext(_Base):
         """Add a child to this workflow node; it runs after this process succeeds."""
         spec = self._child_spec(func_name, args, kwargs, node_name, executor_type, spec_fields)
         return await self.client.add_child(
-            self.process.process_graph_id, self.process_id, spec, self.key, insert=insert
+            self.process.process_graph_id, self.process_id, spec, insert=insert, key=self.key
         )
 
     async def send(self, channel: str, payload: bytes | str, *, payload_type: str = "") -> int:
@@ -136,13 +136,13 @@ class ProcessContext(_Base):
         data = payload.encode() if isinstance(payload, str) else payload
         seq = self._next_sequence(channel)
         await self.client.channel_append(
-            self.process_id, channel, seq, data, self.key, payload_type=payload_type
+            self.process_id, channel, seq, data, payload_type=payload_type, key=self.key
         )
         return seq
 
     async def read(self, channel: str, after: int = 0, limit: int = 100) -> list[MsgEntry]:
         """Entries of a channel after the first ``after`` ones."""
-        return await self.client.channel_read(self.process_id, channel, after, limit, self.key)
+        return await self.client.channel_read(self.process_id, channel, after, limit, key=self.key)
 
 
 class SyncProcessContext(_Base):

@@ -34,7 +34,6 @@ import contextlib
 import contextvars
 import functools
 import inspect
-import json
 import logging
 import os
 import random
@@ -49,14 +48,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiohttp
-
-from colonies.client import ColoniesClient
+from colonies.client import ColoniesClient, Timeouts
 from colonies.config import ClientSettings
 from colonies.core import Capabilities, Executor as ExecutorModel, Function, Hardware, Process
 from colonies.core.ticket import TicketToken
 from colonies.crypto import id_from_private_key, new_private_key
-from colonies.errors import RPCError
+from colonies.errors import ConfigError, RPCError, TransportError
 from colonies.executor_sdk import capture
 from colonies.executor_sdk.context import ProcessContext, SyncProcessContext
 from colonies.executor_sdk.mounts import MountError, Mounts
@@ -65,12 +62,7 @@ log = logging.getLogger("colonies.executor")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-TRANSIENT: tuple[type[BaseException], ...] = (
-    aiohttp.ClientError,
-    OSError,
-    TimeoutError,
-    json.JSONDecodeError,
-)
+TRANSIENT: tuple[type[BaseException], ...] = (TransportError, OSError, TimeoutError)
 SHUTDOWN_ERROR = "Executor shut down before the process finished"
 NOTHING = (404, 408, 503)  # assign: no process, paused (waiting), paused (not waiting)
 
@@ -269,15 +261,15 @@ class Executor:
             self.colony = self.colony or s.colony_name
             self.colony_key = self.colony_key or s.colony_prvkey
         if not self.colony:
-            raise ValueError("no colony: pass colony= or set COLONIES_COLONY_NAME")
+            raise ConfigError("no colony: pass colony= or set COLONIES_COLONY_NAME")
         if not self.executor_type and not self.ticket:
-            raise ValueError("no executor type: pass executor_type= or set COLONIES_EXECUTOR_TYPE")
+            raise ConfigError("no executor type: pass executor_type= or set COLONIES_EXECUTOR_TYPE")
         self._key = self._key or s.executor_prvkey
         if self.ticket and not self._key:
             self._key = self._ticket_key()
         if not self._key:
             if not self.colony_key:
-                raise ValueError(
+                raise ConfigError(
                     "need the key of an approved executor (key= or COLONIES_EXECUTOR_PRVKEY), "
                     "an enrollment ticket (ticket= or COLONIES_EXECUTOR_TICKET) or a colony key "
                     "to register one (colony_key= or COLONIES_COLONY_PRVKEY)"
@@ -292,9 +284,15 @@ class Executor:
         if self._client is None:
             self._own_client = True
             if self.url:
-                self._client = ColoniesClient(self.url, verify_tls=s.verify_tls)
+                self._client = ColoniesClient(
+                    self.url,
+                    prvkey=self._key,
+                    colony=self.colony,
+                    timeouts=Timeouts.from_settings(s),
+                    verify_tls=s.verify_tls,
+                )
             else:
-                self._client = ColoniesClient.from_env(s)
+                self._client = ColoniesClient.from_env(s, prvkey=self._key, colony=self.colony)
 
     async def register(self) -> None:
         """Register (and approve) the executor if possible, then its functions."""
@@ -320,9 +318,9 @@ class Executor:
         try:
             token = TicketToken.parse(self.ticket)
         except ValueError as err:
-            raise ValueError(f"the enrollment ticket is malformed: {err}") from None
+            raise ConfigError(f"the enrollment ticket is malformed: {err}") from None
         if self.colony and self.colony != token.colony_name:
-            raise ValueError(
+            raise ConfigError(
                 f"the enrollment ticket is for colony {token.colony_name}, not {self.colony}"
             )
         self.colony = token.colony_name
@@ -337,7 +335,7 @@ class Executor:
                 try:
                     id_from_private_key(key)
                 except (ValueError, TypeError):
-                    raise ValueError(f"{path} does not hold a private key") from None
+                    raise ConfigError(f"{path} does not hold a private key") from None
                 return key
             key = new_private_key()
             if path is not None:
@@ -345,7 +343,7 @@ class Executor:
                 with os.fdopen(fd, "w") as f:
                     f.write(key + "\n")
         except OSError as err:
-            raise ValueError(f"cannot use the key file {path}: {err.strerror}") from None
+            raise ConfigError(f"cannot use the key file {path}: {err.strerror}") from None
         self._fresh_key = True
         return key
 
@@ -362,19 +360,21 @@ class Executor:
                 capabilities=self.capabilities,
             )
             try:
-                await client.add_executor(model, self.colony_key)
+                await client.add_executor(model, key=self.colony_key)
             except RPCError as err:
                 if err.status != 400 or "already exists" not in err.message:
                     raise
                 if self._removed:  # our own executor, unregistered at the end of a run
-                    await client.approve_executor(self.colony, self.name, self.colony_key)
+                    await client.approve_executor(
+                        self.name, colony=self.colony, key=self.colony_key
+                    )
                 await self._check_existing()
-            await client.approve_executor(self.colony, self.name, self.colony_key)
+            await client.approve_executor(self.name, colony=self.colony, key=self.colony_key)
         else:
             await self._check_existing()
             if self.capabilities.hardware or self.capabilities.software:
                 await client.update_capabilities(
-                    self.colony, self.name, self.capabilities, self._key
+                    self.name, self.capabilities, colony=self.colony, key=self._key
                 )
         await self._add_functions()
 
@@ -390,7 +390,7 @@ class Executor:
             capabilities=self.capabilities,
         )
         try:
-            enrolled = await self.client.enroll_executor(self.ticket, model, self._key)
+            enrolled = await self.client.enroll_executor(self.ticket, model, key=self._key)
         except RPCError as err:
             if err.status == 400 and "already exists" in err.message and await self._adopt():
                 return
@@ -400,19 +400,21 @@ class Executor:
     async def _adopt(self) -> bool:
         """Take the name and type of the approved executor this key already is, if any."""
         try:
-            found = await self.client.get_executor_by_id(self.colony, self.executor_id, self._key)
+            found = await self.client.get_executor_by_id(
+                self.executor_id, colony=self.colony, key=self._key
+            )
         except RPCError as err:
             if err.status in (403, 404):
                 return False
             raise
         if self.executor_type and found.executor_type != self.executor_type:
-            raise ValueError(f"executor {found.executor_name} has type {found.executor_type}")
+            raise ConfigError(f"executor {found.executor_name} has type {found.executor_type}")
         if self.name and found.executor_name != self.name:
-            raise ValueError(f"this key is executor {found.executor_name}, not {self.name}")
+            raise ConfigError(f"this key is executor {found.executor_name}, not {self.name}")
         self.name, self.executor_type = found.executor_name, found.executor_type
         if self.capabilities.hardware or self.capabilities.software:
             await self.client.update_capabilities(
-                self.colony, self.name, self.capabilities, self._key
+                self.name, self.capabilities, colony=self.colony, key=self._key
             )
         return True
 
@@ -420,7 +422,9 @@ class Executor:
         client = self.client
         existing = {
             f.func_name
-            for f in await client.get_functions(self.colony, self._key, executor_name=self.name)
+            for f in await client.get_functions(
+                executor_name=self.name, colony=self.colony, key=self._key
+            )
         }
         for fn in self.functions.values():
             if fn.name in existing:
@@ -433,7 +437,7 @@ class Executor:
                     func_name=fn.name,
                     description=fn.description,
                 ),
-                self._key,
+                key=self._key,
             )
 
     async def _retrying(self, what: str, operation: Callable[[], Awaitable[None]]) -> None:
@@ -453,16 +457,16 @@ class Executor:
                 await asyncio.sleep(delay)
 
     async def _check_existing(self) -> None:
-        found = await self.client.get_executor(self.colony, self.name, self._key)
+        found = await self.client.get_executor(self.name, colony=self.colony, key=self._key)
         if found.executor_id != self.executor_id:
-            raise ValueError(f"executor {self.name} exists with another key")
+            raise ConfigError(f"executor {self.name} exists with another key")
         if found.executor_type != self.executor_type:
-            raise ValueError(f"executor {self.name} has type {found.executor_type}")
+            raise ConfigError(f"executor {self.name} has type {found.executor_type}")
 
     async def _unregister(self) -> None:
         try:
             await asyncio.wait_for(
-                self.client.remove_executor(self.colony, self.name, self.colony_key), 10
+                self.client.remove_executor(self.name, colony=self.colony, key=self.colony_key), 10
             )
         except Exception as err:
             log.warning("could not remove executor %s: %s", self.name, err)
@@ -533,7 +537,10 @@ class Executor:
         """
         if not logging.getLogger().handlers:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-        asyncio.run(self.run(burst, handle_signals=True))
+        try:
+            asyncio.run(self.run(burst, handle_signals=True))
+        except ConfigError as err:  # a sentence that says what to set, not a traceback
+            raise SystemExit(f"colonies executor: {err}") from None
         if self.threads_busy:
             # A sync function outlived the grace period (its process is failed already);
             # a thread cannot be stopped, and the interpreter would wait for it at exit.
@@ -614,7 +621,7 @@ class Executor:
         attempt = 0
         while True:
             try:
-                await self.client.confirm_process(process.process_id, self._key)
+                await self.client.confirm_process(process.process_id, key=self._key)
                 return True
             except RPCError as err:
                 if err.status == 403 and "PayloadType" in err.message:
@@ -672,7 +679,9 @@ class Executor:
     async def _assign(self, timeout: int) -> Process:
         # The server answers a long-poll within ``timeout``; the margin covers a dead peer.
         async with asyncio.timeout(max(timeout, 0) + 30):
-            return await self.client.assign(self.colony, timeout, self._key, confirm_delivery=True)
+            return await self.client.assign(
+                timeout, confirm_delivery=True, colony=self.colony, key=self._key
+            )
 
     async def _rejoin(self, refusal: RPCError) -> None:
         """Approve this executor again and re-add its functions.
@@ -683,7 +692,7 @@ class Executor:
         """
         log.warning("assign refused (%s); registering %s again", refusal.message, self.name)
         try:
-            await self.client.approve_executor(self.colony, self.name, self.colony_key)
+            await self.client.approve_executor(self.name, colony=self.colony, key=self.colony_key)
             await self._add_functions()
         except Exception as err:
             log.warning("could not register again: %s", _describe(err))
@@ -714,7 +723,9 @@ class Executor:
             self._last_contact = time.monotonic()
             try:
                 async with asyncio.timeout(30):
-                    await self.client.assign(self.colony, -1, self._key, available_cpu="-1m")
+                    await self.client.assign(
+                        -1, available_cpu="-1m", colony=self.colony, key=self._key
+                    )
             except RPCError as err:
                 if err.status not in NOTHING:
                     log.warning("heartbeat: %s", _describe(err))
@@ -815,7 +826,7 @@ class Executor:
         assert sink is not None
         while (line := await sink.queue.get()) is not None:
             try:
-                await self.client.add_log(process.process_id, line + "\n", self._key)
+                await self.client.add_log(process.process_id, line + "\n", key=self._key)
             except Exception as err:
                 log.debug("could not forward a log line: %s", err)
 
@@ -823,10 +834,14 @@ class Executor:
         text = "".join(traceback.format_exception(err))
         log.info("process %s failed: %s", process.process_id, err)
         with contextlib.suppress(Exception):
-            await self.client.add_log(process.process_id, text, self._key)
+            await self.client.add_log(process.process_id, text, key=self._key)
 
     async def _deliver(
-        self, process: Process, send: Callable[..., Any], values: list[Any], what: str
+        self,
+        process: Process,
+        send: Callable[..., Awaitable[None]],
+        values: list[Any],
+        what: str,
     ) -> None:
         """Send a result until the server accepts or rejects it (or the executor gives up)."""
         assert self._abandon is not None
@@ -834,7 +849,7 @@ class Executor:
         while True:
             try:
                 async with asyncio.timeout(60):
-                    await send(process.process_id, self._key, values)
+                    await send(process.process_id, values, key=self._key)
                 return
             except RPCError as err:
                 if not is_transient(err):

@@ -35,7 +35,6 @@ from typing import Any
 from colonies.client import ColoniesClient
 from colonies.core import Process
 from colonies.core.file import normalize_label
-from colonies.fs.api import FsApi
 from colonies.fs.snapshots import SnapshotDownload, download_label, download_snapshot
 from colonies.fs.sync import SyncPlan, apply_plan, make_plan
 from colonies.fs.transfer import Fs
@@ -100,7 +99,7 @@ class Mounts:
         """The executor's lock per local directory: two of its processes never share one
         at the same time (the first to finish would remove the other's files)."""
         self._held: list[asyncio.Lock] = []
-        self.api = FsApi(client, process.spec.conditions.colony_name, key)
+        self.api = client.signed_by(key, colony=process.spec.conditions.colony_name)
         self.snapshots: list[SnapshotMount] = []
         self.dirs: list[DirMount] = []
         self.paths: dict[str, Path] = {}
@@ -248,7 +247,7 @@ class Mounts:
     async def _log(self, line: str) -> None:
         log.info("%s (process %s)", line, self.process.process_id)
         try:
-            await self.client.add_log(self.process.process_id, line + "\n", self.key)
+            await self.client.add_log(self.process.process_id, line + "\n", key=self.key)
         except Exception as err:
             log.debug("could not add a log line: %s", err)
 

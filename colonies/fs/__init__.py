@@ -6,7 +6,6 @@ bytes. It must not import colonies.db or colonies.server.
 
 from __future__ import annotations
 
-from colonies.fs.api import FsApi
 from colonies.fs.crypto import CryptoError
 from colonies.fs.s3 import S3Config, S3Error, S3Store
 from colonies.fs.sync import DirPlan, Entry, SyncPlan, apply_plan, make_plan, plan_sync, sync
@@ -18,7 +17,6 @@ __all__ = [
     "DirPlan",
     "Entry",
     "Fs",
-    "FsApi",
     "S3Config",
     "S3Error",
     "S3Store",

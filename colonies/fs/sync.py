@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from colonies.client import ColoniesClient
 from colonies.core.file import FileData, normalize_label
-from colonies.fs.api import FsApi
 from colonies.fs.s3 import sha256_file
 from colonies.fs.transfer import Fs, is_part_file
 
@@ -153,7 +153,7 @@ def _rel(root_label: str, label: str) -> str | None:
     return label[len(prefix) :] if label.startswith(prefix) else None
 
 
-async def scan_remote(api: FsApi, label: str) -> dict[str, dict[str, FileData]]:
+async def scan_remote(api: ColoniesClient, label: str) -> dict[str, dict[str, FileData]]:
     """Every label at or under ``label`` (relative, "" = root) → its latest files."""
     root = normalize_label(label)
     labels = {x.name for x in await api.get_labels(root, exact=False)}
@@ -164,7 +164,7 @@ async def scan_remote(api: FsApi, label: str) -> dict[str, dict[str, FileData]]:
     return out
 
 
-async def make_plan(api: FsApi, directory: Path, label: str, keeplocal: bool) -> SyncPlan:
+async def make_plan(api: ColoniesClient, directory: Path, label: str, keeplocal: bool) -> SyncPlan:
     local = await asyncio.to_thread(scan_local, Path(directory))
     remote = await scan_remote(api, label)
     remote_entries = {

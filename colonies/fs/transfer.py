@@ -14,9 +14,9 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from colonies.client import ColoniesClient
 from colonies.core.file import File, Reference, normalize_label
 from colonies.fs import crypto
-from colonies.fs.api import FsApi
 from colonies.fs.s3 import (
     Progress,
     S3Config,
@@ -38,15 +38,18 @@ def is_part_file(name: str) -> bool:
 
 
 class Fs:
-    """File transfers for one colony: RPCs through ``api``, bytes through ``store``."""
+    """File transfers for one colony: RPCs through ``api`` (a client with its key and
+    colony set, e.g. ``client.signed_by(key, colony=...)``), bytes through ``store``."""
 
-    def __init__(self, api: FsApi, store: S3Store, encryption_key: bytes | None = None) -> None:
+    def __init__(
+        self, api: ColoniesClient, store: S3Store, encryption_key: bytes | None = None
+    ) -> None:
         self.api = api
         self.store = store
         self.encryption_key = encryption_key
 
     @classmethod
-    async def from_env(cls, api: FsApi) -> Fs:
+    async def from_env(cls, api: ColoniesClient) -> Fs:
         """An Fs on the S3 store of ``AWS_S3_*`` (its bucket made if missing), encrypting
         with ``COLONIES_FS_ENCRYPTION_KEY`` when that is set."""
         encryption_key = crypto.key_from_env()
@@ -73,7 +76,7 @@ class Fs:
         else:
             await self.store.upload(path, key, progress)
         f = File(
-            colony_name=self.api.colony_name,
+            colony_name=self.api.colony,
             label=normalize_label(label),
             name=name or path.name,
             size=size,

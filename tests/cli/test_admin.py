@@ -55,7 +55,7 @@ async def test_executor_create_writes_key_and_id_and_registers(
     prvkey, executor_id = keypath.read_text().strip(), idpath.read_text().strip()
     assert id_from_private_key(prvkey) == executor_id
     assert stat.S_IMODE(keypath.stat().st_mode) == 0o600
-    found = await client.get_executor("test", "worker", EXECUTOR_KEY)
+    found = await client.get_executor("worker", colony="test", key=EXECUTOR_KEY)
     assert found.executor_id == executor_id and found.state == ExecutorState.APPROVED
     assert found.executor_type == "helloworld-executor"
     # the new key works: the executor can list processes in its colony
@@ -77,7 +77,7 @@ async def test_executor_create_writes_key_and_id_and_registers(
 
 
 async def test_cluster_info(invoke: Invoke, client: ColoniesClient) -> None:
-    cluster = await client.cluster(SERVER_KEY)
+    cluster = await client.cluster(key=SERVER_KEY)
     assert as_json(await invoke("cluster", "info", "--json")) == cluster.to_wire()
     table = ok(await invoke("cluster", "info"))
     assert cluster.leader.name in table and "Leader" in table and "True" in table
@@ -122,7 +122,7 @@ async def test_server_chid_hands_the_server_to_another_key(
     assert id_from_private_key(new_key) in out
     old = await invoke("server", "stats")
     assert old.exit_code != 0 and "The server refused the request" in old.stderr
-    assert await client.statistics(new_key)
+    assert await client.statistics(key=new_key)
     ok(await invoke("server", "stats", env={"COLONIES_SERVER_PRVKEY": new_key}))
 
 
@@ -131,7 +131,7 @@ async def test_colony_chid_hands_the_colony_to_another_key(
 ) -> None:
     new_key = new_private_key()
     ok(await invoke("colony", "chid", "--colonyid", id_from_private_key(new_key)))
-    colony = await client.get_colony("test", EXECUTOR_KEY)
+    colony = await client.get_colony(colony="test", key=EXECUTOR_KEY)
     assert colony.colony_id == id_from_private_key(new_key)
     old = await invoke("process", "pause")
     assert old.exit_code != 0 and "The server refused the request" in old.stderr
@@ -145,14 +145,14 @@ async def test_user_and_executor_chid_move_to_a_new_key(
     ok(await invoke("user", "add", "--name", "ann", "--userid", id_from_private_key(user_key)))
     new_id = id_from_private_key(new_user_key)
     ok(await invoke("user", "chid", "--userid", new_id, "--prvkey", user_key))
-    assert (await client.get_user("test", "ann", EXECUTOR_KEY)).user_id == new_id
+    assert (await client.get_user("ann", colony="test", key=EXECUTOR_KEY)).user_id == new_id
 
     new_executor_key = new_private_key()
     new_id = id_from_private_key(new_executor_key)
     ok(await invoke("executor", "chid", "--executorid", new_id))
-    assert (await client.get_executor("test", "test-executor", new_executor_key)).executor_id == (
-        new_id
-    )
+    assert (
+        await client.get_executor("test-executor", colony="test", key=new_executor_key)
+    ).executor_id == (new_id)
 
 
 async def test_pause_resume_status_of_a_named_colony(invoke: Invoke) -> None:
@@ -179,7 +179,7 @@ async def test_submit_snapshot_puts_a_new_snapshot_id_into_the_spec(
     snapshot_id = submitted["spec"]["fs"]["snapshots"][0]["snapshotid"]
     assert snapshot_id
     snapshot = await client.call(
-        "getsnapshotmsg", {"colonyname": "test", "snapshotid": snapshot_id}, EXECUTOR_KEY
+        "getsnapshotmsg", {"colonyname": "test", "snapshotid": snapshot_id}, key=EXECUTOR_KEY
     )
     assert snapshot["label"] == "/inputs"
     plain = as_json(await invoke("function", "submit", "--spec", str(path), "--json"))
@@ -201,7 +201,7 @@ async def test_exec_snapshots_mount_labels_and_snapshot_freezes_them(
         got = await client.call(
             "getsnapshotmsg",
             {"colonyname": "test", "snapshotid": mount["snapshotid"]},
-            EXECUTOR_KEY,
+            key=EXECUTOR_KEY,
         )
         assert got["label"] == mount["label"]
     assert len({m["snapshotid"] for m in frozen}) == 2
@@ -327,7 +327,7 @@ async def test_server_start_serves_until_sigint_on_the_host_it_is_told(
                 assert line, "the server exited before listening"
         assert f"listening on http://{listens_on}:{port}" in line.decode()
         async with ColoniesClient(f"http://127.0.0.1:{port}") as c:
-            assert (await c.statistics(SERVER_KEY)).colonies == 0
+            assert (await c.statistics(key=SERVER_KEY)).colonies == 0
         assert listening_addresses(port) == {listens_on}
         assert listening_addresses(monitor) == {listens_on}
     finally:

@@ -105,25 +105,25 @@ async def test_reconcile_log_and_doctor(
     reconciler_key = await make_executor("lamp-1", executor_type="light-reconciler")
     out = ok(await invoke("blueprint", "reconcile", "--name", "kitchen", "--force"))
     pid = out.split()[3]
-    process = await client.get_process(pid, EXECUTOR_KEY)
+    process = await client.get_process(pid, key=EXECUTOR_KEY)
     assert process.spec.conditions.executor_type == "light-reconciler"
     assert process.spec.kw_args.get("force") is True
 
-    assigned = await client.assign("test", 1, reconciler_key)
-    await client.add_log(assigned.process_id, "kitchen light on", reconciler_key)
+    assigned = await client.assign(1, colony="test", key=reconciler_key)
+    await client.add_log(assigned.process_id, "kitchen light on", key=reconciler_key)
     assert "kitchen light on" in ok(await invoke("blueprint", "log", "--name", "kitchen"))
 
     healthy = ok(await invoke("blueprint", "doctor", "--name", "kitchen"))
     assert "FAIL" not in healthy and "reconcile cron reconcile-Light exists" in healthy
-    for cron in await client.get_crons("test", 100, EXECUTOR_KEY):
-        await client.remove_cron(cron.cron_id, EXECUTOR_KEY)
+    for cron in await client.get_crons(100, colony="test", key=EXECUTOR_KEY):
+        await client.remove_cron(cron.cron_id, key=EXECUTOR_KEY)
     broken = await invoke("blueprint", "doctor", "--name", "kitchen")
     assert broken.exit_code == 1 and "FAIL the reconcile cron reconcile-Light" in broken.stdout
     fixed = ok(await invoke("blueprint", "doctor", "--name", "kitchen", "--fix"))
     assert "fixed: added the reconcile cron reconcile-Light" in fixed
-    crons = await client.get_crons("test", 100, EXECUTOR_KEY)
+    crons = await client.get_crons(100, colony="test", key=EXECUTOR_KEY)
     assert [(c.name, c.interval, c.wait_for_prev_process_graph) for c in crons] == [
         ("reconcile-Light", 60, True)
     ]
-    waiting = await client.get_processes("test", ProcessState.WAITING, 100, EXECUTOR_KEY)
+    waiting = await client.get_processes(ProcessState.WAITING, 100, colony="test", key=EXECUTOR_KEY)
     assert any(p.spec.kw_args.get("blueprintName") == "kitchen" for p in waiting)

@@ -184,7 +184,7 @@ def test_an_unreachable_server_names_host_and_port_and_suggests_dev() -> None:
         assert "connection refused" in result.stderr and "colonies dev" in result.stderr
         assert "Traceback" not in result.output
     verbose = run_cli(["--verbose", "process", "psw"], env)
-    assert "ClientConnectorError" in verbose.stderr
+    assert "ConnectError" in verbose.stderr
 
 
 def test_ctrl_c_stops_cleanly() -> None:

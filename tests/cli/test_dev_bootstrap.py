@@ -35,13 +35,17 @@ async def test_the_dev_key_is_a_user_and_an_approved_executor_as_in_the_referenc
     }
     await bootstrap(settings, keys)
     await bootstrap(settings, keys)  # a restart changes nothing
-    users = await client.get_users("devtest", dev_key)
+    users = await client.get_users(colony="devtest", key=dev_key)
     assert [(u.name, u.user_id) for u in users] == [("dev", id_from_private_key(dev_key))]
-    executor = await client.get_executor("devtest", "dev", dev_key)
+    executor = await client.get_executor("dev", colony="devtest", key=dev_key)
     assert (executor.executor_type, executor.state) == ("cli", ExecutorState.APPROVED)
     # the reference docs' walkthrough: submit, then `colonies process assign` with the same key
-    submitted = await client.call("submitfuncspecmsg", {"spec": spec(colony="devtest")}, dev_key)
-    got = await client.call("assignprocessmsg", {"colonyname": "devtest", "timeout": -1}, dev_key)
+    submitted = await client.call(
+        "submitfuncspecmsg", {"spec": spec(colony="devtest")}, key=dev_key
+    )
+    got = await client.call(
+        "assignprocessmsg", {"colonyname": "devtest", "timeout": -1}, key=dev_key
+    )
     assert got["processid"] == submitted["processid"]
     assert got["assignedexecutorid"] == id_from_private_key(dev_key)
 
@@ -74,7 +78,7 @@ def _serve_dev(data: Path, port: int, env: dict[str, str]) -> subprocess.Popen[b
 async def _server_owner_sees_the_server(env: dict[str, str]) -> None:
     url = f"http://{env['COLONIES_SERVER_HOST']}:{env['COLONIES_SERVER_PORT']}"
     async with ColoniesClient(url) as c:
-        assert (await c.statistics(env["COLONIES_SERVER_PRVKEY"])).colonies == 1
+        assert (await c.statistics(key=env["COLONIES_SERVER_PRVKEY"])).colonies == 1
 
 
 async def test_dev_listens_on_127_0_0_1_only_unless_told(dev_dir: Path) -> None:

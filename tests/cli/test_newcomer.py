@@ -15,8 +15,8 @@ CRON = str(EXAMPLES / "cron" / "cron_workflow.json")
 
 async def fail_one(client: ColoniesClient, errors: list[str]) -> Process:
     """Act as the executor: take one process and close it as failed with ``errors``."""
-    process = await client.assign("test", 10, EXECUTOR_KEY)
-    await client.fail_process(process.process_id, EXECUTOR_KEY, errors)
+    process = await client.assign(10, colony="test", key=EXECUTOR_KEY)
+    await client.fail_process(process.process_id, errors, key=EXECUTOR_KEY)
     return process
 
 

@@ -20,14 +20,14 @@ async def test_colony_add_ls_stats_check_remove(invoke: Invoke, client: Colonies
     table = ok(await invoke("colony", "ls"))
     assert "seed" in table and colony_id in table and "ColonyId" in table
     listed = as_json(await invoke("colony", "ls", "--json"))
-    assert listed == [c.to_wire() for c in await client.get_colonies(SERVER_KEY)]
+    assert listed == [c.to_wire() for c in await client.get_colonies(key=SERVER_KEY)]
     stats = ok(await invoke("colony", "stats"))
     assert "Waiting processes" in stats and "Colony test:" in stats
     assert "Colonies " not in stats  # a colony's statistics do not count colonies
     assert as_json(await invoke("colony", "stats", "--json"))["executors"] == 1
     assert "exists" in ok(await invoke("colony", "check", "--name", "test"))
     ok(await invoke("colony", "remove", "--name", "seed"))
-    names = [c.name for c in await client.get_colonies(SERVER_KEY)]
+    names = [c.name for c in await client.get_colonies(key=SERVER_KEY)]
     assert names == ["test"]
     again = await invoke("colony", "remove", "--name", "seed")
     assert again.exit_code != 0 and "The server refused the request" in again.stderr
@@ -43,16 +43,16 @@ async def test_user_add_ls_get_remove(invoke: Invoke, client: ColoniesClient) ->
             "user", "add", "--name", "johan", "--userid", user_id, "--email", "j@x.se", "--json"
         )
     )
-    assert added == (await client.get_user("test", "johan", EXECUTOR_KEY)).to_wire()
+    assert added == (await client.get_user("johan", colony="test", key=EXECUTOR_KEY)).to_wire()
     table = ok(await invoke("user", "ls"))
     assert "johan" in table and "j@x.se" in table
     users = as_json(await invoke("user", "ls", "--json"))
-    assert users == [u.to_wire() for u in await client.get_users("test", EXECUTOR_KEY)]
+    assert users == [u.to_wire() for u in await client.get_users(colony="test", key=EXECUTOR_KEY)]
     detail = ok(await invoke("user", "get", "--name", "johan"))
     assert user_id in detail and "Email" in detail
     assert as_json(await invoke("user", "get", "--name", "johan", "--json"))["userid"] == user_id
     ok(await invoke("user", "remove", "--name", "johan"))
-    assert all(u.name != "johan" for u in await client.get_users("test", EXECUTOR_KEY))
+    assert all(u.name != "johan" for u in await client.get_users(colony="test", key=EXECUTOR_KEY))
 
 
 async def test_executor_add_approve_as_in_the_trace(invoke: Invoke, client: ColoniesClient) -> None:
@@ -71,27 +71,29 @@ async def test_executor_add_approve_as_in_the_trace(invoke: Invoke, client: Colo
         )
     )
     assert "added" in out and "approved" in out
-    found = await client.get_executor("test", "helloworld-executor", EXECUTOR_KEY)
+    found = await client.get_executor("helloworld-executor", colony="test", key=EXECUTOR_KEY)
     assert found.executor_id == executor_id and found.state == ExecutorState.APPROVED
     table = ok(await invoke("executor", "ls"))
     assert "helloworld-executor" in table and "test-executor" in table
     full = ok(await invoke("executor", "ls", "--full", "--type", "helloworld-executor"))
     assert executor_id in full and "Approved" in full and "test-executor" not in full
     listed = as_json(await invoke("executor", "ls", "--json"))
-    assert listed == [e.to_wire() for e in await client.get_executors("test", EXECUTOR_KEY)]
+    assert listed == [
+        e.to_wire() for e in await client.get_executors(colony="test", key=EXECUTOR_KEY)
+    ]
     got = as_json(await invoke("executor", "get", "--name", "helloworld-executor", "--json"))
     assert got == found.to_wire()
     detail = ok(await invoke("executor", "get", "--name", "helloworld-executor"))
     assert executor_id in detail and "Approved" in detail
 
     ok(await invoke("executor", "reject", "--name", "helloworld-executor"))
-    rejected = await client.get_executor("test", "helloworld-executor", EXECUTOR_KEY)
+    rejected = await client.get_executor("helloworld-executor", colony="test", key=EXECUTOR_KEY)
     assert rejected.state == ExecutorState.REJECTED
     ok(await invoke("executor", "approve", "--name", "helloworld-executor"))
-    approved = await client.get_executor("test", "helloworld-executor", EXECUTOR_KEY)
+    approved = await client.get_executor("helloworld-executor", colony="test", key=EXECUTOR_KEY)
     assert approved.state == ExecutorState.APPROVED
     ok(await invoke("executor", "remove", "--name", "helloworld-executor"))
-    removed = await client.get_executor("test", "helloworld-executor", EXECUTOR_KEY)
+    removed = await client.get_executor("helloworld-executor", colony="test", key=EXECUTOR_KEY)
     assert removed.state == ExecutorState.UNREGISTERED
     assert "helloworld-executor" not in ok(await invoke("executor", "ls"))
     assert "Unregistered" in ok(await invoke("executor", "ls", "--all", "--full"))
@@ -124,7 +126,7 @@ async def test_executor_add_from_a_spec_with_and_without_overrides(
             env={"HOSTNAME": "node7"},
         )
     )
-    found = await client.get_executor("test", "gpu.node7", EXECUTOR_KEY)
+    found = await client.get_executor("gpu.node7", colony="test", key=EXECUTOR_KEY)
     assert found.executor_type == "gpu-type" and found.state == ExecutorState.APPROVED
     assert found.capabilities.software and found.capabilities.software[0].type == "docker"
     no_name = await invoke("executor", "add", "--executorid", second, "--type", "x")
@@ -152,10 +154,12 @@ async def test_location_add_ls_get_remove(invoke: Invoke, client: ColoniesClient
     assert added["name"] == "lab" and added["long"] == 18.5
     assert "rack 3" in ok(await invoke("location", "ls"))
     listed = as_json(await invoke("location", "ls", "--json"))
-    assert listed == [loc.to_wire() for loc in await client.get_locations("test", EXECUTOR_KEY)]
+    assert listed == [
+        loc.to_wire() for loc in await client.get_locations(colony="test", key=EXECUTOR_KEY)
+    ]
     assert "59.25" in ok(await invoke("location", "get", "--name", "lab"))
     ok(await invoke("location", "remove", "--name", "lab"))
-    assert await client.get_locations("test", EXECUTOR_KEY) == []
+    assert await client.get_locations(colony="test", key=EXECUTOR_KEY) == []
 
 
 async def test_server_status_alive_stats_and_version(
@@ -166,7 +170,7 @@ async def test_server_status_alive_stats_and_version(
     assert info.build_version in ok(await invoke("server", "status"))
     assert "is alive" in ok(await invoke("server", "alive"))
     stats = as_json(await invoke("server", "stats", "--json"))
-    assert stats == (await client.statistics(SERVER_KEY)).to_wire()
+    assert stats == (await client.statistics(key=SERVER_KEY)).to_wire()
     assert stats["colonies"] == 1
     assert "Colonies" in ok(await invoke("server", "stats"))
     version = ok(await invoke("version"))
@@ -199,7 +203,7 @@ async def test_executor_add_takes_the_documentations_spec_and_keeps_its_location
     assert "Executor ml-box added" in ok(added)
     assert "Location North DC added" in added.stderr and "unknown field" not in added.stderr
     got = await client.call(
-        "getexecutormsg", {"colonyname": "test", "executorname": "ml-box"}, EXECUTOR_KEY
+        "getexecutormsg", {"colonyname": "test", "executorname": "ml-box"}, key=EXECUTOR_KEY
     )
     assert got["locationname"] == "North DC"
     assert got["capabilities"]["hardware"][0]["cpu"] == "4000m"
@@ -207,7 +211,7 @@ async def test_executor_add_takes_the_documentations_spec_and_keeps_its_location
         {"name": "colonyos/ml:latest", "type": "k8s", "version": "latest"}
     ]
     place = await client.call(
-        "getlocationmsg", {"colonyname": "test", "name": "North DC"}, EXECUTOR_KEY
+        "getlocationmsg", {"colonyname": "test", "name": "North DC"}, key=EXECUTOR_KEY
     )
     assert (place["long"], place["lat"], place["description"]) == (21.1, 65.6, "North DC")
     listed = ok(await invoke("executor", "ls"))
@@ -231,6 +235,6 @@ async def test_the_server_takes_one_hardware_object_as_a_list_of_one(
         "colonyname": "test",
         "capabilities": DOCUMENTATION_EXECUTOR["capabilities"],
     }
-    added = await client.call("addexecutormsg", {"executor": executor}, COLONY_KEY)
+    added = await client.call("addexecutormsg", {"executor": executor}, key=COLONY_KEY)
     assert [h["model"] for h in added["capabilities"]["hardware"]] == ["Ryzen"]
     assert [s["type"] for s in added["capabilities"]["software"]] == ["k8s"]

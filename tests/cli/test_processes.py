@@ -24,13 +24,13 @@ async def serve_one(
     key: str = EXECUTOR_KEY,
 ) -> Process:
     """Act as the executor for one process: assign, log, close or fail."""
-    process = await client.assign("test", 10, key)
+    process = await client.assign(10, colony="test", key=key)
     for message in logs:
-        await client.add_log(process.process_id, message, key)
+        await client.add_log(process.process_id, message, key=key)
     if fail:
-        await client.fail_process(process.process_id, key, ["it broke"])
+        await client.fail_process(process.process_id, ["it broke"], key=key)
     else:
-        await client.close_process(process.process_id, key, output)
+        await client.close_process(process.process_id, output, key=key)
     return process
 
 
@@ -41,7 +41,7 @@ async def test_the_seed_walkthrough(
     key = await make_executor("helloworld-executor", "helloworld-executor")
     env: dict[str, str | None] = {"COLONIES_PRVKEY": key}
     pid = ok(await invoke("function", "submit", "--spec", HELLO, env=env)).strip()
-    process = await client.get_process(pid, key)
+    process = await client.get_process(pid, key=key)
     assert process.spec.func_name == "helloworld"
     assert process.spec.max_wait_time == -1 and process.spec.conditions.colony_name == "test"
     waiting = ok(await invoke("process", "psw", env=env))
@@ -57,7 +57,7 @@ async def test_the_seed_walkthrough(
     ok(await invoke("process", "close", "-p", pid, "--out", "Hej", env=env))
     assert pid in ok(await invoke("process", "pss", env=env))
     got = as_json(await invoke("process", "get", "-p", pid, "--json", env=env))
-    closed = await client.get_process(pid, key)
+    closed = await client.get_process(pid, key=key)
     assert got == closed.to_wire() and got["out"] == ["Hej"] and got["state"] == 2
     assert ok(await invoke("process", "get", "-p", pid, "--out", env=env)).strip() == "Hej"
     table = ok(await invoke("process", "get", "-p", pid, env=env))
@@ -165,10 +165,12 @@ async def test_function_register_ls_remove(
     assert (rows["FuncName"], rows["Calls"]) == ("echo", "1")
     assert rows["Served by"] == "1 executors (test-executor)"
     listed = as_json(await invoke("function", "ls", "--json"))
-    assert listed == [f.to_wire() for f in await client.get_functions("test", EXECUTOR_KEY)]
+    assert listed == [
+        f.to_wire() for f in await client.get_functions(colony="test", key=EXECUTOR_KEY)
+    ]
     assert listed[0]["counter"] == 1
     ok(await invoke("function", "remove", "--functionid", added["functionid"]))
-    assert await client.get_functions("test", EXECUTOR_KEY) == []
+    assert await client.get_functions(colony="test", key=EXECUTOR_KEY) == []
     assert "No functions found" in ok(await invoke("function", "ls"))
 
 
@@ -176,26 +178,39 @@ async def test_fail_cancel_remove_and_removeall_with_its_prompt(
     invoke: Invoke, client: ColoniesClient
 ) -> None:
     pids = [ok(await invoke("function", "submit", "--spec", ECHO)).strip() for _ in range(4)]
-    await client.assign("test", 5, EXECUTOR_KEY)
-    running = await client.get_processes("test", ProcessState.RUNNING, 10, EXECUTOR_KEY)
+    await client.assign(5, colony="test", key=EXECUTOR_KEY)
+    running = await client.get_processes(ProcessState.RUNNING, 10, colony="test", key=EXECUTOR_KEY)
     ok(await invoke("process", "fail", "-p", running[0].process_id, "--errors", "bad"))
-    failed = await client.get_process(running[0].process_id, EXECUTOR_KEY)
+    failed = await client.get_process(running[0].process_id, key=EXECUTOR_KEY)
     assert failed.state == ProcessState.FAILED and failed.errors == ["bad"]
     waiting = [p for p in pids if p != failed.process_id]
     ok(await invoke("process", "remove", "-p", waiting[0]))
-    assert len(await client.get_processes("test", ProcessState.WAITING, 10, EXECUTOR_KEY)) == 2
+    assert (
+        len(await client.get_processes(ProcessState.WAITING, 10, colony="test", key=EXECUTOR_KEY))
+        == 2
+    )
 
     refused = await invoke("process", "removeall", "--waiting", input="no\n")
     assert refused.exit_code != 0 and "Aborted" in refused.stderr
     assert "Are you sure you want to remove waiting processes" in refused.output
-    assert len(await client.get_processes("test", ProcessState.WAITING, 10, EXECUTOR_KEY)) == 2
+    assert (
+        len(await client.get_processes(ProcessState.WAITING, 10, colony="test", key=EXECUTOR_KEY))
+        == 2
+    )
     two = await invoke("process", "removeall", "--waiting", "--failed")
     assert two.exit_code != 0 and "at most one" in two.stderr
     ok(await invoke("process", "removeall", "--waiting", input="YES\n"))
-    assert await client.get_processes("test", ProcessState.WAITING, 10, EXECUTOR_KEY) == []
-    assert len(await client.get_processes("test", ProcessState.FAILED, 10, EXECUTOR_KEY)) == 1
+    assert (
+        await client.get_processes(ProcessState.WAITING, 10, colony="test", key=EXECUTOR_KEY) == []
+    )
+    assert (
+        len(await client.get_processes(ProcessState.FAILED, 10, colony="test", key=EXECUTOR_KEY))
+        == 1
+    )
     ok(await invoke("process", "removeall", "--failed", input="YES\n"))
-    assert await client.get_processes("test", ProcessState.FAILED, 10, EXECUTOR_KEY) == []
+    assert (
+        await client.get_processes(ProcessState.FAILED, 10, colony="test", key=EXECUTOR_KEY) == []
+    )
     ok(await invoke("function", "submit", "--spec", ECHO))
     ok(await invoke("process", "removeall", "--yes"))
     assert "No waiting processes found" in ok(await invoke("process", "psw"))
@@ -204,7 +219,7 @@ async def test_fail_cancel_remove_and_removeall_with_its_prompt(
 async def test_cancel_pause_resume_status(invoke: Invoke, client: ColoniesClient) -> None:
     pid = ok(await invoke("function", "submit", "--spec", ECHO)).strip()
     ok(await invoke("process", "cancel", "-p", pid))
-    assert (await client.get_process(pid, EXECUTOR_KEY)).state == ProcessState.CANCELLED
+    assert (await client.get_process(pid, key=EXECUTOR_KEY)).state == ProcessState.CANCELLED
     assert pid in ok(await invoke("process", "psc"))
     ok(await invoke("process", "pause"))
     assert "is paused" in ok(await invoke("process", "status"))
@@ -215,15 +230,15 @@ async def test_cancel_pause_resume_status(invoke: Invoke, client: ColoniesClient
 
 async def test_log_add_get_follow_search(invoke: Invoke, client: ColoniesClient) -> None:
     pid = ok(await invoke("function", "submit", "--spec", ECHO)).strip()
-    await client.assign("test", 5, EXECUTOR_KEY)
+    await client.assign(5, colony="test", key=EXECUTOR_KEY)
     ok(await invoke("log", "add", "-p", pid, "-m", "hello from the cli\n"))
     ok(await invoke("log", "add", "-p", pid, "-m", "second line"))
     assert ok(await invoke("log", "get", "-p", pid)) == "hello from the cli\nsecond line\n"
     logs = as_json(await invoke("log", "get", "-p", pid, "--json"))
-    server = await client.get_logs("test", EXECUTOR_KEY, process_id=pid, latest=True)
+    server = await client.get_logs(process_id=pid, latest=True, colony="test", key=EXECUTOR_KEY)
     assert logs == [entry.to_wire() for entry in server]
     assert "second" in ok(await invoke("log", "get", "-e", "test-executor"))
-    await client.close_process(pid, EXECUTOR_KEY, [])
+    await client.close_process(pid, [], key=EXECUTOR_KEY)
     followed = ok(await invoke("log", "get", "-p", pid, "--follow"))
     assert followed == "hello from the cli\nsecond line\n"
     found = ok(await invoke("log", "search", "-t", "cli"))
@@ -233,7 +248,7 @@ async def test_log_add_get_follow_search(invoke: Invoke, client: ColoniesClient)
     assert f"Process {pid}:" in printed and "second line" in printed
     from_hit = ok(await invoke("log", "search", "-t", "second", "--print", "--seconds", "0"))
     assert "second line" in from_hit and "hello from the cli" not in from_hit
-    await client.remove_process(pid, EXECUTOR_KEY)  # its logs stay searchable
+    await client.remove_process(pid, key=EXECUTOR_KEY)  # its logs stay searchable
     orphan = ok(await invoke("log", "search", "-t", "cli", "--print"))
     assert f"Process {pid}:" in orphan and "hello from the cli" in orphan
     nobody = await invoke("log", "get")
@@ -242,11 +257,11 @@ async def test_log_add_get_follow_search(invoke: Invoke, client: ColoniesClient)
 
 async def test_attribute_add_get(invoke: Invoke, client: ColoniesClient) -> None:
     pid = ok(await invoke("function", "submit", "--spec", ECHO)).strip()
-    await client.assign("test", 5, EXECUTOR_KEY)
+    await client.assign(5, colony="test", key=EXECUTOR_KEY)
     added = as_json(
         await invoke("attribute", "add", "--key", "result", "--value", "42", "-p", pid, "--json")
     )
-    got = await client.get_attribute(added["attributeid"], EXECUTOR_KEY)
+    got = await client.get_attribute(added["attributeid"], key=EXECUTOR_KEY)
     assert added == got.to_wire() and got.value == "42" and got.target_id == pid
     table = ok(await invoke("attribute", "get", "--attributeid", got.attribute_id))
     assert "result" in table and "42" in table and "Out" in table

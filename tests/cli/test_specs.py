@@ -50,7 +50,7 @@ async def test_every_example_spec_runs_through_the_cli(
             assert isinstance(data, dict)
             seen += 1
     assert seen >= 6
-    processes = await client.get_processes("test", 0, 100, EXECUTOR_KEY)
+    processes = await client.get_processes(0, 100, colony="test", key=EXECUTOR_KEY)
     assert {p.spec.func_name for p in processes} >= {"helloworld", "echo"}
 
 
@@ -126,7 +126,7 @@ async def test_a_misspelt_key_is_refused_with_its_path_and_the_key_meant(
     refused = await invoke("function", "submit", "--spec", str(path))
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert 'unknown key "conditons" (did you mean "conditions"?)' in refused.stderr
-    assert await client.get_processes("test", 0, 10, EXECUTOR_KEY) == []
+    assert await client.get_processes(0, 10, colony="test", key=EXECUTOR_KEY) == []
 
     nested = [
         {"nodename": "a", "funcname": "echo", "conditions": {"executortype": "cli"}},
@@ -174,7 +174,7 @@ async def test_a_spec_no_executor_could_run_is_warned_about_at_submit(
     assert "at location 'mars'" in await submit({"executortype": "cli", "locationname": "mars"})
     big = await submit({"executortype": "gpu", "gpu": {"count": 4}})
     assert "gpu-box (gpu count 4 > 1)" in big
-    assert len(await client.get_processes("test", 0, 10, EXECUTOR_KEY)) == 5
+    assert len(await client.get_processes(0, 10, colony="test", key=EXECUTOR_KEY)) == 5
 
     workflow = [
         {"nodename": "first", "funcname": "echo", "conditions": {"executortype": "cli"}},

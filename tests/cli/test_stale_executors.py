@@ -30,7 +30,7 @@ async def test_a_stale_executor_is_explained_listed_and_brought_back(
         )
     )  # fmt: skip
     for _ in range(3):
-        await client.call("submitfuncspecmsg", {"spec": spec()}, EXECUTOR_KEY)
+        await client.call("submitfuncspecmsg", {"spec": spec()}, key=EXECUTOR_KEY)
     assert "assigned to executor" in ok(await invoke("process", "assign", env=as_worker))
     await _ten_minutes_pass(db)
 

@@ -4,6 +4,7 @@ unset conditions show as empty."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from tests.conftest import spec
 PID = "ab" * 32
 
 
-def a_process(**fields: object) -> Process:
+def a_process(**fields: Any) -> Process:
     return Process(
         process_id=PID,
         initiator_id="cd" * 32,

@@ -21,7 +21,7 @@ async def test_create_prints_one_token_that_enrolls_an_executor(
     parsed = TicketToken.parse(token)
     assert parsed.colony_name == "test"
     assert parsed.ticket_id in result.stderr and "executor start --ticket" in result.stderr
-    enrolled = await client.enroll_executor(token, Executor(), new_private_key())
+    enrolled = await client.enroll_executor(token, Executor(), key=new_private_key())
     assert enrolled.executor_type == "cli"
 
 
@@ -76,7 +76,7 @@ async def test_ls_shows_tickets_without_secrets_and_revoke_stops_them(
 ) -> None:
     token = ok(await invoke("executor", "ticket", "create", "--type", "cli", "--uses", "3"))
     parsed = TicketToken.parse(token.strip())
-    await client.enroll_executor(token.strip(), Executor(), new_private_key())
+    await client.enroll_executor(token.strip(), Executor(), key=new_private_key())
 
     table = ok(await invoke("executor", "ticket", "ls"))
     assert parsed.ticket_id in table and "1/3" in table and "active" in table

@@ -17,15 +17,15 @@ GENERATOR = str(EXAMPLES / "generators" / "generator.json")
 
 async def run_all(client: ColoniesClient, n: int) -> None:
     for _ in range(n):
-        process = await client.assign("test", 10, EXECUTOR_KEY)
-        await client.close_process(process.process_id, EXECUTOR_KEY, [process.spec.node_name])
+        process = await client.assign(10, colony="test", key=EXECUTOR_KEY)
+        await client.close_process(process.process_id, [process.spec.node_name], key=EXECUTOR_KEY)
 
 
 async def test_workflow_submit_list_get_cancel_remove(
     invoke: Invoke, client: ColoniesClient
 ) -> None:
     gid = ok(await invoke("workflow", "submit", "--spec", WORKFLOW)).strip()
-    graph = await client.get_process_graph(gid, EXECUTOR_KEY)
+    graph = await client.get_process_graph(gid, key=EXECUTOR_KEY)
     assert len(graph.process_ids) == 4
     assert gid in ok(await invoke("workflow", "psw"))
     listed = as_json(await invoke("workflow", "psw", "--json"))
@@ -35,9 +35,9 @@ async def test_workflow_submit_list_get_cancel_remove(
         assert node in table
     assert "Waiting" in table
     got = as_json(await invoke("workflow", "get", "--workflowid", gid, "--json"))
-    assert got == (await client.get_process_graph(gid, EXECUTOR_KEY)).to_wire()
+    assert got == (await client.get_process_graph(gid, key=EXECUTOR_KEY)).to_wire()
     ok(await invoke("workflow", "cancel", "--workflowid", gid))
-    assert (await client.get_process_graph(gid, EXECUTOR_KEY)).state == ProcessState.CANCELLED
+    assert (await client.get_process_graph(gid, key=EXECUTOR_KEY)).state == ProcessState.CANCELLED
     assert gid in ok(await invoke("workflow", "psc"))
     ok(await invoke("workflow", "remove", "--workflowid", gid))
     assert "No cancelled workflows found" in ok(await invoke("workflow", "psc"))
@@ -62,10 +62,23 @@ async def test_workflow_submit_wait_and_the_state_lists(
     refused = await invoke("workflow", "removeall", input="no\n")
     assert refused.exit_code != 0 and "remove all workflows" in refused.output
     ok(await invoke("workflow", "removeall", "--successful", input="YES\n"))
-    assert await client.get_process_graphs("test", ProcessState.SUCCESS, 10, EXECUTOR_KEY) == []
-    assert len(await client.get_process_graphs("test", ProcessState.WAITING, 10, EXECUTOR_KEY)) == 1
+    assert (
+        await client.get_process_graphs(ProcessState.SUCCESS, 10, colony="test", key=EXECUTOR_KEY)
+        == []
+    )
+    assert (
+        len(
+            await client.get_process_graphs(
+                ProcessState.WAITING, 10, colony="test", key=EXECUTOR_KEY
+            )
+        )
+        == 1
+    )
     ok(await invoke("workflow", "removeall", input="YES\n"))
-    assert await client.get_process_graphs("test", ProcessState.WAITING, 10, EXECUTOR_KEY) == []
+    assert (
+        await client.get_process_graphs(ProcessState.WAITING, 10, colony="test", key=EXECUTOR_KEY)
+        == []
+    )
 
 
 async def test_cron_add_ls_get_run_remove(invoke: Invoke, client: ColoniesClient) -> None:
@@ -95,16 +108,20 @@ async def test_cron_add_ls_get_run_remove(invoke: Invoke, client: ColoniesClient
     table = ok(await invoke("cron", "ls"))
     assert "every10" in table and "often" in table
     crons = as_json(await invoke("cron", "ls", "--json"))
-    assert crons == [c.to_wire() for c in await client.get_crons("test", 10, EXECUTOR_KEY)]
+    assert crons == [
+        c.to_wire() for c in await client.get_crons(10, colony="test", key=EXECUTOR_KEY)
+    ]
     often = next(c for c in crons if c["name"] == "often")
     assert often["interval"] == 60 and often["random"] and often["waitforprevprocessgraph"]
     got = as_json(await invoke("cron", "get", "--cronid", added["cronid"], "--json"))
-    assert got == (await client.get_cron(added["cronid"], EXECUTOR_KEY)).to_wire()
+    assert got == (await client.get_cron(added["cronid"], key=EXECUTOR_KEY)).to_wire()
     detail = ok(await invoke("cron", "get", "--cronid", added["cronid"]))
     assert "every10" in detail and "hello" in detail
     assert "triggered" in ok(await invoke("cron", "run", "--cronid", added["cronid"]))
     ok(await invoke("cron", "remove", "--cronid", added["cronid"]))
-    assert [c.name for c in await client.get_crons("test", 10, EXECUTOR_KEY)] == ["often"]
+    assert [c.name for c in await client.get_crons(10, colony="test", key=EXECUTOR_KEY)] == [
+        "often"
+    ]
     neither = await invoke("cron", "add", "--name", "x", "--spec", CRON)
     assert neither.exit_code != 0 and "--cron" in neither.stderr
     both = await invoke(
@@ -128,12 +145,14 @@ async def test_generator_add_pack_ls_get_remove(invoke: Invoke, client: Colonies
     ok(await invoke("generator", "pack", "--generatorid", gid, "--arg", "one"))
     ok(await invoke("generator", "pack", "--generatorid", gid, "--arg", "two"))
     got = as_json(await invoke("generator", "get", "--generatorid", gid, "--json"))
-    assert got == (await client.get_generator(gid, EXECUTOR_KEY)).to_wire()
+    assert got == (await client.get_generator(gid, key=EXECUTOR_KEY)).to_wire()
     assert got["queuesize"] == 2
     detail = ok(await invoke("generator", "get", "--generatorid", gid))
     assert "gen" in detail and "collect" in detail
     assert "gen" in ok(await invoke("generator", "ls"))
     listed = as_json(await invoke("generator", "ls", "--json"))
-    assert listed == [g.to_wire() for g in await client.get_generators("test", 10, EXECUTOR_KEY)]
+    assert listed == [
+        g.to_wire() for g in await client.get_generators(10, colony="test", key=EXECUTOR_KEY)
+    ]
     ok(await invoke("generator", "remove", "--generatorid", gid))
     assert "No generators found" in ok(await invoke("generator", "ls"))

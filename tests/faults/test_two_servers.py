@@ -23,7 +23,7 @@ from colonies.client import ColoniesClient
 from colonies.core import FunctionSpec, Process, ProcessState
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.db import Database
-from colonies.errors import RPCError
+from colonies.errors import RPCError, TransportError
 from colonies.localpg import free_port
 from tests.conftest import COLONY_KEY, SERVER_KEY, spec
 from tests.faults.serverproc import LEASE_S
@@ -100,7 +100,7 @@ async def clients(servers: Servers) -> AsyncIterator[list[ColoniesClient]]:
 
 async def setup_colony(client: ColoniesClient, executors: int) -> list[str]:
     colony = {"colonyid": id_from_private_key(COLONY_KEY), "name": "test"}
-    await client.call("addcolonymsg", {"colony": colony}, SERVER_KEY)
+    await client.call("addcolonymsg", {"colony": colony}, key=SERVER_KEY)
     keys = []
     for i in range(executors):
         key = new_private_key()
@@ -110,9 +110,9 @@ async def setup_colony(client: ColoniesClient, executors: int) -> list[str]:
             "executortype": "cli",
             "colonyname": "test",
         }
-        await client.call("addexecutormsg", {"executor": executor}, COLONY_KEY)
+        await client.call("addexecutormsg", {"executor": executor}, key=COLONY_KEY)
         await client.call(
-            "approveexecutormsg", {"colonyname": "test", "executorname": f"e{i}"}, COLONY_KEY
+            "approveexecutormsg", {"colonyname": "test", "executorname": f"e{i}"}, key=COLONY_KEY
         )
         keys.append(key)
     return keys
@@ -138,7 +138,7 @@ class Worker:
             except RPCError:
                 await asyncio.sleep(0.01)
                 continue
-            except (aiohttp.ClientError, OSError):
+            except TransportError:
                 self.turn += 1  # that server is gone: use the other one
                 await asyncio.sleep(0.01)
                 continue
@@ -151,12 +151,12 @@ class Worker:
         for attempt in range(500):
             client = self.clients[(self.turn + attempt) % len(self.clients)]
             try:
-                await client.confirm_process(process_id, self.key)
+                await client.confirm_process(process_id, key=self.key)
                 return True
             except RPCError as err:
                 if err.status == 403:  # the lease ended before we confirmed: not ours
                     return False
-            except (aiohttp.ClientError, OSError):
+            except TransportError:
                 pass
             await asyncio.sleep(0.02)
         raise AssertionError(f"could not confirm {process_id}")
@@ -165,8 +165,10 @@ class Worker:
         try:
             if self.abandons:
                 async with asyncio.timeout(random.uniform(0.001, 0.060)):
-                    return await client.assign("test", 2, self.key, confirm_delivery=True)
-            return await client.assign("test", 2, self.key, confirm_delivery=True)
+                    return await client.assign(
+                        2, confirm_delivery=True, colony="test", key=self.key
+                    )
+            return await client.assign(2, confirm_delivery=True, colony="test", key=self.key)
         except TimeoutError:
             return None
         except RPCError as err:
@@ -178,9 +180,9 @@ class Worker:
         for attempt in range(200):
             client = self.clients[(self.turn + attempt) % len(self.clients)]
             try:
-                await client.close_process(process_id, self.key, ["ok"])
+                await client.close_process(process_id, ["ok"], key=self.key)
                 return
-            except (aiohttp.ClientError, OSError):
+            except TransportError:
                 await asyncio.sleep(0.02)
         raise AssertionError(f"could not close {process_id}")
 
@@ -205,7 +207,7 @@ async def test_executors_abandoning_long_polls_strand_nothing_and_run_nothing_tw
     tasks = [asyncio.create_task(w.run(done)) for w in workers]
     count = 600
     s = FunctionSpec.model_validate(spec())
-    submitted = await asyncio.gather(*(clients[i % 2].submit(s, keys[0]) for i in range(count)))
+    submitted = await asyncio.gather(*(clients[i % 2].submit(s, key=keys[0]) for i in range(count)))
     finished = await wait_all_done(db, count, 20 + 4 * LEASE_S)
     done.set()
     await asyncio.gather(*tasks)
@@ -235,8 +237,8 @@ async def test_a_server_killed_under_load_loses_no_acknowledged_submit(
         for n in range(60):
             client = clients[(index + n) % 2]
             # A submit that fails is not acknowledged: the caller knows it may not exist.
-            with contextlib.suppress(aiohttp.ClientError, OSError):
-                acknowledged.append((await client.submit(s, keys[0])).process_id)
+            with contextlib.suppress(TransportError):
+                acknowledged.append((await client.submit(s, key=keys[0])).process_id)
 
     load = asyncio.gather(*(submitter(i) for i in range(8)))
     await asyncio.sleep(0.5)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
-from colonies.fs import Fs, FsApi, S3Config, S3Store
+from colonies.fs import Fs, S3Config, S3Store
 
 
 def _rss() -> int:
@@ -35,7 +35,7 @@ def _max_rss() -> int:
 async def main(path: Path, label: str, dest: Path) -> dict[str, object]:
     settings = ClientSettings.from_env()
     async with ColoniesClient.from_env(settings) as client:
-        fs = Fs(FsApi(client, settings.colony_name, settings.prvkey), S3Store(S3Config.from_env()))
+        fs = Fs(client, S3Store(S3Config.from_env()))
         await fs.store.ensure_bucket()
         rss_before = _rss()
         tracemalloc.start()

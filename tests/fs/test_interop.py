@@ -92,7 +92,7 @@ async def test_go_client_references_download(fs: Fs, tmp_path: Path) -> None:
             "sequencenr": 0, "checksum": digest, "checksumalg": "SHA256",
             "ref": {"protocol": "", "s3object": {**s3, "object": obj}},
         }  # fmt: skip
-        await fs.api.client.call("addfilemsg", {"file": wire}, EXECUTOR_KEY)
+        await fs.api.call("addfilemsg", {"file": wire}, key=EXECUTOR_KEY)
     f = await fs.api.find_file(label="/go", name="go.txt")
     assert f is not None and f.ref.protocol == "s3" and f.ref.s3_object.port == -1
     assert (await fs.download(f, tmp_path / "d" / "go.txt")).read_bytes() == src.read_bytes()

@@ -14,7 +14,7 @@ import pytest
 from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 
-from colonies.fs import CryptoError, Fs, FsApi, S3Config, S3Error, S3Store, crypto
+from colonies.fs import CryptoError, Fs, S3Config, S3Error, S3Store, crypto
 from colonies.fs.s3 import CHUNK
 
 MB = 1024 * 1024
@@ -97,7 +97,7 @@ async def test_interrupted_upload_leaves_no_metadata(fs: Fs, tmp_path: Path) -> 
 async def test_metadata_failure_removes_the_object(fs: Fs, tmp_path: Path) -> None:
     src = tmp_path / "f"
     src.write_text("x")
-    broken = Fs(FsApi(fs.api.client, "no-such-colony", fs.api.prvkey), fs.store)
+    broken = Fs(fs.api.signed_by(fs.api.prvkey, colony="no-such-colony"), fs.store)
     with pytest.raises(Exception, match="does not exists"):
         await broken.upload(src, "/x")
     assert await fs.store.keys() == []

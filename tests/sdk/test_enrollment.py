@@ -24,7 +24,9 @@ T = "enrolled"
 
 
 async def new_ticket(client: ColoniesClient, executor_type: str = T, uses: int = 1) -> str:
-    created = await client.add_executor_ticket(COLONY, executor_type, COLONY_KEY, uses=uses)
+    created = await client.add_executor_ticket(
+        executor_type, uses=uses, colony=COLONY, key=COLONY_KEY
+    )
     return created.token
 
 
@@ -43,7 +45,7 @@ def with_ticket(client: ColoniesClient, token: str, *args: str, **options: objec
 
 
 async def used(client: ColoniesClient) -> list[int]:
-    return [t.used for t in await client.get_executor_tickets(COLONY, COLONY_KEY)]
+    return [t.used for t in await client.get_executor_tickets(colony=COLONY, key=COLONY_KEY)]
 
 
 async def test_executor_with_only_a_ticket_enrolls_and_runs_a_process(
@@ -63,15 +65,15 @@ async def test_executor_with_only_a_ticket_enrolls_and_runs_a_process(
         [42],
     )
     assert ex.colony == COLONY and ex.colony_key == ""
-    found = await client.get_executor(COLONY, ex.name, SUBMITTER)
+    found = await client.get_executor(ex.name, colony=COLONY, key=SUBMITTER)
     assert (found.executor_id, found.executor_type, found.state) == (
         ex.executor_id,
         T,
         ExecutorState.APPROVED,
     )
-    assert [f.func_name for f in await client.get_functions(COLONY, SUBMITTER, ex.name)] == [
-        "double"
-    ]
+    assert [
+        f.func_name for f in await client.get_functions(ex.name, colony=COLONY, key=SUBMITTER)
+    ] == ["double"]
     assert await used(client) == [1]
 
 
@@ -124,7 +126,7 @@ async def test_a_given_key_that_is_already_enrolled_runs_without_a_ticket_use(
     client: ColoniesClient, colony: Colony
 ) -> None:
     token, key = await new_ticket(client), new_private_key()
-    enrolled = await client.enroll_executor(token, ExecutorModel(executor_name="w"), key)
+    enrolled = await client.enroll_executor(token, ExecutorModel(executor_name="w"), key=key)
     ex = with_ticket(client, token, key=key)  # the ticket is used up by now
     ex.add_function("hello", lambda: "hi")
     p = await submit(client, "hello", executor_type=T)

@@ -23,7 +23,7 @@ async def test_helloworld_executor(client: ColoniesClient, colony: Colony) -> No
     module = load_example("helloworld_executor")
     data = json.loads((EXAMPLES / "functions" / "helloworld.json").read_text())
     data["conditions"]["colonyname"] = COLONY
-    submitted = await client.submit(FunctionSpec.model_validate(data), SUBMITTER)
+    submitted = await client.submit(FunctionSpec.model_validate(data), key=SUBMITTER)
     await attach(module.executor, client).run(burst=True)
     done = await get(client, submitted)
     assert (done.state, done.output) == (ProcessState.SUCCESS, ["Hello, World!"])
@@ -36,7 +36,7 @@ async def test_echo_fibonacci(client: ColoniesClient, colony: Colony) -> None:
     echo, fib = await module.demo(client, COLONY, SUBMITTER)
     assert echo.output == ["HELLO COLONIES"]
     assert fib.output == [832040]
-    logs = await client.get_logs(COLONY, SUBMITTER, process_id=fib.process_id)
+    logs = await client.get_logs(process_id=fib.process_id, colony=COLONY, key=SUBMITTER)
     assert [e.message for e in logs] == ["fibonacci(30) = 832040\n"]
 
 
@@ -94,7 +94,9 @@ async def test_roundtrip_by_hand(client: ColoniesClient, colony: Colony) -> None
     module = load_example("roundtrip")
     done = await module.roundtrip(client, COLONY, COLONY_KEY, SUBMITTER)
     assert (done["state"], done["out"]) == (ProcessState.SUCCESS, ["Hello, World!"])
-    states = {e.executor_name: e.state for e in await client.get_executors(COLONY, SUBMITTER)}
+    states = {
+        e.executor_name: e.state for e in await client.get_executors(colony=COLONY, key=SUBMITTER)
+    }
     assert states.pop("test-executor") == ExecutorState.APPROVED
     assert list(states.values()) == [ExecutorState.UNREGISTERED]  # removed again
 
@@ -144,7 +146,7 @@ async def test_helloworld_executor_script_serves_the_spec(
 ) -> None:
     data = json.loads((EXAMPLES / "functions" / "helloworld.json").read_text())
     data["conditions"]["colonyname"] = COLONY
-    submitted = await client.submit(FunctionSpec.model_validate(data), SUBMITTER)
+    submitted = await client.submit(FunctionSpec.model_validate(data), key=SUBMITTER)
     await run_example(server, "helloworld_executor.py", "--burst")
     done = await get(client, submitted)
     assert (done.state, done.output) == (ProcessState.SUCCESS, ["Hello, World!"])
@@ -157,24 +159,28 @@ async def test_light_reconciler_makes_blueprints_true(
     attach(module.executor, client)
     definition = json.loads((EXAMPLES / "blueprints" / "light-definition.json").read_text())
     definition["metadata"]["colonyname"] = COLONY
-    await client.call("addblueprintdefinitionmsg", {"blueprintdefinition": definition}, COLONY_KEY)
+    await client.call(
+        "addblueprintdefinitionmsg", {"blueprintdefinition": definition}, key=COLONY_KEY
+    )
     kitchen = json.loads((EXAMPLES / "blueprints" / "light.json").read_text())
     kitchen["metadata"]["colonyname"] = COLONY
-    await client.call("addblueprintmsg", {"blueprint": kitchen}, SUBMITTER)
+    await client.call("addblueprintmsg", {"blueprint": kitchen}, key=SUBMITTER)
     await module.executor.run(burst=True)
 
     def status() -> Any:
-        return client.call("getblueprintmsg", {"namespace": COLONY, "name": "kitchen"}, SUBMITTER)
+        return client.call(
+            "getblueprintmsg", {"namespace": COLONY, "name": "kitchen"}, key=SUBMITTER
+        )
 
     assert (await status())["status"] == {"applied": kitchen["spec"], "generation": 0}
     kitchen["spec"]["brightness"] = 90
-    await client.call("updateblueprintmsg", {"blueprint": kitchen}, SUBMITTER)
+    await client.call("updateblueprintmsg", {"blueprint": kitchen}, key=SUBMITTER)
     await module.executor.run(burst=True)
     assert (await status())["status"]["applied"]["brightness"] == 90
     assert {"kitchen": kitchen["spec"]} == module.LIGHTS
 
-    await client.call("removeblueprintmsg", {"namespace": COLONY, "name": "kitchen"}, SUBMITTER)
+    await client.call("removeblueprintmsg", {"namespace": COLONY, "name": "kitchen"}, key=SUBMITTER)
     await module.executor.run(burst=True)
     assert module.LIGHTS == {}
-    done = await client.get_processes(COLONY, ProcessState.SUCCESS, 10, SUBMITTER)
+    done = await client.get_processes(ProcessState.SUCCESS, 10, colony=COLONY, key=SUBMITTER)
     assert sorted(p.spec.func_name for p in done) == ["cleanup", "reconcile", "reconcile"]

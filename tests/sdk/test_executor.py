@@ -52,9 +52,9 @@ async def test_sync_and_async_functions_args_kwargs_and_context(
     assert (d2.state, d2.output) == (ProcessState.SUCCESS, ["x", p2.process_id])
     assert {a.key: a.value for a in d2.attributes}["seen"] == "x"
     assert (d3.state, d3.output) == (ProcessState.SUCCESS, ["kept"])
-    logs = await client.get_logs(COLONY, SUBMITTER, process_id=p2.process_id)
+    logs = await client.get_logs(process_id=p2.process_id, colony=COLONY, key=SUBMITTER)
     assert [entry.message for entry in logs] == ["pairing\n"]
-    logs = await client.get_logs(COLONY, SUBMITTER, process_id=p3.process_id)
+    logs = await client.get_logs(process_id=p3.process_id, colony=COLONY, key=SUBMITTER)
     assert [entry.message for entry in logs] == ["sync log\n"]
     assert (ex.stats.succeeded, ex.stats.failed) == (3, 0)
 
@@ -85,14 +85,16 @@ async def test_exception_unknown_function_and_stdout_forwarding(
     assert d1.state == ProcessState.FAILED
     assert d1.errors == ["ValueError: bad value 7"]
     messages = [
-        e.message for e in await client.get_logs(COLONY, SUBMITTER, process_id=p1.process_id)
+        e.message
+        for e in await client.get_logs(process_id=p1.process_id, colony=COLONY, key=SUBMITTER)
     ]
     assert messages[0] == "about to fail\n"
     assert "Traceback" in messages[1] and "bad value 7" in messages[1]
     assert d2.state == ProcessState.FAILED and "missing" in d2.errors[0]
     assert d3.state == ProcessState.SUCCESS and d3.output == ["ok"]
     messages = [
-        e.message for e in await client.get_logs(COLONY, SUBMITTER, process_id=p3.process_id)
+        e.message
+        for e in await client.get_logs(process_id=p3.process_id, colony=COLONY, key=SUBMITTER)
     ]
     assert messages == ["line one\n", "line two\n", "to stderr\n", "partial\n"]
 
@@ -134,14 +136,14 @@ async def test_registration_capabilities_functions_and_unregister(
     ex.add_function("f1", lambda: 1)
     ex.add_function("f2", lambda: 2)
     await ex.register()
-    found = await client.get_executor(COLONY, ex.name, SUBMITTER)
+    found = await client.get_executor(ex.name, colony=COLONY, key=SUBMITTER)
     assert found.state == ExecutorState.APPROVED and found.executor_type == T
     assert found.capabilities.hardware is not None
     assert found.capabilities.hardware[0].gpu.count == 2
-    funcs = await client.get_functions(COLONY, SUBMITTER, executor_name=ex.name)
+    funcs = await client.get_functions(executor_name=ex.name, colony=COLONY, key=SUBMITTER)
     assert sorted(f.func_name for f in funcs) == ["f1", "f2"]
     await ex.run(burst=True)  # an auto-named executor removes itself at the end
-    gone = await client.get_executor(COLONY, ex.name, SUBMITTER)
+    gone = await client.get_executor(ex.name, colony=COLONY, key=SUBMITTER)
     assert gone.state == ExecutorState.UNREGISTERED
 
 
@@ -164,7 +166,7 @@ async def test_existing_executor_by_key_and_reregistration(
     p = await submit(client, "hello", executor_type=T)
     await again.run(burst=True)
     assert (await get(client, p)).output == ["hi again"]
-    found = await client.get_executor(COLONY, "owner-made", SUBMITTER)
+    found = await client.get_executor("owner-made", colony=COLONY, key=SUBMITTER)
     assert found.state == ExecutorState.APPROVED  # named executors are not removed
 
 
@@ -182,10 +184,10 @@ async def test_burst_serves_workflow_children_released_later(
             spec.conditions.dependencies = [f"n{i - 1}"]
         specs.append(spec)
     graph = await client.submit_workflow(
-        WorkflowSpec(colony_name=COLONY, function_specs=specs), SUBMITTER
+        WorkflowSpec(colony_name=COLONY, function_specs=specs), key=SUBMITTER
     )
     await ex.run(burst=True)
-    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    graph = await client.get_process_graph(graph.process_graph_id, key=SUBMITTER)
     assert graph.state == ProcessState.SUCCESS
     assert ex.stats.succeeded == 4
 
@@ -206,10 +208,10 @@ async def test_heartbeat_keeps_a_busy_executor_alive(
     p = await submit(client, "slow", executor_type=T)
     run = asyncio.create_task(ex.run(burst=True))
     await asyncio.wait_for(started.wait(), 10)
-    first = (await client.get_executor(COLONY, ex.name, SUBMITTER)).last_heard_from_time
+    first = (await client.get_executor(ex.name, colony=COLONY, key=SUBMITTER)).last_heard_from_time
 
     async def heard_again() -> bool:
-        e = await client.get_executor(COLONY, ex.name, SUBMITTER)
+        e = await client.get_executor(ex.name, colony=COLONY, key=SUBMITTER)
         return e.last_heard_from_time > first
 
     await until(heard_again)
@@ -235,12 +237,12 @@ async def test_context_channels_send_and_read(client: ColoniesClient, colony: Co
 
     spec = make_spec("chat", executor_type=T)
     spec.channels = ["chat"]
-    p = await client.submit(spec, SUBMITTER)
-    await client.channel_append(p.process_id, "chat", 1, b"ping", SUBMITTER)
+    p = await client.submit(spec, key=SUBMITTER)
+    await client.channel_append(p.process_id, "chat", 1, b"ping", key=SUBMITTER)
     run = asyncio.create_task(ex.run(burst=True))
     await asyncio.wait_for(sent.wait(), 10)
     async with contextlib.aclosing(
-        client.subscribe_channel(p.process_id, "chat", SUBMITTER)
+        client.subscribe_channel(p.process_id, "chat", key=SUBMITTER)
     ) as sub:
         first = await anext(sub)
     release.set()
@@ -262,13 +264,13 @@ async def test_pre_approved_executor_reports_its_hardware(
     ex.configure(settings=ClientSettings())
     ex.add_function("f", lambda: None)
     await ex.register()
-    found = await client.get_executor(COLONY, "gpu-box", SUBMITTER)
+    found = await client.get_executor("gpu-box", colony=COLONY, key=SUBMITTER)
     assert found.capabilities.hardware is not None
     assert (found.capabilities.hardware[0].gpu.name, found.capabilities.hardware[0].gpu.count) == (
         "a100",
         4,
     )
-    funcs = await client.get_functions(COLONY, SUBMITTER, executor_name="gpu-box")
+    funcs = await client.get_functions(executor_name="gpu-box", colony=COLONY, key=SUBMITTER)
     assert [f.func_name for f in funcs] == ["f"]
 
 
@@ -285,7 +287,7 @@ async def test_configuration_from_the_colonies_environment(
     p = await submit(client, "hello", executor_type="from-env")
     await ex.run(burst=True)
     assert (await get(client, p)).output == ["hi"]
-    found = await client.get_executor(COLONY, "env-executor", SUBMITTER)
+    found = await client.get_executor("env-executor", colony=COLONY, key=SUBMITTER)
     assert (found.executor_type, found.state) == ("from-env", ExecutorState.APPROVED)
 
 
@@ -360,7 +362,7 @@ async def test_an_executor_that_removed_itself_runs_again(
         p = await submit(client, "hello", executor_type=T)
         await ex.run(burst=True)
         assert (await get(client, p)).output == ["hi"]
-        found = await client.get_executor(COLONY, ex.name, SUBMITTER)
+        found = await client.get_executor(ex.name, colony=COLONY, key=SUBMITTER)
         assert found.state == ExecutorState.UNREGISTERED
 
 
@@ -385,14 +387,14 @@ async def test_sync_context_adds_children_attributes_and_channel_entries(
     root.node_name = "parent"
     root.channels = ["events"]
     graph = await client.submit_workflow(
-        WorkflowSpec(colony_name=COLONY, function_specs=[root]), SUBMITTER
+        WorkflowSpec(colony_name=COLONY, function_specs=[root]), key=SUBMITTER
     )
     await ex.run(burst=True)
-    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    graph = await client.get_process_graph(graph.process_graph_id, key=SUBMITTER)
     assert graph.state == ProcessState.SUCCESS
     processes = {
         p.spec.node_name: p
-        for p in [await client.get_process(pid, SUBMITTER) for pid in graph.process_ids]
+        for p in [await client.get_process(pid, key=SUBMITTER) for pid in graph.process_ids]
     }
     assert processes["parent"].output == ["child added"]
     assert processes["kid"].output == [22]

@@ -52,7 +52,7 @@ async def _submit(client: ColoniesClient, func: str, fs: Filesystem | None = Non
     spec = make_spec(func, executor_type=T)
     if fs is not None:
         spec.fs = fs
-    return await client.submit(spec, SUBMITTER)
+    return await client.submit(spec, key=SUBMITTER)
 
 
 async def _submit_args(
@@ -60,11 +60,11 @@ async def _submit_args(
 ) -> Process:
     spec = make_spec(func, *args, executor_type=T)
     spec.fs = fs
-    return await client.submit(spec, SUBMITTER)
+    return await client.submit(spec, key=SUBMITTER)
 
 
 async def _logs(client: ColoniesClient, process: Process) -> list[str]:
-    entries = await client.get_logs(COLONY, SUBMITTER, process_id=process.process_id)
+    entries = await client.get_logs(process_id=process.process_id, colony=COLONY, key=SUBMITTER)
     return [entry.message for entry in entries]
 
 

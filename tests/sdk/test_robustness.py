@@ -191,8 +191,8 @@ async def test_executor_unregistered_by_the_server_approves_itself_again(
     ex = attach(Executor(T, poll_timeout_s=1), client)
     ex.add_function("hello", lambda: "hi")
     await ex.register()
-    await client.remove_executor(COLONY, ex.name, COLONY_KEY)
-    assert (await client.get_executor(COLONY, ex.name, SUBMITTER)).state == (
+    await client.remove_executor(ex.name, colony=COLONY, key=COLONY_KEY)
+    assert (await client.get_executor(ex.name, colony=COLONY, key=SUBMITTER)).state == (
         ExecutorState.UNREGISTERED
     )
     p = await submit(client, "hello", executor_type=T)
@@ -214,7 +214,7 @@ async def test_a_result_the_server_refuses_is_dropped(
 
     @ex.function()
     async def cancelled(ctx: ProcessContext) -> str:
-        await client.cancel(ctx.process_id, SUBMITTER)  # e.g. the user gave up meanwhile
+        await client.cancel(ctx.process_id, key=SUBMITTER)  # e.g. the user gave up meanwhile
         return "too late"
 
     ex.add_function("after", lambda: "still serving")
@@ -234,7 +234,9 @@ async def test_a_result_for_a_removed_process_is_dropped(
 
     @ex.function()
     async def removed(ctx: ProcessContext) -> str:
-        await client.remove_all_processes(COLONY, COLONY_KEY)  # the owner clears the colony
+        await client.remove_all_processes(
+            colony=COLONY, key=COLONY_KEY
+        )  # the owner clears the colony
         return "nobody to tell"
 
     p = await submit(client, "removed", executor_type=T)

@@ -37,7 +37,7 @@ async def test_echo_date_cat_and_failures(
     year = (await get(client, date)).output[0]
     assert len(year) == 4 and year.isdigit()
     assert (await get(client, cat)).output == ["first\nsecond"]
-    logs = await client.get_logs(COLONY, SUBMITTER, process_id=cat.process_id)
+    logs = await client.get_logs(process_id=cat.process_id, colony=COLONY, key=SUBMITTER)
     assert [e.message for e in logs] == ["first\n", "second\n"]
     failed = await get(client, false)
     assert failed.state == ProcessState.FAILED
@@ -51,7 +51,7 @@ async def test_allowed_commands_only(client: ColoniesClient, colony: Colony) -> 
     ok = await submit(client, "echo", "fine", executor_type=T)
     refused = await submit(client, "date", executor_type=T)
     await ex.register()
-    funcs = await client.get_functions(COLONY, SUBMITTER, executor_name=ex.name)
+    funcs = await client.get_functions(executor_name=ex.name, colony=COLONY, key=SUBMITTER)
     assert [f.func_name for f in funcs] == ["echo"]
     await ex.run(burst=True)
     assert (await get(client, ok)).output == ["fine"]
@@ -73,11 +73,11 @@ async def test_reference_style_workflow_with_the_shell_executor(
         spec.conditions.dependencies = deps
         specs.append(spec)
     graph = await client.submit_workflow(
-        WorkflowSpec(colony_name=COLONY, function_specs=specs), SUBMITTER
+        WorkflowSpec(colony_name=COLONY, function_specs=specs), key=SUBMITTER
     )
     ex = attach(shell_executor(T, concurrency=2), client)
     await ex.run(burst=True)
-    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    graph = await client.get_process_graph(graph.process_graph_id, key=SUBMITTER)
     assert graph.state == ProcessState.SUCCESS
 
 
@@ -110,17 +110,19 @@ async def test_the_example_cron_and_workflow_run_on_the_shell_executor(
         interval=3600,
         workflow_spec=example_workflow("crons/cron.json", T).model_dump_json(by_alias=True),
     )
-    cron = await client.add_cron(cron, SUBMITTER)
-    fired = await client.run_cron(cron.cron_id, SUBMITTER)
+    cron = await client.add_cron(cron, key=SUBMITTER)
+    fired = await client.run_cron(cron.cron_id, key=SUBMITTER)
     workflow = await client.submit_workflow(
-        example_workflow("workflows/workflow.json", T), SUBMITTER
+        example_workflow("workflows/workflow.json", T), key=SUBMITTER
     )
     await attach(shell_executor(T, concurrency=2), client).run(burst=True)
 
     for graph_id in (fired.prev_process_graph_id, workflow.process_graph_id):
-        graph = await client.get_process_graph(graph_id, SUBMITTER)
+        graph = await client.get_process_graph(graph_id, key=SUBMITTER)
         assert graph.state == ProcessState.SUCCESS
-        outputs = [(await client.get_process(pid, SUBMITTER)).output for pid in graph.process_ids]
+        outputs = [
+            (await client.get_process(pid, key=SUBMITTER)).output for pid in graph.process_ids
+        ]
         if graph_id == fired.prev_process_graph_id:
             assert outputs == [["cron says hello"]]
         else:
@@ -133,13 +135,13 @@ async def test_cli_start_with_a_pre_approved_executor_declaring_a_gpu(
     key = await make_executor("shell-box", executor_type=T)
     spec = make_spec("echo", "on the gpu box", executor_type=T)
     spec.conditions.gpu = Gpu(name="t4", count=1)
-    p = await client.submit(spec, SUBMITTER)
+    p = await client.submit(spec, key=SUBMITTER)
     env = server_env(server, EXECUTOR_PRVKEY=key)
     argv = ["--type", T, "--name", "shell-box", "--no-register", "--gpu", "t4", "--burst"]
     result = await asyncio.to_thread(CliRunner().invoke, start, argv, env=env)
     assert result.exit_code == 0, result.output
     assert (await get(client, p)).output == ["on the gpu box"]
-    found = await client.get_executor(COLONY, "shell-box", SUBMITTER)
+    found = await client.get_executor("shell-box", colony=COLONY, key=SUBMITTER)
     assert found.capabilities.hardware is not None
     assert found.capabilities.hardware[0].gpu.name == "t4"
 
@@ -167,9 +169,9 @@ async def test_the_docs_cron_example_needs_and_gets_a_shell(
         CliRunner().invoke, start, ["--type", T, "--shell", "--burst"], env=env
     )
     assert result.exit_code == 0, result.output
-    graph = await client.get_process_graph(graph.process_graph_id, SUBMITTER)
+    graph = await client.get_process_graph(graph.process_graph_id, key=SUBMITTER)
     assert graph.state == ProcessState.SUCCESS
-    printed = [(await client.get_process(p, SUBMITTER)).output for p in graph.process_ids]
+    printed = [(await client.get_process(p, key=SUBMITTER)).output for p in graph.process_ids]
     assert [target.read_text().strip()] in printed
     assert (await get(client, piped)).output == ["3"]
 

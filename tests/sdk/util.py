@@ -70,12 +70,12 @@ async def submit(
     client: ColoniesClient, func: str, *args: Any, executor_type: str, **kwargs: Any
 ) -> Process:
     return await client.submit(
-        make_spec(func, *args, executor_type=executor_type, **kwargs), SUBMITTER
+        make_spec(func, *args, executor_type=executor_type, **kwargs), key=SUBMITTER
     )
 
 
 async def get(client: ColoniesClient, process: Process) -> Process:
-    return await client.get_process(process.process_id, SUBMITTER)
+    return await client.get_process(process.process_id, key=SUBMITTER)
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:

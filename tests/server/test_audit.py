@@ -39,7 +39,7 @@ async def audit(
 ) -> list[AuditEntry]:
     """What the audit log holds once the writer has written its buffer."""
     await server.app[keys.AUDIT].flush()
-    return await client.get_audit(colony, key, **kw)
+    return await client.get_audit(colony=colony, key=key, **kw)
 
 
 def summary(entries: list[AuditEntry]) -> list[tuple[str, str, str, str, str, str, int]]:
@@ -60,9 +60,11 @@ def summary(entries: list[AuditEntry]) -> list[tuple[str, str, str, str, str, st
 async def test_a_state_changing_request_is_recorded_with_caller_target_colony_and_status(
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
-    submitted = await client.call("submitfuncspecmsg", {"spec": spec()}, EXECUTOR_KEY)
+    submitted = await client.call("submitfuncspecmsg", {"spec": spec()}, key=EXECUTOR_KEY)
     stranger = new_private_key()
-    refused = await client.raw("removeprocessmsg", {"processid": submitted["processid"]}, stranger)
+    refused = await client.raw(
+        "removeprocessmsg", {"processid": submitted["processid"]}, key=stranger
+    )
     assert refused.status == 403
     entries = await audit(server, client, count=2)
     assert summary(entries) == [
@@ -94,7 +96,7 @@ async def test_owner_requests_name_their_role_and_object(
 ) -> None:
     await make_executor("worker-2", approve=False)
     await client.call(
-        "rejectexecutormsg", {"colonyname": "test", "executorname": "worker-2"}, COLONY_KEY
+        "rejectexecutormsg", {"colonyname": "test", "executorname": "worker-2"}, key=COLONY_KEY
     )
     entries = await audit(server, client, colony="", key=SERVER_KEY, count=5)
     assert summary(entries)[:2] == [
@@ -126,17 +128,17 @@ async def test_owner_requests_name_their_role_and_object(
 async def test_reads_are_not_recorded(
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
-    process = await client.call("submitfuncspecmsg", {"spec": spec()}, EXECUTOR_KEY)
+    process = await client.call("submitfuncspecmsg", {"spec": spec()}, key=EXECUTOR_KEY)
     before = await audit(server, client)
-    await client.call("getprocessmsg", {"processid": process["processid"]}, EXECUTOR_KEY)
-    await client.call("getprocessesmsg", {"colonyname": "test", "count": 5}, EXECUTOR_KEY)
-    await client.call("getcolonymsg", {"colonyname": "test"}, EXECUTOR_KEY)
-    await client.call("getexecutorsmsg", {"colonyname": "test"}, EXECUTOR_KEY)
-    await client.raw("getprocessmsg", {"processid": process["processid"]}, new_private_key())
+    await client.call("getprocessmsg", {"processid": process["processid"]}, key=EXECUTOR_KEY)
+    await client.call("getprocessesmsg", {"colonyname": "test", "count": 5}, key=EXECUTOR_KEY)
+    await client.call("getcolonymsg", {"colonyname": "test"}, key=EXECUTOR_KEY)
+    await client.call("getexecutorsmsg", {"colonyname": "test"}, key=EXECUTOR_KEY)
+    await client.raw("getprocessmsg", {"processid": process["processid"]}, key=new_private_key())
     # An assign that found nothing changed nothing either.
-    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, EXECUTOR_KEY)
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=EXECUTOR_KEY)
     none_left = await client.raw(
-        "assignprocessmsg", {"colonyname": "test", "timeout": -1}, EXECUTOR_KEY
+        "assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=EXECUTOR_KEY
     )
     assert none_left.status == 404
     after = await audit(server, client)
@@ -151,12 +153,12 @@ async def test_a_colony_owner_reads_only_their_colony_and_the_server_owner_all(
 ) -> None:
     other_owner = new_private_key()
     other = {"colonyid": id_from_private_key(other_owner), "name": "other"}
-    await client.call("addcolonymsg", {"colony": other}, SERVER_KEY)
+    await client.call("addcolonymsg", {"colony": other}, key=SERVER_KEY)
     await client.call(
-        "addlocationmsg", {"location": {"name": "a", "colonyname": "other"}}, other_owner
+        "addlocationmsg", {"location": {"name": "a", "colonyname": "other"}}, key=other_owner
     )
     await client.call(
-        "addlocationmsg", {"location": {"name": "b", "colonyname": "test"}}, COLONY_KEY
+        "addlocationmsg", {"location": {"name": "b", "colonyname": "test"}}, key=COLONY_KEY
     )
 
     mine = await audit(server, client)
@@ -178,7 +180,7 @@ async def test_a_colony_owner_reads_only_their_colony_and_the_server_owner_all(
         ("", EXECUTOR_KEY),
     ]:
         with pytest.raises(RPCError) as refused:
-            await client.get_audit(colony_name, key)
+            await client.get_audit(colony=colony_name, key=key)
         assert refused.value.status == 403, (colony_name, key)
 
 
@@ -186,15 +188,15 @@ async def test_pages_follow_each_other_and_filters_apply(
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
     for _ in range(4):
-        await client.call("submitfuncspecmsg", {"spec": spec()}, EXECUTOR_KEY)
+        await client.call("submitfuncspecmsg", {"spec": spec()}, key=EXECUTOR_KEY)
     middle = utc_now()
     for _ in range(3):
-        await client.call("submitfuncspecmsg", {"spec": spec()}, EXECUTOR_KEY)
+        await client.call("submitfuncspecmsg", {"spec": spec()}, key=EXECUTOR_KEY)
     everything = await audit(server, client, count=500)
     pages: list[AuditEntry] = []
     before = 0
     for _ in range(len(everything)):
-        page = await client.get_audit("test", COLONY_KEY, count=3, before=before)
+        page = await client.get_audit(count=3, before=before, colony="test", key=COLONY_KEY)
         if not page:
             break
         assert len(page) <= 3
@@ -203,20 +205,22 @@ async def test_pages_follow_each_other_and_filters_apply(
     assert pages == everything
     assert [e.seq for e in everything] == sorted((e.seq for e in everything), reverse=True)
 
-    recent = await client.get_audit("test", COLONY_KEY, since=middle)
+    recent = await client.get_audit(since=middle, colony="test", key=COLONY_KEY)
     assert len(recent) == 3 and all(e.time >= middle for e in recent)
-    submits = await client.get_audit("test", COLONY_KEY, payload_type="submitfuncspecmsg")
+    submits = await client.get_audit(
+        payload_type="submitfuncspecmsg", colony="test", key=COLONY_KEY
+    )
     assert len(submits) == 7
     assert {e.payload_type for e in submits} == {"submitfuncspecmsg"}
     for bad in ({"count": 501}, {"count": -1}, {"before": -5}):
-        reply = await client.raw("getauditmsg", {"colonyname": "test", **bad}, COLONY_KEY)
+        reply = await client.raw("getauditmsg", {"colonyname": "test", **bad}, key=COLONY_KEY)
         assert reply.status == 400, bad
 
 
 async def test_retention_deletes_old_audit_entries_only(
     server: TestServer, client: ColoniesClient, colony: Colony, db: Database
 ) -> None:
-    await client.call("submitfuncspecmsg", {"spec": spec()}, EXECUTOR_KEY)
+    await client.call("submitfuncspecmsg", {"spec": spec()}, key=EXECUTOR_KEY)
     kept = await audit(server, client)
     assert kept
     assert await background.apply_retention(db, 3600, utc_now()) is True
@@ -269,8 +273,8 @@ async def test_a_clean_stop_writes_what_is_buffered(settings: Settings, dsn: str
     # The writer's own loop would wait an hour: only the stop can write these entries.
     async with serving(replace(settings, audit_flush_ms=3_600_000)) as (_, c):
         owner = {"colonyid": id_from_private_key(COLONY_KEY), "name": "test"}
-        await c.call("addcolonymsg", {"colony": owner}, SERVER_KEY)
-        await c.raw("removecolonymsg", {"colonyname": "test"}, COLONY_KEY)
+        await c.call("addcolonymsg", {"colony": owner}, key=SERVER_KEY)
+        await c.raw("removecolonymsg", {"colonyname": "test"}, key=COLONY_KEY)
         assert await count_rows(dsn) == 0
     assert await count_rows(dsn) == 2
 
@@ -288,17 +292,19 @@ async def test_refusals_of_callers_without_a_role_are_kept_within_a_budget(
 ) -> None:
     async with serving(replace(settings, audit_anonymous_rate=3)) as (srv, c):
         owner = {"colonyid": id_from_private_key(COLONY_KEY), "name": "test"}
-        await c.call("addcolonymsg", {"colony": owner}, SERVER_KEY)
+        await c.call("addcolonymsg", {"colony": owner}, key=SERVER_KEY)
         for _ in range(10):  # a fresh key each time: anyone can sign
-            reply = await c.raw("removecolonymsg", {"colonyname": "test"}, new_private_key())
+            reply = await c.raw("removecolonymsg", {"colonyname": "test"}, key=new_private_key())
             assert reply.status == 403
         # A caller who passed a role check is always recorded.
         await c.call(
             "addusermsg",
             {"user": {"colonyname": "test", "userid": "a" * 64, "name": "u"}},
-            COLONY_KEY,
+            key=COLONY_KEY,
         )
-        refused = await c.raw("removeusermsg", {"colonyname": "test", "name": "nobody"}, COLONY_KEY)
+        refused = await c.raw(
+            "removeusermsg", {"colonyname": "test", "name": "nobody"}, key=COLONY_KEY
+        )
         assert refused.status == 400
         entries = await audit(srv, c, colony="", key=SERVER_KEY, count=500)
         statuses = [(e.payload_type, e.status) for e in entries]
@@ -314,10 +320,10 @@ async def test_a_full_buffer_drops_new_entries_and_counts_them(
     quiet = replace(settings, audit_buffer=2, audit_flush_ms=3_600_000)
     async with serving(quiet) as (srv, c):
         owner = {"colonyid": id_from_private_key(COLONY_KEY), "name": "test"}
-        await c.call("addcolonymsg", {"colony": owner}, SERVER_KEY)
+        await c.call("addcolonymsg", {"colony": owner}, key=SERVER_KEY)
         for name in ("a", "b", "c", "d"):
             location = {"name": name, "colonyname": "test"}
-            await c.call("addlocationmsg", {"location": location}, COLONY_KEY)
+            await c.call("addlocationmsg", {"location": location}, key=COLONY_KEY)
         assert await metric(srv, "buffer full") == 3
         entries = await audit(srv, c, count=10)
         assert [e.target for e in entries] == ["a", "test"]
@@ -361,7 +367,7 @@ async def test_a_request_whose_caller_left_is_recorded_as_499(
         await tx.rollback()
         await app[keys.AUDIT].flush()
         async with ColoniesClient(str(srv.make_url("")).rstrip("/")) as c:
-            entries = await c.get_audit("test", COLONY_KEY, count=1)
+            entries = await c.get_audit(count=1, colony="test", key=COLONY_KEY)
         assert summary(entries) == [
             (EXECUTOR_ID, "executor", "test-executor", "submitfuncspecmsg", "test", "", 499)
         ]
@@ -373,8 +379,8 @@ async def test_a_request_whose_caller_left_is_recorded_as_499(
 async def test_the_audit_can_be_switched_off(settings: Settings, dsn: str) -> None:
     async with serving(replace(settings, audit=False)) as (srv, c):
         owner = {"colonyid": id_from_private_key(COLONY_KEY), "name": "test"}
-        await c.call("addcolonymsg", {"colony": owner}, SERVER_KEY)
-        await c.raw("removecolonymsg", {"colonyname": "test"}, COLONY_KEY)
+        await c.call("addcolonymsg", {"colony": owner}, key=SERVER_KEY)
+        await c.raw("removecolonymsg", {"colonyname": "test"}, key=COLONY_KEY)
         assert await audit(srv, c) == []
     assert await count_rows(dsn) == 0
 
@@ -393,7 +399,7 @@ async def test_entries_the_database_refuses_stay_buffered_until_it_takes_them(
             "FOR EACH STATEMENT EXECUTE FUNCTION refuse()"
         )
         location = {"name": "lab", "colonyname": "test"}
-        await client.call("addlocationmsg", {"location": location}, COLONY_KEY)
+        await client.call("addlocationmsg", {"location": location}, key=COLONY_KEY)
         assert await writer.flush() is False
         assert writer.pending == 1
         await conn.execute("DROP TRIGGER refuse ON audit_log")

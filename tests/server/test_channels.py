@@ -46,11 +46,11 @@ async def _submit(client: ColoniesClient, colony: Colony, assign: bool = True) -
     user_key = new_private_key()
     user_id = id_from_private_key(user_key)
     user = {"colonyname": colony.name, "userid": user_id, "name": "u-" + user_id[:8]}
-    await client.call("addusermsg", {"user": user}, COLONY_KEY)
-    p = await client.call("submitfuncspecmsg", {"spec": spec(channels=["chat"])}, user_key)
+    await client.call("addusermsg", {"user": user}, key=COLONY_KEY)
+    p = await client.call("submitfuncspecmsg", {"spec": spec(channels=["chat"])}, key=user_key)
     if assign:
         await client.call(
-            "assignprocessmsg", {"colonyname": colony.name, "timeout": -1}, colony.executor_key
+            "assignprocessmsg", {"colonyname": colony.name, "timeout": -1}, key=colony.executor_key
         )
     return Chat(p["processid"], user_key, colony.executor_key)
 
@@ -64,7 +64,7 @@ async def _error(
     client: ColoniesClient, payload_type: str, data: dict[str, Any], key: str
 ) -> tuple[int, str]:
     """The status and message of a request that must fail."""
-    reply = await client.raw(payload_type, data, key)
+    reply = await client.raw(payload_type, data, key=key)
     assert reply.error
     return (reply.status, reply.message)
 
@@ -74,18 +74,19 @@ async def test_append_and_read_from_both_ends(
 ) -> None:
     # The submitter sends bytes as an int array (pycolonies), the executor as base64 (Go).
     assert (
-        await client.call(APPEND, chat.msg(sequence=1, payload=list(b"hi")), chat.submitter) == {}
+        await client.call(APPEND, chat.msg(sequence=1, payload=list(b"hi")), key=chat.submitter)
+        == {}
     )
     reply = await client.raw(
         APPEND,
         chat.msg(
             sequence=1, inreplyto=1, payload=base64.b64encode(b"yo").decode(), payloadtype="end"
         ),
-        chat.executor,
+        key=chat.executor,
     )
     assert (reply.status, reply.payload_type, reply.payload) == (200, APPEND, {})
     for key in (chat.submitter, chat.executor):
-        entries = await client.call(READ, chat.msg(afterseq=0, limit=10), key)
+        entries = await client.call(READ, chat.msg(afterseq=0, limit=10), key=key)
         assert [set(e) for e in entries] == [
             {"sequence", "timestamp", "senderid", "payload", "type"},
             {"sequence", "inreplyto", "timestamp", "senderid", "payload", "type"},
@@ -103,10 +104,12 @@ async def test_afterseq_is_an_index_and_limit_zero_means_all(
     client: ColoniesClient, chat: Chat
 ) -> None:
     for seq in range(1, 6):
-        await client.call(APPEND, chat.msg(sequence=seq * 10, payload=[seq]), chat.executor)
+        await client.call(APPEND, chat.msg(sequence=seq * 10, payload=[seq]), key=chat.executor)
 
     async def read(afterseq: int, limit: int) -> list[int]:
-        entries = await client.call(READ, chat.msg(afterseq=afterseq, limit=limit), chat.executor)
+        entries = await client.call(
+            READ, chat.msg(afterseq=afterseq, limit=limit), key=chat.executor
+        )
         return [e["sequence"] for e in entries]
 
     assert await read(0, 0) == [10, 20, 30, 40, 50]
@@ -121,7 +124,7 @@ async def test_missing_process_and_undeclared_channel_are_404(
     client: ColoniesClient, chat: Chat
 ) -> None:
     with pytest.raises(RPCError) as err:
-        await client.call(READ, chat.msg("nochan"), chat.executor)
+        await client.call(READ, chat.msg("nochan"), key=chat.executor)
     assert err.value.status == 404
     for payload_type, extra in ((APPEND, {"sequence": 1, "payload": [1]}), (READ, {})):
         missing = {"processid": "nope", "name": "chat", **extra}
@@ -138,7 +141,7 @@ async def test_missing_process_and_undeclared_channel_are_404(
 async def test_strangers_and_other_members_are_refused(
     client: ColoniesClient, make_executor: MakeExecutor, chat: Chat
 ) -> None:
-    await client.call(APPEND, chat.msg(sequence=1, payload=[1]), chat.submitter)
+    await client.call(APPEND, chat.msg(sequence=1, payload=[1]), key=chat.submitter)
     stranger = new_private_key()
     other = await make_executor("other-executor")
     not_member = "Access denied, not a member of Colony with name <test>"
@@ -149,7 +152,7 @@ async def test_strangers_and_other_members_are_refused(
     for payload_type, extra, refused in cases:
         assert await _error(client, payload_type, chat.msg(**extra), stranger) == (403, not_member)
         assert await _error(client, payload_type, chat.msg(**extra), other) == (403, refused)
-    entries = await client.call(READ, chat.msg(), chat.submitter)
+    entries = await client.call(READ, chat.msg(), key=chat.submitter)
     assert [e["sequence"] for e in entries] == [1]
 
 
@@ -168,23 +171,23 @@ async def test_bad_payloads_are_refused(client: ColoniesClient, chat: Chat) -> N
         500,
         "message payload exceeds maximum size",
     )
-    assert await client.call(READ, chat.msg(), chat.executor) == []
+    assert await client.call(READ, chat.msg(), key=chat.executor) == []
 
 
 async def test_finished_process_has_no_channels_and_removal_deletes_entries(
     client: ColoniesClient, colony: Colony, chat: Chat, dsn: str
 ) -> None:
-    await client.call(APPEND, chat.msg(sequence=1, payload=[1]), chat.executor)
-    await client.call("closesuccessfulmsg", {"processid": chat.process_id}, chat.executor)
+    await client.call(APPEND, chat.msg(sequence=1, payload=[1]), key=chat.executor)
+    await client.call("closesuccessfulmsg", {"processid": chat.process_id}, key=chat.executor)
     gone = (404, "Channel not found")
     assert await _error(client, READ, chat.msg(), chat.executor) == gone
     assert await _error(client, APPEND, chat.msg(sequence=2, payload=[2]), chat.executor) == gone
 
     failed = await _submit(client, colony)
-    await client.call("closefailedmsg", {"processid": failed.process_id}, failed.executor)
+    await client.call("closefailedmsg", {"processid": failed.process_id}, key=failed.executor)
     assert await _error(client, READ, failed.msg(), failed.submitter) == gone
 
-    await client.call("removeprocessmsg", {"processid": chat.process_id}, chat.executor)
+    await client.call("removeprocessmsg", {"processid": chat.process_id}, key=chat.executor)
     conn = await asyncpg.connect(dsn)
     try:
         assert await conn.fetchval("SELECT count(*) FROM channel_entries") == 0
@@ -197,7 +200,7 @@ async def test_waiting_process_channel_is_usable_by_the_submitter_only(
     client: ColoniesClient, colony: Colony
 ) -> None:
     chat = await _submit(client, colony, assign=False)
-    await client.call(APPEND, chat.msg(sequence=1, payload=[1]), chat.submitter)
+    await client.call(APPEND, chat.msg(sequence=1, payload=[1]), key=chat.submitter)
     assert await _error(client, READ, chat.msg(), colony.executor_key) == (
         403,
         "Not authorized to read from channel",
@@ -220,9 +223,12 @@ async def test_concurrent_appends_get_distinct_gapless_indexes(
     client: ColoniesClient, chat: Chat
 ) -> None:
     await asyncio.gather(
-        *(client.call(APPEND, chat.msg(sequence=i, payload=[i]), chat.executor) for i in range(40))
+        *(
+            client.call(APPEND, chat.msg(sequence=i, payload=[i]), key=chat.executor)
+            for i in range(40)
+        )
     )
-    entries = await client.call(READ, chat.msg(), chat.executor)
+    entries = await client.call(READ, chat.msg(), key=chat.executor)
     assert sorted(e["sequence"] for e in entries) == list(range(40))
 
 
@@ -257,7 +263,7 @@ async def test_subscribe_streams_existing_then_new_entries_and_ends_with_empty_f
     server: TestServer, client: ColoniesClient, chat: Chat
 ) -> None:
     for seq in (1, 2):
-        await client.call(APPEND, chat.msg(sequence=seq, payload=[seq]), chat.submitter)
+        await client.call(APPEND, chat.msg(sequence=seq, payload=[seq]), key=chat.submitter)
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession() as session:
         started = loop.time()
@@ -266,7 +272,7 @@ async def test_subscribe_streams_existing_then_new_entries_and_ends_with_empty_f
         assert payload_type == SUBSCRIBE
         assert [(e["sequence"], e["payload"]) for e in entries] == [(2, "Ag==")]
         for seq in (3, 4):
-            await client.call(APPEND, chat.msg(sequence=seq, payload=[seq]), chat.executor)
+            await client.call(APPEND, chat.msg(sequence=seq, payload=[seq]), key=chat.executor)
         for seq in (3, 4):
             _, pushed = await _frame(ws)
             assert [e["sequence"] for e in pushed] == [seq]
@@ -317,11 +323,11 @@ async def test_entries_appended_on_another_server_reach_subscribers(
         aiohttp.ClientSession() as session,
         ColoniesClient(str(second_server.make_url("")).rstrip("/")) as other,
     ):
-        await other.call(APPEND, chat.msg(sequence=6, payload=[6]), chat.executor)
+        await other.call(APPEND, chat.msg(sequence=6, payload=[6]), key=chat.executor)
         ws = await _subscribe(server, session, chat.msg(timeout=2), chat.submitter)
         _, existing = await _frame(ws)  # once this arrives the subscription is live
         assert [e["sequence"] for e in existing] == [6]
-        await other.call(APPEND, chat.msg(sequence=7, payload=[7]), chat.executor)
+        await other.call(APPEND, chat.msg(sequence=7, payload=[7]), key=chat.executor)
         _, pushed = await _frame(ws)
         assert [(e["sequence"], e["payload"]) for e in pushed] == [(7, "Bw==")]
         await ws.close()
@@ -352,6 +358,6 @@ async def test_pycolonies_channel_append_read_and_subscribe(
     streamed = await asyncio.wait_for(subscribed, 5)
     assert [(e["sequence"], e["payload"]) for e in streamed] == [(1, b"yo"), (2, b"more")]
 
-    await client.call("closesuccessfulmsg", {"processid": chat.process_id}, chat.executor)
+    await client.call("closesuccessfulmsg", {"processid": chat.process_id}, key=chat.executor)
     with pytest.raises(ColoniesConnectionError, match="Channel not found"):
         await asyncio.to_thread(pyc.channel_read, chat.process_id, "chat", 0, 10, chat.executor)

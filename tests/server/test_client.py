@@ -8,9 +8,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from colonies import __version__
-from colonies.client import ColoniesClient, SyncColoniesClient
+from colonies.client import ColoniesClient
 from colonies.core import Conditions, FunctionSpec, ProcessState, WorkflowSpec
 from colonies.errors import RPCError
+from colonies.sync_client import SyncColoniesClient
 from tests.conftest import COLONY_KEY, SERVER_KEY, Colony
 
 
@@ -23,22 +24,23 @@ def fspec(node_name: str = "", dependencies: list[str] | None = None) -> Functio
 
 async def test_typed_round_trip(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
-    p = await client.submit(fspec(), key)
+    p = await client.submit(fspec(), key=key)
     assert p.state == ProcessState.WAITING
-    waiting = asyncio.create_task(client.wait(p, ProcessState.SUCCESS, 10, key))
-    a = await client.assign("test", 5, key)
-    await client.add_log(a.process_id, "hi\n", key)
-    await client.close_process(a.process_id, key, ["out"])
+    waiting = asyncio.create_task(client.wait(p, ProcessState.SUCCESS, 10, key=key))
+    a = await client.assign(5, colony="test", key=key)
+    await client.add_log(a.process_id, "hi\n", key=key)
+    await client.close_process(a.process_id, ["out"], key=key)
     done = await asyncio.wait_for(waiting, 5)
     assert done is not None and done.output == ["out"]
-    assert [log.message for log in await client.get_logs("test", key, process_id=p.process_id)] == [
-        "hi\n"
-    ]
-    stats = await client.colony_statistics("test", key)
+    assert [
+        log.message
+        for log in await client.get_logs(process_id=p.process_id, colony="test", key=key)
+    ] == ["hi\n"]
+    stats = await client.colony_statistics(colony="test", key=key)
     assert stats.successful_processes == 1
-    assert [c.name for c in await client.get_colonies(SERVER_KEY)] == ["test"]
+    assert [c.name for c in await client.get_colonies(key=SERVER_KEY)] == ["test"]
     with pytest.raises(RPCError) as err:
-        await client.assign("test", -1, key)
+        await client.assign(-1, colony="test", key=key)
     assert err.value.status == 404
     g = await client.submit_workflow(
         WorkflowSpec(
@@ -48,17 +50,19 @@ async def test_typed_round_trip(client: ColoniesClient, colony: Colony) -> None:
                 fspec("b", ["a"]),
             ],
         ),
-        key,
+        key=key,
     )
     assert len(g.process_ids) == 2
-    await client.remove_all_process_graphs("test", COLONY_KEY)
+    await client.remove_all_process_graphs(colony="test", key=COLONY_KEY)
 
 
 async def test_sync_client(server: TestServer, colony: Colony) -> None:
     def script() -> None:  # what a blocking script does, off the server's event loop
         with SyncColoniesClient(str(server.make_url("")).rstrip("/")) as sync:
             assert sync.version().build_version == __version__
-            p = sync.submit(fspec(), colony.executor_key)
-            assert sync.get_process(p.process_id, colony.executor_key).process_id == p.process_id
+            p = sync.submit(fspec(), key=colony.executor_key)
+            assert (
+                sync.get_process(p.process_id, key=colony.executor_key).process_id == p.process_id
+            )
 
     await asyncio.to_thread(script)

@@ -46,7 +46,7 @@ async def test_two_servers_assign_each_process_exactly_once(
     async def submitter(n: int) -> None:
         api = servers[n % 2]
         for _ in range(PROCESSES // SUBMITTERS):
-            p = await api.call("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+            p = await api.call("submitfuncspecmsg", {"spec": spec()}, key=colony.executor_key)
             submitted.append(p["processid"])
 
     async def worker(n: int) -> None:
@@ -54,7 +54,7 @@ async def test_two_servers_assign_each_process_exactly_once(
         while True:
             try:
                 p = await api.call(
-                    "assignprocessmsg", {"colonyname": "test", "timeout": 1}, keys[n]
+                    "assignprocessmsg", {"colonyname": "test", "timeout": 1}, key=keys[n]
                 )
             except RPCError as err:
                 assert err.status == 404
@@ -62,7 +62,7 @@ async def test_two_servers_assign_each_process_exactly_once(
                     return
                 continue
             assigned.append(p["processid"])
-            await api.call("closesuccessfulmsg", {"processid": p["processid"]}, keys[n])
+            await api.call("closesuccessfulmsg", {"processid": p["processid"]}, key=keys[n])
 
     workers = [asyncio.create_task(worker(i)) for i in range(EXECUTORS)]
     await asyncio.gather(*(submitter(i) for i in range(SUBMITTERS)))
@@ -73,7 +73,7 @@ async def test_two_servers_assign_each_process_exactly_once(
     assert duplicates == []
     assert sorted(assigned) == sorted(submitted)
     assert len(submitted) == PROCESSES
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, colony.executor_key)
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=colony.executor_key)
     assert (stats["successfulprocesses"], stats["waitingprocesses"], stats["runningprocesses"]) == (
         PROCESSES,
         0,
@@ -86,12 +86,12 @@ async def test_submit_on_one_server_wakes_assign_waiting_on_the_other(
 ) -> None:
     waiting = asyncio.create_task(
         second_client.call(
-            "assignprocessmsg", {"colonyname": "test", "timeout": 30}, colony.executor_key
+            "assignprocessmsg", {"colonyname": "test", "timeout": 30}, key=colony.executor_key
         )
     )
     await asyncio.sleep(0.3)
     assert not waiting.done()
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=colony.executor_key)
     loop = asyncio.get_running_loop()
     started = loop.time()
     got = await asyncio.wait_for(waiting, 5)
@@ -103,15 +103,17 @@ async def test_membership_change_on_one_server_reaches_the_other(
     client: ColoniesClient, second_client: ColoniesClient, colony: Colony
 ) -> None:
     # second_client's server now holds a cached membership for the executor...
-    await second_client.call("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+    await second_client.call("submitfuncspecmsg", {"spec": spec()}, key=colony.executor_key)
     await client.call(
         "rejectexecutormsg",
         {"colonyname": "test", "executorname": colony.executor_name},
-        colony.colony_key,
+        key=colony.colony_key,
     )
     # ...which the trigger's NOTIFY drops; give the notification a bounded moment to arrive.
     for _ in range(100):
-        reply = await second_client.raw("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+        reply = await second_client.raw(
+            "submitfuncspecmsg", {"spec": spec()}, key=colony.executor_key
+        )
         if reply.status == 403:
             break
         await asyncio.sleep(0.01)

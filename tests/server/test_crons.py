@@ -33,7 +33,7 @@ async def add(client: ColoniesClient, key: str, **fields: Any) -> Any:
         "workflowspec": WORKFLOW,
         **fields,
     }
-    return await client.call("addcronmsg", {"cron": cron}, key)
+    return await client.call("addcronmsg", {"cron": cron}, key=key)
 
 
 async def graphs(db: Database) -> int:
@@ -96,17 +96,17 @@ async def test_cron_schedules_then_fires_once_per_due_time(
     assert len(added["cronid"]) == 64 and added["nextrun"] == "0001-01-01T00:00:00Z"
     events = Events()
     assert await crons.run_once(db, events, T0) == 0  # first pass only schedules
-    got = await client.call("getcronmsg", {"cronid": added["cronid"]}, colony.executor_key)
+    got = await client.call("getcronmsg", {"cronid": added["cronid"]}, key=colony.executor_key)
     assert got["nextrun"] == "2030-01-01T12:00:05Z" and got["checkerperiod"] == 1000
     assert await crons.run_once(db, events, T0 + timedelta(seconds=1)) == 0
     assert await crons.run_once(db, events, T0 + timedelta(seconds=2.5)) == 1
     assert await crons.run_once(db, events, T0 + timedelta(seconds=2.5)) == 0
-    got = await client.call("getcronmsg", {"cronid": added["cronid"]}, colony.executor_key)
+    got = await client.call("getcronmsg", {"cronid": added["cronid"]}, key=colony.executor_key)
     assert got["nextrun"] == "2030-01-01T12:00:10Z" and got["lastrun"].startswith("2030")
     assert got["prevprocessgraphid"] != ""
     # a long outage: one run, then the next mark after now (no burst of missed runs)
     assert await crons.run_once(db, events, T0 + timedelta(minutes=10)) == 1
-    got = await client.call("getcronmsg", {"cronid": added["cronid"]}, colony.executor_key)
+    got = await client.call("getcronmsg", {"cronid": added["cronid"]}, key=colony.executor_key)
     assert got["nextrun"] == "2030-01-01T12:10:05Z"
     assert await graphs(db) == 2
 
@@ -119,11 +119,11 @@ async def test_wait_for_previous_workflow(
     events = Events()
     await crons.run_once(db, events, T0)
     assert await crons.run_once(db, events, T0 + timedelta(seconds=6)) == 1
-    p = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    p = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     assert await crons.run_once(db, events, T0 + timedelta(seconds=12)) == 0  # still running
-    await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": ["o1"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": ["o1"]}, key=key)
     assert await crons.run_once(db, events, T0 + timedelta(seconds=13)) == 1
-    nxt = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    nxt = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     assert nxt["in"] == ["o1"]  # the previous run's leaf outputs
     assert added["waitforprevprocessgraph"] is True
 
@@ -170,26 +170,26 @@ async def test_add_validation_and_run_now_and_remove(
                     **fields,
                 }
             },
-            key,
+            key=key,
         )
         assert reply.status == 400 and message in reply.message, reply.message
     added = await add(client, key, interval=60)
     reply = await client.raw(
         "addcronmsg",
         {"cron": {"name": "c1", "colonyname": "test", "interval": 60, "workflowspec": WORKFLOW}},
-        key,
+        key=key,
     )
     assert (reply.status, reply.message) == (
         400,
         "Cron with name <c1> in Colony <test> already exists",
     )
-    ran = await client.call("runcronmsg", {"cronid": added["cronid"]}, key)
+    ran = await client.call("runcronmsg", {"cronid": added["cronid"]}, key=key)
     assert ran["prevprocessgraphid"] != "" and await graphs(db) == 1
-    listed = await client.call("getcronsmsg", {"colonyname": "test", "count": 10}, key)
+    listed = await client.call("getcronsmsg", {"colonyname": "test", "count": 10}, key=key)
     assert [c["name"] for c in listed] == ["c1"]
-    await client.call("removecronmsg", {"cronid": added["cronid"]}, key)
-    assert await client.call("getcronsmsg", {"colonyname": "test", "count": 10}, key) == []
-    reply = await client.raw("runcronmsg", {"cronid": added["cronid"]}, key)
+    await client.call("removecronmsg", {"cronid": added["cronid"]}, key=key)
+    assert await client.call("getcronsmsg", {"colonyname": "test", "count": 10}, key=key) == []
+    reply = await client.raw("runcronmsg", {"cronid": added["cronid"]}, key=key)
     assert (reply.status, reply.message) == (400, "cron not found")
 
 

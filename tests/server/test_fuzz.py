@@ -126,7 +126,7 @@ async def test_odd_subscriptions_get_an_error_frame_or_wait_never_a_crash(
     payload_type: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    running = await client.submit(FunctionSpec.model_validate(spec()), EXECUTOR_KEY)
+    running = await client.submit(FunctionSpec.model_validate(spec()), key=EXECUTOR_KEY)
     valid = {
         "processid": running.process_id,
         "executortype": "cli",

@@ -41,16 +41,16 @@ async def add(client: ColoniesClient, key: str, **fields: Any) -> Any:
         "timeout": -1,
         **fields,
     }
-    return await client.call("addgeneratormsg", {"generator": generator}, key)
+    return await client.call("addgeneratormsg", {"generator": generator}, key=key)
 
 
 async def pack(client: ColoniesClient, key: str, generator_id: str, *args: str) -> None:
     for arg in args:
-        await client.call("packgeneratormsg", {"generatorid": generator_id, "arg": arg}, key)
+        await client.call("packgeneratormsg", {"generatorid": generator_id, "arg": arg}, key=key)
 
 
 async def get(client: ColoniesClient, key: str, generator_id: str) -> Any:
-    return await client.call("getgeneratormsg", {"generatorid": generator_id}, key)
+    return await client.call("getgeneratormsg", {"generatorid": generator_id}, key=key)
 
 
 async def root_args(db: Database) -> list[list[str]]:
@@ -70,7 +70,7 @@ def later(seconds: float) -> datetime:
 
 async def test_add_get_resolve_list_remove(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
-    assert await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 10}, key) == []
+    assert await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 10}, key=key) == []
     added = await add(client, key)
     assert len(added["generatorid"]) == 64
     assert (added["initiatorid"], added["initiatorname"]) == (
@@ -83,31 +83,31 @@ async def test_add_get_resolve_list_remove(client: ColoniesClient, colony: Colon
     got = await get(client, key, added["generatorid"])
     assert got == {**added, "checkerperiod": 1000}
     resolved = await client.call(
-        "resolvegeneratormsg", {"colonyname": "test", "generatorname": "gen"}, key
+        "resolvegeneratormsg", {"colonyname": "test", "generatorname": "gen"}, key=key
     )
     assert resolved == added
     await add(client, key, name="gen2")
-    listed = await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 10}, key)
+    listed = await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 10}, key=key)
     assert [g["name"] for g in listed] == ["gen", "gen2"]
-    one = await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 1}, key)
+    one = await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 1}, key=key)
     assert len(one) == 1
     removed = await client.call(
-        "removegeneratormsg", {"generatorid": added["generatorid"], "all": False}, key
+        "removegeneratormsg", {"generatorid": added["generatorid"], "all": False}, key=key
     )
     assert removed == {}
-    reply = await client.raw("getgeneratormsg", {"generatorid": added["generatorid"]}, key)
+    reply = await client.raw("getgeneratormsg", {"generatorid": added["generatorid"]}, key=key)
     assert (reply.status, reply.message) == (500, "Failed to get generator, generator is nil")
-    reply = await client.raw("removegeneratormsg", {"generatorid": added["generatorid"]}, key)
+    reply = await client.raw("removegeneratormsg", {"generatorid": added["generatorid"]}, key=key)
     assert (reply.status, reply.message) == (500, "Failed to remove generator, generator is nil")
     reply = await client.raw(
-        "packgeneratormsg", {"generatorid": added["generatorid"], "arg": "x"}, key
+        "packgeneratormsg", {"generatorid": added["generatorid"], "arg": "x"}, key=key
     )
     assert (reply.status, reply.message) == (
         500,
         "Failed to increment generator, generator is nil",
     )
     reply = await client.raw(
-        "resolvegeneratormsg", {"colonyname": "test", "generatorname": "gen"}, key
+        "resolvegeneratormsg", {"colonyname": "test", "generatorname": "gen"}, key=key
     )
     assert (reply.status, reply.message) == (500, "Failed to resolve generator, generator is nil")
 
@@ -125,7 +125,7 @@ async def test_add_validation(client: ColoniesClient, colony: Colony) -> None:
                 "trigger": 2,
             }
         },
-        key,
+        key=key,
     )
     assert (reply.status, reply.message) == (
         400,
@@ -155,13 +155,15 @@ async def test_add_validation(client: ColoniesClient, colony: Colony) -> None:
         with pytest.raises(RPCError) as err:
             await add(client, key, name="t", trigger=trigger)
         assert err.value.status == 400
-    reply = await client.raw("addgeneratormsg", {}, key)
+    reply = await client.raw("addgeneratormsg", {}, key=key)
     assert (reply.status, reply.message) == (400, "Failed to add generator, msg.Generator is nil")
     reply = await client.raw(
-        "addgeneratormsg", {"generator": {"name": "x", "colonyname": "test", "trigger": "2"}}, key
+        "addgeneratormsg",
+        {"generator": {"name": "x", "colonyname": "test", "trigger": "2"}},
+        key=key,
     )
     assert (reply.status, reply.message) == (400, "Failed to add generator, invalid JSON")
-    listed = await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 10}, key)
+    listed = await client.call("getgeneratorsmsg", {"colonyname": "test", "count": 10}, key=key)
     assert [g["name"] for g in listed] == ["gen"]
 
 
@@ -244,7 +246,7 @@ async def test_removal_deletes_pending_args(
     gen = await add(client, key, trigger=10)
     await pack(client, key, gen["generatorid"], "a", "b")
     assert await db.generators.queue_size(gen["generatorid"]) == 2
-    await client.call("removegeneratormsg", {"generatorid": gen["generatorid"]}, key)
+    await client.call("removegeneratormsg", {"generatorid": gen["generatorid"]}, key=key)
     assert await db.generators.queue_size(gen["generatorid"]) == 0
     assert await db.generators.pending() == []
 
@@ -303,11 +305,11 @@ async def test_members_only(client: ColoniesClient, colony: Colony) -> None:
         ("getgeneratorsmsg", {"colonyname": "test", "count": 10}),
         ("addgeneratormsg", {"generator": {**gen, "name": "new"}}),
     ]:
-        reply = await client.raw(payload_type, payload, stranger)
+        reply = await client.raw(payload_type, payload, key=stranger)
         assert reply.status == 403, (payload_type, reply.payload)
     # The colony owner is not a member either.
     reply = await client.raw(
-        "getgeneratormsg", {"generatorid": gen["generatorid"]}, colony.colony_key
+        "getgeneratormsg", {"generatorid": gen["generatorid"]}, key=colony.colony_key
     )
     assert reply.status == 403
     assert (await get(client, key, gen["generatorid"]))["queuesize"] == 0

@@ -25,7 +25,7 @@ from tests.conftest import EXECUTOR_KEY, Colony, spec
 
 
 async def waiting_process(client: ColoniesClient) -> Process:
-    return await client.submit(FunctionSpec.model_validate(spec()), EXECUTOR_KEY)
+    return await client.submit(FunctionSpec.model_validate(spec()), key=EXECUTOR_KEY)
 
 
 async def test_a_claim_finishing_after_its_caller_left_is_given_back(
@@ -50,13 +50,13 @@ async def test_a_claim_finishing_after_its_caller_left_is_given_back(
     tasks = Tasks()
     call = asyncio.create_task(service.assign(db, Events(), tasks, caller, 10))
     await claimed.wait()
-    assert (await client.get_process(p.process_id, EXECUTOR_KEY)).state == ProcessState.RUNNING
+    assert (await client.get_process(p.process_id, key=EXECUTOR_KEY)).state == ProcessState.RUNNING
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
         await call
     resume.set()
     await tasks.drain()
-    back = await client.get_process(p.process_id, EXECUTOR_KEY)
+    back = await client.get_process(p.process_id, key=EXECUTOR_KEY)
     assert (back.state, back.assigned_executor_id) == (ProcessState.WAITING, "")
 
 
@@ -78,7 +78,7 @@ async def test_a_parked_assign_whose_caller_left_stops_waiting(
     await tasks.drain()  # the wait ended at once, without waiting 60 s
     assert events.waiter_count() == 0
     p = await waiting_process(client)
-    assert (await client.get_process(p.process_id, EXECUTOR_KEY)).state == ProcessState.WAITING
+    assert (await client.get_process(p.process_id, key=EXECUTOR_KEY)).state == ProcessState.WAITING
 
 
 class GoneRequest:
@@ -98,8 +98,8 @@ async def test_an_assign_whose_client_is_gone_gives_the_process_back(
     with pytest.raises(ColoniesError, match="disconnected"):
         await assign_handler(ctx, msg)
     await server.app[keys.TASKS].drain()
-    back = await client.get_process(p.process_id, EXECUTOR_KEY)
+    back = await client.get_process(p.process_id, key=EXECUTOR_KEY)
     assert back.state == ProcessState.WAITING
     # and the next assign gets it
-    assert (await client.assign("test", -1, EXECUTOR_KEY)).process_id == p.process_id
+    assert (await client.assign(-1, colony="test", key=EXECUTOR_KEY)).process_id == p.process_id
     assert server.app[keys.EVENTS].waiter_count() == 0

@@ -22,17 +22,19 @@ async def test_a_repeated_request_id_returns_the_first_process(
     client: ColoniesClient, colony: Colony, db: Database, make_executor: MakeExecutor
 ) -> None:
     s = FunctionSpec.model_validate(spec())
-    first = await client.submit(s, EXECUTOR_KEY, request_id="r1")
-    again = await client.submit(s, EXECUTOR_KEY, request_id="r1")
+    first = await client.submit(s, request_id="r1", key=EXECUTOR_KEY)
+    again = await client.submit(s, request_id="r1", key=EXECUTOR_KEY)
     assert again.process_id == first.process_id and await waiting(db) == 1
     # another initiator's ids are its own; a new id is a new process
     other = await make_executor("other")
-    assert (await client.submit(s, other, request_id="r1")).process_id != first.process_id
-    assert (await client.submit(s, EXECUTOR_KEY, request_id="r2")).process_id != first.process_id
+    assert (await client.submit(s, request_id="r1", key=other)).process_id != first.process_id
+    assert (
+        await client.submit(s, request_id="r2", key=EXECUTOR_KEY)
+    ).process_id != first.process_id
     assert await waiting(db) == 3
     # concurrent duplicates: one process
     same = await asyncio.gather(
-        *(client.submit(s, EXECUTOR_KEY, request_id="r3") for _ in range(8))
+        *(client.submit(s, request_id="r3", key=EXECUTOR_KEY) for _ in range(8))
     )
     assert len({p.process_id for p in same}) == 1 and await waiting(db) == 4
 
@@ -42,8 +44,8 @@ async def test_a_repeated_workflow_request_id_returns_the_first_graph(
 ) -> None:
     nodes = [spec(nodename="a"), spec(nodename="b", cond_dependencies=["a"])]
     wf = WorkflowSpec.model_validate({"colonyname": "test", "functionspecs": nodes})
-    first = await client.submit_workflow(wf, EXECUTOR_KEY, request_id="w1")
-    again = await client.submit_workflow(wf, EXECUTOR_KEY, request_id="w1")
+    first = await client.submit_workflow(wf, request_id="w1", key=EXECUTOR_KEY)
+    again = await client.submit_workflow(wf, request_id="w1", key=EXECUTOR_KEY)
     assert again.process_graph_id == first.process_graph_id
     assert again.process_ids == first.process_ids
     assert len(await db.graphs.find("test", ProcessState.WAITING, 100)) == 1
@@ -95,7 +97,7 @@ async def test_the_client_retries_a_submit_whose_reply_was_lost_without_a_second
     try:
         async with ColoniesClient(f"http://127.0.0.1:{port}") as through_proxy:
             s = FunctionSpec.model_validate(spec())
-            process = await through_proxy.submit(s, EXECUTOR_KEY)
+            process = await through_proxy.submit(s, key=EXECUTOR_KEY)
     finally:
         proxy.close()
     assert proxy.dropped == 1  # the first reply was lost: the client sent it again

@@ -81,7 +81,7 @@ def nested(depth: int) -> Any:
 
 
 async def waiting(client: ColoniesClient, key: str) -> int:
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key)
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=key)
     return int(stats["waitingprocesses"])
 
 
@@ -129,7 +129,7 @@ async def test_large_bodies_beyond_the_budget_get_503_while_small_ones_pass(
     status, error = await post(server, mid)
     assert status == 503 and "Server busy" in error["message"]
     assert await waiting(client, colony.executor_key) == 0
-    assert await client.call("getcoloniesmsg", {}, SERVER_KEY)  # small bodies still pass
+    assert await client.call("getcoloniesmsg", {}, key=SERVER_KEY)  # small bodies still pass
     writer.close()
     for _ in range(200):
         if bodies.in_flight == 0:
@@ -164,7 +164,7 @@ async def test_kwargs_nested_up_to_the_limit_are_accepted(
 ) -> None:
     # payload → spec → kwargs → x + 60 = 64 levels
     p = await client.call(
-        "submitfuncspecmsg", {"spec": spec(kwargs={"x": nested(60)})}, colony.executor_key
+        "submitfuncspecmsg", {"spec": spec(kwargs={"x": nested(60)})}, key=colony.executor_key
     )
     assert p["spec"]["kwargs"]["x"] == nested(60)
 
@@ -183,23 +183,25 @@ async def test_a_cron_whose_workflow_spec_nests_too_deep_is_400(
     workflow = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="a")]})
     deep = workflow[:-1] + ',"x":' + "[" * 50_000 + "]" * 50_000 + "}"
     cron = {"name": "c", "colonyname": "test", "interval": 60, "workflowspec": deep}
-    reply = await client.raw("addcronmsg", {"cron": cron}, colony.executor_key)
+    reply = await client.raw("addcronmsg", {"cron": cron}, key=colony.executor_key)
     assert reply.status == 400 and "invalid workflow spec" in reply.message
     assert (
-        await client.call("getcronsmsg", {"colonyname": "test", "count": 10}, colony.executor_key)
+        await client.call(
+            "getcronsmsg", {"colonyname": "test", "count": 10}, key=colony.executor_key
+        )
         == []
     )
     assert tracebacks(caplog) == []
 
 
 async def running(client: ColoniesClient, key: str) -> str:
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
-    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     return str(p["processid"])
 
 
 async def add_log(client: ColoniesClient, key: str, pid: str, message: str) -> None:
-    await client.call("addlogmsg", {"processid": pid, "message": message}, key)
+    await client.call("addlogmsg", {"processid": pid, "message": message}, key=key)
 
 
 async def test_a_long_log_line_is_stored_cut_with_a_note(
@@ -208,7 +210,7 @@ async def test_a_long_log_line_is_stored_cut_with_a_note(
     key = colony.executor_key
     pid = await running(client, key)
     await add_log(client, key, pid, "é" * 5000 + "\n")  # 10,001 bytes
-    [entry] = await client.get_logs("test", key, process_id=pid, count=10)
+    [entry] = await client.get_logs(process_id=pid, count=10, colony="test", key=key)
     assert len(entry.message.encode()) <= LINE
     assert entry.message.startswith("é" * 400)
     assert entry.message.endswith(" [truncated 10001 bytes to 1000]\n")
@@ -223,7 +225,9 @@ async def test_past_its_volume_a_process_loses_its_oldest_lines(
         await add_log(client, key, pid, f"{i:03d}" + "x" * 497)  # 500 bytes each, 30,000 in all
     seen: list[str] = []
     since = 0
-    while logs := await client.get_logs("test", key, process_id=pid, count=500, since=since):
+    while logs := await client.get_logs(
+        process_id=pid, count=500, since=since, colony="test", key=key
+    ):
         seen += [entry.message[:3] for entry in logs]
         since = logs[-1].timestamp
     assert seen[-1] == "059"  # the newest stays
@@ -243,13 +247,15 @@ async def test_past_its_volume_an_executor_loses_its_oldest_own_lines(
                 "executorname": colony.executor_name,
                 "message": f"{i:03d}" + "x" * 497,
             },
-            key,
+            key=key,
         )
     logs = await client.get_logs(
-        "test", key, executor_name=colony.executor_name, count=500, latest=True
+        executor_name=colony.executor_name, count=500, latest=True, colony="test", key=key
     )
     assert logs[-1].message.startswith("059")
-    total = await client.get_logs("test", key, executor_name=colony.executor_name, count=500)
+    total = await client.get_logs(
+        executor_name=colony.executor_name, count=500, colony="test", key=key
+    )
     assert total[0].message[:3] != "000"
 
 
@@ -260,16 +266,16 @@ async def test_log_reads_return_a_page_of_bounded_bytes_and_read_on_with_since(
     pid = await running(client, key)
     for i in range(20):
         await add_log(client, key, pid, f"{i:02d}" + "y" * 798)  # 800 bytes each
-    first = await client.get_logs("test", key, process_id=pid, count=100, since=1)
+    first = await client.get_logs(process_id=pid, count=100, since=1, colony="test", key=key)
     # entries are returned until PAGE bytes are reached: 4 x 800 = 3200 (the fourth crosses)
     assert [e.message[:2] for e in first] == ["00", "01", "02", "03"]
-    latest = await client.get_logs("test", key, process_id=pid, count=100, latest=True)
+    latest = await client.get_logs(process_id=pid, count=100, latest=True, colony="test", key=key)
     assert [e.message[:2] for e in latest] == ["16", "17", "18", "19"]
     assert (
-        len(await client.get_logs("test", key, process_id=pid, count=2)) == 2
+        len(await client.get_logs(process_id=pid, count=2, colony="test", key=key)) == 2
     )  # count still rules
     found = await client.call(
-        "searchlogsmsg", {"colonyname": "test", "text": "yyy", "days": 1, "count": 100}, key
+        "searchlogsmsg", {"colonyname": "test", "text": "yyy", "days": 1, "count": 100}, key=key
     )
     assert len(found) == 4
 

@@ -152,16 +152,18 @@ async def test_bad_memory_string_is_400_and_stores_nothing(
     client: ColoniesClient, colony: Colony
 ) -> None:
     bad = {"conditions": {"colonyname": "test", "executortype": "cli", "mem": "1.5Gi"}}
-    reply = await client.raw("submitfuncspecmsg", {"spec": bad}, colony.executor_key)
+    reply = await client.raw("submitfuncspecmsg", {"spec": bad}, key=colony.executor_key)
     assert reply.status == 400 and "error converting memory to int" in reply.message
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, colony.executor_key)
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=colony.executor_key)
     assert stats["waitingprocesses"] == 0
 
 
 async def test_keys_are_case_insensitive_and_unknown_keys_ignored(
     client: ColoniesClient, colony: Colony
 ) -> None:
-    got = await client.call("getcolonymsg", {"colonyName": "test", "extra": 1}, colony.executor_key)
+    got = await client.call(
+        "getcolonymsg", {"colonyName": "test", "extra": 1}, key=colony.executor_key
+    )
     assert got["name"] == "test"
 
 
@@ -200,7 +202,7 @@ async def test_metrics_count_requests_per_payload_type(
 async def test_numbers_out_of_range_are_400_and_store_nothing(
     client: ColoniesClient, colony: Colony, payload_type: str, payload: dict[str, Any], message: str
 ) -> None:
-    reply = await client.raw(payload_type, payload, EXECUTOR_KEY)
+    reply = await client.raw(payload_type, payload, key=EXECUTOR_KEY)
     assert (reply.status, reply.error) == (400, True)
     assert message in reply.payload["message"]
-    assert await client.get_processes("test", 0, 10, EXECUTOR_KEY) == []
+    assert await client.get_processes(0, 10, colony="test", key=EXECUTOR_KEY) == []

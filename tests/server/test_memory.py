@@ -147,8 +147,8 @@ async def test_reading_a_process_with_much_log_returns_pages(
     served: Served, client: ColoniesClient, colony: Colony, dsn: str
 ) -> None:
     key = colony.executor_key
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
-    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     conn = await asyncpg.connect(dsn)
     try:  # 42 MB of log lines just under the 64 KiB line limit, as the server stores them
         await conn.execute(
@@ -160,12 +160,17 @@ async def test_reading_a_process_with_much_log_returns_pages(
     finally:
         await conn.close()
     async with ColoniesClient(served.url) as reader:
-        await reader.get_logs("test", key, process_id=p["processid"], count=1)  # warm up
+        await reader.get_logs(process_id=p["processid"], count=1, colony="test", key=key)  # warm up
         before = served.start_measuring()
         pages = await asyncio.gather(
-            *(reader.get_logs("test", key, process_id=p["processid"], count=500) for _ in range(4)),
             *(
-                reader.get_logs("test", key, process_id=p["processid"], count=500, latest=True)
+                reader.get_logs(process_id=p["processid"], count=500, colony="test", key=key)
+                for _ in range(4)
+            ),
+            *(
+                reader.get_logs(
+                    process_id=p["processid"], count=500, latest=True, colony="test", key=key
+                )
                 for _ in range(4)
             ),
         )

@@ -85,16 +85,16 @@ async def test_a_postgres_restart_under_load(
     caplog.set_level(logging.INFO)
     async with ColoniesClient(url) as client, aiohttp.ClientSession() as session:
         colony = {"colonyid": id_from_private_key(COLONY_KEY), "name": "test"}
-        await client.call("addcolonymsg", {"colony": colony}, SERVER_KEY)
+        await client.call("addcolonymsg", {"colony": colony}, key=SERVER_KEY)
         executor = {
             "executorid": id_from_private_key(EXECUTOR_KEY),
             "executorname": "e",
             "executortype": "cli",
             "colonyname": "test",
         }
-        await client.call("addexecutormsg", {"executor": executor}, COLONY_KEY)
+        await client.call("addexecutormsg", {"executor": executor}, key=COLONY_KEY)
         await client.call(
-            "approveexecutormsg", {"colonyname": "test", "executorname": "e"}, COLONY_KEY
+            "approveexecutormsg", {"colonyname": "test", "executorname": "e"}, key=COLONY_KEY
         )
         statuses: list[tuple[int, str]] = []
         running = True
@@ -102,8 +102,8 @@ async def test_a_postgres_restart_under_load(
         async def load() -> None:
             while running:
                 for reply in (
-                    await client.raw("submitfuncspecmsg", {"spec": spec()}, EXECUTOR_KEY),
-                    await client.raw("getcoloniesmsg", {}, SERVER_KEY),
+                    await client.raw("submitfuncspecmsg", {"spec": spec()}, key=EXECUTOR_KEY),
+                    await client.raw("getcoloniesmsg", {}, key=SERVER_KEY),
                 ):
                     statuses.append((reply.status, reply.message if reply.error else ""))
                 await asyncio.sleep(0.01)

@@ -21,12 +21,12 @@ from tests.conftest import COLONY_KEY, Colony, MakeExecutor, spec
 
 
 async def submit(client: ColoniesClient, key: str, **fields: Any) -> Any:
-    return await client.call("submitfuncspecmsg", {"spec": spec(**fields)}, key)
+    return await client.call("submitfuncspecmsg", {"spec": spec(**fields)}, key=key)
 
 
 async def assign(client: ColoniesClient, key: str, timeout: int = -1, **extra: object) -> Any:
     return await client.call(
-        "assignprocessmsg", {"colonyname": "test", "timeout": timeout, **extra}, key
+        "assignprocessmsg", {"colonyname": "test", "timeout": timeout, **extra}, key=key
     )
 
 
@@ -41,9 +41,9 @@ async def test_submit_assign_close_round_trip(client: ColoniesClient, colony: Co
     assert a["processid"] == p["processid"] and a["state"] == 1
     assert a["assignedexecutorid"] == colony.executor_id
     assert a["attributes"][0]["state"] == 1
-    await client.call("setoutputmsg", {"processid": p["processid"], "out": ["o1", 2]}, key)
-    await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": []}, key)
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key)
+    await client.call("setoutputmsg", {"processid": p["processid"], "out": ["o1", 2]}, key=key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": []}, key=key)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=key)
     assert got["state"] == 2 and got["out"] == ["o1", 2]
     assert got["starttime"] > got["submissiontime"] and got["endtime"] >= got["starttime"]
 
@@ -52,11 +52,11 @@ async def test_assign_without_work_is_404_and_timeout_zero_is_400(
     client: ColoniesClient, colony: Colony
 ) -> None:
     reply = await client.raw(
-        "assignprocessmsg", {"colonyname": "test", "timeout": -1}, colony.executor_key
+        "assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=colony.executor_key
     )
     assert (reply.status, reply.message) == (404, "No process available for assignment")
     reply = await client.raw(
-        "assignprocessmsg", {"colonyname": "test", "timeout": 0}, colony.executor_key
+        "assignprocessmsg", {"colonyname": "test", "timeout": 0}, key=colony.executor_key
     )
     assert (reply.status, reply.message) == (400, "Invalid timeout value, timeout cannot be zero")
 
@@ -64,7 +64,7 @@ async def test_assign_without_work_is_404_and_timeout_zero_is_400(
 async def test_long_poll_times_out_after_timeout(client: ColoniesClient, colony: Colony) -> None:
     started = time.monotonic()
     reply = await client.raw(
-        "assignprocessmsg", {"colonyname": "test", "timeout": 1}, colony.executor_key
+        "assignprocessmsg", {"colonyname": "test", "timeout": 1}, key=colony.executor_key
     )
     assert reply.status == 404
     assert 0.9 <= time.monotonic() - started < 3
@@ -89,7 +89,7 @@ async def test_priority_order(client: ColoniesClient, colony: Colony) -> None:
 
 async def test_priority_out_of_range(client: ColoniesClient, colony: Colony) -> None:
     reply = await client.raw(
-        "submitfuncspecmsg", {"spec": spec(priority=50001)}, colony.executor_key
+        "submitfuncspecmsg", {"spec": spec(priority=50001)}, key=colony.executor_key
     )
     assert reply.status == 400 and "priority outside range" in reply.message
 
@@ -165,30 +165,32 @@ async def test_close_by_other_executor_is_forbidden(
     other = await make_executor("other")
     p = await submit(client, colony.executor_key)
     await assign(client, colony.executor_key)
-    reply = await client.raw("closesuccessfulmsg", {"processid": p["processid"]}, other)
+    reply = await client.raw("closesuccessfulmsg", {"processid": p["processid"]}, key=other)
     assert reply.status == 403
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, other)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=other)
     assert got["state"] == 1
 
 
 async def test_fail_rules(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
     p = await submit(client, key)
-    reply = await client.raw("closefailedmsg", {"processid": p["processid"]}, key)
+    reply = await client.raw("closefailedmsg", {"processid": p["processid"]}, key=key)
     assert (reply.status, reply.message) == (
         403,
         "Failed to close process as failed, process is not assigned",
     )
     await assign(client, key)
-    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key)
-    reply = await client.raw("closefailedmsg", {"processid": p["processid"], "errors": ["x"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key=key)
+    reply = await client.raw(
+        "closefailedmsg", {"processid": p["processid"], "errors": ["x"]}, key=key
+    )
     assert (reply.status, reply.message) == (400, "Tried to set successful process as failed")
     # closing an already successful process again is allowed, as in the reference
-    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key=key)
     q = await submit(client, key)
     await assign(client, key)
-    await client.call("closefailedmsg", {"processid": q["processid"], "errors": None}, key)
-    got = await client.call("getprocessmsg", {"processid": q["processid"]}, key)
+    await client.call("closefailedmsg", {"processid": q["processid"], "errors": None}, key=key)
+    got = await client.call("getprocessmsg", {"processid": q["processid"]}, key=key)
     assert got["state"] == 3 and got["errors"] == []
 
 
@@ -197,14 +199,14 @@ async def test_lists_and_stats(client: ColoniesClient, colony: Colony) -> None:
     pids = [(await submit(client, key))["processid"] for _ in range(4)]
     running = [await assign(client, key) for _ in range(3)]
     assert [r["processid"] for r in running] == pids[:3]
-    await client.call("closesuccessfulmsg", {"processid": pids[0]}, key)
-    await client.call("closefailedmsg", {"processid": pids[1], "errors": ["e"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": pids[0]}, key=key)
+    await client.call("closefailedmsg", {"processid": pids[1], "errors": ["e"]}, key=key)
     for state in range(4):
         got = await client.call(
-            "getprocessesmsg", {"colonyname": "test", "count": 10, "state": state}, key
+            "getprocessesmsg", {"colonyname": "test", "count": 10, "state": state}, key=key
         )
         assert len(got) == 1
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key)
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=key)
     assert (
         stats["waitingprocesses"],
         stats["runningprocesses"],
@@ -217,11 +219,11 @@ async def test_lists_and_stats(client: ColoniesClient, colony: Colony) -> None:
         (10, -1, "Failed to get processes, invalid msg.State"),
     ):
         reply = await client.raw(
-            "getprocessesmsg", {"colonyname": "test", "count": count, "state": state}, key
+            "getprocessesmsg", {"colonyname": "test", "count": count, "state": state}, key=key
         )
         assert (reply.status, reply.message) == (400, message)
     empty = await client.call(
-        "getprocessesmsg", {"colonyname": "test", "count": 10, "state": 4}, key
+        "getprocessesmsg", {"colonyname": "test", "count": 10, "state": 4}, key=key
     )
     assert empty == []
 
@@ -229,15 +231,15 @@ async def test_lists_and_stats(client: ColoniesClient, colony: Colony) -> None:
 async def test_cancel_and_remove(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
     p = await submit(client, key)
-    await client.call("cancelprocessmsg", {"processid": p["processid"]}, key)
-    reply = await client.raw("cancelprocessmsg", {"processid": p["processid"]}, key)
+    await client.call("cancelprocessmsg", {"processid": p["processid"]}, key=key)
+    reply = await client.raw("cancelprocessmsg", {"processid": p["processid"]}, key=key)
     assert reply.status == 400
-    await client.call("removeprocessmsg", {"processid": p["processid"]}, key)
-    reply = await client.raw("getprocessmsg", {"processid": p["processid"]}, key)
+    await client.call("removeprocessmsg", {"processid": p["processid"]}, key=key)
+    reply = await client.raw("getprocessmsg", {"processid": p["processid"]}, key=key)
     assert (reply.status, reply.message) == (404, "Failed to get process, process not found")
     q = await submit(client, key)
     await assign(client, key)
-    reply = await client.raw("removeprocessmsg", {"processid": q["processid"]}, key)
+    reply = await client.raw("removeprocessmsg", {"processid": q["processid"]}, key=key)
     assert (reply.status, reply.message) == (
         400,
         "Failed to remove process, cannot remove a running process",
@@ -249,11 +251,11 @@ async def test_remove_all_processes_by_state(client: ColoniesClient, colony: Col
     for _ in range(3):
         await submit(client, key)
     reply = await client.raw(
-        "removeallprocessesmsg", {"colonyname": "test", "state": 1}, COLONY_KEY
+        "removeallprocessesmsg", {"colonyname": "test", "state": 1}, key=COLONY_KEY
     )
     assert (reply.status, reply.message) == (400, "Not possible to remove running processes")
-    await client.call("removeallprocessesmsg", {"colonyname": "test", "state": -1}, COLONY_KEY)
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key)
+    await client.call("removeallprocessesmsg", {"colonyname": "test", "state": -1}, key=COLONY_KEY)
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=key)
     assert stats["waitingprocesses"] == 0
 
 
@@ -265,14 +267,14 @@ async def test_exec_deadline_retries_then_fails(
     await assign(client, key)
     now = utc_now()
     await background.expire_deadlines(db, now + timedelta(seconds=2))
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=key)
     assert got["state"] == 1
     await background.expire_deadlines(db, now + timedelta(seconds=5))
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=key)
     assert (got["state"], got["retries"], got["assignedexecutorid"]) == (0, 1, "")
     await assign(client, key)
     await background.expire_deadlines(db, utc_now() + timedelta(seconds=5))
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=key)
     assert (got["state"], got["errors"]) == (3, ["Maximum execution time limit exceeded"])
 
 
@@ -283,9 +285,9 @@ async def test_wait_deadline_fails_unassigned_process(
     p = await submit(client, key, maxwaittime=2)
     keep = await submit(client, key, maxwaittime=-1)
     await background.expire_deadlines(db, utc_now() + timedelta(seconds=3))
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=key)
     assert (got["state"], got["errors"]) == (3, ["Maximum waiting time limit exceeded"])
-    kept = await client.call("getprocessmsg", {"processid": keep["processid"]}, key)
+    kept = await client.call("getprocessmsg", {"processid": keep["processid"]}, key=key)
     assert kept["state"] == 0
 
 
@@ -295,7 +297,7 @@ async def test_maxexectime_zero_times_out_right_after_assign_as_in_reference(
     p = await submit(client, colony.executor_key, maxexectime=0, maxretries=0)
     await assign(client, colony.executor_key)
     await background.expire_deadlines(db, utc_now())
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, colony.executor_key)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=colony.executor_key)
     assert got["state"] == 3
 
 
@@ -306,12 +308,14 @@ async def test_removed_executor_processes_go_back_to_queue(
     p = await submit(client, colony.executor_key)
     await assign(client, other)
     await client.call(
-        "removeexecutormsg", {"colonyname": "test", "executorname": "other"}, COLONY_KEY
+        "removeexecutormsg", {"colonyname": "test", "executorname": "other"}, key=COLONY_KEY
     )
-    got = await client.call("getprocessmsg", {"processid": p["processid"]}, colony.executor_key)
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=colony.executor_key)
     assert (got["state"], got["assignedexecutorid"]) == (0, "")
     assert got["starttime"] == "0001-01-01T00:00:00Z"
-    executors = await client.call("getexecutorsmsg", {"colonyname": "test"}, colony.executor_key)
+    executors = await client.call(
+        "getexecutorsmsg", {"colonyname": "test"}, key=colony.executor_key
+    )
     assert {e["executorname"]: e["state"] for e in executors}["other"] == 3
 
 
@@ -338,7 +342,7 @@ async def test_the_colony_owner_may_add_a_removed_name_again(
     await submit(client, colony.executor_key)
     await assign(client, key)
     assert await background.remove_stale_executors(db, 600, utc_now() + timedelta(seconds=601))
-    refused = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    refused = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     assert (refused.status, refused.message) == (
         403,
         "Access denied, not a member of Colony with name <test>",
@@ -353,7 +357,7 @@ async def test_the_colony_owner_may_add_a_removed_name_again(
     taken = await client.raw(
         "addexecutormsg",
         {"executor": {"executorid": "e" * 64, "executorname": "idle", "colonyname": "test"}},
-        COLONY_KEY,
+        key=COLONY_KEY,
     )
     assert (taken.status, taken.message) == (
         400,
@@ -363,11 +367,11 @@ async def test_the_colony_owner_may_add_a_removed_name_again(
 
 async def test_pause_and_resume(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
-    await client.call("pauseassignmentsmsg", {"colonyname": "test"}, COLONY_KEY)
-    status = await client.raw("getpausestatusmsg", {"colonyname": "test"}, key)
+    await client.call("pauseassignmentsmsg", {"colonyname": "test"}, key=COLONY_KEY)
+    status = await client.raw("getpausestatusmsg", {"colonyname": "test"}, key=key)
     assert status.payload_type == "pausestatusreplymsg" and status.payload["ispaused"] is True
     await submit(client, key)
-    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     assert (reply.status, reply.message) == (
         503,
         "No processes available: colony assignments are paused",
@@ -375,15 +379,15 @@ async def test_pause_and_resume(client: ColoniesClient, colony: Colony) -> None:
     waiting = asyncio.create_task(assign(client, key, timeout=10))
     await asyncio.sleep(0.2)
     assert not waiting.done()
-    await client.call("resumeassignmentsmsg", {"colonyname": "test"}, COLONY_KEY)
+    await client.call("resumeassignmentsmsg", {"colonyname": "test"}, key=COLONY_KEY)
     got = await asyncio.wait_for(waiting, 5)
     assert isinstance(got, dict) and got["state"] == 1
 
 
 async def test_paused_long_poll_times_out_with_408(client: ColoniesClient, colony: Colony) -> None:
-    await client.call("pauseassignmentsmsg", {"colonyname": "test"}, COLONY_KEY)
+    await client.call("pauseassignmentsmsg", {"colonyname": "test"}, key=COLONY_KEY)
     reply = await client.raw(
-        "assignprocessmsg", {"colonyname": "test", "timeout": 1}, colony.executor_key
+        "assignprocessmsg", {"colonyname": "test", "timeout": 1}, key=colony.executor_key
     )
     assert (reply.status, reply.message) == (
         408,
@@ -398,13 +402,13 @@ async def test_function_statistics_after_successful_run(
     fn = await client.call(
         "addfunctionmsg",
         {"fun": {"executorname": "test-executor", "colonyname": "test", "funcname": "echo"}},
-        key,
+        key=key,
     )
     assert len(fn["functionid"]) == 64
     p = await submit(client, key)
     await assign(client, key)
-    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key)
-    fns = await client.call("getfunctionsmsg", {"colonyname": "test"}, key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key=key)
+    fns = await client.call("getfunctionsmsg", {"colonyname": "test"}, key=key)
     assert fns[0]["counter"] == 1 and fns[0]["avgexectime"] > 0
     assert fns[0]["minwaittime"] == fns[0]["maxwaittime"] == fns[0]["avgwaittime"] > 0
 
@@ -413,19 +417,19 @@ async def test_attributes(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
     p = await submit(client, key)
     attr = {"targetid": p["processid"], "key": "k1", "value": "v1", "attributetype": 1}
-    reply = await client.raw("addattributemsg", {"attribute": attr}, key)
+    reply = await client.raw("addattributemsg", {"attribute": attr}, key=key)
     assert (reply.status, reply.message) == (
         403,
         "Failed to add attribute, process is not assigned",
     )
     await assign(client, key)
-    added = await client.call("addattributemsg", {"attribute": attr}, key)
+    added = await client.call("addattributemsg", {"attribute": attr}, key=key)
     assert len(added["attributeid"]) == 64 and added["targetcolonyname"] == ""
-    reply = await client.raw("addattributemsg", {"attribute": attr}, key)
+    reply = await client.raw("addattributemsg", {"attribute": attr}, key=key)
     assert reply.status == 400
-    got = await client.call("getattributemsg", {"attributeid": added["attributeid"]}, key)
+    got = await client.call("getattributemsg", {"attributeid": added["attributeid"]}, key=key)
     assert got["value"] == "v1" and got["state"] == 1
-    reply = await client.raw("getattributemsg", {"attributeid": "nope"}, key)
+    reply = await client.raw("getattributemsg", {"attributeid": "nope"}, key=key)
     assert (reply.status, reply.message) == (400, "Attribute does not exists")
 
 
@@ -434,17 +438,19 @@ async def test_logs(client: ColoniesClient, colony: Colony) -> None:
     p = await submit(client, key)
     await assign(client, key)
     for i in range(3):
-        await client.call("addlogmsg", {"processid": p["processid"], "message": f"line {i}\n"}, key)
+        await client.call(
+            "addlogmsg", {"processid": p["processid"], "message": f"line {i}\n"}, key=key
+        )
     logs = await client.call(
         "getlogsmsg",
         {"colonyname": "test", "processid": p["processid"], "count": 100, "since": -1},
-        key,
+        key=key,
     )
     assert [log["message"] for log in logs] == ["line 0\n", "line 1\n", "line 2\n"]
     latest = await client.call(
         "getlogsmsg",
         {"colonyname": "test", "processid": p["processid"], "count": 2, "latest": True},
-        key,
+        key=key,
     )
     assert [log["message"] for log in latest] == ["line 1\n", "line 2\n"]
     since = await client.call(
@@ -455,19 +461,19 @@ async def test_logs(client: ColoniesClient, colony: Colony) -> None:
             "count": 10,
             "since": logs[0]["timestamp"],
         },
-        key,
+        key=key,
     )
     assert len(since) == 2
     by_executor = await client.call(
-        "getlogsmsg", {"colonyname": "test", "executorname": "test-executor", "count": 10}, key
+        "getlogsmsg", {"colonyname": "test", "executorname": "test-executor", "count": 10}, key=key
     )
     assert len(by_executor) == 3
     found = await client.call(
-        "searchlogsmsg", {"colonyname": "test", "text": "line 1", "days": 1, "count": 10}, key
+        "searchlogsmsg", {"colonyname": "test", "text": "line 1", "days": 1, "count": 10}, key=key
     )
     assert [log["message"] for log in found] == ["line 1\n"]
     reply = await client.raw(
-        "getlogsmsg", {"colonyname": "test", "processid": p["processid"], "count": 501}, key
+        "getlogsmsg", {"colonyname": "test", "processid": p["processid"], "count": 501}, key=key
     )
     assert (reply.status, reply.message) == (403, "Count exceeds max log count (500)")
 

@@ -41,7 +41,7 @@ async def test_subscribe_process_gets_a_frame_when_the_state_is_reached(
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
     key = colony.executor_key
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
     async with aiohttp.ClientSession() as session:
         ws = await subscribe(
             server,
@@ -50,8 +50,8 @@ async def test_subscribe_process_gets_a_frame_when_the_state_is_reached(
             key,
             session,
         )
-        await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-        await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": [7]}, key)
+        await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+        await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": [7]}, key=key)
         frame = await asyncio.wait_for(ws.receive(), 5)
         payload_type, process = decode(frame)
         assert payload_type == "subscribeprocessmsg"
@@ -63,7 +63,7 @@ async def test_subscribing_to_a_finished_process_answers_at_once_then_closes_at_
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
     key = colony.executor_key
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
     async with aiohttp.ClientSession() as session:
         ws = await subscribe(
             server,
@@ -82,7 +82,7 @@ async def test_a_late_notification_of_the_state_already_sent_sends_no_second_fra
     server: TestServer, client: ColoniesClient, colony: Colony, dsn: str
 ) -> None:
     key = colony.executor_key
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
     async with aiohttp.ClientSession() as session:
         ws = await subscribe(
             server,
@@ -147,7 +147,7 @@ async def test_subscribe_processes_round_robin_between_subscribers(
         ]
         await asyncio.sleep(0.2)  # both subscriptions registered before the submits
         ids = [
-            (await client.call("submitfuncspecmsg", {"spec": spec()}, key))["processid"]
+            (await client.call("submitfuncspecmsg", {"spec": spec()}, key=key))["processid"]
             for _ in range(2)
         ]
         got = [decode(await asyncio.wait_for(ws.receive(), 5))[1]["processid"] for ws in sockets]
@@ -161,14 +161,14 @@ async def test_pycolonies_wait_returns_after_close(
 ) -> None:
     pyc = Colonies("127.0.0.1", server.port)
     key = colony.executor_key
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
     from model import Process
 
     waiting = asyncio.create_task(asyncio.to_thread(pyc.wait, Process(**p), 10, key))
     await asyncio.sleep(0.3)
     assert not waiting.done()
-    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-    await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": ["done"]}, key)
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"], "out": ["done"]}, key=key)
     done = await asyncio.wait_for(waiting, 10)
     assert done.state == 2 and done.output == ["done"]
 
@@ -185,10 +185,10 @@ async def test_subscriber_hears_of_a_failure_cascade(
             spec(nodename="c", cond_dependencies=["b"]),
         ],
     }
-    g = await client.call("submitworkflowspecmsg", {"spec": wf}, key)
-    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-    await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key)
-    b = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    g = await client.call("submitworkflowspecmsg", {"spec": wf}, key=key)
+    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key=key)
+    b = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     c_id = next(pid for pid in g["processids"] if pid not in (a["processid"], b["processid"]))
     async with aiohttp.ClientSession() as session:
         ws = await subscribe(
@@ -199,7 +199,7 @@ async def test_subscriber_hears_of_a_failure_cascade(
             session,
         )
         await asyncio.sleep(0.1)
-        await client.call("closefailedmsg", {"processid": b["processid"], "errors": ["x"]}, key)
+        await client.call("closefailedmsg", {"processid": b["processid"], "errors": ["x"]}, key=key)
         _, process = decode(await asyncio.wait_for(ws.receive(), 5))
         assert (process["processid"], process["state"]) == (c_id, 3)
         await ws.close()
@@ -230,7 +230,7 @@ async def test_a_subscriber_of_another_colony_never_gets_its_processes(
     await client.call(
         "addcolonymsg",
         {"colony": {"colonyid": id_from_private_key(b_owner), "name": "b"}},
-        SERVER_KEY,
+        key=SERVER_KEY,
     )
     b_key = new_private_key()
     b_exec = {
@@ -239,8 +239,8 @@ async def test_a_subscriber_of_another_colony_never_gets_its_processes(
         "executortype": "cli",
         "colonyname": "b",
     }
-    await client.call("addexecutormsg", {"executor": b_exec}, b_owner)
-    await client.call("approveexecutormsg", {"colonyname": "b", "executorname": "bx"}, b_owner)
+    await client.call("addexecutormsg", {"executor": b_exec}, key=b_owner)
+    await client.call("approveexecutormsg", {"colonyname": "b", "executorname": "bx"}, key=b_owner)
     async with aiohttp.ClientSession() as session:
         ws = await subscribe(
             server,
@@ -251,8 +251,8 @@ async def test_a_subscriber_of_another_colony_never_gets_its_processes(
         )
         await _registered(server, 1)
         a = spec(kwargs={"secret": "s3cret"})
-        await client.call("submitfuncspecmsg", {"spec": a}, colony.executor_key)
-        b = await client.call("submitfuncspecmsg", {"spec": spec(colony="b")}, b_key)
+        await client.call("submitfuncspecmsg", {"spec": a}, key=colony.executor_key)
+        b = await client.call("submitfuncspecmsg", {"spec": spec(colony="b")}, key=b_key)
         payload_type, process = decode(await asyncio.wait_for(ws.receive(), 5))
         assert payload_type == "subscribeprocessmsg"
         assert (process["processid"], process["spec"]["conditions"]["colonyname"]) == (
@@ -284,7 +284,7 @@ async def test_a_pending_executor_of_the_colony_is_refused_before_any_frame(
 async def test_a_stranger_cannot_watch_a_process_of_a_colony(
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, colony.executor_key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=colony.executor_key)
     async with aiohttp.ClientSession() as session:
         ws = await subscribe(
             server,

@@ -65,9 +65,9 @@ class Recorder(ColoniesClient):
         super().__init__(url)
         self.sent: list[str | bytes] = []
 
-    async def post_envelope(self, body: str | bytes) -> Any:
+    async def post_envelope(self, body: str | bytes, read_timeout: float | None = None) -> Any:
         self.sent.append(body)
-        return await super().post_envelope(body)
+        return await super().post_envelope(body, read_timeout)
 
 
 Start = Callable[[str], Awaitable[tuple[TestServer, ColoniesClient]]]
@@ -117,11 +117,13 @@ def submit_data() -> dict[str, Any]:
 
 
 async def colony_names(client: ColoniesClient) -> list[str]:
-    return sorted(c.name for c in await client.get_colonies(SERVER_KEY))
+    return sorted(c.name for c in await client.get_colonies(key=SERVER_KEY))
 
 
 async def waiting(client: ColoniesClient) -> int:
-    return len(await client.get_processes(COLONY, ProcessState.WAITING, 100, EXECUTOR_KEY))
+    return len(
+        await client.get_processes(ProcessState.WAITING, 100, colony=COLONY, key=EXECUTOR_KEY)
+    )
 
 
 async def detected(server: TestServer) -> dict[tuple[str, str], float]:
@@ -164,12 +166,12 @@ async def test_replayed_approval_does_not_reapprove_a_rejected_executor(
     client: ColoniesClient, recorder: Recorder, colony: Colony, make_executor: MakeExecutor
 ) -> None:
     await make_executor("worker", approve=False)
-    await recorder.approve_executor(COLONY, "worker", COLONY_KEY)
+    await recorder.approve_executor("worker", colony=COLONY, key=COLONY_KEY)
     approval = recorder.sent[-1]
-    await client.reject_executor(COLONY, "worker", COLONY_KEY)
+    await client.reject_executor("worker", colony=COLONY, key=COLONY_KEY)
     reply = await client.post_envelope(approval)
     assert (reply.status, reply.error, reply.message) == (403, True, USED)
-    executor = await client.get_executor(COLONY, "worker", EXECUTOR_KEY)
+    executor = await client.get_executor("worker", colony=COLONY, key=EXECUTOR_KEY)
     assert executor.state == ExecutorState.REJECTED
 
 
@@ -177,24 +179,24 @@ async def test_replayed_add_user_does_not_restore_a_removed_user(
     client: ColoniesClient, recorder: Recorder, colony: Colony
 ) -> None:
     user_id = id_from_private_key(new_private_key())
-    await recorder.add_user(User(colony_name=COLONY, user_id=user_id, name="eve"), COLONY_KEY)
+    await recorder.add_user(User(colony_name=COLONY, user_id=user_id, name="eve"), key=COLONY_KEY)
     added = recorder.sent[-1]
-    await client.remove_user(COLONY, "eve", COLONY_KEY)
+    await client.remove_user("eve", colony=COLONY, key=COLONY_KEY)
     reply = await client.post_envelope(added)
     assert (reply.status, reply.message) == (403, USED)
-    assert [u.name for u in await client.get_users(COLONY, EXECUTOR_KEY)] == []
+    assert [u.name for u in await client.get_users(colony=COLONY, key=EXECUTOR_KEY)] == []
 
 
 async def test_replayed_remove_colony_does_not_delete_a_new_colony_of_that_name(
     client: ColoniesClient, recorder: Recorder, colony: Colony
 ) -> None:
-    await recorder.remove_colony(COLONY, SERVER_KEY)
+    await recorder.remove_colony(colony=COLONY, key=SERVER_KEY)
     removal = recorder.sent[-1]
     new = ColonyModel(colony_id=id_from_private_key(new_private_key()), name=COLONY)
-    await client.add_colony(new, SERVER_KEY)
+    await client.add_colony(new, key=SERVER_KEY)
     reply = await client.post_envelope(removal)
     assert (reply.status, reply.message) == (403, USED)
-    assert [c.colony_id for c in await client.get_colonies(SERVER_KEY)] == [new.colony_id]
+    assert [c.colony_id for c in await client.get_colonies(key=SERVER_KEY)] == [new.colony_id]
 
 
 async def test_stale_future_and_unstamped_requests_are_refused_and_change_nothing(
@@ -253,7 +255,7 @@ async def test_a_replay_to_another_server_on_the_database_is_refused(
 async def test_subscriptions_unstamped_or_replayed_get_a_403_frame(
     client: ColoniesClient, colony: Colony, server: TestServer
 ) -> None:
-    process = await client.call("submitfuncspecmsg", submit_data(), EXECUTOR_KEY)
+    process = await client.call("submitfuncspecmsg", submit_data(), key=EXECUTOR_KEY)
     data = {
         "processid": process["processid"],
         "executortype": "cli",
@@ -282,7 +284,7 @@ async def test_our_client_sdk_and_cli_pass_require(
 
     p = await submit(client, "double", 21, executor_type="replay-sdk")
     await ex.run(burst=True)
-    done = await client.wait(p, ProcessState.SUCCESS, 5, EXECUTOR_KEY)
+    done = await client.wait(p, ProcessState.SUCCESS, 5, key=EXECUTOR_KEY)
     assert done is not None and done.output == [42]
     assert server.port is not None
     result = await asyncio.to_thread(run_cli, ["colony", "ls", "--json"], client_env(server.port))
@@ -406,10 +408,12 @@ async def test_warn_serves_replayed_stale_future_and_unstamped_requests_and_coun
         "approveexecutormsg", {"colonyname": COLONY, "executorname": "worker"}, COLONY_KEY
     )
     assert (await warn.post_envelope(approval)).status == 200
-    await warn.reject_executor(COLONY, "worker", COLONY_KEY)
+    await warn.reject_executor("worker", colony=COLONY, key=COLONY_KEY)
     caplog.set_level(logging.WARNING, logger="colonies.server.replay")
     assert (await warn.post_envelope(approval)).status == 200  # served, as the reference would
-    assert (await warn.get_executor(COLONY, "worker", EXECUTOR_KEY)).state == ExecutorState.APPROVED
+    assert (
+        await warn.get_executor("worker", colony=COLONY, key=EXECUTOR_KEY)
+    ).state == ExecutorState.APPROVED
     now = time.time_ns()
     for name, fields in {
         "old": {NONCE: secrets.token_hex(16), SIGNED_AT: now - 301 * NS},

@@ -15,11 +15,11 @@ from tests.conftest import SERVER_KEY, Colony, spec
 
 
 async def run_one(client: ColoniesClient, key: str, log: str = "") -> str:
-    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
-    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    p = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     if log:
-        await client.call("addlogmsg", {"processid": p["processid"], "message": log}, key)
-    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key)
+        await client.call("addlogmsg", {"processid": p["processid"], "message": log}, key=key)
+    await client.call("closesuccessfulmsg", {"processid": p["processid"]}, key=key)
     return str(p["processid"])
 
 
@@ -28,11 +28,11 @@ async def test_retention_deletes_old_successes_and_logs_only(
 ) -> None:
     key = colony.executor_key
     done = await run_one(client, key, log="old line")
-    waiting = await client.call("submitfuncspecmsg", {"spec": spec()}, key)
+    waiting = await client.call("submitfuncspecmsg", {"spec": spec()}, key=key)
     wf = {"colonyname": "test", "functionspecs": [spec(nodename="a", priority=1)]}
-    graph = await client.call("submitworkflowspecmsg", {"spec": wf}, key)
-    root = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-    await client.call("closesuccessfulmsg", {"processid": root["processid"]}, key)
+    graph = await client.call("submitworkflowspecmsg", {"spec": wf}, key=key)
+    root = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    await client.call("closesuccessfulmsg", {"processid": root["processid"]}, key=key)
     assert await background.apply_retention(db, 3600, utc_now()) is True
     assert await db.processes.get(done) is not None  # not old enough yet
     await background.apply_retention(db, 3600, utc_now() + timedelta(hours=2))
@@ -48,33 +48,33 @@ async def test_removing_a_colony_removes_all_it_held(
 ) -> None:
     key = colony.executor_key
     await run_one(client, key, log="line")
-    await client.call("submitfuncspecmsg", {"spec": spec(channels=["c"])}, key)
+    await client.call("submitfuncspecmsg", {"spec": spec(channels=["c"])}, key=key)
     await client.call(
         "addfunctionmsg",
         {"fun": {"executorname": colony.executor_name, "colonyname": "test", "funcname": "f"}},
-        key,
+        key=key,
     )
     await client.call(
         "submitworkflowspecmsg",
         {"spec": {"colonyname": "test", "functionspecs": [spec(nodename="a")]}},
-        key,
+        key=key,
     )
     await client.call(
-        "addlocationmsg", {"location": {"name": "l", "colonyname": "test"}}, colony.colony_key
+        "addlocationmsg", {"location": {"name": "l", "colonyname": "test"}}, key=colony.colony_key
     )
     wf = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="n")]})
     await client.call(
         "addcronmsg",
         {"cron": {"name": "c", "colonyname": "test", "interval": 60, "workflowspec": wf}},
-        key,
+        key=key,
     )
     gen = await client.call(
         "addgeneratormsg",
         {"generator": {"name": "g", "colonyname": "test", "workflowspec": wf, "trigger": 5}},
-        key,
+        key=key,
     )
-    await client.call("packgeneratormsg", {"generatorid": gen["generatorid"], "arg": "a"}, key)
-    await client.call("removecolonymsg", {"colonyname": "test"}, SERVER_KEY)
+    await client.call("packgeneratormsg", {"generatorid": gen["generatorid"], "arg": "a"}, key=key)
+    await client.call("removecolonymsg", {"colonyname": "test"}, key=SERVER_KEY)
     conn = await asyncpg.connect(dsn)
     try:
         tables = [

@@ -61,14 +61,14 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         await client.call(
             "addcolonymsg",
             {"colony": {"colonyid": id_from_private_key(owner), "name": name}},
-            SERVER_KEY,
+            key=SERVER_KEY,
         )
     keys["AE"] = await make_executor("ae")
     keys["M"] = await make_executor("m")
     keys["P"] = await make_executor("p", approve=False)
     keys["U"] = new_private_key()
     user = {"colonyname": "test", "userid": id_from_private_key(keys["U"]), "name": "u"}
-    await client.call("addusermsg", {"user": user}, COLONY_KEY)
+    await client.call("addusermsg", {"user": user}, key=COLONY_KEY)
     keys["X"] = new_private_key()
     x = {
         "executorid": id_from_private_key(keys["X"]),
@@ -76,23 +76,23 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         "executortype": "cli",
         "colonyname": "other",
     }
-    await client.call("addexecutormsg", {"executor": x}, other_owner)
+    await client.call("addexecutormsg", {"executor": x}, key=other_owner)
     await client.call(
-        "approveexecutormsg", {"colonyname": "other", "executorname": "x"}, other_owner
+        "approveexecutormsg", {"colonyname": "other", "executorname": "x"}, key=other_owner
     )
     await client.call(
-        "addlocationmsg", {"location": {"name": "loc", "colonyname": "test"}}, COLONY_KEY
+        "addlocationmsg", {"location": {"name": "loc", "colonyname": "test"}}, key=COLONY_KEY
     )
     fn = await client.call(
         "addfunctionmsg",
         {"fun": {"executorname": "ae", "colonyname": "test", "funcname": "f"}},
-        keys["AE"],
+        key=keys["AE"],
     )
     running = await client.call(
-        "submitfuncspecmsg", {"spec": spec(env={"e": "1"}, channels=["chat"])}, keys["U"]
+        "submitfuncspecmsg", {"spec": spec(env={"e": "1"}, channels=["chat"])}, key=keys["U"]
     )
-    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, keys["AE"])
-    waiting = await client.call("submitfuncspecmsg", {"spec": spec()}, keys["U"])
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=keys["AE"])
+    waiting = await client.call("submitfuncspecmsg", {"spec": spec()}, key=keys["U"])
     attr = await client.call(
         "addattributemsg",
         {
@@ -103,29 +103,33 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
                 "attributetype": 1,
             }
         },
-        keys["AE"],
+        key=keys["AE"],
     )
-    await client.call("addlogmsg", {"processid": running["processid"], "message": "m"}, keys["AE"])
+    await client.call(
+        "addlogmsg", {"processid": running["processid"], "message": "m"}, key=keys["AE"]
+    )
     # A workflow whose root runs on AE (priority puts it before the waiting process),
     # and a second one that waits.
     nodes = [spec(nodename="a", priority=1), spec(nodename="b", cond_dependencies=["a"])]
     wf = {"colonyname": "test", "functionspecs": nodes}
-    graph = await client.call("submitworkflowspecmsg", {"spec": wf}, keys["U"])
-    root = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, keys["AE"])
+    graph = await client.call("submitworkflowspecmsg", {"spec": wf}, key=keys["U"])
+    root = await client.call(
+        "assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=keys["AE"]
+    )
     assert root["processid"] == graph["rootprocessids"][0]
-    waiting_graph = await client.call("submitworkflowspecmsg", {"spec": wf}, keys["U"])
+    waiting_graph = await client.call("submitworkflowspecmsg", {"spec": wf}, key=keys["U"])
     cron = {"name": "c", "colonyname": "test", "interval": 60, "workflowspec": WF_JSON}
-    added = await client.call("addcronmsg", {"cron": cron}, keys["U"])
+    added = await client.call("addcronmsg", {"cron": cron}, key=keys["U"])
     gen = {"colonyname": "test", "name": "gen", "workflowspec": WF_JSON, "trigger": 5}
-    generator = await client.call("addgeneratormsg", {"generator": gen}, keys["U"])
-    file = await client.call("addfilemsg", {"file": FILE}, keys["U"])
-    await client.call("createsnapshotmsg", {**C, "label": "/l", "name": "snap"}, keys["U"])
+    generator = await client.call("addgeneratormsg", {"generator": gen}, key=keys["U"])
+    file = await client.call("addfilemsg", {"file": FILE}, key=keys["U"])
+    await client.call("createsnapshotmsg", {**C, "label": "/l", "name": "snap"}, key=keys["U"])
     for name, kind in (("lights", "Light"), ("unused", "Unused")):
         await client.call(
-            "addblueprintdefinitionmsg", {"blueprintdefinition": _bpdef(name, kind)}, COLONY_KEY
+            "addblueprintdefinitionmsg", {"blueprintdefinition": _bpdef(name, kind)}, key=COLONY_KEY
         )
-    bp = await client.call("addblueprintmsg", {"blueprint": _bp("l1")}, keys["U"])
-    ticket = await client.call("addexecutorticketmsg", TICKET, COLONY_KEY)
+    bp = await client.call("addblueprintmsg", {"blueprint": _bp("l1")}, key=keys["U"])
+    ticket = await client.call("addexecutorticketmsg", TICKET, key=COLONY_KEY)
     world = World(
         keys,
         running["processid"],
@@ -389,7 +393,7 @@ async def test_other_roles_are_refused_and_change_nothing(
     for role in ROLES:
         if role in allowed:
             continue
-        reply = await client.raw(payload_type, build(world), world.keys[role])
+        reply = await client.raw(payload_type, build(world), key=world.keys[role])
         expected = EXCEPTIONS.get((payload_type, role), status)
         assert (role, reply.status, reply.error) == (role, expected, True), reply.payload
     await server.app[keys.AUDIT].flush()  # the refusals are on the record
@@ -405,13 +409,13 @@ async def test_allowed_role_succeeds(
 ) -> None:
     world = await build_world(client, make_executor)
     build = TABLE[payload_type][0]
-    reply = await client.raw(payload_type, build(world), world.keys[role])
+    reply = await client.raw(payload_type, build(world), key=world.keys[role])
     assert (reply.status, reply.error) == (200, False), reply.payload
 
 
 async def test_unsigned_types_answer_anyone(client: ColoniesClient) -> None:
     for payload_type in sorted(UNSIGNED):
-        reply = await client.raw(payload_type, {}, None)
+        reply = await client.raw(payload_type, {}, key=None)
         assert reply.status == 200, reply.payload
 
 
@@ -426,12 +430,12 @@ async def _nothing(client: ColoniesClient, world: World) -> None:
 
 
 async def _submit(client: ColoniesClient, world: World) -> None:
-    await client.call("submitfuncspecmsg", {"spec": spec()}, world.keys["U"])
+    await client.call("submitfuncspecmsg", {"spec": spec()}, key=world.keys["U"])
 
 
 async def _append(client: ColoniesClient, world: World) -> None:
     entry = {"processid": world.running, "name": "chat", "sequence": 1, "payload": "aGk="}
-    await client.call("channelappendmsg", entry, world.keys["U"])
+    await client.call("channelappendmsg", entry, key=world.keys["U"])
 
 
 # payload type → (payload, roles that get frames, status for the others, before subscribing,

@@ -17,6 +17,7 @@ from cryptography.x509.oid import NameOID
 
 from colonies.client import ColoniesClient
 from colonies.config import Settings
+from colonies.errors import ConnectError
 from colonies.localpg import free_port
 from colonies.server.app import serve
 from tests.conftest import SERVER_KEY
@@ -59,12 +60,12 @@ async def test_serves_https_and_monitor_port(settings: Settings, tmp_path: Path)
         context = ssl.create_default_context(cafile=str(cert))
         connector = aiohttp.TCPConnector(ssl=context)
         async with aiohttp.ClientSession(connector=connector) as session:
-            client = ColoniesClient(f"https://localhost:{port}", session)
+            client = ColoniesClient(f"https://localhost:{port}", session=session)
             for _ in range(200):  # until the listener is up
                 try:
-                    colonies = await client.call("getcoloniesmsg", {}, SERVER_KEY)
+                    colonies = await client.call("getcoloniesmsg", {}, key=SERVER_KEY)
                     break
-                except aiohttp.ClientConnectionError:
+                except ConnectError:
                     await asyncio.sleep(0.02)
             assert colonies == []
             async with session.get(f"http://127.0.0.1:{monitor}/metrics") as resp:

@@ -24,7 +24,7 @@ from tests.conftest import COLONY, COLONY_KEY, EXECUTOR_KEY, Colony, spec
 
 
 async def ticket(client: ColoniesClient, executor_type: str = "cli", **kw: object) -> str:
-    created = await client.add_executor_ticket(COLONY, executor_type, COLONY_KEY, **kw)  # type: ignore[arg-type]
+    created = await client.add_executor_ticket(executor_type, colony=COLONY, key=COLONY_KEY, **kw)  # type: ignore[arg-type]
     return created.token
 
 
@@ -32,7 +32,7 @@ async def enroll(
     client: ColoniesClient, token: str, key: str | None = None, **fields: object
 ) -> Executor:
     return await client.enroll_executor(
-        token, Executor.model_validate(fields), key or new_private_key()
+        token, Executor.model_validate(fields), key=key or new_private_key()
     )
 
 
@@ -45,14 +45,14 @@ async def refusal(
 
 
 async def uses(client: ColoniesClient) -> list[int]:
-    return [t.used for t in await client.get_executor_tickets(COLONY, COLONY_KEY)]
+    return [t.used for t in await client.get_executor_tickets(colony=COLONY, key=COLONY_KEY)]
 
 
 async def test_owner_creates_lists_and_revokes_tickets_and_no_secret_is_kept(
     client: ColoniesClient, colony: Colony, dsn: str
 ) -> None:
     created = await client.add_executor_ticket(
-        COLONY, "gpu", COLONY_KEY, uses=3, expires_in_s=3600, name_prefix="gpu-"
+        "gpu", uses=3, expires_in_s=3600, name_prefix="gpu-", colony=COLONY, key=COLONY_KEY
     )
     token = TicketToken.parse(created.token)
     assert (token.colony_name, token.ticket_id) == (COLONY, created.ticket_id)
@@ -65,7 +65,7 @@ async def test_owner_creates_lists_and_revokes_tickets_and_no_secret_is_kept(
     assert timedelta(minutes=59) < created.expires - created.created <= timedelta(hours=1)
     assert created.state(utc_now()) == "active"
 
-    listed = await client.raw("getexecutorticketsmsg", {"colonyname": COLONY}, COLONY_KEY)
+    listed = await client.raw("getexecutorticketsmsg", {"colonyname": COLONY}, key=COLONY_KEY)
     assert listed.status == 200
     assert [t["ticketid"] for t in listed.payload] == [created.ticket_id]
     assert "token" not in listed.payload[0] and token.secret not in str(listed.payload)
@@ -76,12 +76,12 @@ async def test_owner_creates_lists_and_revokes_tickets_and_no_secret_is_kept(
         await conn.close()
     assert token.secret not in str(rows) and rows[0]["secret_hash"] == token.secret_hash
 
-    revoked = await client.revoke_executor_ticket(COLONY, created.ticket_id, COLONY_KEY)
+    revoked = await client.revoke_executor_ticket(created.ticket_id, colony=COLONY, key=COLONY_KEY)
     assert revoked.revoked and revoked.state(utc_now()) == "revoked"
-    [listed_ticket] = await client.get_executor_tickets(COLONY, COLONY_KEY)
+    [listed_ticket] = await client.get_executor_tickets(colony=COLONY, key=COLONY_KEY)
     assert listed_ticket.revoked
     with pytest.raises(RPCError, match="not found") as unknown:
-        await client.revoke_executor_ticket(COLONY, "0" * 32, COLONY_KEY)
+        await client.revoke_executor_ticket("0" * 32, colony=COLONY, key=COLONY_KEY)
     assert unknown.value.status == 400
 
 
@@ -92,14 +92,14 @@ async def test_only_the_colony_owner_manages_tickets(
     ticket_id = TicketToken.parse(token).ticket_id
     for key in (EXECUTOR_KEY, new_private_key()):
         for call in (
-            client.add_executor_ticket(COLONY, "cli", key),
-            client.get_executor_tickets(COLONY, key),
-            client.revoke_executor_ticket(COLONY, ticket_id, key),
+            client.add_executor_ticket("cli", colony=COLONY, key=key),
+            client.get_executor_tickets(colony=COLONY, key=key),
+            client.revoke_executor_ticket(ticket_id, colony=COLONY, key=key),
         ):
             with pytest.raises(RPCError, match="not colony owner") as refused:
                 await call
             assert refused.value.status == 403
-    [still] = await client.get_executor_tickets(COLONY, COLONY_KEY)
+    [still] = await client.get_executor_tickets(colony=COLONY, key=COLONY_KEY)
     assert not still.revoked
 
 
@@ -113,9 +113,9 @@ async def test_create_refuses_an_empty_type_and_uses_or_expiry_out_of_bounds(
         ("cli", {"expires_in_s": 400 * 24 * 3600}, "expiresin must be"),
     ]:
         with pytest.raises(RPCError, match=text) as refused:
-            await client.add_executor_ticket(COLONY, executor_type, COLONY_KEY, **kw)  # type: ignore[arg-type]
+            await client.add_executor_ticket(executor_type, colony=COLONY, key=COLONY_KEY, **kw)  # type: ignore[arg-type]
         assert refused.value.status == 400
-    assert await client.get_executor_tickets(COLONY, COLONY_KEY) == []
+    assert await client.get_executor_tickets(colony=COLONY, key=COLONY_KEY) == []
 
 
 async def test_enrolled_executor_is_approved_with_its_own_key_and_runs_processes(
@@ -129,10 +129,10 @@ async def test_enrolled_executor_is_approved_with_its_own_key_and_runs_processes
         COLONY,
         ExecutorState.APPROVED,
     )
-    found = await client.get_executor(COLONY, "w1", EXECUTOR_KEY)
+    found = await client.get_executor("w1", colony=COLONY, key=EXECUTOR_KEY)
     assert (found.executor_type, found.state) == ("worker", ExecutorState.APPROVED)
-    submitted = await client.call("submitfuncspecmsg", {"spec": spec("worker")}, EXECUTOR_KEY)
-    assigned = await client.assign(COLONY, -1, key)
+    submitted = await client.call("submitfuncspecmsg", {"spec": spec("worker")}, key=EXECUTOR_KEY)
+    assigned = await client.assign(-1, colony=COLONY, key=key)
     assert assigned.process_id == submitted["processid"]
     assert await uses(client) == [1]
 
@@ -161,9 +161,9 @@ async def test_a_ticket_for_one_type_registers_no_other_and_keeps_its_use(
     err = await refusal(client, token, executorname="x", colonyname="other")
     assert err.status == 403 and "for colony <test>, not <other>" in err.message
     assert await uses(client) == [0]
-    assert [e.executor_name for e in await client.get_executors(COLONY, EXECUTOR_KEY)] == [
-        "test-executor"
-    ]
+    assert [
+        e.executor_name for e in await client.get_executors(colony=COLONY, key=EXECUTOR_KEY)
+    ] == ["test-executor"]
     assert (await enroll(client, token, executorname="a1", executortype="a")).executor_type == "a"
 
 
@@ -213,7 +213,7 @@ async def test_concurrent_enrollments_take_exactly_the_tickets_uses(
     assert all(isinstance(r, RPCError) and r.status == 403 for r in refused)
     assert all("is used up (3 of 3 uses)" in str(r) for r in refused)
     assert await uses(client) == [3]
-    names = {e.executor_name for e in await client.get_executors(COLONY, EXECUTOR_KEY)}
+    names = {e.executor_name for e in await client.get_executors(colony=COLONY, key=EXECUTOR_KEY)}
     assert names == {"test-executor"} | {e.executor_name for e in enrolled}
 
 
@@ -232,11 +232,13 @@ async def test_one_use_ticket_has_exactly_one_winner(
 async def test_revoked_ticket_is_refused(client: ColoniesClient, colony: Colony) -> None:
     token = await ticket(client, uses=5)
     await enroll(client, token, executorname="before")
-    await client.revoke_executor_ticket(COLONY, TicketToken.parse(token).ticket_id, COLONY_KEY)
+    await client.revoke_executor_ticket(
+        TicketToken.parse(token).ticket_id, colony=COLONY, key=COLONY_KEY
+    )
     err = await refusal(client, token, executorname="after")
     assert err.status == 403 and "is revoked" in err.message
     # Revoking stops new enrollments; an executor enrolled before keeps its place.
-    before = await client.get_executor(COLONY, "before", EXECUTOR_KEY)
+    before = await client.get_executor("before", colony=COLONY, key=EXECUTOR_KEY)
     assert before.state == ExecutorState.APPROVED
 
 
@@ -319,5 +321,5 @@ async def test_reenrolling_a_name_with_reregister_allowed_moves_it_to_the_new_ke
     new_key = new_private_key()
     again = await enroll(reregister_client, token, new_key, executorname="w")
     assert again.executor_id == id_from_private_key(new_key) != old.executor_id
-    found = await client.get_executor(COLONY, "w", EXECUTOR_KEY)
+    found = await client.get_executor("w", colony=COLONY, key=EXECUTOR_KEY)
     assert (found.executor_id, found.state) == (again.executor_id, ExecutorState.APPROVED)

@@ -27,7 +27,7 @@ async def parked(server: TestServer, client: ColoniesClient, key: str) -> asynci
     """An assign long-poll parked on the server (no process is waiting yet)."""
     events = server.app[keys.EVENTS]
     before = events.waiter_count()
-    task = asyncio.create_task(client.assign("test", PARK_S, key))
+    task = asyncio.create_task(client.assign(PARK_S, colony="test", key=key))
     while events.waiter_count() == before:
         await asyncio.sleep(0.001)
     return task
@@ -55,7 +55,7 @@ async def assert_wakes(
         task = await parked(server, client, key)
         await release(round_)
         process = await woken_within_park(task)
-        await client.close_process(process.process_id, key)
+        await client.close_process(process.process_id, key=key)
 
 
 async def test_a_cron_starting_a_workflow_wakes_a_parked_assign(
@@ -63,7 +63,9 @@ async def test_a_cron_starting_a_workflow_wakes_a_parked_assign(
 ) -> None:
     workflow = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="tick")]})
     cron = {"name": "c", "colonyname": "test", "interval": 1, "workflowspec": workflow}
-    await client.call("addcronmsg", {"cron": {"cronexpression": "", **cron}}, colony.executor_key)
+    await client.call(
+        "addcronmsg", {"cron": {"cronexpression": "", **cron}}, key=colony.executor_key
+    )
     db, events = server.app[keys.DB], server.app[keys.EVENTS]
     t0 = utc_now()
     await crons.run_once(db, events, t0)  # the first pass schedules
@@ -80,13 +82,13 @@ async def test_a_generator_starting_a_workflow_wakes_a_parked_assign(
     workflow = json.dumps({"colonyname": "test", "functionspecs": [spec(nodename="g")]})
     generator = {"name": "g", "colonyname": "test", "workflowspec": workflow, "trigger": 1}
     added = await client.call(
-        "addgeneratormsg", {"generator": {"timeout": -1, **generator}}, colony.executor_key
+        "addgeneratormsg", {"generator": {"timeout": -1, **generator}}, key=colony.executor_key
     )
     db, events = server.app[keys.DB], server.app[keys.EVENTS]
 
     async def fire(round_: int) -> None:
         pack = {"generatorid": added["generatorid"], "arg": f"a{round_}"}
-        await client.call("packgeneratormsg", pack, colony.executor_key)
+        await client.call("packgeneratormsg", pack, key=colony.executor_key)
         assert await generators.run_once(db, events, utc_now()) == 1
 
     await assert_wakes(server, client, colony.executor_key, fire)
@@ -97,8 +99,8 @@ async def held_by_first(
 ) -> None:
     """A new process, claimed at once by executor ``first`` (our assign is not parked yet),
     with a delivery lease if asked."""
-    await client.submit(FunctionSpec.model_validate(spec(**fields)), key)
-    await client.assign("test", -1, first, confirm_delivery=lease)
+    await client.submit(FunctionSpec.model_validate(spec(**fields)), key=key)
+    await client.assign(-1, confirm_delivery=lease, colony="test", key=first)
 
 
 async def test_a_retry_after_the_exec_deadline_wakes_a_parked_assign(
@@ -142,7 +144,7 @@ async def test_a_removed_executors_processes_wake_a_parked_assign(
 
     async def remove(round_: int) -> None:
         msg = {"colonyname": "test", "executorname": f"first{round_}"}
-        await client.call("removeexecutormsg", msg, colony.colony_key)
+        await client.call("removeexecutormsg", msg, key=colony.colony_key)
 
     await assert_wakes(server, client, colony.executor_key, remove, setup)
 
@@ -156,10 +158,10 @@ async def test_a_closed_parent_releasing_its_child_wakes_a_parked_assign(
     async def setup(_round: int) -> None:
         nodes = [spec(nodename="a"), spec(nodename="b", cond_dependencies=["a"])]
         wf = WorkflowSpec.model_validate({"colonyname": "test", "functionspecs": nodes})
-        await client.submit_workflow(wf, colony.executor_key)
-        parents.append((await client.assign("test", -1, first)).process_id)
+        await client.submit_workflow(wf, key=colony.executor_key)
+        parents.append((await client.assign(-1, colony="test", key=first)).process_id)
 
     async def close_parent(_round: int) -> None:
-        await client.close_process(parents[-1], first, ["out"])
+        await client.close_process(parents[-1], ["out"], key=first)
 
     await assert_wakes(server, client, colony.executor_key, close_parent, setup)

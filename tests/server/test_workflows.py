@@ -23,28 +23,28 @@ def node(name: str, *deps: str, executor_type: str = "cli", **fields: Any) -> di
 
 async def submit_wf(client: ColoniesClient, key: str, *nodes: dict[str, Any]) -> Any:
     wf = {"colonyname": "test", "functionspecs": list(nodes)}
-    return await client.call("submitworkflowspecmsg", {"spec": wf}, key)
+    return await client.call("submitworkflowspecmsg", {"spec": wf}, key=key)
 
 
 async def run_next(client: ColoniesClient, key: str, out: list[Any] | None = None) -> Any:
     """Assign one process, close it with ``out`` (default: its node name), return it."""
-    p = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    p = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     name = p["spec"]["nodename"]
     await client.call(
         "closesuccessfulmsg",
         {"processid": p["processid"], "out": out if out is not None else [name]},
-        key,
+        key=key,
     )
     return p
 
 
 async def nothing_assignable(client: ColoniesClient, key: str) -> bool:
-    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    reply = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     return reply.status == 404
 
 
 async def graph(client: ColoniesClient, key: str, graph_id: str) -> Any:
-    return await client.call("getprocessgraphmsg", {"processgraphid": graph_id}, key)
+    return await client.call("getprocessgraphmsg", {"processgraphid": graph_id}, key=key)
 
 
 async def test_diamond_runs_in_order_with_parent_outputs_as_input(
@@ -59,17 +59,19 @@ async def test_diamond_runs_in_order_with_parent_outputs_as_input(
     assert (await graph(client, key, g["processgraphid"]))["state"] == 1
     b = await run_next(client, key)
     assert await nothing_assignable(client, key) is False  # c is waiting too
-    c = await client.call("getprocessesmsg", {"colonyname": "test", "count": 10, "state": 1}, key)
+    c = await client.call(
+        "getprocessesmsg", {"colonyname": "test", "count": 10, "state": 1}, key=key
+    )
     assert [p["spec"]["nodename"] for p in c] == ["c"]
     assert b["spec"]["nodename"] in ("b", "c") and b["in"] == ["a"]
-    await client.call("closesuccessfulmsg", {"processid": c[0]["processid"], "out": ["c"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": c[0]["processid"], "out": ["c"]}, key=key)
     d = await run_next(client, key)
     assert d["spec"]["nodename"] == "d"
-    got = await client.call("getprocessmsg", {"processid": d["processid"]}, key)
+    got = await client.call("getprocessmsg", {"processid": d["processid"]}, key=key)
     assert got["in"] == ["b", "c"]  # in the order of d's dependencies
     final = await graph(client, key, g["processgraphid"])
     assert final["state"] == 2 and final["endtime"] >= final["starttime"]
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key)
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=key)
     assert stats["successfulworkflows"] == 1 and stats["successfulprocesses"] == 4
 
 
@@ -88,17 +90,17 @@ async def test_failed_node_cascades_to_the_whole_graph(
     key = colony.executor_key
     g = await submit_wf(client, key, node("a"), node("b", "a"), node("c", "a"), node("d", "b"))
     await run_next(client, key)
-    b = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-    c = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    b = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    c = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     if b["spec"]["nodename"] != "b":
         b, c = c, b
-    await client.call("closefailedmsg", {"processid": b["processid"], "errors": ["boom"]}, key)
+    await client.call("closefailedmsg", {"processid": b["processid"], "errors": ["boom"]}, key=key)
     final = await graph(client, key, g["processgraphid"])
     assert final["state"] == 3
     for pid in final["processids"]:
-        p = await client.call("getprocessmsg", {"processid": pid}, key)
+        p = await client.call("getprocessmsg", {"processid": pid}, key=key)
         assert p["state"] == 3, p["spec"]["nodename"]
-    reply = await client.raw("closesuccessfulmsg", {"processid": c["processid"]}, key)
+    reply = await client.raw("closesuccessfulmsg", {"processid": c["processid"]}, key=key)
     assert (reply.status, reply.message) == (400, "Tried to set failed process as successful")
 
 
@@ -106,13 +108,13 @@ async def test_failed_leaf_does_not_cascade(client: ColoniesClient, colony: Colo
     key = colony.executor_key
     g = await submit_wf(client, key, node("a"), node("b", "a"), node("c", "a"))
     await run_next(client, key)
-    b = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-    c = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-    await client.call("closefailedmsg", {"processid": b["processid"], "errors": ["e"]}, key)
+    b = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    c = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    await client.call("closefailedmsg", {"processid": b["processid"], "errors": ["e"]}, key=key)
     assert (await graph(client, key, g["processgraphid"]))["state"] == 3
-    sibling = await client.call("getprocessmsg", {"processid": c["processid"]}, key)
+    sibling = await client.call("getprocessmsg", {"processid": c["processid"]}, key=key)
     assert sibling["state"] == 1
-    await client.call("closesuccessfulmsg", {"processid": c["processid"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": c["processid"]}, key=key)
 
 
 async def test_add_child_inserted_between_parent_and_children(
@@ -120,7 +122,7 @@ async def test_add_child_inserted_between_parent_and_children(
 ) -> None:
     key = colony.executor_key
     g = await submit_wf(client, key, node("a"), node("b", "a"))
-    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     x = await client.call(
         "addchildmsg",
         {
@@ -130,16 +132,18 @@ async def test_add_child_inserted_between_parent_and_children(
             "insert": True,
             "spec": node("x"),
         },
-        key,
+        key=key,
     )
     assert (x["state"], x["waitforparents"], x["initiatorid"]) == (0, True, "")
     b_id = next(pid for pid in g["processids"] if pid != a["processid"])
-    pa = await client.call("getprocessmsg", {"processid": a["processid"]}, key)
-    px = await client.call("getprocessmsg", {"processid": x["processid"]}, key)
-    pb = await client.call("getprocessmsg", {"processid": b_id}, key)
+    pa = await client.call("getprocessmsg", {"processid": a["processid"]}, key=key)
+    px = await client.call("getprocessmsg", {"processid": x["processid"]}, key=key)
+    pb = await client.call("getprocessmsg", {"processid": b_id}, key=key)
     assert pa["children"] == [x["processid"]] and px["parents"] == [a["processid"]]
     assert px["children"] == [b_id] and pb["parents"] == [x["processid"]]
-    await client.call("closesuccessfulmsg", {"processid": a["processid"], "out": ["fromA"]}, key)
+    await client.call(
+        "closesuccessfulmsg", {"processid": a["processid"], "out": ["fromA"]}, key=key
+    )
     nxt = await run_next(client, key, ["fromX"])
     assert (nxt["spec"]["nodename"], nxt["in"]) == ("x", ["fromA"])
     last = await run_next(client, key)
@@ -153,7 +157,7 @@ async def test_add_child_appended_before_an_existing_child(
 ) -> None:
     key = colony.executor_key
     g = await submit_wf(client, key, node("a"), node("b", "a"))
-    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     b_id = next(pid for pid in g["processids"] if pid != a["processid"])
     x = await client.call(
         "addchildmsg",
@@ -164,11 +168,11 @@ async def test_add_child_appended_before_an_existing_child(
             "insert": False,
             "spec": node("x"),
         },
-        key,
+        key=key,
     )
-    pb = await client.call("getprocessmsg", {"processid": b_id}, key)
+    pb = await client.call("getprocessmsg", {"processid": b_id}, key=key)
     assert pb["parents"] == [a["processid"], x["processid"]]
-    await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key=key)
     assert (await run_next(client, key))["spec"]["nodename"] == "x"
     assert (await run_next(client, key))["spec"]["nodename"] == "b"
 
@@ -180,7 +184,7 @@ async def test_add_child_only_by_the_parents_executor_while_running(
     g = await submit_wf(client, key, node("a"))
     root = g["rootprocessids"][0]
     msg = {"processgraphid": g["processgraphid"], "parentprocessid": root, "spec": node("x")}
-    reply = await client.raw("addchildmsg", msg, key)
+    reply = await client.raw("addchildmsg", msg, key=key)
     assert (reply.status, reply.message) == (400, f"Process with Id {root} is not running")
 
 
@@ -205,11 +209,11 @@ async def test_invalid_workflows_store_nothing(
     reply = await client.raw(
         "submitworkflowspecmsg",
         {"spec": {"colonyname": "test", "functionspecs": nodes}},
-        colony.executor_key,
+        key=colony.executor_key,
     )
     assert reply.status == status and message in reply.message
     assert await db.graphs.find("test", 0, 100) == []
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, colony.executor_key)
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=colony.executor_key)
     assert stats["waitingprocesses"] == 0
 
 
@@ -232,27 +236,29 @@ async def test_graph_nodes_edges_list_cancel_and_remove(
         }
     ]
     waiting = await client.call(
-        "getprocessgraphsmsg", {"colonyname": "test", "count": 10, "state": 0}, key
+        "getprocessgraphsmsg", {"colonyname": "test", "count": 10, "state": 0}, key=key
     )
     assert [w["processgraphid"] for w in waiting] == [g["processgraphid"]]
     assert waiting[0]["nodes"] == []
     reply = await client.raw(
-        "getprocessgraphsmsg", {"colonyname": "test", "count": 10, "state": 7}, key
+        "getprocessgraphsmsg", {"colonyname": "test", "count": 10, "state": 7}, key=key
     )
     assert reply.status == 400
-    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
-    reply = await client.raw("removeprocessgraphmsg", {"processgraphid": g["processgraphid"]}, key)
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    reply = await client.raw(
+        "removeprocessgraphmsg", {"processgraphid": g["processgraphid"]}, key=key
+    )
     assert (reply.status, reply.message) == (
         400,
         "Failed to remove processgraph, cannot remove a running processgraph",
     )
-    await client.call("cancelprocessgraphmsg", {"processgraphid": g["processgraphid"]}, key)
+    await client.call("cancelprocessgraphmsg", {"processgraphid": g["processgraphid"]}, key=key)
     cancelled = await graph(client, key, g["processgraphid"])
     assert cancelled["state"] == 4
     for pid in cancelled["processids"]:
-        assert (await client.call("getprocessmsg", {"processid": pid}, key))["state"] == 4
-    await client.call("removeprocessgraphmsg", {"processgraphid": g["processgraphid"]}, key)
-    reply = await client.raw("getprocessmsg", {"processid": g["processids"][0]}, key)
+        assert (await client.call("getprocessmsg", {"processid": pid}, key=key))["state"] == 4
+    await client.call("removeprocessgraphmsg", {"processgraphid": g["processgraphid"]}, key=key)
+    reply = await client.raw("getprocessmsg", {"processid": g["processids"][0]}, key=key)
     assert reply.status == 404
 
 
@@ -261,24 +267,26 @@ async def test_remove_all_graphs_by_state(client: ColoniesClient, colony: Colony
     for _ in range(2):
         await submit_wf(client, key, node("a"), node("b", "a"))
     reply = await client.raw(
-        "removeallprocessgraphsmsg", {"colonyname": "test", "state": 1}, COLONY_KEY
+        "removeallprocessgraphsmsg", {"colonyname": "test", "state": 1}, key=COLONY_KEY
     )
     assert reply.status == 400
-    await client.call("removeallprocessgraphsmsg", {"colonyname": "test", "state": -1}, COLONY_KEY)
-    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key)
+    await client.call(
+        "removeallprocessgraphsmsg", {"colonyname": "test", "state": -1}, key=COLONY_KEY
+    )
+    stats = await client.call("getcolonystatsmsg", {"colonyname": "test"}, key=key)
     assert (stats["waitingworkflows"], stats["waitingprocesses"]) == (0, 0)
 
 
 async def test_release_wakes_a_waiting_assign(client: ColoniesClient, colony: Colony) -> None:
     key = colony.executor_key
     await submit_wf(client, key, node("a"), node("b", "a"))
-    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+    a = await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     waiting = asyncio.create_task(
-        client.call("assignprocessmsg", {"colonyname": "test", "timeout": 20}, key)
+        client.call("assignprocessmsg", {"colonyname": "test", "timeout": 20}, key=key)
     )
     await asyncio.sleep(0.2)
     assert not waiting.done()
-    await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key)
+    await client.call("closesuccessfulmsg", {"processid": a["processid"]}, key=key)
     b = await asyncio.wait_for(waiting, 5)
     assert b["spec"]["nodename"] == "b"
 
@@ -292,7 +300,7 @@ async def test_wait_deadline_fails_a_node_and_the_graph(
     final = await graph(client, key, g["processgraphid"])
     assert final["state"] == 3
     with pytest.raises(RPCError):
-        await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key)
+        await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
 
 
 async def test_pycolonies_workflow_scenario(
