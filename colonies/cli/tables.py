@@ -82,37 +82,38 @@ def unset(value: Any) -> str:
     return "" if text in ("0", "-1") or _ZERO_QUANTITY.match(text) else text
 
 
-def _fit(rows: list[list[str]], headers: list[str]) -> list[list[str]]:
-    """Rows that fit STYLE.width: long ids shortened first, then the widest cells cut."""
+def _fit(rows: list[list[str]], headers: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Headers and rows that fit STYLE.width: long ids shortened first, then columns with
+    nothing in them left out, then the widest cells of free text cut (never below their
+    header, nor below 8 characters)."""
     if not STYLE.width or not rows:
-        return rows
+        return headers, rows
 
-    # tabulate pads a header by two; a column costs its width and three for the borders
-    floor = [len(h) + 2 if h else 0 for h in headers]
+    def lengths(headers: list[str], rows: list[list[str]]) -> list[int]:
+        return [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
 
-    def lengths(rows: list[list[str]]) -> list[int]:
-        return [max(floor[i], *(len(r[i]) for r in rows)) for i in range(len(headers))]
+    def width(headers: list[str], rows: list[list[str]]) -> int:
+        # a column costs its width and three for the padding and the border
+        return sum(n + 3 for n in lengths(headers, rows)) + 1
 
-    def width(rows: list[list[str]]) -> int:
-        return sum(n + 3 for n in lengths(rows)) + 1
-
-    if width(rows) > STYLE.width:
+    if width(headers, rows) > STYLE.width:
         rows = [[short_id(c) if _HEX_ID.match(c) else c for c in row] for row in rows]
-    while width(rows) > STYLE.width:
-        sizes = lengths(rows)
-        # only free text is cut (times, states and numbers are short), never below its header
-        widest = max(range(len(sizes)), key=lambda i: sizes[i])
-        if sizes[widest] <= max(20, floor[widest]):
+    if width(headers, rows) > STYLE.width and any(headers):
+        kept = [i for i in range(len(headers)) if any(r[i] for r in rows)] or [0]
+        headers = [headers[i] for i in kept]
+        rows = [[r[i] for i in kept] for r in rows]
+    while width(headers, rows) > STYLE.width:
+        sizes = lengths(headers, rows)
+        floor = [max(len(h), 8) for h in headers]
+        widest = max(range(len(sizes)), key=lambda i: sizes[i] - floor[i])
+        if sizes[widest] <= floor[widest]:
             break
-        limit = max(sizes[widest] - (width(rows) - STYLE.width), 20, floor[widest])
-        cut = [
+        limit = max(sizes[widest] - (width(headers, rows) - STYLE.width), floor[widest])
+        rows = [
             [c[: limit - 1] + "…" if i == widest and len(c) > limit else c for i, c in enumerate(r)]
             for r in rows
         ]
-        if cut == rows:
-            break
-        rows = cut
-    return rows
+    return headers, rows
 
 
 def _fmt() -> str:
@@ -153,17 +154,19 @@ def fmt_seconds(value: float) -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     """A list table with a header row, fitted to STYLE.width."""
+    import tabulate as module
     from tabulate import tabulate
 
-    cells = _fit([["" if c is None else str(c) for c in row] for row in rows], list(headers))
-    return tabulate(cells, headers=list(headers), tablefmt=_fmt(), disable_numparse=True)
+    module.MIN_PADDING = 0  # headers as wide as their text: the width _fit counts
+    shown, cells = _fit([["" if c is None else str(c) for c in row] for row in rows], list(headers))
+    return tabulate(cells, headers=shown, tablefmt=_fmt(), disable_numparse=True)
 
 
 def detail(rows: Iterable[tuple[str, Any]], title: str = "") -> str:
     """An object detail table: one row per field name and value."""
     from tabulate import tabulate
 
-    cells = _fit([[str(k), "" if v is None else str(v)] for k, v in rows], ["", ""])
+    _, cells = _fit([[str(k), "" if v is None else str(v)] for k, v in rows], ["", ""])
     text = tabulate(cells, tablefmt=_fmt(), disable_numparse=True)
     return f"{title}\n{text}" if title else text
 

@@ -72,3 +72,13 @@ def test_unset_conditions_are_empty() -> None:
     assert tables.unset("0m") == tables.unset("0Mi") == tables.unset(0) == ""
     assert tables.unset("500m") == "500m" and tables.unset("10Gi") == "10Gi"
     assert tables.unset(4) == "4"
+
+
+def test_a_process_list_fits_80_columns_leaving_out_empty_columns(terminal: Style) -> None:
+    listed = tables.processes_table([a_process(), a_process()], ProcessState.FAILED)
+    assert max(len(line) for line in listed.splitlines()) <= 80, listed
+    header = listed.splitlines()[1]
+    assert "FuncName" in header and "Args" in header and "Initiator" not in header
+    terminal.width = 0  # piped: every column, whole
+    whole = tables.processes_table([a_process()], ProcessState.FAILED)
+    assert "Initiator" in whole and "x" * 70 in whole
