@@ -11,24 +11,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
 from colonies.core.executor import Executor, ExecutorState, Hardware
-from colonies.core.function_spec import Conditions
+from colonies.core.function_spec import Conditions, Requirements as Resources
 from colonies.core.units import parse_cpu, parse_memory
 from colonies.errors import BadRequest
-
-
-class Capacity(NamedTuple):
-    """What one hardware entry of an executor offers; 0 (or "") means not declared."""
-
-    cpu: int = 0
-    mem: int = 0
-    storage: int = 0
-    nodes: int = 0
-    gpu_name: str = ""
-    gpu_count: int = 0
-    gpu_mem: int = 0
 
 
 def _memory(text: str) -> int:
@@ -48,9 +35,9 @@ def _cpu(hw: Hardware) -> int:
     return hw.cores * 1000
 
 
-def capacity(hw: Hardware) -> Capacity:
+def capacity(hw: Hardware) -> Resources:
     """The numbers assignment compares a spec's needs with."""
-    return Capacity(
+    return Resources(
         cpu=_cpu(hw),
         mem=_memory(hw.mem),
         storage=_memory(hw.storage),
@@ -61,19 +48,7 @@ def capacity(hw: Hardware) -> Capacity:
     )
 
 
-class Needs(NamedTuple):
-    """What a spec's conditions ask of the hardware; 0 (or "") asks nothing."""
-
-    cpu: int = 0
-    mem: int = 0
-    storage: int = 0
-    nodes: int = 0
-    gpu_name: str = ""
-    gpu_count: int = 0
-    gpu_mem: int = 0
-
-
-def needs(conditions: Conditions) -> Needs:
+def needs(conditions: Conditions) -> Resources:
     """The conditions' hardware needs; a value the server would refuse counts as none."""
 
     def memory(text: str) -> int:
@@ -86,7 +61,7 @@ def needs(conditions: Conditions) -> Needs:
         cpu = parse_cpu(conditions.cpu)
     except BadRequest:
         cpu = 0
-    return Needs(
+    return Resources(
         cpu=cpu,
         mem=memory(conditions.mem),
         storage=memory(conditions.storage),
@@ -104,7 +79,7 @@ def _bytes(n: int) -> str:
     return f"{n} bytes"
 
 
-def shortfalls(want: Needs, have: Capacity) -> list[str]:
+def shortfalls(want: Resources, have: Resources) -> list[str]:
     """What one hardware entry lacks for ``want``, as phrases; empty when it fits."""
     missing = []
     if have.cpu and want.cpu > have.cpu:
@@ -124,7 +99,7 @@ def shortfalls(want: Needs, have: Capacity) -> list[str]:
     return missing
 
 
-def hardware_fits(want: Needs, hardware: Sequence[Hardware] | None) -> bool:
+def hardware_fits(want: Resources, hardware: Sequence[Hardware] | None) -> bool:
     """Whether one of the entries fits; an executor that declared none takes anything."""
     return not hardware or any(not shortfalls(want, capacity(hw)) for hw in hardware)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from colonies.core import Conditions, Executor, ExecutorState, Gpu, Hardware
 from colonies.core.executor import Capabilities
-from colonies.core.matching import Capacity, capacity, why_unassignable
+from colonies.core.function_spec import Requirements as Resources
+from colonies.core.matching import capacity, why_unassignable
 
 
 def executor(
@@ -78,6 +79,6 @@ def test_matching_executors_that_are_not_approved_are_named_with_their_state() -
 
 def test_capacity_reads_the_hardware_as_assignment_compares_it() -> None:
     hw = Hardware(cpu="4", mem="16Gi", storage="1TiB", nodes=2, gpu=Gpu(name="t4", count=1))
-    assert capacity(hw) == Capacity(4000, 16 * 1024**3, 1024**4, 2, "t4", 1, 0)
+    assert capacity(hw) == Resources(4000, 16 * 1024**3, 1024**4, 2, "t4", 1, 0)
     assert capacity(Hardware(cores=8, mem="lots")).cpu == 8000
     assert capacity(Hardware(cores=8, mem="lots")).mem == 0
