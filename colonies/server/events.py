@@ -87,7 +87,8 @@ class Events:
         self._waiters: dict[tuple[str, str], dict[Waiter, None]] = defaultdict(dict)
         self._topics: dict[str, list[asyncio.Queue[Event]]] = {}
         self._echoes: dict[str, None] = {}
-        self.wakeups = 0  # waiters woken so far (a new process should cost about one)
+        self.wakeups = 0  # waiters woken so far, by hand-offs and broadcasts alike
+        self.handoffs = 0  # tokens handed to a waiter (a new process should cost about one)
 
     @contextmanager
     def waiting(self, colony_name: str, executor_type: str, waiter: Waiter) -> Iterator[Waiter]:
@@ -141,6 +142,7 @@ class Events:
                 waiter.token = token
                 waiter.event.set()
                 self.wakeups += 1
+                self.handoffs += 1
                 return True
         return False
 
