@@ -1,8 +1,9 @@
 """Events: LISTEN/NOTIFY between servers, asyncio events and queues inside one.
 
-Every statement that changes a process's state runs ``pg_notify('colonies_process',
-{"c": colony, "t": executor type, "p": process id, "s": state})``. Each server holds one
-LISTEN connection; a notification
+The processes table's trigger (``notify_process_state``) sends ``pg_notify('colonies_process',
+{"c": colony, "t": executor type, "p": process id, "s": state})`` for every change of a
+process's state, delivered at commit. Each server holds one LISTEN connection; a
+notification
 
 * when ``s`` is 0, wakes one local assign long-poll waiting on (colony, executor type)
   for that process (``"t": "*"`` wakes every waiter of the colony; see ``Waiter``),
