@@ -17,12 +17,14 @@ def process_from_row(row: Any) -> Process:
 
 
 def process_row(p: Process, req: Requirements, request_id: str = "") -> dict[str, Any]:
-    """The processes row of a new process, as JSON: every field of the model under its own
-    name (the spec as its wire JSON, the attributes in their own table), then the copies of
-    spec fields that queries filter on. A model field is a column of the same name."""
+    """The processes row of a new process, a record of the table's type (asyncpg sends a
+    dict by column name; a column left out is NULL): every field of the model under its
+    own name (the spec as its wire JSON, the attributes in their own table), then the
+    copies of spec fields that queries filter on. A model field is a column of the same
+    name."""
     spec = p.spec
     cond = spec.conditions
-    row = p.model_dump(mode="json", exclude={"attributes", "spec"})
+    row = p.model_dump(exclude={"attributes", "spec"})
     row.update(
         spec=spec.to_wire(),
         colony_name=cond.colony_name,
@@ -72,7 +74,7 @@ class ProcessStore(Store):
         attrs = p.attributes
         rows = await self.conn.fetch(
             Q["insert_process"],
-            process_row(p, req, request_id),
+            [process_row(p, req, request_id)],
             [a.attribute_id for a in attrs],
             [a.key for a in attrs],
             [a.value for a in attrs],

@@ -1,10 +1,11 @@
 -- name: insert_process
--- Store a process (its row as JSON, every column: see processes.process_row) with its env
--- attributes; the processes trigger tells waiting assigns when it is assignable. A request
--- id the initiator used before stores nothing: the result is then no row.
--- $1 row, $2 env attribute ids, $3 env keys, $4 env values
+-- Store a process (its row as a record of the table's type, see processes.process_row; in a
+-- one-element array, which unnest takes apart once rather than once per column) with its
+-- env attributes; the processes trigger tells waiting assigns when it is assignable. A
+-- request id the initiator used before stores nothing: the result is then no row.
+-- $1 [row], $2 env attribute ids, $3 env keys, $4 env values
 WITH p AS (
-    INSERT INTO processes SELECT * FROM jsonb_populate_record(NULL::processes, $1::jsonb)
+    INSERT INTO processes SELECT * FROM unnest($1::processes[])
     ON CONFLICT (initiator_id, request_id) WHERE request_id <> '' DO NOTHING
     RETURNING process_id, colony_name, process_graph_id
 ), a AS (
