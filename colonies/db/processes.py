@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from colonies.core import ZERO_TIME, Attribute, AttributeType, Process, ProcessState, attribute_id
 from colonies.core.function_spec import Requirements
 from colonies.db.base import Store
@@ -72,14 +74,30 @@ class ProcessStore(Store):
         assignable).
         False (nothing stored) if its initiator used ``request_id`` before."""
         attrs = p.attributes
-        rows = await self.conn.fetch(
-            Q["insert_process"],
-            [process_row(p, req, request_id)],
-            [a.attribute_id for a in attrs],
-            [a.key for a in attrs],
-            [a.value for a in attrs],
-        )
+        row = process_row(p, req, request_id)
+        try:
+            rows = await self.conn.fetch(
+                Q["insert_process"],
+                [row],
+                [a.attribute_id for a in attrs],
+                [a.key for a in attrs],
+                [a.value for a in attrs],
+            )
+        except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
+            raise await self._out_of_range(row) or exc from exc
         return bool(rows)
+
+    async def _out_of_range(self, row: dict[str, Any]) -> asyncpg.DataError | None:
+        """The value of the row a narrow int column cannot hold, as the driver would name a
+        parameter of its own (``dispatch.why`` makes the 400 of it)."""
+        bits = {"smallint": 16, "integer": 32}
+        for name, type_ in await self.conn.fetch(Q["process_narrow_int_columns"]):
+            value, limit = row.get(name), 2 ** (bits.get(type_, 64) - 1)
+            if isinstance(value, int) and not -limit <= value < limit:
+                return asyncpg.DataError(
+                    f"{value} (value out of int{bits[type_]} range for {name})"
+                )
+        return None
 
     async def by_request(self, initiator_id: str, request_id: str) -> Process | None:
         """The process an initiator submitted with this request id, if any."""

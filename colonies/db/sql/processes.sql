@@ -16,6 +16,13 @@ WITH p AS (
 )
 SELECT process_id FROM p;
 
+-- name: process_narrow_int_columns
+-- The processes columns narrower than bigint, with their types: an insert that failed on a
+-- value out of range names the value (the driver's message shows only the whole record).
+SELECT attname::text AS name, format_type(atttypid, NULL) AS type FROM pg_attribute
+WHERE attrelid = 'processes'::regclass AND attnum > 0 AND NOT attisdropped
+  AND atttypid IN ('int2'::regtype, 'int4'::regtype);
+
 -- name: process_by_request
 -- The process an initiator submitted with a request id.
 -- $1 initiator_id, $2 request_id
