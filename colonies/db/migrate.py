@@ -1,4 +1,5 @@
-"""Bring a database to the current schema: schema.sql on an empty one, then migrations."""
+"""Bring a database to the current schema: schema.sql on an empty one, then migrations
+(both with their named states expanded, see ``queries.expand``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+from colonies.db.queries import expand
+
 _LOCK_KEY = 0x636F6C6F6E696573  # "colonies": one migrator at a time across servers
 
 
@@ -17,7 +20,7 @@ def _migrations() -> list[tuple[int, str]]:
     for entry in resources.files("colonies.db").joinpath("migrations").iterdir():
         match = re.fullmatch(r"(\d{4})_.*\.sql", entry.name)
         if match:
-            found.append((int(match.group(1)), entry.read_text()))
+            found.append((int(match.group(1)), expand(entry.read_text())))
     return sorted(found)
 
 
@@ -33,9 +36,8 @@ async def migrate(conn: asyncpg.Connection[Any] | PoolConnectionProxy[Any]) -> i
         exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
         if not exists:
             async with conn.transaction():
-                await conn.execute(
-                    resources.files("colonies.db").joinpath("schema.sql").read_text()
-                )
+                schema = resources.files("colonies.db").joinpath("schema.sql").read_text()
+                await conn.execute(expand(schema))
         applied: set[int] = {
             r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")
         }

@@ -7,14 +7,26 @@ import json
 import asyncpg
 
 
+def _jsonb_out(value: object) -> bytes:
+    return b"\x01" + json.dumps(value, separators=(",", ":")).encode()
+
+
+def _jsonb_in(data: bytes) -> object:
+    return json.loads(data[1:])
+
+
 async def _init(conn: asyncpg.Connection) -> None:
-    for typename in ("json", "jsonb"):
-        await conn.set_type_codec(
-            typename,
-            encoder=lambda v: json.dumps(v, separators=(",", ":")),
-            decoder=json.loads,
-            schema="pg_catalog",
-        )
+    await conn.set_type_codec(
+        "json",
+        encoder=lambda v: json.dumps(v, separators=(",", ":")),
+        decoder=json.loads,
+        schema="pg_catalog",
+    )
+    # jsonb in binary (a version byte, 1, then the text): records that hold a jsonb column
+    # (the processes row of insert_process) can only be sent in binary.
+    await conn.set_type_codec(
+        "jsonb", encoder=_jsonb_out, decoder=_jsonb_in, schema="pg_catalog", format="binary"
+    )
 
 
 async def _reset(conn: asyncpg.Connection) -> None:

@@ -3,25 +3,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from colonies.core import ZERO_TIME, Process, ProcessGraph, ProcessState
+from colonies.core import ZERO_TIME, Process, ProcessGraph
 from colonies.db.base import Store
 from colonies.db.processes import process_from_row
 from colonies.db.queries import Q
 
 
 def _graph(row: Any) -> ProcessGraph:
-    return ProcessGraph(
-        process_graph_id=row["process_graph_id"],
-        initiator_id=row["initiator_id"],
-        initiator_name=row["initiator_name"],
-        colony_name=row["colony_name"],
-        root_process_ids=row["root_process_ids"],
-        state=ProcessState(row["state"]),
-        submission_time=row["submission_time"],
-        start_time=row["start_time"],
-        end_time=row["end_time"],
-        process_ids=row["process_ids"],
-    )
+    return ProcessGraph.model_validate(dict(row))
 
 
 class ProcessGraphStore(Store):
@@ -57,10 +46,10 @@ class ProcessGraphStore(Store):
     async def processes(self, graph_id: str) -> list[Process]:
         return [process_from_row(r) for r in await self.conn.fetch(Q["graph_processes"], graph_id)]
 
-    async def resolve(self, graph_id: str, now: datetime) -> ProcessState | None:
-        """Release children or cascade a failure; returns the graph's new state."""
-        state = await self.conn.fetchval(Q["resolve_graph"], graph_id, now)
-        return None if state is None else ProcessState(state)
+    async def resolve(self, graph_ids: list[str], now: datetime) -> None:
+        """Release children or cascade a failure, and derive each graph's state (in the
+        order given: sort the ids)."""
+        await self.conn.execute(Q["resolve_graphs"], graph_ids, now)
 
     async def lock(self, graph_id: str) -> bool:
         """Lock the graph row until the transaction ends; False if there is no such graph."""

@@ -3,59 +3,52 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from colonies.core import (
-    ZERO_TIME,
-    Attribute,
-    AttributeType,
-    FunctionSpec,
-    Process,
-    ProcessState,
-    attribute_id,
-)
+import asyncpg
+
+from colonies.core import ZERO_TIME, Attribute, AttributeType, Process, ProcessState, attribute_id
 from colonies.core.function_spec import Requirements
 from colonies.db.base import Store
 from colonies.db.queries import Q
 
 
 def process_from_row(row: Any) -> Process:
-    state = ProcessState(row["state"])
-    attrs = [
-        Attribute(
-            attribute_id=a[0],
-            target_id=row["process_id"],
-            target_colony_name=a[1],
-            target_process_graph_id=a[2],
-            state=state,
-            attribute_type=a[3],
-            key=a[4],
-            value=a[5],
-        )
-        for a in row["attrs"]
-    ]
-    return Process(
-        process_id=row["process_id"],
-        initiator_id=row["initiator_id"],
-        initiator_name=row["initiator_name"],
-        assigned_executor_id=row["assigned_executor_id"],
-        is_assigned=row["is_assigned"],
-        state=state,
-        priority_time=row["priority_time"],
-        submission_time=row["submission_time"],
-        start_time=row["start_time"],
-        end_time=row["end_time"],
-        wait_deadline=row["wait_deadline"],
-        exec_deadline=row["exec_deadline"],
-        retries=row["retries"],
-        attributes=attrs,
-        spec=FunctionSpec.model_validate(row["spec"]),
-        wait_for_parents=row["wait_for_parents"],
-        parents=row["parents"],
-        children=row["children"],
-        process_graph_id=row["process_graph_id"],
-        input=row["input"],
-        output=row["output"],
-        errors=row["errors"],
+    """A Process from a row of process_view (or of the assign query): the columns carry the
+    model's field names, the attributes come as objects, the spec as its wire JSON, and
+    the columns the model does not have are ignored."""
+    return Process.model_validate(dict(row))
+
+
+def process_row(p: Process, req: Requirements, request_id: str = "") -> dict[str, Any]:
+    """The processes row of a new process, a record of the table's type (asyncpg sends a
+    dict by column name; a column left out is NULL): every field of the model under its
+    own name (the spec as its wire JSON, the attributes in their own table), then the
+    copies of spec fields that queries filter on. A model field is a column of the same
+    name."""
+    spec = p.spec
+    cond = spec.conditions
+    row = p.model_dump(exclude={"attributes", "spec"})
+    row.update(
+        spec=spec.to_wire(),
+        colony_name=cond.colony_name,
+        executor_type=cond.executor_type,
+        executor_names=cond.executor_names,
+        location_name=cond.location_name,
+        label=spec.label,
+        func_name=spec.func_name,
+        max_wait_time=spec.max_wait_time,
+        max_exec_time=spec.max_exec_time,
+        max_retries=spec.max_retries,
+        req_cpu=req.cpu,
+        req_mem=req.mem,
+        req_storage=req.storage,
+        req_nodes=req.nodes,
+        req_gpu_name=req.gpu_name,
+        req_gpu_count=req.gpu_count,
+        req_gpu_mem=req.gpu_mem,
+        delivery_deadline=None,
+        request_id=request_id,
     )
+    return row
 
 
 def env_attributes(process: Process) -> list[Attribute]:
@@ -77,48 +70,34 @@ def env_attributes(process: Process) -> list[Attribute]:
 
 class ProcessStore(Store):
     async def add(self, p: Process, req: Requirements, request_id: str = "") -> bool:
-        """Store a new process with its env attributes; notifies when it is assignable.
+        """Store a new process with its env attributes (the trigger announces it when it is
+        assignable).
         False (nothing stored) if its initiator used ``request_id`` before."""
-        spec = p.spec
-        cond = spec.conditions
         attrs = p.attributes
-        rows = await self.conn.fetch(
-            Q["insert_process"],
-            p.process_id,
-            cond.colony_name,
-            p.initiator_id,
-            p.initiator_name,
-            p.priority_time,
-            p.submission_time,
-            p.wait_deadline,
-            ZERO_TIME,
-            spec.to_wire(),
-            p.wait_for_parents,
-            p.parents,
-            p.children,
-            p.process_graph_id,
-            p.input,
-            cond.executor_type,
-            cond.executor_names,
-            cond.location_name,
-            spec.label,
-            spec.func_name,
-            spec.max_wait_time,
-            spec.max_exec_time,
-            spec.max_retries,
-            req.cpu,
-            req.mem,
-            req.storage,
-            req.nodes,
-            req.gpu_name,
-            req.gpu_count,
-            req.gpu_mem,
-            [a.attribute_id for a in attrs],
-            [a.key for a in attrs],
-            [a.value for a in attrs],
-            request_id,
-        )
+        row = process_row(p, req, request_id)
+        try:
+            rows = await self.conn.fetch(
+                Q["insert_process"],
+                [row],
+                [a.attribute_id for a in attrs],
+                [a.key for a in attrs],
+                [a.value for a in attrs],
+            )
+        except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
+            raise await self._out_of_range(row) or exc from exc
         return bool(rows)
+
+    async def _out_of_range(self, row: dict[str, Any]) -> asyncpg.DataError | None:
+        """The value of the row a narrow int column cannot hold, as the driver would name a
+        parameter of its own (``dispatch.why`` makes the 400 of it)."""
+        bits = {"smallint": 16, "integer": 32}
+        for name, type_ in await self.conn.fetch(Q["process_narrow_int_columns"]):
+            value, limit = row.get(name), 2 ** (bits.get(type_, 64) - 1)
+            if isinstance(value, int) and not -limit <= value < limit:
+                return asyncpg.DataError(
+                    f"{value} (value out of int{bits[type_]} range for {name})"
+                )
+        return None
 
     async def by_request(self, initiator_id: str, request_id: str) -> Process | None:
         """The process an initiator submitted with this request id, if any."""
@@ -195,9 +174,9 @@ class ProcessStore(Store):
         row = await self.conn.fetchrow(Q["confirm_delivery"], process_id, executor_id)
         return (row["colony_name"], row["executor_name"]) if row else None
 
-    async def requeue_undelivered(self, now: datetime) -> int:
+    async def requeue_undelivered(self, now: datetime) -> None:
         """Running processes whose delivery lease ended unconfirmed wait again."""
-        return len(await self.conn.fetch(Q["requeue_undelivered"], now, ZERO_TIME))
+        await self.conn.execute(Q["requeue_undelivered"], now, ZERO_TIME)
 
     async def mark_successful(
         self,
@@ -231,27 +210,19 @@ class ProcessStore(Store):
 
     async def give_back(self, process_id: str, executor_id: str) -> bool:
         """Undo a claim the executor never received; False if it was not (still) its."""
-        rows = await self.conn.fetch(Q["give_back_process"], process_id, executor_id, ZERO_TIME)
-        return bool(rows)
+        row = await self.conn.fetchrow(Q["give_back_process"], process_id, executor_id, ZERO_TIME)
+        return row is not None
 
-    async def requeue_expired(self, now: datetime) -> int:
-        return len(await self.conn.fetch(Q["requeue_expired"], now))
+    async def requeue_expired(self, now: datetime) -> None:
+        """Running processes past their exec deadline with retries left wait again."""
+        await self.conn.execute(Q["requeue_expired"], now)
 
-    async def fail_expired(self, now: datetime) -> list[tuple[str, str]]:
-        """Fail processes past exec (no retries left) or wait deadlines: (id, graph id)."""
+    async def fail_expired(self, now: datetime) -> list[str]:
+        """Fail processes past exec (no retries left) or wait deadlines; returns the ids of
+        the graphs they belong to ('' for processes outside workflows)."""
         rows = await self.conn.fetch(Q["fail_expired_running"], now)
         rows += await self.conn.fetch(Q["fail_expired_waiting"], now)
-        return [(r["process_id"], r["process_graph_id"]) for r in rows]
-
-    async def notify(self, p: Process) -> None:
-        """Announce a state change to every server sharing the database."""
-        await self.conn.execute(
-            Q["notify_process"],
-            p.spec.conditions.colony_name,
-            p.spec.conditions.executor_type,
-            p.process_id,
-            int(p.state),
-        )
+        return [r["process_graph_id"] for r in rows]
 
     async def notify_colony(self, colony_name: str) -> None:
         await self.conn.execute(Q["notify_colony"], colony_name)

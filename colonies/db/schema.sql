@@ -47,7 +47,7 @@ CREATE TABLE executors (
     PRIMARY KEY (colony_name, executor_name)
 );
 CREATE INDEX executors_executor_id ON executors (executor_id, added_seq);
-CREATE INDEX executors_last_heard ON executors (last_heard_from_time) WHERE state <> 3;
+CREATE INDEX executors_last_heard ON executors (last_heard_from_time) WHERE state <> {EXECUTOR_UNREGISTERED};
 
 CREATE TABLE functions (
     function_id   text PRIMARY KEY,
@@ -78,7 +78,7 @@ CREATE TABLE processes (
     initiator_name       text NOT NULL DEFAULT '',
     assigned_executor_id text NOT NULL DEFAULT '',
     is_assigned          boolean NOT NULL DEFAULT false,
-    state                smallint NOT NULL DEFAULT 0,
+    state                smallint NOT NULL DEFAULT {WAITING},
     priority_time        bigint NOT NULL,
     submission_time      timestamptz NOT NULL,
     start_time           timestamptz NOT NULL,
@@ -118,15 +118,15 @@ CREATE TABLE processes (
 -- The assignment index: only assignable rows, in pick order, so claiming the next one costs
 -- the same at any queue depth.
 CREATE INDEX processes_assignable ON processes (colony_name, executor_type, priority_time)
-    WHERE state = 0 AND NOT wait_for_parents;
+    WHERE state = {WAITING} AND NOT wait_for_parents;
 CREATE INDEX processes_colony_state ON processes (colony_name, state, priority_time);
 CREATE INDEX processes_running_deadline ON processes (exec_deadline)
-    WHERE state = 1 AND max_exec_time <> -1;
+    WHERE state = {RUNNING} AND max_exec_time <> -1;
 CREATE INDEX processes_waiting_deadline ON processes (wait_deadline)
-    WHERE state = 0 AND max_wait_time NOT IN (0, -1);
-CREATE INDEX processes_assigned_executor ON processes (assigned_executor_id) WHERE state = 1;
+    WHERE state = {WAITING} AND max_wait_time NOT IN (0, -1);
+CREATE INDEX processes_assigned_executor ON processes (assigned_executor_id) WHERE state = {RUNNING};
 CREATE INDEX processes_delivery_deadline ON processes (delivery_deadline)
-    WHERE state = 1 AND delivery_deadline IS NOT NULL;
+    WHERE state = {RUNNING} AND delivery_deadline IS NOT NULL;
 CREATE UNIQUE INDEX processes_request_id ON processes (initiator_id, request_id)
     WHERE request_id <> '';
 -- Not partial: queries compare with a parameter, which a partial index cannot serve.
@@ -175,7 +175,7 @@ CREATE TABLE process_graphs (
     initiator_name   text NOT NULL DEFAULT '',
     root_process_ids text[] NOT NULL DEFAULT '{}',
     process_ids      text[] NOT NULL DEFAULT '{}',
-    state            smallint NOT NULL DEFAULT 0,
+    state            smallint NOT NULL DEFAULT {WAITING},
     submission_time  timestamptz NOT NULL,
     start_time       timestamptz NOT NULL,
     end_time         timestamptz NOT NULL,
@@ -253,12 +253,11 @@ CREATE TABLE channel_entries (
 -- Resolve a workflow after one of its processes changed (SEMANTICS §6.3), serialised per
 -- graph by the row lock: a FAILED parent fails every process of the graph; otherwise each
 -- waiting node whose parents all succeeded is released with their outputs, in parent order,
--- as its input (and assigns are woken). Then the graph state is derived from its processes.
--- Returns the graph's new state, or NULL if there is no such graph.
+-- as its input. (The processes trigger announces both.) Then the graph state is derived
+-- from its processes. Returns the graph's new state, or NULL if there is no such graph.
 CREATE FUNCTION resolve_graph(gid text, now timestamptz) RETURNS smallint
 LANGUAGE plpgsql AS $$
 DECLARE
-    r record;
     n_total bigint;
     n_running bigint;
     n_success bigint;
@@ -272,49 +271,40 @@ BEGIN
     END IF;
     -- a failed process with children means some process has a failed parent
     IF EXISTS (SELECT 1 FROM processes
-               WHERE process_graph_id = gid AND state = 3 AND cardinality(children) > 0) THEN
+               WHERE process_graph_id = gid AND state = {FAILED} AND cardinality(children) > 0)
+    THEN
         -- state only, as the reference; subscribers waiting for FAILED still hear of it
-        FOR r IN
-            UPDATE processes SET state = 3 WHERE process_graph_id = gid AND state <> 3
-            RETURNING process_id, colony_name, executor_type
-        LOOP
-            PERFORM pg_notify('colonies_process', json_build_object('c', r.colony_name,
-                't', r.executor_type, 'p', r.process_id, 's', 3)::text);
-        END LOOP;
+        UPDATE processes SET state = {FAILED} WHERE process_graph_id = gid AND state <> {FAILED};
     ELSE
-        FOR r IN
-            WITH ready AS (
-                SELECT c.process_id, c.parents FROM processes c
-                WHERE c.process_graph_id = gid AND c.wait_for_parents AND c.state = 0
-                  AND NOT EXISTS (SELECT 1 FROM processes p
-                                  WHERE p.process_id = ANY (c.parents) AND p.state <> 2)
-            )
-            UPDATE processes c SET wait_for_parents = false, input = (
-                SELECT coalesce(jsonb_agg(x.o ORDER BY array_position(ready.parents, p.process_id),
-                                          x.i), '[]'::jsonb)
-                FROM processes p
-                CROSS JOIN LATERAL jsonb_array_elements(p.output) WITH ORDINALITY AS x(o, i)
-                WHERE p.process_id = ANY (ready.parents))
-            FROM ready WHERE c.process_id = ready.process_id
-            RETURNING c.process_id, c.colony_name, c.executor_type
-        LOOP
-            PERFORM pg_notify('colonies_process', json_build_object('c', r.colony_name,
-                't', r.executor_type, 'p', r.process_id, 's', 0)::text);
-        END LOOP;
+        WITH ready AS (
+            SELECT c.process_id, c.parents FROM processes c
+            WHERE c.process_graph_id = gid AND c.wait_for_parents AND c.state = {WAITING}
+              AND NOT EXISTS (SELECT 1 FROM processes p
+                              WHERE p.process_id = ANY (c.parents) AND p.state <> {SUCCESS})
+        )
+        UPDATE processes c SET wait_for_parents = false, input = (
+            SELECT coalesce(jsonb_agg(x.o ORDER BY array_position(ready.parents, p.process_id),
+                                      x.i), '[]'::jsonb)
+            FROM processes p
+            CROSS JOIN LATERAL jsonb_array_elements(p.output) WITH ORDINALITY AS x(o, i)
+            WHERE p.process_id = ANY (ready.parents))
+        FROM ready WHERE c.process_id = ready.process_id;
     END IF;
-    SELECT count(*), count(*) FILTER (WHERE state = 1), count(*) FILTER (WHERE state = 2),
-           count(*) FILTER (WHERE state = 3), count(*) FILTER (WHERE state = 4)
+    SELECT count(*), count(*) FILTER (WHERE state = {RUNNING}),
+           count(*) FILTER (WHERE state = {SUCCESS}), count(*) FILTER (WHERE state = {FAILED}),
+           count(*) FILTER (WHERE state = {CANCELLED})
     INTO n_total, n_running, n_success, n_failed, n_cancelled
     FROM processes WHERE process_graph_id = gid;
-    new_state := CASE WHEN n_failed > 0 THEN 3
-                      WHEN n_cancelled > 0 THEN 4
-                      WHEN n_total > 0 AND n_success = n_total THEN 2
-                      WHEN n_success + n_running > 0 THEN 1
-                      ELSE 0 END;
+    new_state := CASE WHEN n_failed > 0 THEN {FAILED}
+                      WHEN n_cancelled > 0 THEN {CANCELLED}
+                      WHEN n_total > 0 AND n_success = n_total THEN {SUCCESS}
+                      WHEN n_success + n_running > 0 THEN {RUNNING}
+                      ELSE {WAITING} END;
     UPDATE process_graphs SET state = new_state,
-        start_time = CASE WHEN new_state <> 0 AND start_time < '0001-01-02' THEN now
+        start_time = CASE WHEN new_state <> {WAITING} AND start_time < '0001-01-02' THEN now
                           ELSE start_time END,
-        end_time = CASE WHEN new_state IN (2, 3, 4) AND end_time < '0001-01-02' THEN now
+        end_time = CASE WHEN new_state IN ({SUCCESS}, {FAILED}, {CANCELLED})
+                             AND end_time < '0001-01-02' THEN now
                         ELSE end_time END
     WHERE process_graph_id = gid;
     RETURN new_state;
@@ -394,14 +384,19 @@ CREATE TABLE blueprint_history (
 );
 CREATE INDEX blueprint_history_blueprint ON blueprint_history (blueprint_id, seq);
 
--- A process with its attributes as JSON rows: [attribute_id, target_colony_name,
--- target_process_graph_id, attribute_type, key, value]. Stores read processes through it.
+-- A process with its attributes as objects with the model's field names: a row of the view
+-- is a Process as it stands (Process.model_validate). Stores read processes through it.
+-- (Its p.* is expanded when it is made: a migration adding a column makes it again.)
 CREATE VIEW process_view AS
 SELECT p.*,
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(a.attribute_id, a.target_colony_name,
-                                  a.target_process_graph_id, a.attribute_type, a.key, a.value)
-                                  ORDER BY a.added_seq), '[]'::jsonb)
-        FROM attributes a WHERE a.target_id = p.process_id) AS attrs
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('attribute_id', a.attribute_id,
+                                  'target_id', a.target_id,
+                                  'target_colony_name', a.target_colony_name,
+                                  'target_process_graph_id', a.target_process_graph_id,
+                                  'state', p.state, 'attribute_type', a.attribute_type,
+                                  'key', a.key, 'value', a.value) ORDER BY a.added_seq),
+                         '[]'::jsonb)
+        FROM attributes a WHERE a.target_id = p.process_id) AS attributes
 FROM processes p;
 
 -- Servers cache who is a member of which colony; any change to the rows that decide it
@@ -498,3 +493,37 @@ CREATE TABLE replay_nonces (
 );
 
 INSERT INTO schema_migrations (version) VALUES (3);
+
+-- 0008
+-- One home for what follows a process state change (issue 15). A trigger announces every
+-- change of a process's state on colonies_process as {"c": colony, "t": executor type,
+-- "p": process id, "s": state}, which PostgreSQL delivers at commit to every server's
+-- LISTEN connection (and never on rollback): a new process that may be assigned (not one
+-- held by its parents), a waiting node its parents released, each change of state, and a
+-- successful process closed again (its output replaced). Statements change states and
+-- nothing else; they no longer build the notification themselves.
+-- NOTIFY refuses payloads of 8000 bytes or more: for an executor type too long to name,
+-- the notification names the type "*" (every waiter of the colony looks again).
+CREATE FUNCTION notify_process_state() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    payload text := json_build_object('c', NEW.colony_name, 't', NEW.executor_type,
+                                      'p', NEW.process_id, 's', NEW.state)::text;
+BEGIN
+    IF octet_length(payload) >= 8000 THEN
+        payload := json_build_object('c', NEW.colony_name, 't', '*', 'p', NEW.process_id,
+                                     's', NEW.state)::text;
+    END IF;
+    IF octet_length(payload) < 8000 THEN
+        PERFORM pg_notify('colonies_process', payload);
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER processes_inserted AFTER INSERT ON processes FOR EACH ROW
+    WHEN (NOT NEW.wait_for_parents) EXECUTE FUNCTION notify_process_state();
+CREATE TRIGGER processes_state_changed
+    AFTER UPDATE OF state, wait_for_parents, end_time ON processes FOR EACH ROW
+    WHEN (OLD.state <> NEW.state
+          OR (OLD.wait_for_parents AND NOT NEW.wait_for_parents)
+          OR (NEW.state = {SUCCESS} AND OLD.end_time <> NEW.end_time))
+    EXECUTE FUNCTION notify_process_state();
+INSERT INTO schema_migrations (version) VALUES (8);

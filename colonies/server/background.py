@@ -19,16 +19,8 @@ RETENTION_PERIOD_S = 60.0
 
 
 async def expire_deadlines(db: Database, now: datetime) -> None:
-    """Requeue running processes whose delivery was not confirmed in time; requeue or fail
-    those past their exec deadline; fail overdue waiting ones."""
-    await db.processes.requeue_undelivered(now)
-    await db.processes.requeue_expired(now)
-    for process_id, graph_id in await db.processes.fail_expired(now):
-        process = await db.processes.get(process_id)
-        if process is not None:
-            await db.processes.notify(process)
-        if graph_id:
-            await db.graphs.resolve(graph_id, now)
+    """The deadline pass (``services.processes.expire_deadlines``)."""
+    await service.expire_deadlines(db, now)
 
 
 async def remove_stale_executors(db: Database, stale_after_s: float, now: datetime) -> int:

@@ -1,8 +1,9 @@
 """Events: LISTEN/NOTIFY between servers, asyncio events and queues inside one.
 
-Every statement that changes a process's state runs ``pg_notify('colonies_process',
-{"c": colony, "t": executor type, "p": process id, "s": state})``. Each server holds one
-LISTEN connection; a notification
+The processes table's trigger (``notify_process_state``) sends ``pg_notify('colonies_process',
+{"c": colony, "t": executor type, "p": process id, "s": state})`` for every change of a
+process's state, delivered at commit. Each server holds one LISTEN connection; a
+notification
 
 * when ``s`` is 0, wakes one local assign long-poll waiting on (colony, executor type)
   for that process (``"t": "*"`` wakes every waiter of the colony; see ``Waiter``),
@@ -87,7 +88,8 @@ class Events:
         self._waiters: dict[tuple[str, str], dict[Waiter, None]] = defaultdict(dict)
         self._topics: dict[str, list[asyncio.Queue[Event]]] = {}
         self._echoes: dict[str, None] = {}
-        self.wakeups = 0  # waiters woken so far (a new process should cost about one)
+        self.wakeups = 0  # waiters woken so far, by hand-offs and broadcasts alike
+        self.handoffs = 0  # tokens handed to a waiter (a new process should cost about one)
 
     @contextmanager
     def waiting(self, colony_name: str, executor_type: str, waiter: Waiter) -> Iterator[Waiter]:
@@ -141,6 +143,7 @@ class Events:
                 waiter.token = token
                 waiter.event.set()
                 self.wakeups += 1
+                self.handoffs += 1
                 return True
         return False
 

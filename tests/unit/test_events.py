@@ -78,3 +78,14 @@ async def test_the_notification_of_a_local_submit_is_not_a_second_wake_up() -> N
         assert (a.event.is_set(), b.event.is_set(), events.wakeups) == (True, False, 1)
         events.on_notification(None, 0, "colonies_process", json.dumps(event))
         assert b.event.is_set()  # a later state-0 event of p1 (a requeue) wakes again
+
+
+async def test_broadcasts_wake_without_counting_as_hand_offs() -> None:
+    events = Events()
+    with ExitStack() as stack:
+        a, b = park(events, stack, 2)
+        events.wake_all()  # a LISTEN reconnect: everyone looks again
+        assert (events.wakeups, events.handoffs) == (2, 0)
+        a.take(), b.take()
+        events.wake(*KEY, "p1")
+        assert (events.wakeups, events.handoffs) == (3, 1)

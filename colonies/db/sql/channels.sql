@@ -13,7 +13,7 @@ FROM processes WHERE process_id = $1;
 -- $1 process_id, $2 name, $3 sequence, $4 in_reply_to, $5 sender_id, $6 payload,
 -- $7 entry_type, $8 max entries
 WITH p AS (
-    SELECT process_id FROM processes WHERE process_id = $1 AND state IN (0, 1)
+    SELECT process_id FROM processes WHERE process_id = $1 AND state IN ({WAITING}, {RUNNING})
 ), c AS (
     INSERT INTO channels (process_id, name, size)
     SELECT process_id, $2, 1 FROM p

@@ -26,11 +26,11 @@ UPDATE colonies SET paused = $2 WHERE name = $1;
 -- Counters of one colony; executors include unregistered ones, as in the reference.
 -- $1 name
 SELECT (SELECT count(*) FROM executors WHERE colony_name = $1) AS executors,
-       (SELECT count(*) FROM executors WHERE colony_name = $1 AND state = 1) AS active,
-       (SELECT count(*) FROM executors WHERE colony_name = $1 AND state = 3) AS unregistered,
-       count(*) FILTER (WHERE state = 0) AS waiting,
-       count(*) FILTER (WHERE state = 1) AS running,
-       count(*) FILTER (WHERE state = 2) AS successful,
-       count(*) FILTER (WHERE state = 3) AS failed,
-       count(*) FILTER (WHERE state = 4) AS cancelled
+       (SELECT count(*) FROM executors WHERE colony_name = $1 AND state = {EXECUTOR_APPROVED}) AS active,
+       (SELECT count(*) FROM executors WHERE colony_name = $1 AND state = {EXECUTOR_UNREGISTERED}) AS unregistered,
+       count(*) FILTER (WHERE state = {WAITING}) AS waiting,
+       count(*) FILTER (WHERE state = {RUNNING}) AS running,
+       count(*) FILTER (WHERE state = {SUCCESS}) AS successful,
+       count(*) FILTER (WHERE state = {FAILED}) AS failed,
+       count(*) FILTER (WHERE state = {CANCELLED}) AS cancelled
 FROM processes WHERE colony_name = $1;

@@ -5,7 +5,7 @@
 INSERT INTO executors (colony_name, executor_name, executor_id, executor_type, state,
                        require_func_reg, commission_time, last_heard_from_time, location_name,
                        capabilities, allocations, blueprint_id, blueprint_gen)
-VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8, $9, $10, $11, $12)
+VALUES ($1, $2, $3, $4, {EXECUTOR_PENDING}, $5, $6, $7, $8, $9, $10, $11, $12)
 RETURNING *;
 
 -- name: reactivate_executor
@@ -13,7 +13,7 @@ RETURNING *;
 -- $1 colony_name, $2 executor_name, $3 executor_id, $4 executor_type, $5 require_func_reg,
 -- $6 commission_time, $7 last_heard_from_time, $8 location_name, $9 capabilities,
 -- $10 allocations, $11 blueprint_id, $12 blueprint_gen
-UPDATE executors SET executor_id = $3, executor_type = $4, state = 0, require_func_reg = $5,
+UPDATE executors SET executor_id = $3, executor_type = $4, state = {EXECUTOR_PENDING}, require_func_reg = $5,
        commission_time = $6, last_heard_from_time = $7, location_name = $8, capabilities = $9,
        allocations = $10, blueprint_id = $11, blueprint_gen = $12
 WHERE colony_name = $1 AND executor_name = $2
@@ -52,5 +52,5 @@ UPDATE executors SET executor_id = $3 WHERE colony_name = $1 AND executor_id = $
 -- Executors not heard from since the cutoff; those that never called assign are left alone.
 -- $1 cutoff
 SELECT colony_name, executor_name FROM executors
-WHERE state <> 3 AND last_heard_from_time > '0001-01-02'::timestamptz
+WHERE state <> {EXECUTOR_UNREGISTERED} AND last_heard_from_time > '0001-01-02'::timestamptz
   AND last_heard_from_time < $1;

@@ -5,7 +5,7 @@
 INSERT INTO process_graphs (process_graph_id, colony_name, initiator_id, initiator_name,
                             root_process_ids, process_ids, state, submission_time, start_time,
                             end_time, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $8, $9)
+VALUES ($1, $2, $3, $4, $5, $6, {WAITING}, $7, $8, $8, $9)
 ON CONFLICT (initiator_id, request_id) WHERE request_id <> '' DO NOTHING
 RETURNING process_graph_id;
 
@@ -24,10 +24,11 @@ SELECT * FROM process_graphs WHERE process_graph_id = $1;
 SELECT * FROM process_graphs WHERE colony_name = $1 AND state = $2
 ORDER BY submission_time DESC LIMIT $3;
 
--- name: resolve_graph
--- Release children, cascade failures and derive the graph state (see resolve_graph()).
--- $1 process_graph_id, $2 now
-SELECT resolve_graph($1, $2);
+-- name: resolve_graphs
+-- Release children, cascade failures and derive the state (see resolve_graph()) of each
+-- graph, in the order given (sorted: graph row locks are taken in one order).
+-- $1 process_graph_ids, $2 now
+SELECT resolve_graph(g, $2) FROM unnest($1::text[]) AS g;
 
 -- name: graph_processes
 -- Every process of a graph.
@@ -50,16 +51,10 @@ UPDATE process_graphs SET process_ids = array_append(process_ids, $2)
 WHERE process_graph_id = $1;
 
 -- name: cancel_graph_processes
--- Cancel every waiting or running process of a graph and tell every server.
+-- Cancel every waiting or running process of a graph (the trigger tells every server).
 -- $1 process_graph_id, $2 now
-WITH cancelled AS (
-    UPDATE processes SET state = 4, end_time = $2
-    WHERE process_graph_id = $1 AND state IN (0, 1)
-    RETURNING process_id, colony_name, executor_type
-)
-SELECT process_id, pg_notify('colonies_process', json_build_object(
-    'c', colony_name, 't', executor_type, 'p', process_id, 's', 4)::text)
-FROM cancelled;
+UPDATE processes SET state = {CANCELLED}, end_time = $2
+WHERE process_graph_id = $1 AND state IN ({WAITING}, {RUNNING});
 
 -- name: delete_graph
 -- A graph and its processes (their attributes go by cascade).
@@ -87,7 +82,7 @@ SELECT state, count(*) AS n FROM process_graphs WHERE colony_name = $1 GROUP BY 
 -- Retention: successful workflows submitted before a time, with their processes.
 -- $1 cutoff
 WITH doomed AS (
-    SELECT process_graph_id FROM process_graphs WHERE state = 2 AND submission_time < $1
+    SELECT process_graph_id FROM process_graphs WHERE state = {SUCCESS} AND submission_time < $1
 ), gone AS (
     DELETE FROM processes WHERE process_graph_id IN (SELECT process_graph_id FROM doomed)
 )

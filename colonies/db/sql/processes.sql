@@ -1,34 +1,27 @@
 -- name: insert_process
--- Store a process with its env attributes and, when it is assignable, tell waiting assigns.
--- A request id the initiator used before stores nothing: the result is then no row.
--- $1 process_id, $2 colony_name, $3 initiator_id, $4 initiator_name, $5 priority_time,
--- $6 submission_time, $7 wait_deadline, $8 zero time, $9 spec, $10 wait_for_parents,
--- $11 parents, $12 children, $13 process_graph_id, $14 input, $15 executor_type,
--- $16 executor_names, $17 location_name, $18 label, $19 func_name, $20 max_wait_time,
--- $21 max_exec_time, $22 max_retries, $23 req_cpu, $24 req_mem, $25 req_storage,
--- $26 req_nodes, $27 req_gpu_name, $28 req_gpu_count, $29 req_gpu_mem,
--- $30 env attribute ids, $31 env keys, $32 env values, $33 request_id ('' = none)
+-- Store a process (its row as a record of the table's type, see processes.process_row; in a
+-- one-element array, which unnest takes apart once rather than once per column) with its
+-- env attributes; the processes trigger tells waiting assigns when it is assignable. A
+-- request id the initiator used before stores nothing: the result is then no row.
+-- $1 [row], $2 env attribute ids, $3 env keys, $4 env values
 WITH p AS (
-    INSERT INTO processes (process_id, colony_name, initiator_id, initiator_name, priority_time,
-        submission_time, start_time, end_time, wait_deadline, exec_deadline, spec,
-        wait_for_parents, parents, children, process_graph_id, input, executor_type,
-        executor_names, location_name, label, func_name, max_wait_time, max_exec_time,
-        max_retries, req_cpu, req_mem, req_storage, req_nodes, req_gpu_name, req_gpu_count,
-        req_gpu_mem, request_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $8, $8, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-            $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $33)
+    INSERT INTO processes SELECT * FROM unnest($1::processes[])
     ON CONFLICT (initiator_id, request_id) WHERE request_id <> '' DO NOTHING
-    RETURNING process_id
+    RETURNING process_id, colony_name, process_graph_id
 ), a AS (
     INSERT INTO attributes (attribute_id, target_id, target_colony_name, target_process_graph_id,
                             attribute_type, key, value)
-    SELECT e.id, p.process_id, $2, $13, 3, e.k, e.v
-    FROM p, unnest($30::text[], $31::text[], $32::text[]) AS e(id, k, v)
+    SELECT e.id, p.process_id, p.colony_name, p.process_graph_id, {ATTRIBUTE_ENV}, e.k, e.v
+    FROM p, unnest($2::text[], $3::text[], $4::text[]) AS e(id, k, v)
 )
-SELECT CASE WHEN NOT $10 THEN pg_notify('colonies_process',
-                 json_build_object('c', $2::text, 't', $15::text, 'p', $1::text, 's', 0)::text)
-       END
-FROM p;
+SELECT process_id FROM p;
+
+-- name: process_narrow_int_columns
+-- The processes columns narrower than bigint, with their types: an insert that failed on a
+-- value out of range names the value (the driver's message shows only the whole record).
+SELECT attname::text AS name, format_type(atttypid, NULL) AS type FROM pg_attribute
+WHERE attrelid = 'processes'::regclass AND attnum > 0 AND NOT attisdropped
+  AND atttypid IN ('int2'::regtype, 'int4'::regtype);
 
 -- name: process_by_request
 -- The process an initiator submitted with a request id.
@@ -39,7 +32,7 @@ SELECT * FROM process_view WHERE initiator_id = $1 AND request_id = $2 AND reque
 -- Whether a process still waits for an executor (not claimed, removed or held by parents).
 -- $1 process_id
 SELECT EXISTS (SELECT 1 FROM processes
-               WHERE process_id = $1 AND state = 0 AND NOT wait_for_parents);
+               WHERE process_id = $1 AND state = {WAITING} AND NOT wait_for_parents);
 
 -- name: get_process
 -- $1 process_id
@@ -53,9 +46,9 @@ SELECT * FROM process_view
 WHERE colony_name = $1 AND state = $2
   AND ($3 = '' OR executor_type = $3) AND ($4 = '' OR initiator_id = $4)
   AND ($5 = '' OR label = $5)
-ORDER BY CASE WHEN $2 = 0 THEN priority_time END,
-         CASE WHEN $2 = 1 THEN start_time END,
-         CASE WHEN $2 > 1 THEN end_time END DESC
+ORDER BY CASE WHEN $2 = {WAITING} THEN priority_time END,
+         CASE WHEN $2 = {RUNNING} THEN start_time END,
+         CASE WHEN $2 > {RUNNING} THEN end_time END DESC
 LIMIT $6;
 
 -- name: process_history
@@ -78,7 +71,8 @@ WHERE colony_name = $1 AND process_graph_id = '' AND ($2 = -1 OR state = $2);
 
 -- name: assign
 -- Claim the first assignable process this executor may run, in one statement, and record
--- that the executor was heard from. A paused colony yields nothing.
+-- that the executor was heard from. A paused colony yields nothing. Its row is a
+-- process_view row (the attributes as the view builds them).
 -- SKIP LOCKED lets concurrent assigns (also from other servers) pass over a row another
 -- transaction is claiming; the partial index keeps the scan short at any queue depth.
 -- A NULL hardware list means the executor declared none: no hardware filter, as the reference.
@@ -87,7 +81,7 @@ WHERE colony_name = $1 AND process_graph_id = '' AND ($2 = -1 OR state = $2);
 -- $10 delivery lease in seconds (0: the caller does not confirm, no lease)
 WITH picked AS (
     SELECT process_id FROM processes
-    WHERE colony_name = $1 AND executor_type = $2 AND state = 0 AND NOT wait_for_parents
+    WHERE colony_name = $1 AND executor_type = $2 AND state = {WAITING} AND NOT wait_for_parents
       AND (executor_names IS NULL OR cardinality(executor_names) = 0
            OR $3 = ANY (executor_names) OR '*' = ANY (executor_names))
       AND req_cpu <= $5 AND req_mem <= $6
@@ -107,7 +101,7 @@ WITH picked AS (
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE processes p
-    SET state = 1, is_assigned = true, assigned_executor_id = $4, start_time = $9,
+    SET state = {RUNNING}, is_assigned = true, assigned_executor_id = $4, start_time = $9,
         exec_deadline = CASE WHEN p.max_exec_time > 0
                              THEN $9::timestamptz + make_interval(secs => p.max_exec_time)
                              ELSE p.exec_deadline END,
@@ -120,23 +114,25 @@ WITH picked AS (
     WHERE colony_name = $1 AND executor_name = $3
 )
 SELECT claimed.*,
-       (SELECT coalesce(jsonb_agg(jsonb_build_array(a.attribute_id, a.target_colony_name,
-                                  a.target_process_graph_id, a.attribute_type, a.key, a.value)
-                                  ORDER BY a.added_seq), '[]'::jsonb)
-        FROM attributes a WHERE a.target_id = claimed.process_id) AS attrs,
-       pg_notify('colonies_process', json_build_object('c', claimed.colony_name,
-           't', claimed.executor_type, 'p', claimed.process_id, 's', 1)::text)
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('attribute_id', a.attribute_id,
+                                  'target_id', a.target_id,
+                                  'target_colony_name', a.target_colony_name,
+                                  'target_process_graph_id', a.target_process_graph_id,
+                                  'state', claimed.state, 'attribute_type', a.attribute_type,
+                                  'key', a.key, 'value', a.value) ORDER BY a.added_seq),
+                         '[]'::jsonb)
+        FROM attributes a WHERE a.target_id = claimed.process_id) AS attributes
 FROM claimed;
 
 -- name: mark_successful
 -- Close a running (or already successful) process of this executor in one statement: the
 -- output is replaced if given, the function statistics of the closing executor updated
--- (averages are the reference's (old+new)/2), and every server told.
+-- (averages are the reference's (old+new)/2).
 -- $1 process_id, $2 executor_id, $3 end_time, $4 output or NULL, $5 executor_name
 WITH closed AS (
-    UPDATE processes SET state = 2, end_time = $3, output = coalesce($4, output)
-    WHERE process_id = $1 AND assigned_executor_id = $2 AND state IN (1, 2)
-    RETURNING process_id, colony_name, executor_type, func_name,
+    UPDATE processes SET state = {SUCCESS}, end_time = $3, output = coalesce($4, output)
+    WHERE process_id = $1 AND assigned_executor_id = $2 AND state IN ({RUNNING}, {SUCCESS})
+    RETURNING process_id, colony_name, func_name,
               extract(epoch FROM start_time - submission_time)::float8 AS wait_s,
               extract(epoch FROM $3::timestamptz - start_time)::float8 AS exec_s
 ), stats AS (
@@ -151,68 +147,44 @@ WITH closed AS (
     FROM closed c
     WHERE f.colony_name = c.colony_name AND f.executor_name = $5 AND f.func_name = c.func_name
 )
-SELECT process_id, pg_notify('colonies_process', json_build_object(
-    'c', colony_name, 't', executor_type, 'p', process_id, 's', 2)::text)
-FROM closed;
+SELECT process_id FROM closed;
 
 -- name: mark_failed
--- Fail a running process of this executor and tell every server.
+-- Fail a running process of this executor.
 -- $1 process_id, $2 executor_id, $3 end_time, $4 errors
-WITH failed AS (
-    UPDATE processes SET state = 3, end_time = $3, errors = $4
-    WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
-    RETURNING process_id, colony_name, executor_type
-)
-SELECT process_id, pg_notify('colonies_process', json_build_object(
-    'c', colony_name, 't', executor_type, 'p', process_id, 's', 3)::text)
-FROM failed;
+UPDATE processes SET state = {FAILED}, end_time = $3, errors = $4
+WHERE process_id = $1 AND assigned_executor_id = $2 AND state = {RUNNING}
+RETURNING process_id;
 
 -- name: set_output
 -- $1 process_id, $2 executor_id, $3 output
 UPDATE processes SET output = $3
-WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
+WHERE process_id = $1 AND assigned_executor_id = $2 AND state = {RUNNING}
 RETURNING process_id;
 
 -- name: mark_cancelled
--- Cancel a waiting or running process and tell every server.
+-- Cancel a waiting or running process.
 -- $1 process_id, $2 end_time
-WITH cancelled AS (
-    UPDATE processes SET state = 4, end_time = $2
-    WHERE process_id = $1 AND state IN (0, 1)
-    RETURNING process_id, colony_name, executor_type
-)
-SELECT process_id, pg_notify('colonies_process', json_build_object(
-    'c', colony_name, 't', executor_type, 'p', process_id, 's', 4)::text)
-FROM cancelled;
+UPDATE processes SET state = {CANCELLED}, end_time = $2
+WHERE process_id = $1 AND state IN ({WAITING}, {RUNNING})
+RETURNING process_id;
 
 -- name: release_executor_processes
--- Put the running processes of a removed executor back in the queue and wake assigns.
+-- Put the running processes of a removed executor back in the queue (the trigger wakes
+-- assigns).
 -- $1 executor_id, $2 zero time
-WITH r AS (
-    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
-                         start_time = $2, end_time = $2
-    WHERE assigned_executor_id = $1 AND state = 1
-    RETURNING process_id, colony_name, executor_type
-)
-SELECT pg_notify('colonies_process',
-                 json_build_object('c', colony_name, 't', executor_type, 'p', process_id,
-                                   's', 0)::text)
-FROM r;
+UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
+                     start_time = $2, end_time = $2
+WHERE assigned_executor_id = $1 AND state = {RUNNING};
 
 -- name: give_back_process
 -- A claim whose assign caller left before the reply: the process waits again, as if it had
--- never been assigned (no retry counted), and assigns are woken for it.
+-- never been assigned (no retry counted); the trigger wakes assigns for it.
 -- $1 process_id, $2 executor_id, $3 zero time
-WITH r AS (
-    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
-                         start_time = $3, exec_deadline = $3
-    WHERE process_id = $1 AND assigned_executor_id = $2 AND state = 1
-    RETURNING process_id, colony_name, executor_type
-)
-SELECT pg_notify('colonies_process',
-                 json_build_object('c', colony_name, 't', executor_type, 'p', process_id,
-                                   's', 0)::text)
-FROM r;
+UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
+                     start_time = $3, exec_deadline = $3
+WHERE process_id = $1 AND assigned_executor_id = $2 AND state = {RUNNING}
+RETURNING process_id;
 
 -- name: confirm_delivery
 -- The executor received the process: end its delivery lease. No row if it is not (or no
@@ -220,73 +192,59 @@ FROM r;
 -- $1 process_id, $2 executor_id
 UPDATE processes p SET delivery_deadline = NULL
 FROM executors e
-WHERE p.process_id = $1 AND p.assigned_executor_id = $2 AND p.state = 1
-  AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = 1
+WHERE p.process_id = $1 AND p.assigned_executor_id = $2 AND p.state = {RUNNING}
+  AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = {EXECUTOR_APPROVED}
 RETURNING p.colony_name, e.executor_name;
 
 -- name: requeue_undelivered
 -- Processes whose delivery lease ended unconfirmed wait again, as if never assigned (no
--- retry counted: the executor never had them), and assigns are woken for them.
+-- retry counted: the executor never had them); the trigger wakes assigns for them.
 -- $1 now, $2 zero time
-WITH r AS (
-    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
-                         start_time = $2, exec_deadline = $2, delivery_deadline = NULL
-    WHERE state = 1 AND delivery_deadline < $1
-    RETURNING process_id, colony_name, executor_type
-)
-SELECT r.process_id, pg_notify('colonies_process',
-       json_build_object('c', colony_name, 't', executor_type, 'p', process_id, 's', 0)::text)
-FROM r;
+UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
+                     start_time = $2, exec_deadline = $2, delivery_deadline = NULL
+WHERE state = {RUNNING} AND delivery_deadline < $1;
 
 -- name: requeue_expired
 -- Running processes past their exec deadline with retries left go back to the queue.
 -- $1 now
-WITH r AS (
-    UPDATE processes SET state = 0, is_assigned = false, assigned_executor_id = '',
-        end_time = $1, retries = retries + 1,
-        wait_deadline = CASE WHEN max_wait_time > 0
-                             THEN $1::timestamptz + make_interval(secs => max_wait_time)
-                             ELSE wait_deadline END
-    WHERE state = 1 AND max_exec_time <> -1 AND exec_deadline < $1
-      AND (max_retries = -1 OR retries < max_retries)
-    RETURNING process_id, colony_name, executor_type
-)
-SELECT r.process_id, pg_notify('colonies_process',
-       json_build_object('c', colony_name, 't', executor_type, 'p', process_id, 's', 0)::text)
-FROM r;
+UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
+    end_time = $1, retries = retries + 1,
+    wait_deadline = CASE WHEN max_wait_time > 0
+                         THEN $1::timestamptz + make_interval(secs => max_wait_time)
+                         ELSE wait_deadline END
+WHERE state = {RUNNING} AND max_exec_time <> -1 AND exec_deadline < $1
+  AND (max_retries = -1 OR retries < max_retries);
 
 -- name: fail_expired_running
--- Running processes past their exec deadline without retries left fail.
+-- Running processes past their exec deadline without retries left fail: the graphs that
+-- need resolving.
 -- $1 now
-UPDATE processes SET state = 3, end_time = $1,
+UPDATE processes SET state = {FAILED}, end_time = $1,
        errors = '["Maximum execution time limit exceeded"]'
-WHERE state = 1 AND max_exec_time <> -1 AND exec_deadline < $1
+WHERE state = {RUNNING} AND max_exec_time <> -1 AND exec_deadline < $1
   AND NOT (max_retries = -1 OR retries < max_retries)
-RETURNING process_id, process_graph_id;
+RETURNING process_graph_id;
 
 -- name: fail_expired_waiting
--- Waiting processes past their wait deadline fail (the oldest 1000 per pass).
+-- Waiting processes past their wait deadline fail (the oldest 1000 per pass): the graphs
+-- that need resolving.
 -- $1 now
-UPDATE processes SET state = 3, end_time = $1,
+UPDATE processes SET state = {FAILED}, end_time = $1,
        errors = '["Maximum waiting time limit exceeded"]'
 WHERE process_id IN (
     SELECT process_id FROM processes
-    WHERE state = 0 AND max_wait_time NOT IN (0, -1) AND wait_deadline < $1
+    WHERE state = {WAITING} AND max_wait_time NOT IN (0, -1) AND wait_deadline < $1
     ORDER BY priority_time LIMIT 1000)
-RETURNING process_id, process_graph_id;
-
--- name: notify_process
--- Tell every server (and /pubsub subscribers) that a process changed state.
--- $1 colony_name, $2 executor_type, $3 process_id, $4 state
-SELECT pg_notify('colonies_process',
-                 json_build_object('c', $1::text, 't', $2::text, 'p', $3::text, 's', $4::int)::text);
+RETURNING process_graph_id;
 
 -- name: notify_colony
--- Wake every assign waiting in a colony (resume after pause).
+-- Wake every assign waiting in a colony (resume after pause). Not a process's change: the
+-- one notification of colonies_process the trigger does not send.
 -- $1 colony_name
-SELECT pg_notify('colonies_process', json_build_object('c', $1::text, 't', '*', 'p', '', 's', 0)::text);
+SELECT pg_notify('colonies_process',
+                 json_build_object('c', $1::text, 't', '*', 'p', '', 's', {WAITING})::text);
 
 -- name: delete_successful_before
 -- Retention: successful processes outside workflows submitted before a time.
 -- $1 cutoff
-DELETE FROM processes WHERE state = 2 AND process_graph_id = '' AND submission_time < $1;
+DELETE FROM processes WHERE state = {SUCCESS} AND process_graph_id = '' AND submission_time < $1;

@@ -26,11 +26,11 @@ LEFT JOIN users u ON u.user_id = $1 AND u.colony_name = $2;
 -- name: server_statistics
 -- Server-wide counters; executors exclude unregistered ones.
 SELECT (SELECT count(*) FROM colonies) AS colonies,
-       (SELECT count(*) FROM executors WHERE state <> 3) AS executors,
-       count(*) FILTER (WHERE state = 0) AS waiting,
-       count(*) FILTER (WHERE state = 1) AS running,
-       count(*) FILTER (WHERE state = 2) AS successful,
-       count(*) FILTER (WHERE state = 3) AS failed
+       (SELECT count(*) FROM executors WHERE state <> {EXECUTOR_UNREGISTERED}) AS executors,
+       count(*) FILTER (WHERE state = {WAITING}) AS waiting,
+       count(*) FILTER (WHERE state = {RUNNING}) AS running,
+       count(*) FILTER (WHERE state = {SUCCESS}) AS successful,
+       count(*) FILTER (WHERE state = {FAILED}) AS failed
 FROM processes;
 
 -- name: process_counts_by_state

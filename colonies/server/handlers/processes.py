@@ -31,7 +31,7 @@ from colonies.server.caller import Caller
 from colonies.server.codec import render, send
 from colonies.server.events import Event, process_topic, processes_topic
 from colonies.server.router import Ctx, RpcRouter
-from colonies.server.services import processes as service, workflows
+from colonies.server.services import processes as service
 
 router = RpcRouter()
 MAX_COUNT = 100
@@ -60,7 +60,7 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
     if not caller.is_executor:
         raise ColoniesError("Failed to assign process, executor not found")
     lease = ctx.settings.delivery_lease_s if msg.confirm_delivery else 0.0
-    process = await service.assign(
+    return await service.assign(
         ctx.db,
         ctx.events,
         ctx.tasks,
@@ -69,19 +69,8 @@ async def assign(ctx: Ctx, msg: AssignProcessMsg) -> Process:
         msg.available_cpu,
         msg.available_mem,
         lease,
+        gone=ctx.gone,
     )
-    try:
-        await workflows.resolve(ctx.db, process)
-        # One turn of the event loop: a close of the connection that has already arrived is
-        # seen now. Nothing suspends after this until the reply is in the socket.
-        await asyncio.sleep(0)
-    except asyncio.CancelledError:  # the caller left while its reply was being made
-        service.give_back_later(ctx.tasks, ctx.db, process, caller.id)
-        raise
-    if ctx.gone():  # nobody would receive it: let another executor have it
-        service.give_back_later(ctx.tasks, ctx.db, process, caller.id)
-        raise ColoniesError("Failed to assign process, the executor disconnected")
-    return process
 
 
 @router.handle(ConfirmProcessMsg)
@@ -163,14 +152,12 @@ async def remove_all_processes(ctx: Ctx, msg: RemoveAllProcessesMsg) -> None:
 async def close_successful(ctx: Ctx, msg: CloseSuccessfulMsg) -> None:
     process, caller = await _process(ctx, msg.process_id, "close process as successful")
     await service.close_successful(ctx.db, process, caller, msg.output)
-    await workflows.resolve(ctx.db, process)
 
 
 @router.handle(CloseFailedMsg)
 async def close_failed(ctx: Ctx, msg: CloseFailedMsg) -> None:
     process, caller = await _process(ctx, msg.process_id, "close process as failed")
     await service.close_failed(ctx.db, process, caller, msg.errors)
-    await workflows.resolve(ctx.db, process)
 
 
 @router.handle(SetOutputMsg)

@@ -1,9 +1,17 @@
-"""Submit, assign (claim + long-poll), close, fail and requeue processes."""
+"""Submit, assign (claim + long-poll), close, fail, cancel and requeue processes.
+
+Each transition is one function here, from start to end: the statement that changes the
+state (the processes trigger announces the change to every server at commit), the
+resolution of the workflow the process belongs to (``resolve_workflows``, the one place
+that follows a change of a workflow's process), and for assign what happens when the
+caller has gone. Handlers authorise and call these; the deadline loop calls
+``expire_deadlines``."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -22,7 +30,14 @@ from colonies.core.units import parse_cpu, parse_memory
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.db.processes import env_attributes
-from colonies.errors import BadRequest, Forbidden, NotFound, RequestTimeout, Unavailable
+from colonies.errors import (
+    BadRequest,
+    ColoniesError,
+    Forbidden,
+    NotFound,
+    RequestTimeout,
+    Unavailable,
+)
 from colonies.server.caller import Caller
 from colonies.server.events import Events, Token, Waiter
 from colonies.server.tasks import Tasks
@@ -97,14 +112,17 @@ async def assign(
     available_cpu: str = "",
     available_mem: str = "",
     lease_s: float = 0.0,
+    gone: Callable[[], bool] = lambda: False,
 ) -> Process:
     """Claim a process for an executor, waiting up to ``timeout`` seconds (< 0: no wait);
     with ``lease_s`` > 0 the executor must confirm delivery within that time.
 
-    The waiting and claiming run in their own task, which the caller's leaving (its request
-    cancelled when the client disconnects) does not interrupt halfway: a parked wait ends, a
-    claim runs to its end, and what it claimed goes back to the queue instead of to an
-    executor that is gone."""
+    The one place that handles a caller that has gone. The waiting and claiming run in
+    their own task, which the caller's leaving (its request cancelled when the client
+    disconnects) does not interrupt halfway: a parked wait ends, a claim runs to its end,
+    and what it claimed goes back to the queue instead of to an executor that is gone. So
+    does a claim whose caller left while its workflow was resolved, or whose connection
+    is closed (``gone``) once the reply is ready to be made."""
     if timeout == 0:
         raise BadRequest("Invalid timeout value, timeout cannot be zero")
     max_cpu = parse_cpu(available_cpu) if available_cpu else UNLIMITED
@@ -114,12 +132,24 @@ async def assign(
         _claim_or_wait(db, events, caller, timeout, max_cpu, max_mem, lease_s, waiter)
     )
     try:
-        return await asyncio.shield(work)
+        process = await asyncio.shield(work)
     except asyncio.CancelledError:
         waiter.leave()
         tasks.keep(work)
         work.add_done_callback(lambda done: _give_back_claimed(tasks, db, caller.id, done))
         raise
+    try:
+        await resolve_workflows(db, [process.process_graph_id], utc_now())
+        # One turn of the event loop: a close of the connection that has already arrived is
+        # seen now. Nothing suspends after this until the reply is in the socket.
+        await asyncio.sleep(0)
+    except asyncio.CancelledError:  # the caller left while its reply was being made
+        give_back_later(tasks, db, process, caller.id)
+        raise
+    if gone():  # nobody would receive it: let another executor have it
+        give_back_later(tasks, db, process, caller.id)
+        raise ColoniesError("Failed to assign process, the executor disconnected")
+    return process
 
 
 async def _claim_or_wait(
@@ -243,24 +273,37 @@ def check_assigned(process: Process, caller_id: str, action: str) -> None:
         raise Forbidden(f"Failed to {action}, not allowed to {action}")
 
 
+async def resolve_workflows(db: Database, graph_ids: Iterable[str], now: datetime) -> None:
+    """What follows a change of processes in workflows: release the children whose parents
+    all succeeded, cascade a failure, derive each graph's state. The one place that
+    resolves graphs (ids '' of processes outside workflows are skipped)."""
+    ids = sorted({g for g in graph_ids if g})  # row locks of several graphs in one order
+    if ids:
+        await db.graphs.resolve(ids, now)
+
+
 async def close_successful(
     db: Database, process: Process, caller: Caller, output: list[Any]
 ) -> None:
     check_assigned(process, caller.id, "close process as successful")
     if process.state in _CLOSE_REFUSED:
         raise BadRequest(_CLOSE_REFUSED[process.state])
+    now = utc_now()
     if not await db.processes.mark_successful(
-        process.process_id, caller.id, caller.executor_name, utc_now(), output or None
+        process.process_id, caller.id, caller.executor_name, now, output or None
     ):
         raise BadRequest("Failed to close process as successful, process changed state")
+    await resolve_workflows(db, [process.process_graph_id], now)
 
 
 async def close_failed(db: Database, process: Process, caller: Caller, errors: list[str]) -> None:
     check_assigned(process, caller.id, "close process as failed")
     if process.state in _FAIL_REFUSED:
         raise BadRequest(_FAIL_REFUSED[process.state])
-    if not await db.processes.mark_failed(process.process_id, caller.id, utc_now(), errors):
+    now = utc_now()
+    if not await db.processes.mark_failed(process.process_id, caller.id, now, errors):
         raise BadRequest("Failed to close process as failed, process changed state")
+    await resolve_workflows(db, [process.process_graph_id], now)
 
 
 async def cancel(db: Database, process: Process) -> None:
@@ -273,6 +316,15 @@ async def cancel(db: Database, process: Process) -> None:
         raise BadRequest(f"Tried to cancel a {process.state.name.lower()} process")
     if not await db.processes.mark_cancelled(process.process_id, utc_now()):
         raise BadRequest("Failed to cancel process, process changed state")
+
+
+async def expire_deadlines(db: Database, now: datetime) -> None:
+    """Requeue running processes whose delivery was not confirmed in time; requeue or fail
+    those past their exec deadline; fail overdue waiting ones; resolve their workflows.
+    Each step is one statement over every process it concerns."""
+    await db.processes.requeue_undelivered(now)
+    await db.processes.requeue_expired(now)
+    await resolve_workflows(db, await db.processes.fail_expired(now), now)
 
 
 async def remove_executor(db: Database, colony_name: str, executor_name: str) -> bool:

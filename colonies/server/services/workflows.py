@@ -18,7 +18,7 @@ from colonies.db import Database
 from colonies.errors import BadRequest, ColoniesError, Forbidden
 from colonies.server.caller import Caller
 from colonies.server.events import Events
-from colonies.server.services.processes import new_process
+from colonies.server.services.processes import new_process, resolve_workflows
 
 
 def _check(specs: list[FunctionSpec]) -> None:
@@ -127,17 +127,10 @@ async def submit(
     return graph
 
 
-async def resolve(db: Database, process: Process) -> None:
-    """Resolve the graph of a process that changed state (no-op outside workflows)."""
-    if process.process_graph_id:
-        await db.graphs.resolve(process.process_graph_id, utc_now())
-
-
 async def cancel(db: Database, graph: ProcessGraph) -> None:
     now = utc_now()
-    async with db.transaction() as tx:
-        await tx.graphs.cancel_processes(graph.process_graph_id, now)
-    await db.graphs.resolve(graph.process_graph_id, now)
+    await db.graphs.cancel_processes(graph.process_graph_id, now)
+    await resolve_workflows(db, [graph.process_graph_id], now)
 
 
 async def add_child(
