@@ -812,7 +812,7 @@ class ColoniesClient:
 
     @sends(GetFunctionsMsg)
     async def get_functions(
-        self, executor_name: str = "", *, colony: str | None = None, key: str | None = None
+        self, *, executor_name: str = "", colony: str | None = None, key: str | None = None
     ) -> list[Function]:
         msg = GetFunctionsMsg(colony_name=self._colony(colony), executor_name=executor_name)
         return await self._many(Function, msg, key)
@@ -825,7 +825,7 @@ class ColoniesClient:
 
     @sends(SubmitFunctionSpecMsg)
     async def submit(
-        self, spec: FunctionSpec, request_id: str | None = None, *, key: str | None = None
+        self, spec: FunctionSpec, *, request_id: str | None = None, key: str | None = None
     ) -> Process:
         """Submit a function spec (in the client's colony when the spec names none). Sent
         again if the connection fails before the reply, with the same request id (a new one
@@ -841,10 +841,10 @@ class ColoniesClient:
     async def assign(
         self,
         timeout: int,
+        *,
         available_cpu: str = "",
         available_mem: str = "",
         confirm_delivery: bool = False,
-        *,
         colony: str | None = None,
         key: str | None = None,
     ) -> Process:
@@ -1009,7 +1009,7 @@ class ColoniesClient:
 
     @sends(SubmitWorkflowSpecMsg)
     async def submit_workflow(
-        self, workflow: WorkflowSpec, request_id: str | None = None, *, key: str | None = None
+        self, workflow: WorkflowSpec, *, request_id: str | None = None, key: str | None = None
     ) -> ProcessGraph:
         """Submit a workflow (in the client's colony when it names none); retried after a
         lost connection like ``submit``."""
@@ -1234,9 +1234,9 @@ class ColoniesClient:
     @sends(GetBlueprintsMsg)
     async def get_blueprints(
         self,
+        *,
         kind: str = "",
         location_name: str = "",
-        *,
         colony: str | None = None,
         key: str | None = None,
     ) -> list[Blueprint]:

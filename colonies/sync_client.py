@@ -383,29 +383,35 @@ class SyncColoniesClient:
         return self._run(self._client.add_function(function, key=key))
 
     def get_functions(
-        self, executor_name: str = "", *, colony: str | None = None, key: str | None = None
+        self, *, executor_name: str = "", colony: str | None = None, key: str | None = None
     ) -> list[Function]:
-        return self._run(self._client.get_functions(executor_name, colony=colony, key=key))
+        return self._run(
+            self._client.get_functions(
+                executor_name=executor_name,
+                colony=colony,
+                key=key,
+            )
+        )
 
     def remove_function(self, function_id: str, *, key: str | None = None) -> None:
         return self._run(self._client.remove_function(function_id, key=key))
 
     def submit(
-        self, spec: FunctionSpec, request_id: str | None = None, *, key: str | None = None
+        self, spec: FunctionSpec, *, request_id: str | None = None, key: str | None = None
     ) -> Process:
         """Submit a function spec (in the client's colony when the spec names none). Sent
         again if the connection fails before the reply, with the same request id (a new one
         unless given): the server then returns the process the first try made instead of
         making a second."""
-        return self._run(self._client.submit(spec, request_id, key=key))
+        return self._run(self._client.submit(spec, request_id=request_id, key=key))
 
     def assign(
         self,
         timeout: int,
+        *,
         available_cpu: str = "",
         available_mem: str = "",
         confirm_delivery: bool = False,
-        *,
         colony: str | None = None,
         key: str | None = None,
     ) -> Process:
@@ -415,9 +421,9 @@ class SyncColoniesClient:
         return self._run(
             self._client.assign(
                 timeout,
-                available_cpu,
-                available_mem,
-                confirm_delivery,
+                available_cpu=available_cpu,
+                available_mem=available_mem,
+                confirm_delivery=confirm_delivery,
                 colony=colony,
                 key=key,
             )
@@ -547,11 +553,11 @@ class SyncColoniesClient:
         )
 
     def submit_workflow(
-        self, workflow: WorkflowSpec, request_id: str | None = None, *, key: str | None = None
+        self, workflow: WorkflowSpec, *, request_id: str | None = None, key: str | None = None
     ) -> ProcessGraph:
         """Submit a workflow (in the client's colony when it names none); retried after a
         lost connection like ``submit``."""
-        return self._run(self._client.submit_workflow(workflow, request_id, key=key))
+        return self._run(self._client.submit_workflow(workflow, request_id=request_id, key=key))
 
     def get_process_graph(self, graph_id: str, *, key: str | None = None) -> ProcessGraph:
         return self._run(self._client.get_process_graph(graph_id, key=key))
@@ -714,13 +720,20 @@ class SyncColoniesClient:
 
     def get_blueprints(
         self,
+        *,
         kind: str = "",
         location_name: str = "",
-        *,
         colony: str | None = None,
         key: str | None = None,
     ) -> list[Blueprint]:
-        return self._run(self._client.get_blueprints(kind, location_name, colony=colony, key=key))
+        return self._run(
+            self._client.get_blueprints(
+                kind=kind,
+                location_name=location_name,
+                colony=colony,
+                key=key,
+            )
+        )
 
     def update_blueprint(
         self, blueprint: Blueprint, force_generation: bool = False, *, key: str | None = None

@@ -312,7 +312,9 @@ def list_blueprints(env: Env, kind: str, location: str, as_json: bool) -> None:
       colonies blueprint ls --kind Light
     """
     colony, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_blueprints(kind, location, colony=colony, key=key))
+    found = run(
+        env, lambda c: c.get_blueprints(kind=kind, location_name=location, colony=colony, key=key)
+    )
     echo_list(found, as_json, blueprints_table, "blueprints")
 
 

@@ -337,7 +337,9 @@ def list_functions(env: Env, name: str | None, as_json: bool) -> None:
       colonies function ls
     """
     colony_name, key = env.colony, env.prvkey
-    found = run(env, lambda c: c.get_functions(name or "", colony=colony_name, key=key))
+    found = run(
+        env, lambda c: c.get_functions(executor_name=name or "", colony=colony_name, key=key)
+    )
     echo_list(found, as_json, tables.functions_table, "functions")
 
 

@@ -72,7 +72,8 @@ async def test_executor_with_only_a_ticket_enrolls_and_runs_a_process(
         ExecutorState.APPROVED,
     )
     assert [
-        f.func_name for f in await client.get_functions(ex.name, colony=COLONY, key=SUBMITTER)
+        f.func_name
+        for f in await client.get_functions(executor_name=ex.name, colony=COLONY, key=SUBMITTER)
     ] == ["double"]
     assert await used(client) == [1]
 

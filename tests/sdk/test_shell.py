@@ -161,7 +161,7 @@ async def test_the_docs_cron_example_needs_and_gets_a_shell(
     second = make_spec("cat", str(target), executor_type=T)
     second.node_name, second.conditions.dependencies = "print_date", ["generate_date"]
     graph = await client.submit_workflow(
-        WorkflowSpec(colony_name=COLONY, function_specs=[first, second]), SUBMITTER
+        WorkflowSpec(colony_name=COLONY, function_specs=[first, second]), key=SUBMITTER
     )
     piped = await submit(client, "echo", "a b c", "|", "wc", "-w", executor_type=T)
     env = server_env(server, COLONY_PRVKEY=COLONY_KEY)

@@ -17,7 +17,7 @@ async def test_a_command_over_its_maxexectime_is_stopped_and_says_so(
     ex = attach(shell_executor(T), client)
     spec = make_spec("sleep", "30", executor_type=T)
     spec.max_exec_time = 1  # the server's own deadline check does not run in tests
-    process = await client.submit(spec, SUBMITTER)
+    process = await client.submit(spec, key=SUBMITTER)
     await ex.run(burst=True)
     failed = await get(client, process)
     assert failed.state == ProcessState.FAILED
