@@ -56,6 +56,37 @@ HINTS = {
 }
 
 
+# Go-grammar error texts that clients match on stay as the server sends them; these add a
+# sentence a newcomer can act on: (pattern, sentence with the pattern's groups).
+READABLE = (
+    (
+        r"Failed to (?:get|remove|change \w+ state)[^,]*, (\w+) is nil",
+        "There is no such {0} in colony {colony}: check the name (`colonies {0} ls` lists them).",
+    ),
+    (
+        r"Colony with name <([^>]*)> does not exists",
+        "There is no colony named {0} on this server: check COLONIES_COLONY_NAME or --name "
+        "(`colonies colony ls` with the server owner key lists them).",
+    ),
+    (
+        r"Attribute does not exists",
+        "There is no attribute with that id: `colonies process get -p ID` lists a process's "
+        "attributes.",
+    ),
+)
+
+
+def readable(message: str, colony: str) -> str:
+    """A plain sentence for a Go-grammar error text, or "" when none applies."""
+    import re
+
+    for pattern, sentence in READABLE:
+        found = re.search(pattern, message)
+        if found:
+            return sentence.format(*found.groups(), colony=colony or "?")
+    return ""
+
+
 class CliError(click.ClickException):
     """An error shown as one sentence (and detail with --verbose); exit status 1."""
 
@@ -288,8 +319,10 @@ def failure(e: Exception, env: Env) -> CliError | None:
     if isinstance(e, RPCError):
         from colonies.cli.explain import why_refused  # only when the server refused
 
-        hint = why_refused(env, e.message) or next(
-            (h for text, h in HINTS.items() if text in e.message), ""
+        hint = (
+            why_refused(env, e.message)
+            or next((h for text, h in HINTS.items() if text in e.message), "")
+            or readable(e.message, env.settings.colony_name)
         )
         return CliError(
             f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),

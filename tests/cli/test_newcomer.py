@@ -99,3 +99,14 @@ async def test_a_timeout_says_what_timed_out_and_the_limit(
     await worker
     assert result.exit_code == 1
     assert "a timeout in the function (TimeoutError, its maxexectime is 5 s)" in result.output
+
+
+async def test_go_grammar_errors_stay_and_get_a_plain_sentence(invoke: Invoke) -> None:
+    missing = await invoke("executor", "get", "--name", "nope")
+    assert missing.exit_code == 1 and "Traceback" not in missing.output
+    assert "executor is nil" in missing.output  # the reference's text, which clients match on
+    assert "There is no such executor in colony test" in missing.output
+    assert "colonies executor ls" in missing.output
+    elsewhere = await invoke("colony", "stats", "--name", "nope")
+    assert "does not exists" in elsewhere.output
+    assert "There is no colony named nope on this server" in elsewhere.output
