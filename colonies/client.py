@@ -311,7 +311,6 @@ def _validate(adapter: Callable[[Any], T], payload: Any, url: str) -> T:
         raise ProtocolError(f"{url} sent a reply this client cannot read: {e}", url) from e
 
 
-_ENTRIES = TypeAdapter(list[MsgEntry])
 _ADAPTERS: dict[type[WireModel], TypeAdapter[Any]] = {}
 
 
@@ -1000,7 +999,7 @@ class ColoniesClient:
             while (
                 payload := await self._next_frame(ws, self.timeouts.for_wait(timeout))
             ) is not None:
-                entries = _validate(_ENTRIES.validate_python, payload or [], self.url)
+                entries = _validate(_list_of(MsgEntry).validate_python, payload or [], self.url)
                 if not entries:
                     return
                 yield entries

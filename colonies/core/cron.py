@@ -7,8 +7,6 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
-
 from colonies.core._wire import ZERO_TIME, Bool, Int, Time, WireModel, is_zero_time
 
 
@@ -77,6 +75,8 @@ def _parse(expression: str) -> tuple[str, ZoneInfo | None]:
     fields = text.split()
     if len(fields) != 6:
         raise CronError(f"expected exactly 6 fields, found {len(fields)}: [{' '.join(fields)}]")
+    from croniter import croniter  # here: the CLI imports this module, rarely for crons
+
     if not croniter.is_valid(text, second_at_beginning=True):
         raise CronError(f"failed to parse cron expression: {text}")
     return text, zone
@@ -116,5 +116,7 @@ def next_run(
     if expression.startswith("@every "):
         return now + go_duration(expression.removeprefix("@every ").strip()), now
     base = now.astimezone(zone) if zone else now
+    from croniter import croniter
+
     nxt: datetime = croniter(expression, base, second_at_beginning=True).get_next(datetime)
     return nxt.astimezone(now.tzinfo), now
