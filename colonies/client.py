@@ -39,13 +39,13 @@ import base64
 import contextlib
 import json
 import ssl
+import sys
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import aiohttp
 from pydantic import TypeAdapter, ValidationError
 
 from colonies.config import ClientSettings
@@ -88,6 +88,7 @@ from colonies.errors import (
     ProtocolError,
     ReadTimeout,
     RPCError,
+    TransportError,
 )
 from colonies.rpc.attribute import AddAttributeMsg, GetAttributeMsg
 from colonies.rpc.audit import GetAuditMsg
@@ -208,6 +209,9 @@ from colonies.rpc.workflow import (
     SubmitWorkflowSpecMsg,
 )
 
+if TYPE_CHECKING:
+    import aiohttp
+
 M = TypeVar("M", bound=WireModel)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -272,22 +276,96 @@ def transport_errors(url: str) -> Iterator[None]:
     """Map what aiohttp, the socket layer and JSON decoding raise into TransportError."""
     try:
         yield
-    except aiohttp.ConnectionTimeoutError as e:
-        raise ConnectTimeout(f"no connection to {url} within the connect timeout", url) from e
-    except (aiohttp.ServerTimeoutError, TimeoutError) as e:
-        raise ReadTimeout(f"{url} did not answer within the read timeout", url) from e
-    except (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError, ssl.SSLError) as e:
-        raise ConnectError(f"TLS with {url} failed: {e}", url) from e
-    except aiohttp.ClientConnectorDNSError as e:
-        raise ConnectError(f"cannot resolve the host of {url}: {e.os_error}", url) from e
-    except aiohttp.ClientConnectorError as e:
+    except TransportError:
+        raise
+    except Exception as e:
+        mapped = _aiohttp_error(e, url) or _socket_error(e, url)
+        if mapped is None:
+            raise
+        raise mapped from e
+
+
+def _aiohttp_error(e: Exception, url: str) -> TransportError | None:
+    """aiohttp's failures, when aiohttp is loaded (one-shot clients never load it)."""
+    aiohttp = sys.modules.get("aiohttp")
+    if aiohttp is None:
+        return None
+    if isinstance(e, aiohttp.ConnectionTimeoutError):
+        return ConnectTimeout(f"no connection to {url} within the connect timeout", url)
+    if isinstance(e, aiohttp.ServerTimeoutError):
+        return ReadTimeout(f"{url} did not answer within the read timeout", url)
+    if isinstance(e, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
+        return ConnectError(f"TLS with {url} failed: {e}", url)
+    if isinstance(e, aiohttp.ClientConnectorDNSError):
+        return ConnectError(f"cannot resolve the host of {url}: {e.os_error}", url)
+    if isinstance(e, aiohttp.ClientConnectorError):
         refused = isinstance(e.os_error, ConnectionRefusedError)
         why = "connection refused" if refused else (e.os_error.strerror or str(e))
-        raise ConnectError(f"cannot connect to {url} ({why})", url, refused=refused) from e
-    except (aiohttp.ClientError, OSError) as e:
+        return ConnectError(f"cannot connect to {url} ({why})", url, refused=refused)
+    if isinstance(e, aiohttp.ClientError):
+        return ConnectionLost(f"the connection to {url} failed: {e or type(e).__name__}", url)
+    return None
+
+
+def _socket_error(e: Exception, url: str) -> TransportError | None:
+    """The socket layer's and JSON decoding's failures."""
+    if isinstance(e, TimeoutError):
+        return ReadTimeout(f"{url} did not answer within the read timeout", url)
+    if isinstance(e, ssl.SSLError):
+        return ConnectError(f"TLS with {url} failed: {e}", url)
+    if isinstance(e, OSError):
+        return ConnectionLost(f"the connection to {url} failed: {e or type(e).__name__}", url)
+    if isinstance(e, (ValueError, KeyError, TypeError)):  # json, base64, a reply's shape
+        return ProtocolError(f"{url} did not answer like a colonies server ({e})", url)
+    return None
+
+
+def _post_blocking(url: str, body: bytes, timeouts: Timeouts, read: float, verify: bool) -> Reply:
+    """One ``POST /api`` on a connection of its own, with the standard library: what a
+    one-shot client (the CLI) sends, so that it need not import aiohttp."""
+    import http.client
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    conn: http.client.HTTPConnection
+    if parts.scheme == "https":
+        context = ssl.create_default_context()
+        if not verify:
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        conn = http.client.HTTPSConnection(
+            host, parts.port, timeout=timeouts.connect, context=context
+        )
+    else:
+        conn = http.client.HTTPConnection(host, parts.port, timeout=timeouts.connect)
+    try:
+        try:
+            conn.connect()
+        except socket.gaierror as e:
+            raise ConnectError(f"cannot resolve the host of {url}: {e}", url) from e
+        except ConnectionRefusedError as e:
+            raise ConnectError(
+                f"cannot connect to {url} (connection refused)", url, refused=True
+            ) from e
+        except TimeoutError as e:
+            raise ConnectTimeout(f"no connection to {url} within the connect timeout", url) from e
+        except ssl.SSLError as e:
+            raise ConnectError(f"TLS with {url} failed: {e}", url) from e
+        except OSError as e:
+            raise ConnectError(f"cannot connect to {url} ({e.strerror or e})", url) from e
+        if conn.sock is not None:
+            conn.sock.settimeout(read)
+        headers = {"Content-Type": "application/json"}
+        conn.request("POST", "/api", body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        status = response.status
+    except http.client.HTTPException as e:
         raise ConnectionLost(f"the connection to {url} failed: {e or type(e).__name__}", url) from e
-    except (ValueError, KeyError, TypeError) as e:  # json, base64, a reply of the wrong shape
-        raise ProtocolError(f"{url} did not answer like a colonies server ({e})", url) from e
+    finally:
+        conn.close()
+    return _decode(text, status, url)
 
 
 def _decode(text: str, status: int, url: str) -> Reply:
@@ -333,6 +411,7 @@ class ColoniesClient:
         timeouts: Timeouts | None = None,
         verify_tls: bool = True,
         session: aiohttp.ClientSession | None = None,
+        one_shot: bool = False,
     ) -> None:
         self.url = url.rstrip("/")
         self.prvkey = prvkey
@@ -342,6 +421,10 @@ class ColoniesClient:
         self._session = session
         self._own_session = session is None
         self._owner: ColoniesClient | None = None
+        self.one_shot = one_shot
+        """Each RPC on a connection of its own through the standard library, not aiohttp's
+        pool: for a command line making a few calls (it then never imports aiohttp, unless
+        it subscribes or checks /health)."""
 
     @classmethod
     def for_server(cls, host: str, port: int, tls: bool = False, **kw: Any) -> ColoniesClient:
@@ -368,6 +451,7 @@ class ColoniesClient:
             colony=self.colony if colony is None else colony,
             timeouts=self.timeouts,
             verify_tls=self._ssl,
+            one_shot=self.one_shot,
         )
         view._owner = self._owner or self
         view._own_session = False
@@ -378,6 +462,8 @@ class ColoniesClient:
         if self._owner is not None:
             return self._owner.session
         if self._session is None:
+            import aiohttp
+
             # Idle connections are dropped before a server's idle timeout (ours and the
             # reference's: 10 s) can close one just as a request is sent on it.
             self._session = aiohttp.ClientSession(
@@ -420,10 +506,17 @@ class ColoniesClient:
     async def post_envelope(self, body: str | bytes, read_timeout: float | None = None) -> Reply:
         """POST a raw body to /api and decode whatever comes back (TransportError if no
         reply, or one that is not an envelope)."""
+        read = self.timeouts.read if read_timeout is None else read_timeout
+        if self.one_shot:
+            data = body.encode() if isinstance(body, str) else body
+            with transport_errors(self.url):
+                return await asyncio.to_thread(
+                    _post_blocking, self.url, data, self.timeouts, read, self._ssl
+                )
+        import aiohttp
+
         timeout = aiohttp.ClientTimeout(
-            total=None,
-            sock_connect=self.timeouts.connect,
-            sock_read=self.timeouts.read if read_timeout is None else read_timeout,
+            total=None, sock_connect=self.timeouts.connect, sock_read=read
         )
         url = self.url + "/api"
         with transport_errors(self.url):
@@ -514,6 +607,8 @@ class ColoniesClient:
     async def _next_frame(self, ws: aiohttp.ClientWebSocketResponse, wait: float) -> Any | None:
         """The payload of the next reply frame; None when the server closed; RPCError on an
         error frame; ReadTimeout when nothing came within ``wait`` s."""
+        import aiohttp
+
         with transport_errors(self.url):
             frame = await ws.receive(timeout=wait)
             if frame.type != aiohttp.WSMsgType.TEXT:
@@ -541,6 +636,8 @@ class ColoniesClient:
 
     async def health(self) -> bool:
         """GET /health: True when the server and its database answer."""
+        import aiohttp
+
         with transport_errors(self.url):
             async with self.session.get(
                 self.url + "/health",

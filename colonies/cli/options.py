@@ -186,7 +186,7 @@ class Env:
 
         if not self.settings.host:
             missing("COLONIES_SERVER_HOST")
-        return ColoniesClient.from_env(self.settings)
+        return ColoniesClient.from_env(self.settings, one_shot=True)
 
 
 def root_obj() -> dict[str, Any]:

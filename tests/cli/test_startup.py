@@ -4,14 +4,18 @@ with no arguments it prints its help and exits 0, as the reference does."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 
 import click
+from aiohttp.test_utils import TestServer
 from click.testing import CliRunner
 
 from colonies.cli.main import ALIASES, COMMANDS, cli, load_command
+from tests.cli.conftest import client_env
+from tests.conftest import Colony
 
 HEAVY = ("aiohttp", "pydantic", "boto3", "coincurve", "tabulate", "colonies.client")
 
@@ -98,3 +102,20 @@ def test_users_is_an_alias_of_user() -> None:
     assert result.exit_code == 0 and "add" in result.output and "chid" in result.output
     ctx = click.Context(cli)
     assert cli.get_command(ctx, "users") is cli.get_command(ctx, "user")
+
+
+async def test_a_one_shot_command_talks_to_the_server_without_aiohttp(
+    server: TestServer, colony: Colony
+) -> None:
+    """`colonies process ps` sends its request with the standard library (the client's
+    one-shot mode), so it does not pay for importing aiohttp."""
+    assert server.port is not None
+    env = {k: v for k, v in client_env(server.port).items() if v is not None}
+    setup = (
+        "from colonies.cli.main import cli\n"
+        "try:\n    cli(['process', 'ps'], prog_name='colonies')\nexcept SystemExit as e:\n"
+        "    assert not e.code, e.code"
+    )
+    heavy, modules = await asyncio.to_thread(_loaded, setup, env)
+    assert "colonies.client" in heavy and "colonies.cli.process" in modules
+    assert "aiohttp" not in heavy

@@ -68,6 +68,13 @@ async def test_serves_https_and_monitor_port(settings: Settings, tmp_path: Path)
                 except ConnectError:
                     await asyncio.sleep(0.02)
             assert colonies == []
+            # the CLI's one-shot client (standard library): a self-signed certificate is
+            # refused unless verification is off, as with --skip-tls-verify
+            url = f"https://localhost:{port}"
+            with pytest.raises(ConnectError, match="TLS"):
+                await ColoniesClient(url, one_shot=True).call("getcoloniesmsg", {}, key=SERVER_KEY)
+            skip = ColoniesClient(url, one_shot=True, verify_tls=False)
+            assert await skip.call("getcoloniesmsg", {}, key=SERVER_KEY) == []
             async with session.get(f"http://127.0.0.1:{monitor}/metrics") as resp:
                 text = await resp.text()
             assert 'colonies_rpc_requests_total{payloadtype="getcoloniesmsg",status="200"}' in text
