@@ -37,6 +37,7 @@ async def main(path: Path, label: str, dest: Path) -> dict[str, object]:
     async with ColoniesClient.from_env(settings) as client:
         fs = Fs(client, S3Store(S3Config.from_env()))
         await fs.store.ensure_bucket()
+        await client.version()  # the client's transport (aiohttp) loads on its first request
         rss_before = _rss()
         tracemalloc.start()
         t0 = time.monotonic()
