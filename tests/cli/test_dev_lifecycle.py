@@ -69,13 +69,13 @@ def _answers(address: str) -> bool:
 
 def _started(data: Path, port: int, *args: str, s3: bool) -> subprocess.Popen[bytes]:
     env_file = data / "env"
-    return start_dev(
-        data,
-        port,
-        *args,
-        ready=lambda: env_file.exists() and (not s3 or "AWS_S3_BUCKET" in env_file.read_text()),
-        what="write its env file",
-    )
+
+    def ready() -> bool:
+        # the env file is written before the server listens: wait for both
+        written = env_file.exists() and (not s3 or "AWS_S3_BUCKET" in env_file.read_text())
+        return written and _answers(f"127.0.0.1:{port}")
+
+    return start_dev(data, port, *args, ready=ready, what="write its env file and listen")
 
 
 def _colony_names(env: dict[str, str]) -> str:
