@@ -38,6 +38,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import socket
 import ssl
 import sys
 import uuid
@@ -296,12 +297,8 @@ def _aiohttp_error(e: Exception, url: str) -> TransportError | None:
         return ReadTimeout(f"{url} did not answer within the read timeout", url)
     if isinstance(e, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
         return ConnectError(f"TLS with {url} failed: {e}", url)
-    if isinstance(e, aiohttp.ClientConnectorDNSError):
-        return ConnectError(f"cannot resolve the host of {url}: {e.os_error}", url)
     if isinstance(e, aiohttp.ClientConnectorError):
-        refused = isinstance(e.os_error, ConnectionRefusedError)
-        why = "connection refused" if refused else (e.os_error.strerror or str(e))
-        return ConnectError(f"cannot connect to {url} ({why})", url, refused=refused)
+        return _connect_error(e.os_error, url)
     if isinstance(e, aiohttp.ClientError):
         return ConnectionLost(f"the connection to {url} failed: {e or type(e).__name__}", url)
     return None
@@ -320,11 +317,23 @@ def _socket_error(e: Exception, url: str) -> TransportError | None:
     return None
 
 
+def _connect_error(e: OSError, url: str) -> TransportError:
+    """What failing to open a connection means, whichever transport tried."""
+    if isinstance(e, socket.gaierror):
+        return ConnectError(f"cannot resolve the host of {url}: {e}", url)
+    if isinstance(e, TimeoutError):
+        return ConnectTimeout(f"no connection to {url} within the connect timeout", url)
+    if isinstance(e, ssl.SSLError):
+        return ConnectError(f"TLS with {url} failed: {e}", url)
+    refused = isinstance(e, ConnectionRefusedError)
+    why = "connection refused" if refused else (e.strerror or str(e))
+    return ConnectError(f"cannot connect to {url} ({why})", url, refused=refused)
+
+
 def _post_blocking(url: str, body: bytes, timeouts: Timeouts, read: float, verify: bool) -> Reply:
     """One ``POST /api`` on a connection of its own, with the standard library: what a
     one-shot client (the CLI) sends, so that it need not import aiohttp."""
     import http.client
-    import socket
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
@@ -342,18 +351,8 @@ def _post_blocking(url: str, body: bytes, timeouts: Timeouts, read: float, verif
     try:
         try:
             conn.connect()
-        except socket.gaierror as e:
-            raise ConnectError(f"cannot resolve the host of {url}: {e}", url) from e
-        except ConnectionRefusedError as e:
-            raise ConnectError(
-                f"cannot connect to {url} (connection refused)", url, refused=True
-            ) from e
-        except TimeoutError as e:
-            raise ConnectTimeout(f"no connection to {url} within the connect timeout", url) from e
-        except ssl.SSLError as e:
-            raise ConnectError(f"TLS with {url} failed: {e}", url) from e
         except OSError as e:
-            raise ConnectError(f"cannot connect to {url} ({e.strerror or e})", url) from e
+            raise _connect_error(e, url) from e
         if conn.sock is not None:
             conn.sock.settimeout(read)
         headers = {"Content-Type": "application/json"}

@@ -8,7 +8,6 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import aiohttp
 import click
 
 from colonies.cli.tables import fmt_time
@@ -68,7 +67,7 @@ def why_refused(env: Env, message: str) -> str:
 
     try:
         found = asyncio.run(executors())
-    except (ColoniesError, aiohttp.ClientError, OSError, ValueError):
+    except (ColoniesError, OSError, ValueError):  # transport failures are ColoniesErrors
         return ""
     mine = next((e for e in found if e.executor_id == own_id), None)
     return executor_state_sentence(mine) if mine else ""
@@ -82,7 +81,7 @@ async def warn_unassignable(
     (the request that follows then says what is wrong)."""
     try:
         executors = await client.get_executors(colony=colony, key=key)
-    except (ColoniesError, aiohttp.ClientError, OSError, ValueError):
+    except (ColoniesError, OSError, ValueError):  # transport failures are ColoniesErrors
         return
     for spec in specs:
         reasons = why_unassignable(

@@ -45,20 +45,20 @@ FLAGS = {
 
 
 # Server messages that a new user needs one more sentence about.
-HINTS = {
-    "executor not found": (
-        "This command must be signed by an executor's key, and COLONIES_PRVKEY is not one: "
-        "pass --prvkey with an executor's key (`colonies executor create` makes one)."
-    ),
-    "Not allowed to add a function to another executor": (
-        "Register a function with the key of the executor that offers it (--prvkey)."
-    ),
-}
 
 
-# Go-grammar error texts that clients match on stay as the server sends them; these add a
-# sentence a newcomer can act on: (pattern, sentence with the pattern's groups).
+# Error texts that clients match on (Go grammar included) stay as the server sends them;
+# these add a sentence a newcomer can act on: (pattern, sentence with the pattern's groups).
 READABLE = (
+    (
+        r"executor not found",
+        "This command must be signed by an executor's key, and COLONIES_PRVKEY is not one: "
+        "pass --prvkey with an executor's key (`colonies executor create` makes one).",
+    ),
+    (
+        r"Not allowed to add a function to another executor",
+        "Register a function with the key of the executor that offers it (--prvkey).",
+    ),
     (
         r"Failed to (?:get|remove|change \w+ state)[^,]*, (\w+) is nil",
         "There is no such {0} in colony {colony}: check the name (`colonies {0} ls` lists them).",
@@ -319,11 +319,7 @@ def failure(e: Exception, env: Env) -> CliError | None:
     if isinstance(e, RPCError):
         from colonies.cli.explain import why_refused  # only when the server refused
 
-        hint = (
-            why_refused(env, e.message)
-            or next((h for text, h in HINTS.items() if text in e.message), "")
-            or readable(e.message, env.settings.colony_name)
-        )
+        hint = why_refused(env, e.message) or readable(e.message, env.settings.colony_name)
         return CliError(
             f"The server refused the request: {e.message}" + (f"\n{hint}" if hint else ""),
             f"(HTTP status {e.status} from {env.url})",
