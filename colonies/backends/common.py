@@ -89,8 +89,9 @@ class Outcome:
 
     def error(self) -> str:
         """The process error: the reason first, so users and retry policies can match it."""
-        text = self.message or self.reason
-        return f"{self.reason}: {text}" if not text.startswith(self.reason) else text
+        if not self.message or self.message.startswith(f"{self.reason}:"):
+            return self.message or self.reason
+        return f"{self.reason}: {self.message}"
 
 
 @dataclass
@@ -235,8 +236,14 @@ class Admission:
         return "this executor cannot meet " + ", ".join(missing) if missing else ""
 
     def fits(self, want: Resources) -> bool:
+        """Whether ``want`` fits what is free now (a zero left is none, not unlimited)."""
         free = self.free()
-        return free is None or not shortfalls(want, free)
+        if free is None or self.capacity is None:
+            return True
+        counted = [("cpu", self.capacity.cpu), ("mem", self.capacity.mem), ("gpu_count", 1)]
+        return all(
+            getattr(want, name) <= getattr(free, name) for name, declared in counted if declared
+        )
 
     def hold(self, want: Resources) -> None:
         self.held = self.held._replace(
