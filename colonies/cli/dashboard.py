@@ -85,10 +85,12 @@ def dashboard(
         dash = Dashboard(client, keys, s.colony_name, poll_s=poll)
         started: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         server = asyncio.create_task(serve(dash, port, started))
-        done, _ = await asyncio.wait({server, started}, return_when=asyncio.FIRST_COMPLETED)
-        if server in done:
-            await server  # failed to bind: raises
-        url = started.result()
+        server.add_done_callback(lambda t: started.done() or started.cancel())
+        try:
+            url = await started
+        except asyncio.CancelledError:
+            await server  # it failed to bind: raises why
+            raise
         click.echo(f"Dashboard of {s.colony_name or 'the server'} ({keys.who()}), Ctrl-C stops it:")
         click.echo(f"    {url}")
         click.echo("The link works once; open it in a browser on this machine.")

@@ -58,6 +58,7 @@ def session_of(request: web.Request) -> Session | None:
     """The caller's session (the middleware has let only callers with one through)."""
     return request.app[SESSIONS].get(request.cookies.get(COOKIE))
 
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

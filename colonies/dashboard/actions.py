@@ -36,7 +36,7 @@ def spec_from_text(text: str, colony: str) -> FunctionSpec:
     except json.JSONDecodeError as e:
         raise ValueError(f"Not JSON: {e.msg} at line {e.lineno}, column {e.colno}.") from None
     if not isinstance(data, dict):
-        raise ValueError("A function spec is a JSON object, e.g. {\"funcname\": \"echo\"}.")
+        raise ValueError('A function spec is a JSON object, e.g. {"funcname": "echo"}.')
     try:
         spec = FunctionSpec.model_validate(data)
     except ValidationError as e:

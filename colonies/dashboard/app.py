@@ -72,9 +72,7 @@ def create_app(dash: Dashboard, sessions: Sessions | None = None) -> web.Applica
     return app
 
 
-async def serve(
-    dash: Dashboard, port: int, started: asyncio.Future[str] | None = None
-) -> None:
+async def serve(dash: Dashboard, port: int, started: asyncio.Future[str] | None = None) -> None:
     """Serve on 127.0.0.1:``port`` (0: a free one) until cancelled; ``started`` gets the URL
     with the first one-time token."""
     sessions = Sessions()

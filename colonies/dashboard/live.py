@@ -157,7 +157,8 @@ async def stream(
         finally:
             for pump in pumps:
                 pump.cancel()
-            hub.streams.discard(me)  # type: ignore[arg-type]
+            if me is not None:
+                hub.streams.discard(me)
     return response
 
 

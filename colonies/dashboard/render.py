@@ -18,7 +18,7 @@ EXECUTOR_STATES = {s.value: s.name.lower() for s in ExecutorState}
 def _when(value: datetime | None) -> str:
     """A time as ``2024-05-01 12:00:03`` UTC, or a dash for the wire's zero time."""
     if value is None or value.year < 1971:
-        return "–"
+        return "-"
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 

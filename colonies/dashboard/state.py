@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class History:
         now = time.time() if now is None else now
         recent = [s for s in self.samples if now - s[0] <= HOUR_S]
         minutes: dict[int, int] = {}
-        for (_t0, _, _, before), (t1, _, _, after) in zip(recent, recent[1:], strict=False):
+        for (_t0, _, _, before), (t1, _, _, after) in itertools.pairwise(recent):
             minute = int(t1 // 60) * 60
             minutes[minute] = minutes.get(minute, 0) + max(after - before, 0)
         return {

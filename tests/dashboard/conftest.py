@@ -105,4 +105,3 @@ async def screenshot(page: Page, name: str) -> None:
     """An artifact for people to look at (not committed: test-artifacts/ is ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-

@@ -35,9 +35,7 @@ async def test_a_request_without_the_token_is_refused(page: Page, dashboard: Run
     assert spent is not None and spent.status == 403
 
 
-async def test_an_action_without_the_csrf_token_is_refused(
-    page: Page, dashboard: Running
-) -> None:
+async def test_an_action_without_the_csrf_token_is_refused(page: Page, dashboard: Running) -> None:
     await page.goto(dashboard.login_url())
     response = await page.request.post(
         dashboard.url + "/c/test/executors/test-executor/remove", form={"csrf": "forged"}

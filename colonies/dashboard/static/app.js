@@ -27,19 +27,28 @@
       charts[id].setData(data);
       return;
     }
+    // the last hour, however little of it the dashboard has seen yet
+    var hour = function () {
+      var now = Date.now() / 1000;
+      return [now - 3600, now + 30];
+    };
     charts[id] = new uPlot({
       width: chartWidth(el), height: 220, title: "",
       series: [{}].concat(series),
       axes: [{}, {label: title}],
-      scales: {x: {time: true}}
+      scales: {x: {time: true, range: hour}, y: {range: function (u, min, max) {
+        return [0, Math.max(5, max * 1.1)];
+      }}}
     }, data, el);
   }
 
   function updateCharts(text) {
+    if (typeof uPlot === "undefined") return;
     var data;
     try { data = JSON.parse(text); } catch (e) { return; }
     drawChart("chart-throughput", "per minute",
-      [{label: "finished", stroke: COLOURS.success, fill: "rgba(46,125,50,0.15)", width: 2}],
+      [{label: "finished", stroke: COLOURS.success, fill: "rgba(46,125,50,0.35)", width: 1,
+        paths: uPlot.paths.bars({size: [0.9, 12]}), points: {show: false}}],
       data.throughput);
     drawChart("chart-queue", "processes",
       [{label: "waiting", stroke: COLOURS.waiting, width: 2},
