@@ -29,8 +29,8 @@ MAX_LIST = 100
 TAIL = 500
 FINAL = (ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED)
 NEXT_STATES = {
-    ProcessState.WAITING: (ProcessState.RUNNING, ProcessState.SUCCESS, ProcessState.FAILED),
-    ProcessState.RUNNING: (ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.WAITING),
+    ProcessState.WAITING: (*FINAL, ProcessState.RUNNING),
+    ProcessState.RUNNING: (*FINAL, ProcessState.WAITING),
 }
 TABS = {
     "waiting": ProcessState.WAITING,
