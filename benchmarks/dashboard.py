@@ -21,9 +21,9 @@ from pathlib import Path
 
 import aiohttp
 import asyncpg
+from devproc import DevServer, dev_server
+from procstat import tree_cpu_s
 
-from benchmarks.devproc import DevServer, dev_server
-from benchmarks.procstat import tree_cpu_s
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
 from colonies.core import Conditions, FunctionSpec
@@ -161,6 +161,18 @@ async def insert_rows(dev: DevServer, data: Path, rows: int) -> None:
         await conn.close()
 
 
+async def rpc_time(dev: DevServer, tries: int) -> float:
+    """Median ms of the one RPC the processes view makes (getprocessesmsg, 100 rows)."""
+    s = ClientSettings.from_env(dev.env)
+    times = []
+    async with ColoniesClient.from_env(s) as client:
+        for _ in range(tries):
+            t0 = time.perf_counter()
+            await client.get_processes(2, 100)
+            times.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(times), 1)
+
+
 async def page_load(base: str, link: str, colony: str, tries: int) -> dict[str, float]:
     jar = aiohttp.CookieJar(unsafe=True)
     times = []
@@ -202,6 +214,7 @@ def main() -> None:
                 result["processes_view"] = {
                     "rows": args.rows,
                     **asyncio.run(page_load(link.split("/?token=")[0], link, colony, args.tries)),
+                    "getprocesses_rpc_median_ms": asyncio.run(rpc_time(dev, args.tries)),
                 }
             finally:
                 proc.terminate()
