@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install postgres dev test test-unit lint fmt typecheck bench bench-peers clean
+.PHONY: install postgres chromium dev test test-unit lint fmt typecheck bench bench-peers clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,12 @@ $(VENV)/.installed: pyproject.toml
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
+
+# Debian's Chromium for the dashboard's browser tests (Playwright drives it; no
+# `playwright install`).
+chromium:
+	@command -v chromium >/dev/null || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 # `make dev PORT=50090` serves on another port.
 dev: install postgres
@@ -34,7 +40,7 @@ fmt: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install postgres lint typecheck
+test: install postgres chromium lint typecheck
 	$(PY) -m pytest -n 2
 
 test-unit: install

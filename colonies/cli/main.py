@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "colonies.cli.cron:cron",
         "Run workflows on a schedule (cron expression or interval).",
     ),
+    "dashboard": (
+        "colonies.cli.dashboard:dashboard",
+        "Serve a live web dashboard of the colony on 127.0.0.1.",
+    ),
     "database": (
         "colonies.cli.database:database",
         "Show the state of the server's database: reachable, schema version, size.",

@@ -1,0 +1,221 @@
+"""The pages (GET): each reads what it shows once, and its live stream keeps it current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from colonies.core import ProcessState
+from colonies.dashboard import feeds
+from colonies.dashboard.feeds import TABS, ListQuery
+from colonies.dashboard.live import stream
+from colonies.dashboard.render import page
+from colonies.dashboard.state import DASHBOARD
+from colonies.errors import ColoniesError
+
+routes = web.RouteTableDef()
+
+WORKFLOW_TABS = {
+    "waiting": ProcessState.WAITING,
+    "running": ProcessState.RUNNING,
+    "successful": ProcessState.SUCCESS,
+    "failed": ProcessState.FAILED,
+}
+
+
+def refused(request: web.Request, e: Exception) -> web.Response:
+    status = 403 if getattr(e, "status", 0) in (401, 403) else 502
+    return page(request, "refused.html", {"message": feeds.problem(e)}, status=status)
+
+
+@routes.get("/")
+async def home(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colonies: list[Any] = []
+    if dash.keys.server:
+        try:
+            colonies = await dash.client.get_colonies(key=dash.keys.server)
+        except ColoniesError as e:
+            return refused(request, e)
+    if dash.colony and not colonies:
+        raise web.HTTPSeeOther(f"/c/{dash.colony}/")
+    return page(request, "home.html", {"colonies": colonies})
+
+
+@routes.get("/c/{colony}/")
+async def overview(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    try:
+        stats = await dash.client.colony_statistics(colony=colony, key=dash.keys.reader)
+    except ColoniesError as e:
+        return refused(request, e)
+    dash.history(colony).add(stats)
+    return page(request, "overview.html", {"stats": stats})
+
+
+@routes.get("/c/{colony}/processes")
+async def processes(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    q = ListQuery.from_request(request)
+    try:
+        # one read: the tabs' counts come with the live stream (statistics count every row)
+        found = await feeds.read_list(dash, colony, q)
+    except ColoniesError as e:
+        return refused(request, e)
+    return page(request, "processes.html", {"found": found, "q": q, "tabs": TABS})
+
+
+@routes.get("/c/{colony}/processes/{pid}")
+async def process(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    try:
+        p = await dash.client.get_process(request.match_info["pid"], key=dash.keys.reader)
+    except ColoniesError as e:
+        return refused(request, e)
+    if p.spec.conditions.colony_name != colony:
+        raise web.HTTPSeeOther(f"/c/{p.spec.conditions.colony_name}/processes/{p.process_id}")
+    # Attempts, resource reports and "why pending" come from RPCs some servers lack: the
+    # page shows them when the client offers them (see extras()).
+    return page(request, "process.html", {"p": p, "extras": await extras(request, p)})
+
+
+async def extras(request: web.Request, p: Any) -> dict[str, Any]:
+    """HOOK: optional sections of the process page from RPCs that only newer servers have
+    (process attempts, explain/"why pending"). Each is looked up on the client by name and
+    left out when the client or the server does not offer it."""
+    dash = request.app[DASHBOARD]
+    found: dict[str, Any] = {}
+    for section, method in (("attempts", "get_process_attempts"), ("why", "explain_process")):
+        call = getattr(dash.client, method, None)
+        if call is None:
+            continue
+        try:
+            found[section] = await call(p.process_id, key=dash.keys.reader)
+        except (ColoniesError, TypeError):
+            continue
+    return found
+
+
+@routes.get("/c/{colony}/workflows")
+async def workflows(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    tab = request.rel_url.query.get("state", "running")
+    tab = tab if tab in WORKFLOW_TABS else "running"
+    try:
+        graphs = await dash.client.get_process_graphs(
+            WORKFLOW_TABS[tab], feeds.MAX_LIST, colony=colony, key=dash.keys.reader
+        )
+    except ColoniesError as e:
+        return refused(request, e)
+    return page(request, "workflows.html", {"graphs": graphs, "tab": tab, "tabs": WORKFLOW_TABS})
+
+
+@routes.get("/c/{colony}/workflows/{gid}")
+async def workflow(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    try:
+        g = await dash.client.get_process_graph(request.match_info["gid"], key=dash.keys.reader)
+    except ColoniesError as e:
+        return refused(request, e)
+    rerun = hasattr(dash.client, "rerun_workflow")
+    return page(request, "workflow.html", {"g": g, "graph": feeds.graph_json(g), "rerun": rerun})
+
+
+@routes.get("/c/{colony}/executors")
+async def executors(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    try:
+        found = await feeds.read_executors(dash, colony)
+    except ColoniesError as e:
+        return refused(request, e)
+    return page(request, "executors.html", found)
+
+
+@routes.get("/c/{colony}/crons")
+async def crons(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    try:
+        found = await dash.client.get_crons(100, colony=colony, key=dash.keys.reader)
+        generators = await dash.client.get_generators(100, colony=colony, key=dash.keys.reader)
+    except ColoniesError as e:
+        return refused(request, e)
+    return page(request, "crons.html", {"crons": found, "generators": generators})
+
+
+@routes.get("/c/{colony}/functions")
+async def functions(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    try:
+        found = await dash.client.get_functions(colony=colony, key=dash.keys.reader)
+    except ColoniesError as e:
+        return refused(request, e)
+    return page(request, "functions.html", {"functions": found})
+
+
+@routes.get("/c/{colony}/fs")
+async def fs(request: web.Request) -> web.Response:
+    dash = request.app[DASHBOARD]
+    colony = request.match_info["colony"]
+    label = request.rel_url.query.get("label", "")
+    key = dash.keys.reader
+    try:
+        labels = await dash.client.get_labels(colony=colony, key=key)
+        files = await dash.client.get_files(label, colony=colony, key=key) if label else []
+        snapshots = await dash.client.get_snapshots(colony=colony, key=key)
+    except ColoniesError as e:
+        return refused(request, e)
+    context = {"labels": labels, "label": label, "files": files, "snapshots": snapshots}
+    return page(request, "fs.html", context)
+
+
+@routes.get("/c/{colony}/submit")
+async def submit_form(request: web.Request) -> web.Response:
+    colony = request.match_info["colony"]
+    example = {
+        "funcname": "echo",
+        "args": ["hello"],
+        "conditions": {"colonyname": colony, "executortype": "cli"},
+        "maxexectime": 60,
+    }
+    return page(request, "submit.html", {"example": example, "error": "", "text": ""})
+
+
+# live streams
+
+
+@routes.get("/c/{colony}/live/overview")
+async def live_overview(request: web.Request) -> web.StreamResponse:
+    return await stream(request, [feeds.stats_topic(request.app, request.match_info["colony"])])
+
+
+@routes.get("/c/{colony}/live/processes")
+async def live_processes(request: web.Request) -> web.StreamResponse:
+    colony = request.match_info["colony"]
+    q = ListQuery.from_request(request)
+    topics = [feeds.stats_topic(request.app, colony), feeds.list_topic(request.app, colony, q)]
+    return await stream(request, topics)
+
+
+@routes.get("/c/{colony}/live/processes/{pid}")
+async def live_process(request: web.Request) -> web.StreamResponse:
+    m = request.match_info
+    return await stream(request, [feeds.process_topic(request.app, m["colony"], m["pid"])])
+
+
+@routes.get("/c/{colony}/live/workflows/{gid}")
+async def live_workflow(request: web.Request) -> web.StreamResponse:
+    m = request.match_info
+    return await stream(request, [feeds.graph_topic(request.app, m["colony"], m["gid"])])
+
+
+@routes.get("/c/{colony}/live/executors")
+async def live_executors(request: web.Request) -> web.StreamResponse:
+    return await stream(request, [feeds.executors_topic(request.app, request.match_info["colony"])])
