@@ -87,6 +87,28 @@ class ProcessStore(Store):
             raise await self._out_of_range(row) or exc from exc
         return bool(rows)
 
+    async def add_many(self, planned: list[tuple[Process, Requirements]]) -> None:
+        """Store new processes (a workflow's nodes) with their env attributes in one
+        statement, whatever their number."""
+        if not planned:
+            return
+        rows = [process_row(p, req) for p, req in planned]
+        attrs = [a for p, _ in planned for a in p.attributes]
+        try:
+            await self.conn.execute(
+                Q["insert_processes"],
+                rows,
+                [a.attribute_id for a in attrs],
+                [a.target_id for a in attrs],
+                [a.key for a in attrs],
+                [a.value for a in attrs],
+            )
+        except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
+            for row in rows:
+                if found := await self._out_of_range(row):
+                    raise found from exc
+            raise
+
     async def _out_of_range(self, row: dict[str, Any]) -> asyncpg.DataError | None:
         """The value of the row a narrow int column cannot hold, as the driver would name a
         parameter of its own (``dispatch.why`` makes the 400 of it)."""

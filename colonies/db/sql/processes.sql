@@ -16,6 +16,21 @@ WITH p AS (
 )
 SELECT process_id FROM p;
 
+-- name: insert_processes
+-- Store many processes (a workflow's nodes) in one statement, as records of the table's
+-- type, with their env attributes (each names its process); the trigger announces those
+-- that may be assigned.
+-- $1 rows, $2 env attribute ids, $3 their process ids, $4 env keys, $5 env values
+WITH p AS (
+    INSERT INTO processes SELECT * FROM unnest($1::processes[])
+    RETURNING process_id, colony_name, process_graph_id
+)
+INSERT INTO attributes (attribute_id, target_id, target_colony_name, target_process_graph_id,
+                        attribute_type, key, value)
+SELECT e.id, p.process_id, p.colony_name, p.process_graph_id, {ATTRIBUTE_ENV}, e.k, e.v
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS e(id, pid, k, v)
+JOIN p ON p.process_id = e.pid;
+
 -- name: process_narrow_int_columns
 -- The processes columns narrower than bigint, with their types: an insert that failed on a
 -- value out of range names the value (the driver's message shows only the whole record).
