@@ -192,7 +192,7 @@ def expand(specs: list[FunctionSpec]) -> list[FunctionSpec]:
     """The workflow's nodes with every sweep expanded and every glob dependency replaced by
     the names it matches. Specs without parameters or globs come back as they are.
     BadRequest (400) names the node and the parameter or pattern at fault."""
-    if not any(s.parameters or _has_glob(s) for s in specs):
+    if not any(s.parameters or _has_glob(s) or _has_placeholder(s) for s in specs):
         return specs
     out: list[FunctionSpec] = []
     for spec in specs:
@@ -235,6 +235,10 @@ def expand(specs: list[FunctionSpec]) -> list[FunctionSpec]:
         if edges > MAX_EDGES:
             raise _fail(spec.node_name, f"the workflow has more than {MAX_EDGES} dependencies")
     return out
+
+
+def _has_placeholder(spec: FunctionSpec) -> bool:
+    return any(_placeholders(t) for t in [spec.node_name, *spec.conditions.dependencies])
 
 
 def _has_glob(spec: FunctionSpec) -> bool:

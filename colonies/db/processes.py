@@ -246,6 +246,34 @@ class ProcessStore(Store):
         rows += await self.conn.fetch(Q["fail_expired_waiting"], now)
         return [r["process_graph_id"] for r in rows]
 
+    async def cached_result(
+        self, colony_name: str, cache_key: str, oldest: datetime
+    ) -> tuple[str, list[Any]] | None:
+        """(process id, output) of the newest successful run with this key that ended at or
+        after ``oldest`` (a run, never a cache hit)."""
+        row = await self.conn.fetchrow(Q["cached_result"], colony_name, cache_key, oldest)
+        if row is None:
+            return None
+        return (row["process_id"], list(row["output"] or []))
+
+    async def cache_pending(self, graph_ids: list[str]) -> list[Process]:
+        """Released waiting nodes of these graphs that ask for caching and have no key."""
+        rows = await self.conn.fetch(Q["cache_pending"], graph_ids)
+        return [process_from_row(r) for r in rows]
+
+    async def set_cache_key(self, process_id: str, cache_key: str) -> None:
+        await self.conn.execute(Q["set_cache_key"], process_id, cache_key)
+
+    async def close_cached(
+        self, process_id: str, cache_key: str, now: datetime, output: list[Any], source: str
+    ) -> bool:
+        """Close a waiting process at once with an earlier run's output; False if it is no
+        longer waiting unclaimed."""
+        row = await self.conn.fetchrow(
+            Q["close_cached"], process_id, cache_key, now, output, source
+        )
+        return row is not None
+
     async def notify_colony(self, colony_name: str) -> None:
         await self.conn.execute(Q["notify_colony"], colony_name)
 

@@ -263,3 +263,33 @@ SELECT pg_notify('colonies_process',
 -- Retention: successful processes outside workflows submitted before a time.
 -- $1 cutoff
 DELETE FROM processes WHERE state = {SUCCESS} AND process_graph_id = '' AND submission_time < $1;
+
+-- name: cached_result
+-- The newest successful run (not a cache hit: a result is as old as the run that computed
+-- it) of a colony with a cache key, ended at or after a time.
+-- $1 colony_name, $2 cache_key, $3 oldest end_time
+SELECT process_id, output FROM processes
+WHERE colony_name = $1 AND cache_key = $2 AND state = {SUCCESS} AND cache_key <> ''
+  AND NOT cache_hit AND end_time >= $3
+ORDER BY end_time DESC LIMIT 1;
+
+-- name: cache_pending
+-- Released waiting nodes of graphs that ask for caching and have no key yet.
+-- $1 process_graph_ids
+SELECT process_id, colony_name, spec, input FROM processes
+WHERE process_graph_id = ANY ($1) AND state = {WAITING} AND NOT wait_for_parents
+  AND cache_key = '' AND spec @> '{"cache": {"enabled": true}}'
+ORDER BY process_graph_id, priority_time;
+
+-- name: set_cache_key
+-- The key of a waiting process whose result was not found in the cache.
+-- $1 process_id, $2 cache_key
+UPDATE processes SET cache_key = $2 WHERE process_id = $1 AND state = {WAITING};
+
+-- name: close_cached
+-- Close a waiting, unclaimed process at once with an earlier run's output (a cache hit).
+-- $1 process_id, $2 cache_key, $3 now, $4 output, $5 source process id
+UPDATE processes SET state = {SUCCESS}, start_time = $3, end_time = $3, output = $4,
+    cache_key = $2, cache_hit = true, cached_from = $5
+WHERE process_id = $1 AND state = {WAITING} AND NOT wait_for_parents AND NOT is_assigned
+RETURNING process_graph_id;

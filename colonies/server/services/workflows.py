@@ -13,12 +13,14 @@ from colonies.core import (
     WorkflowSpec,
     utc_now,
 )
+from colonies.core.caching import wanted
 from colonies.core.sweep import expand
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.errors import BadRequest, ColoniesError, Forbidden
 from colonies.server.caller import Caller
 from colonies.server.events import Events
+from colonies.server.services import caching
 from colonies.server.services.processes import new_process, resolve_workflows
 
 
@@ -119,6 +121,9 @@ async def submit(
                 raise BadRequest("Failed to submit workflow, its request id was used before")
             return first
         await tx.processes.add_many(planned)
+        if any(wanted(process.spec) for process, _ in planned):
+            await caching.close_cached(tx, [graph.process_graph_id], graph.submission_time)
+            graph = await tx.graphs.get(graph.process_graph_id) or graph
 
         def wake() -> None:
             for process in roots:
