@@ -274,6 +274,21 @@ class ProcessStore(Store):
         )
         return row is not None
 
+    async def running_per_executor(self, colony_name: str) -> dict[str, int]:
+        rows = await self.conn.fetch(Q["running_per_executor"], colony_name)
+        return {r["assigned_executor_id"]: int(r["n"]) for r in rows}
+
+    async def waiting_ahead(self, colony_name: str, executor_type: str, priority_time: int) -> int:
+        """Assignable processes of this type the assign query picks before ``priority_time``."""
+        found = await self.conn.fetchval(
+            Q["waiting_ahead"], colony_name, executor_type, priority_time
+        )
+        return int(found or 0)
+
+    async def by_ids(self, process_ids: list[str]) -> list[Process]:
+        rows = await self.conn.fetch(Q["processes_by_ids"], process_ids)
+        return [process_from_row(r) for r in rows]
+
     async def notify_colony(self, colony_name: str) -> None:
         await self.conn.execute(Q["notify_colony"], colony_name)
 

@@ -293,3 +293,21 @@ UPDATE processes SET state = {SUCCESS}, start_time = $3, end_time = $3, output =
     cache_key = $2, cache_hit = true, cached_from = $5
 WHERE process_id = $1 AND state = {WAITING} AND NOT wait_for_parents AND NOT is_assigned
 RETURNING process_graph_id;
+
+-- name: running_per_executor
+-- How many running processes each executor of a colony holds.
+-- $1 colony_name
+SELECT assigned_executor_id, count(*) AS n FROM processes
+WHERE colony_name = $1 AND state = {RUNNING} GROUP BY assigned_executor_id;
+
+-- name: waiting_ahead
+-- How many assignable processes of a colony and executor type come before a priority time.
+-- $1 colony_name, $2 executor_type, $3 priority_time
+SELECT count(*) FROM processes
+WHERE colony_name = $1 AND executor_type = $2 AND state = {WAITING} AND NOT wait_for_parents
+  AND priority_time < $3;
+
+-- name: processes_by_ids
+-- Processes by id (a node's parents).
+-- $1 process_ids
+SELECT * FROM process_view WHERE process_id = ANY ($1);
