@@ -165,9 +165,9 @@ from colonies.rpc.process import (
     AssignProcessMsg,
     CancelProcessMsg,
     CloseFailedMsg,
-    ExplainProcessMsg,
     CloseSuccessfulMsg,
     ConfirmProcessMsg,
+    ExplainProcessMsg,
     GetProcessesMsg,
     GetProcessHistMsg,
     GetProcessMsg,
@@ -207,8 +207,8 @@ from colonies.rpc.workflow import (
     AddChildMsg,
     CancelProcessGraphMsg,
     GetProcessGraphMsg,
-    GetWorkflowStatsMsg,
     GetProcessGraphsMsg,
+    GetWorkflowStatsMsg,
     RemoveAllProcessGraphsMsg,
     RemoveProcessGraphMsg,
     SubmitWorkflowSpecMsg,
@@ -1128,9 +1128,7 @@ class ColoniesClient:
         return await self._one(ProcessGraph, GetProcessGraphMsg(process_graph_id=graph_id), key)
 
     @sends(GetWorkflowStatsMsg)
-    async def get_workflow_stats(
-        self, graph_id: str, *, key: str | None = None
-    ) -> WorkflowStats:
+    async def get_workflow_stats(self, graph_id: str, *, key: str | None = None) -> WorkflowStats:
         """Ours: step statistics of a workflow (``colonies workflow stats``)."""
         return await self._one(WorkflowStats, GetWorkflowStatsMsg(process_graph_id=graph_id), key)
 

@@ -11,7 +11,7 @@ and the queue ahead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from pydantic import Field
@@ -103,13 +103,13 @@ def _stages(
     what each executor that failed exactly here lacks)."""
     cond = process.spec.conditions
     want = needs(cond)
-    quiet = [
-        e
+    quiet = {
+        e.executor_id
         for e in executors
         if is_zero_time(e.last_heard_from_time)
         or (now - e.last_heard_from_time).total_seconds() > QUIET_AFTER_S
-    ]
-    checks = [
+    }
+    checks: list[tuple[str, Callable[[Executor], bool], Callable[[Executor], str]]] = [
         (
             f"executortype == {cond.executor_type!r}",
             lambda e: e.executor_type == cond.executor_type,
@@ -137,7 +137,7 @@ def _stages(
         ),
         (
             f"heard from in the last {int(QUIET_AFTER_S)} s",
-            lambda e: e not in quiet,
+            lambda e: e.executor_id not in quiet,
             lambda e: f"last heard from {_ago(now, e.last_heard_from_time)}",
         ),
         (
@@ -177,6 +177,97 @@ def _nearest(
     return None
 
 
+def _not_waiting(process: Process) -> Reason:
+    if process.state == ProcessState.RUNNING:
+        text = (
+            f"It is not pending: it runs on executor {process.assigned_executor_id} "
+            f"since {process.start_time.isoformat()}."
+        )
+    elif process.cache_hit:
+        text = f"It is not pending: it closed at once from the cache ({process.cached_from})."
+    else:
+        text = f"It is not pending: it is {STATE_NAMES[process.state]}."
+    return Reason(code="not-waiting", text=text)
+
+
+def _named(processes: Sequence[Process]) -> str:
+    shown = ", ".join(
+        f"{p.spec.node_name or p.process_id} ({STATE_NAMES[p.state]})" for p in processes[:10]
+    )
+    more = f" and {len(processes) - 10} more" if len(processes) > 10 else ""
+    return (shown or "none left") + more
+
+
+def _parent_reasons(parents: Sequence[Process]) -> list[Reason]:
+    done = (ProcessState.FAILED, ProcessState.CANCELLED)
+    failed = [p for p in parents if p.state in done]
+    open_ = [p for p in parents if p.state not in (ProcessState.SUCCESS, *done)]
+    found = []
+    if failed:
+        found.append(
+            Reason(
+                code="parent-failed",
+                text=f"A parent did not succeed: {_named(failed)}; it will not run unless the "
+                "workflow is rerun.",
+            )
+        )
+    if open_ or not failed:
+        found.append(
+            Reason(code="parents", text=f"It waits for its parents to succeed: {_named(open_)}.")
+        )
+    return found
+
+
+def _live_reasons(
+    process: Process,
+    stages: list[tuple[str, list[Executor], dict[str, str]]],
+    running: dict[str, int],
+    waiting_ahead: int,
+    now: datetime,
+    nothing_else: bool,
+) -> list[Reason]:
+    """With executors that match and are approved: stale, busy, the queue, or ready."""
+    approved, live, idle = stages[4][1], stages[5][1], stages[6][1]
+    found = []
+    if not live:
+        which = ", ".join(
+            f"{e.executor_name} ({_ago(now, e.last_heard_from_time)})" for e in approved[:5]
+        )
+        found.append(
+            Reason(
+                code="stale",
+                text="The executors that could run it have not been heard from in "
+                f"{int(QUIET_AFTER_S)} s: {which}. Is their process running?",
+            )
+        )
+    elif not idle:
+        which = ", ".join(f"{e.executor_name} ({running.get(e.executor_id, 0)})" for e in live[:5])
+        found.append(
+            Reason(
+                code="busy",
+                text=f"Every executor that could run it is busy with running processes: {which}.",
+            )
+        )
+    if waiting_ahead and live:
+        found.append(
+            Reason(
+                code="queued",
+                text=f"{waiting_ahead} waiting process(es) of type "
+                f"{process.spec.conditions.executor_type!r} come before it (priority, then "
+                "submission time).",
+            )
+        )
+    if idle and not waiting_ahead and nothing_else and not found:
+        found.append(
+            Reason(
+                code="ready",
+                text=f"Executor {idle[0].executor_name} can run it and is idle: it should take "
+                "it at its next assign.",
+            )
+        )
+    return found
+
+
 def explain(
     process: Process,
     executors: Sequence[Executor],
@@ -205,86 +296,33 @@ def explain(
     )
     reasons = out.reasons
     if process.state != ProcessState.WAITING:
-        if process.state == ProcessState.RUNNING:
-            text = (
-                f"It is not pending: it runs on executor {process.assigned_executor_id} "
-                f"since {process.start_time.isoformat()}."
-            )
-        elif process.cache_hit:
-            text = f"It is not pending: it closed at once from the cache ({process.cached_from})."
-        else:
-            text = f"It is not pending: it is {STATE_NAMES[process.state]}."
-        reasons.append(Reason(code="not-waiting", text=text))
+        reasons.append(_not_waiting(process))
         return out
     if process.wait_for_parents:
-        failed = [p for p in parents if p.state in (ProcessState.FAILED, ProcessState.CANCELLED)]
-        if failed:
-            names = ", ".join(f"{p.spec.node_name or p.process_id} ({STATE_NAMES[p.state]})"
-                              for p in failed)
-            reasons.append(
-                Reason(code="parent-failed", text=f"A parent did not succeed: {names}; it "
-                       "will not run unless the workflow is rerun.")
-            )
-        failed_ids = {p.process_id for p in failed}
-        open_ = [
-            p for p in parents
-            if p.state != ProcessState.SUCCESS and p.process_id not in failed_ids
-        ]
-        if open_ or not failed:
-            names = ", ".join(f"{p.spec.node_name or p.process_id} ({STATE_NAMES[p.state]})"
-                              for p in open_[:10])
-            more = f" and {len(open_) - 10} more" if len(open_) > 10 else ""
-            reasons.append(
-                Reason(code="parents", text=f"It waits for its parents to succeed: "
-                       f"{names or 'none left'}{more}.")
-            )
+        reasons.extend(_parent_reasons(parents))
     if not_before is not None and not_before > now:
         reasons.append(
-            Reason(code="backoff", text="It waits for its retry backoff until "
-                   f"{not_before.isoformat()} ({int((not_before - now).total_seconds())} s).")
+            Reason(
+                code="backoff",
+                text="It waits for its retry backoff until "
+                f"{not_before.isoformat()} ({int((not_before - now).total_seconds())} s).",
+            )
         )
     if paused:
         reasons.append(
-            Reason(code="paused", text=f"Assignments in colony {spec.conditions.colony_name} are "
-                   "paused: `colonies process resume` (colony owner) lets executors take work.")
+            Reason(
+                code="paused",
+                text=f"Assignments in colony {spec.conditions.colony_name} are paused: "
+                "`colonies process resume` (colony owner) lets executors take work.",
+            )
         )
     running = running or {}
     stages = _stages(process, executors, running, now)
     out.analysis = [ConditionCount(condition=t, matching=len(p)) for t, p, _ in stages]
     for code, text in unassignable(spec.conditions, executors):
         reasons.append(Reason(code=code, text=text))
-    static_ok = not any(r.code in ("no-type", "names", "location", "hardware", "unapproved")
-                        for r in reasons)
-    if static_ok:
-        approved = stages[4][1]
-        live = stages[5][1]
-        idle = stages[6][1]
-        if not live:
-            which = ", ".join(
-                f"{e.executor_name} ({_ago(now, e.last_heard_from_time)})" for e in approved[:5]
-            )
-            reasons.append(
-                Reason(code="stale", text="The executors that could run it have not been heard "
-                       f"from in {int(QUIET_AFTER_S)} s: {which}. Is their process running?")
-            )
-        elif not idle:
-            which = ", ".join(
-                f"{e.executor_name} ({running.get(e.executor_id, 0)})" for e in live[:5]
-            )
-            reasons.append(
-                Reason(code="busy", text="Every executor that could run it is busy with running "
-                       f"processes: {which}.")
-            )
-        if waiting_ahead and live:
-            reasons.append(
-                Reason(code="queued", text=f"{waiting_ahead} waiting process(es) of type "
-                       f"{spec.conditions.executor_type!r} come before it (priority, then "
-                       "submission time).")
-            )
-        if idle and not waiting_ahead and not reasons:
-            reasons.append(
-                Reason(code="ready", text=f"Executor {idle[0].executor_name} can run it and is "
-                       "idle: it should take it at its next assign.")
-            )
+    static = {"no-type", "names", "location", "hardware", "unapproved"}
+    if not any(r.code in static for r in reasons):
+        reasons.extend(_live_reasons(process, stages, running, waiting_ahead, now, not reasons))
     out.nearest = _nearest(stages, executors)
     return out

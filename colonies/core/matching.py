@@ -193,9 +193,7 @@ def unassignable(conditions: Conditions, executors: Iterable[Executor]) -> list[
     want = needs(conditions)
     fitting = [e for e in candidates if hardware_fits(want, e.capabilities.hardware)]
     if not fitting:
-        lacks = [
-            f"{e.executor_name} ({', '.join(best_shortfalls(want, e))})" for e in candidates
-        ]
+        lacks = [f"{e.executor_name} ({', '.join(best_shortfalls(want, e))})" for e in candidates]
         return [
             (
                 "hardware",

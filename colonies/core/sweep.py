@@ -108,7 +108,7 @@ def parameter_values(node: str, name: str, raw: Any) -> list[Value]:
     elif isinstance(raw, int | float) and not isinstance(raw, bool):
         values = [raw]
     else:
-        raise _fail(node, f"parameter {name!r} must be a string such as \"1:10\" or a list")
+        raise _fail(node, f'parameter {name!r} must be a string such as "1:10" or a list')
     if not values:
         raise _fail(node, f"parameter {name!r} = {raw!r} has no values")
     return values
@@ -144,8 +144,10 @@ def _fill(node: str, where: str, value: Any, params: dict[str, Value]) -> Any:
     if isinstance(value, list):
         return [_fill(node, where, v, params) for v in value]
     if isinstance(value, dict):
-        return {str(_format(node, where, k, params)): _fill(node, where, v, params)
-                for k, v in value.items()}
+        return {
+            str(_format(node, where, k, params)): _fill(node, where, v, params)
+            for k, v in value.items()
+        }
     return value
 
 
@@ -202,7 +204,22 @@ def expand(specs: list[FunctionSpec]) -> list[FunctionSpec]:
                 raise _fail(spec.node_name, f"the workflow expands to more than {MAX_NODES} nodes")
         else:
             out.append(spec)
-    for spec in out:  # an {x} left in a name or a dependency names no parameter of the node
+    _check_placeholders(out)
+    _resolve_globs(out)
+    return out
+
+
+def _has_placeholder(spec: FunctionSpec) -> bool:
+    return any(_placeholders(t) for t in [spec.node_name, *spec.conditions.dependencies])
+
+
+def _has_glob(spec: FunctionSpec) -> bool:
+    return any(_GLOB.search(d) for d in spec.conditions.dependencies)
+
+
+def _check_placeholders(specs: list[FunctionSpec]) -> None:
+    """An ``{x}`` left in a name or a dependency names no parameter of its node."""
+    for spec in specs:
         for where, text in [("node name", spec.node_name)] + [
             ("dependency", d) for d in spec.conditions.dependencies
         ]:
@@ -213,11 +230,15 @@ def expand(specs: list[FunctionSpec]) -> list[FunctionSpec]:
                     "parameters; to depend on every node of a sweep use a glob such as "
                     '"train_*"',
                 )
-    names = [s.node_name for s in out]
+
+
+def _resolve_globs(specs: list[FunctionSpec]) -> None:
+    """Replace each glob dependency by the names it matches (the node itself left out)."""
+    names = [s.node_name for s in specs]
     known = set(names)
     edges = 0
     matched: dict[str, list[str]] = {}
-    for spec in out:
+    for spec in specs:
         deps: list[str] = []
         for dep in spec.conditions.dependencies:
             if dep in known or not _GLOB.search(dep):
@@ -234,12 +255,3 @@ def expand(specs: list[FunctionSpec]) -> list[FunctionSpec]:
         edges += len(spec.conditions.dependencies)
         if edges > MAX_EDGES:
             raise _fail(spec.node_name, f"the workflow has more than {MAX_EDGES} dependencies")
-    return out
-
-
-def _has_placeholder(spec: FunctionSpec) -> bool:
-    return any(_placeholders(t) for t in [spec.node_name, *spec.conditions.dependencies])
-
-
-def _has_glob(spec: FunctionSpec) -> bool:
-    return any(_GLOB.search(d) for d in spec.conditions.dependencies)

@@ -48,9 +48,9 @@ class SnapshotExists(Exception):
 
 
 class FileStore(Store):
-    async def digest(self, colony_name: str, label: str, snapshot_id: str = "") -> list[
-        tuple[str, str, str]
-    ]:
+    async def digest(
+        self, colony_name: str, label: str, snapshot_id: str = ""
+    ) -> list[tuple[str, str, str]]:
         """(label, name, checksum) of a snapshot's files, or with no snapshot id of the
         latest revision of each file of a label and its sub-labels (cache keys)."""
         if snapshot_id:

@@ -33,8 +33,7 @@ from colonies.server.caller import Caller
 from colonies.server.codec import render, send
 from colonies.server.events import Event, process_topic, processes_topic
 from colonies.server.router import Ctx, RpcRouter
-from colonies.server.services import explain
-from colonies.server.services import processes as service
+from colonies.server.services import explain, processes as service
 
 router = RpcRouter()
 MAX_COUNT = 100
