@@ -179,15 +179,35 @@ def _expand_node(spec: FunctionSpec) -> Iterator[FunctionSpec]:
                 f"would share names (write it as e.g. {node}_{{{name}}})",
             )
     for params in _combinations(spec):
-        new = spec.model_copy(deep=True, update={"parameters": {}})
-        new.node_name = str(_format(node, "nodename", node, params))
-        new.args = _fill(node, "args", new.args, params)
-        new.kw_args = _fill(node, "kwargs", new.kw_args, params)
-        new.env = {str(k): str(v) for k, v in _fill(node, "env", new.env, params).items()}
-        new.conditions.dependencies = [
-            str(_format(node, "dependencies", d, params)) for d in new.conditions.dependencies
-        ]
-        yield new
+        # Shallow copies (a deep one per node is most of the time of a large sweep): what
+        # differs per node is new, and so is what the server changes in place later (the
+        # conditions, normalised per process, and their gpu).
+        cond = spec.conditions
+        conditions = cond.model_copy(
+            update={
+                "dependencies": [
+                    str(_format(node, "dependencies", d, params)) for d in cond.dependencies
+                ],
+                "gpu": cond.gpu.model_copy(),
+                "executor_names": list(cond.executor_names)
+                if cond.executor_names is not None
+                else None,
+            }
+        )
+        env = _fill(node, "env", spec.env, params)
+        yield spec.model_copy(
+            update={
+                "parameters": {},
+                "node_name": str(_format(node, "nodename", node, params)),
+                "args": _fill(node, "args", spec.args, params),
+                "kw_args": _fill(node, "kwargs", spec.kw_args, params),
+                "env": {str(k): str(v) for k, v in env.items()},
+                "conditions": conditions,
+                "fs": spec.fs.model_copy(deep=True)
+                if spec.fs.snapshots or spec.fs.dirs
+                else spec.fs,
+            }
+        )
 
 
 def expand(specs: list[FunctionSpec]) -> list[FunctionSpec]:
