@@ -119,8 +119,14 @@ async def measure(args: argparse.Namespace, env: dict[str, str], pid: int) -> di
         work = args.run_nodes - 2
         nodes = [
             spec(s, etype, node_name="root", func_name="root"),
-            spec(s, etype, node_name="work_{i}", func_name="work",
-                 parameters={"i": f"1:{work}"}, args=["{i}"]),  # fmt: skip
+            spec(
+                s,
+                etype,
+                node_name="work_{i}",
+                func_name="work",
+                parameters={"i": f"1:{work}"},
+                args=["{i}"],
+            ),
             spec(s, etype, node_name="report", func_name="report"),
         ]
         nodes[1].conditions.dependencies = ["root"]
@@ -159,9 +165,11 @@ def main() -> None:
     parser.add_argument("--run-nodes", type=int, default=1_000)
     parser.add_argument("--executors", type=int, default=8)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="colonies-sweep-bench-") as tmp:
-        with dev_server(Path(tmp) / "dev") as dev:
-            result = asyncio.run(measure(args, dev.env, dev.pid))
+    with (
+        tempfile.TemporaryDirectory(prefix="colonies-sweep-bench-") as tmp,
+        dev_server(Path(tmp) / "dev") as dev,
+    ):
+        result = asyncio.run(measure(args, dev.env, dev.pid))
     print(json.dumps(result))
 
 

@@ -11,6 +11,10 @@ from colonies.db.base import Store
 from colonies.db.queries import Q
 
 
+INSERT_BATCH = 1000
+"""Processes per statement when a workflow's nodes are stored."""
+
+
 def process_from_row(row: Any) -> Process:
     """A Process from a row of process_view (or of the assign query): the columns carry the
     model's field names, the attributes come as objects, the spec as its wire JSON, and
@@ -88,26 +92,26 @@ class ProcessStore(Store):
         return bool(rows)
 
     async def add_many(self, planned: list[tuple[Process, Requirements]]) -> None:
-        """Store new processes (a workflow's nodes) with their env attributes in one
-        statement, whatever their number."""
-        if not planned:
-            return
-        rows = [process_row(p, req) for p, req in planned]
-        attrs = [a for p, _ in planned for a in p.attributes]
-        try:
-            await self.conn.execute(
-                Q["insert_processes"],
-                rows,
-                [a.attribute_id for a in attrs],
-                [a.target_id for a in attrs],
-                [a.key for a in attrs],
-                [a.value for a in attrs],
-            )
-        except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
-            for row in rows:
-                if found := await self._out_of_range(row):
-                    raise found from exc
-            raise
+        """Store new processes (a workflow's nodes) with their env attributes, a statement
+        per ``INSERT_BATCH`` of them (the encoded rows of one statement stay small)."""
+        for start in range(0, len(planned), INSERT_BATCH):
+            batch = planned[start : start + INSERT_BATCH]
+            rows = [process_row(p, req) for p, req in batch]
+            attrs = [a for p, _ in batch for a in p.attributes]
+            try:
+                await self.conn.execute(
+                    Q["insert_processes"],
+                    rows,
+                    [a.attribute_id for a in attrs],
+                    [a.target_id for a in attrs],
+                    [a.key for a in attrs],
+                    [a.value for a in attrs],
+                )
+            except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
+                for row in rows:
+                    if found := await self._out_of_range(row):
+                        raise found from exc
+                raise
 
     async def _out_of_range(self, row: dict[str, Any]) -> asyncpg.DataError | None:
         """The value of the row a narrow int column cannot hold, as the driver would name a

@@ -211,3 +211,17 @@ async def test_workflow_nodes_are_cached_once_their_inputs_are_known(
     assert b["spec"]["nodename"] == "b" and b["in"] == ["other"]
     await run_next(client, key)
     assert (await graph(client, key, g3["processgraphid"]))["state"] == 2
+
+
+async def test_a_large_sweep_is_stored_in_batches_with_its_env(
+    client: ColoniesClient, colony: Colony, db: Database
+) -> None:
+    n = 1100  # more than one insert batch (db.processes.INSERT_BATCH)
+    g = await submit_wf(
+        client, colony.executor_key, node("n_{i}", parameters={"i": f"1:{n}"}, env={"I": "{i}"})
+    )
+    assert len(g["processids"]) == len(g["rootprocessids"]) == n
+    values = await db.pool.fetch(  # type: ignore[union-attr]
+        "SELECT value FROM attributes WHERE target_process_graph_id = $1", g["processgraphid"]
+    )
+    assert sorted(int(r["value"]) for r in values) == list(range(1, n + 1))
