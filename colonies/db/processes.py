@@ -10,7 +10,6 @@ from colonies.core.function_spec import Requirements
 from colonies.db.base import Store
 from colonies.db.queries import Q
 
-
 INSERT_BATCH = 1000
 """Processes per statement when a workflow's nodes are stored."""
 
