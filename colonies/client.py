@@ -76,10 +76,12 @@ from colonies.core.audit import AuditEntry
 from colonies.core.blueprint import Blueprint, BlueprintDefinition, BlueprintHistory
 from colonies.core.channel import MsgEntry
 from colonies.core.cron import Cron
+from colonies.core.explain import Explanation
 from colonies.core.file import File, FileData, Label
 from colonies.core.generator import Generator
 from colonies.core.server_info import DatabaseStatus
 from colonies.core.snapshot import Snapshot
+from colonies.core.step_stats import WorkflowStats
 from colonies.core.ticket import ExecutorTicket
 from colonies.errors import (
     ConfigError,
@@ -165,6 +167,7 @@ from colonies.rpc.process import (
     CloseFailedMsg,
     CloseSuccessfulMsg,
     ConfirmProcessMsg,
+    ExplainProcessMsg,
     GetProcessesMsg,
     GetProcessHistMsg,
     GetProcessMsg,
@@ -205,6 +208,7 @@ from colonies.rpc.workflow import (
     CancelProcessGraphMsg,
     GetProcessGraphMsg,
     GetProcessGraphsMsg,
+    GetWorkflowStatsMsg,
     RemoveAllProcessGraphsMsg,
     RemoveProcessGraphMsg,
     SubmitWorkflowSpecMsg,
@@ -1006,6 +1010,11 @@ class ColoniesClient:
     async def get_process(self, process_id: str, *, key: str | None = None) -> Process:
         return await self._one(Process, GetProcessMsg(process_id=process_id), key)
 
+    @sends(ExplainProcessMsg)
+    async def explain_process(self, process_id: str, *, key: str | None = None) -> Explanation:
+        """Ours: why a process waits (``colonies process explain``)."""
+        return await self._one(Explanation, ExplainProcessMsg(process_id=process_id), key)
+
     @sends(RemoveProcessMsg)
     async def remove_process(self, process_id: str, *, key: str | None = None) -> None:
         await self.send(RemoveProcessMsg(process_id=process_id), key=key)
@@ -1117,6 +1126,11 @@ class ColoniesClient:
     @sends(GetProcessGraphMsg)
     async def get_process_graph(self, graph_id: str, *, key: str | None = None) -> ProcessGraph:
         return await self._one(ProcessGraph, GetProcessGraphMsg(process_graph_id=graph_id), key)
+
+    @sends(GetWorkflowStatsMsg)
+    async def get_workflow_stats(self, graph_id: str, *, key: str | None = None) -> WorkflowStats:
+        """Ours: step statistics of a workflow (``colonies workflow stats``)."""
+        return await self._one(WorkflowStats, GetWorkflowStatsMsg(process_graph_id=graph_id), key)
 
     @sends(GetProcessGraphsMsg)
     async def get_process_graphs(

@@ -45,10 +45,12 @@ from colonies.core.audit import AuditEntry
 from colonies.core.blueprint import Blueprint, BlueprintDefinition, BlueprintHistory
 from colonies.core.channel import MsgEntry
 from colonies.core.cron import Cron
+from colonies.core.explain import Explanation
 from colonies.core.file import File, FileData, Label
 from colonies.core.generator import Generator
 from colonies.core.server_info import DatabaseStatus
 from colonies.core.snapshot import Snapshot
+from colonies.core.step_stats import WorkflowStats
 from colonies.core.ticket import ExecutorTicket
 from colonies.rpc.base import Msg
 
@@ -480,6 +482,10 @@ class SyncColoniesClient:
     def get_process(self, process_id: str, *, key: str | None = None) -> Process:
         return self._run(self._client.get_process(process_id, key=key))
 
+    def explain_process(self, process_id: str, *, key: str | None = None) -> Explanation:
+        """Ours: why a process waits (``colonies process explain``)."""
+        return self._run(self._client.explain_process(process_id, key=key))
+
     def remove_process(self, process_id: str, *, key: str | None = None) -> None:
         return self._run(self._client.remove_process(process_id, key=key))
 
@@ -561,6 +567,10 @@ class SyncColoniesClient:
 
     def get_process_graph(self, graph_id: str, *, key: str | None = None) -> ProcessGraph:
         return self._run(self._client.get_process_graph(graph_id, key=key))
+
+    def get_workflow_stats(self, graph_id: str, *, key: str | None = None) -> WorkflowStats:
+        """Ours: step statistics of a workflow (``colonies workflow stats``)."""
+        return self._run(self._client.get_workflow_stats(graph_id, key=key))
 
     def get_process_graphs(
         self, state: int, count: int, *, colony: str | None = None, key: str | None = None

@@ -21,7 +21,9 @@ from colonies.cli.options import (
     json_option,
     lenient_option,
     load_function_spec,
+    no_cache_option,
     run,
+    skip_cache,
     spec_option,
 )
 from colonies.cli.waiting import failure_reason, follow_logs, wait_for_process
@@ -131,6 +133,7 @@ def submit_spec(
 @function.command()
 @spec_option(help="FunctionSpec JSON file.")
 @lenient_option
+@no_cache_option
 @click.option("--label", help="Set the spec's label.")
 @click.option(
     "--snapshot", is_flag=True, help="Snapshot the label of each fs.snapshots mount first."
@@ -142,6 +145,7 @@ def submit(
     env: Env,
     spec: Path,
     lenient: bool,
+    no_cache: bool,
     label: str | None,
     snapshot: bool,
     wait: bool,
@@ -154,8 +158,11 @@ def submit(
     \b
     Example:
       colonies function submit --spec examples/functions/helloworld.json --wait --out
+      colonies function submit --spec train.json --no-cache   # a spec with "cache"
     """
     function_spec = load_function_spec(spec, env.colony, lenient)
+    if no_cache:
+        skip_cache([function_spec])
     if label is not None:
         function_spec.label = label
     submit_spec(env, function_spec, wait, out, follow, as_json, snapshot)

@@ -501,6 +501,21 @@ lenient_option = click.option(
 )
 
 
+no_cache_option = click.option(
+    "--no-cache",
+    "no_cache",
+    is_flag=True,
+    help="Run even if the spec's cache holds a result; the run becomes the newest result.",
+)
+
+
+def skip_cache(specs: Iterable[FunctionSpec]) -> None:
+    """``--no-cache``: specs that ask for caching run anyway (``cache.refresh``)."""
+    for spec in specs:
+        if spec.cache is not None:
+            spec.cache.refresh = True
+
+
 def parse_function_spec(
     data: Any, path: Path, colony: str, where: str = "", lenient: bool = False
 ) -> FunctionSpec:

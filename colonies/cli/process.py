@@ -112,6 +112,27 @@ def process_id_option(f: F) -> F:
 
 @process.command()
 @process_id_option
+@client_options
+@json_option
+def explain(env: Env, processid: str, as_json: bool) -> None:
+    """Say why a process waits: no executor of its type, unapproved, stale or busy
+    executors, a paused colony, parents not done, location, names or hardware, and the
+    nearest candidate.
+
+    \b
+    Example:
+      colonies process explain -p 65bc0047...
+    """
+    key = env.prvkey
+    found = run(env, lambda c: c.explain_process(processid, key=key))
+    if as_json:
+        echo_json(found)
+    else:
+        click.echo(tables.explanation_text(found))
+
+
+@process.command()
+@process_id_option
 @click.option("--out", is_flag=True, help="Print only the output, space-separated.")
 @client_options
 @json_option

@@ -29,10 +29,12 @@ from colonies.core import (
 )
 from colonies.core.audit import AuditEntry
 from colonies.core.cron import Cron
+from colonies.core.explain import Explanation
 from colonies.core.file import File, Label
 from colonies.core.generator import Generator
 from colonies.core.server_info import DatabaseStatus
 from colonies.core.snapshot import Snapshot
+from colonies.core.step_stats import WorkflowStats
 from colonies.core.ticket import ExecutorTicket
 
 STATE_NAMES = {
@@ -427,6 +429,7 @@ def process_table(p: Process) -> str:
                 ("Input", fmt_list(p.input)),
                 ("Output", fmt_list(p.output)),
                 ("Errors", fmt_list(p.errors)),
+                *([("CachedFrom", p.cached_from)] if p.cache_hit else []),
             ],
             "Process:",
         ),
@@ -551,6 +554,68 @@ def workflow_table(graph: ProcessGraph, processes: Sequence[Process]) -> str:
         ],
     )
     return f"{head}\n\nProcesses:\n{body}"
+
+
+def workflow_stats_table(stats: WorkflowStats) -> str:
+    """Step statistics: one row per function, then the whole workflow (times in seconds)."""
+    rows = [*stats.functions, stats.steps.model_copy(update={"func_name": "(all)"})]
+    return table(
+        [
+            "Function",
+            "Total",
+            "Waiting",
+            "Running",
+            "Successful",
+            "Failed",
+            "Cancelled",
+            "Cached",
+            "Wait total",
+            "Wait avg",
+            "Run total",
+            "Run avg",
+        ],
+        [
+            (
+                s.func_name,
+                s.total,
+                s.waiting,
+                s.running,
+                s.successful,
+                s.failed,
+                s.cancelled,
+                s.cache_hits,
+                f"{s.wait_time_total:.3f}",
+                f"{s.wait_time_avg:.3f}",
+                f"{s.run_time_total:.3f}",
+                f"{s.run_time_avg:.3f}",
+            )
+            for s in rows
+        ],
+    )
+
+
+def explanation_text(e: Explanation) -> str:
+    """Why a process waits: the sentences, the condition analysis, the nearest candidate."""
+    name = f" ({e.node_name})" if e.node_name else ""
+    state = STATE_NAMES.get(e.state, str(e.state)).lower()
+    lines = [
+        f"Process {e.process_id}{name}, function {e.func_name!r}, type "
+        f"{e.executor_type!r}: {state}."
+    ]
+    lines += [f"- {r.text}" for r in e.reasons]
+    if e.analysis:
+        lines += ["", "Executors of the colony passing each condition in turn:"]
+        lines.append(
+            table(["Condition", "Executors"], [(c.condition, c.matching) for c in e.analysis])
+        )
+    if e.nearest is not None:
+        n = e.nearest
+        lines += [
+            "",
+            f"Nearest candidate: {n.executor_name} (type {n.executor_type!r}, {n.state}): "
+            f"{'; '.join(n.lacks) or 'nothing listed'}.",
+        ]
+    return "\n".join(lines)
 
 
 # logs

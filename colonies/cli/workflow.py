@@ -21,7 +21,9 @@ from colonies.cli.options import (
     json_option,
     lenient_option,
     load_function_specs,
+    no_cache_option,
     run,
+    skip_cache,
     spec_option,
 )
 from colonies.cli.process import remove_all, state_flags
@@ -40,10 +42,11 @@ def workflow() -> None:
 @workflow.command()
 @spec_option(help="JSON array of function specs (nodename + conditions.dependencies).")
 @lenient_option
+@no_cache_option
 @click.option("--wait", is_flag=True, help="Wait until the workflow is closed.")
 @client_options
 @json_option
-def submit(env: Env, spec: Path, lenient: bool, wait: bool, as_json: bool) -> None:
+def submit(env: Env, spec: Path, lenient: bool, no_cache: bool, wait: bool, as_json: bool) -> None:
     """Submit a workflow; prints the workflow id.
 
     \b
@@ -52,6 +55,8 @@ def submit(env: Env, spec: Path, lenient: bool, wait: bool, as_json: bool) -> No
     """
     colony_name, key = env.colony, env.prvkey
     specs = load_function_specs(spec, colony_name, lenient)
+    if no_cache:
+        skip_cache(specs)
     wf = WorkflowSpec(colony_name=colony_name, function_specs=specs)
 
     async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
@@ -125,6 +130,26 @@ def get(env: Env, workflowid: str, as_json: bool) -> None:
         echo_json(graph)
     else:
         click.echo(tables.workflow_table(graph, processes))
+
+
+@workflow.command()
+@click.option("--id", "--workflowid", "workflowid", required=True, help="Workflow id.")
+@client_options
+@json_option
+def stats(env: Env, workflowid: str, as_json: bool) -> None:
+    """Step statistics of a workflow: per function and in total, the processes by state,
+    cache hits, and wait and run times (total and average, in seconds).
+
+    \b
+    Example:
+      colonies workflow stats --id 8f1c...
+    """
+    key = env.prvkey
+    found = run(env, lambda c: c.get_workflow_stats(workflowid, key=key))
+    if as_json:
+        echo_json(found)
+    else:
+        click.echo(tables.workflow_stats_table(found))
 
 
 def _list_command(name: str, state: ProcessState, example: str) -> None:

@@ -4,7 +4,7 @@ from typing import Any, NamedTuple
 
 from pydantic import Field
 
-from colonies.core._wire import Int, WireModel
+from colonies.core._wire import Bool, Int, WireModel
 from colonies.core.executor import Gpu
 from colonies.core.units import parse_cpu, parse_memory, render_cpu, render_memory
 
@@ -33,8 +33,19 @@ class Filesystem(WireModel):
     dirs: list[dict[str, Any]] | None = None
 
 
+class CacheSpec(WireModel):
+    """Ours (``cache`` of a spec): reuse the output of an earlier successful run with the same
+    inputs (see ``core/caching.py``). ``expiry`` is the most seconds old a reused result may
+    be (0: any age); ``refresh`` runs anyway and makes this run the newest result."""
+
+    enabled: Bool = False
+    version: str = ""
+    expiry: Int = 0
+    refresh: Bool = False
+
+
 class FunctionSpec(WireModel):
-    OMIT_EMPTY = frozenset({"channels"})
+    OMIT_EMPTY = frozenset({"channels", "parameters", "cache"})
 
     node_name: str = ""
     func_name: str = ""
@@ -49,6 +60,11 @@ class FunctionSpec(WireModel):
     fs: Filesystem = Field(default_factory=Filesystem)
     env: dict[str, str] = Field(default_factory=dict)
     channels: list[str] = Field(default_factory=list)
+    # --- ours (issue 13, sweeps and caching): optional keys, left out when empty ---
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """A sweep: values per name, expanded by the server at workflow submit (core/sweep.py)."""
+    cache: CacheSpec | None = None
+    # --- end ours ---
 
 
 class Requirements(NamedTuple):

@@ -114,70 +114,109 @@ def _did_you_mean(value: str, choices: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def names_allow(conditions: Conditions, executor: Executor) -> bool:
+    """Whether ``conditions.executornames`` lets this executor take the process."""
+    names = conditions.executor_names or []
+    return not names or "*" in names or executor.executor_name in names
+
+
+def location_allows(conditions: Conditions, executor: Executor) -> bool:
+    where = conditions.location_name
+    return not where or executor.location_name.lower() == where.lower()
+
+
+def best_shortfalls(want: Resources, executor: Executor) -> list[str]:
+    """What the executor's best-fitting hardware entry lacks (empty if one fits)."""
+    hardware = executor.capabilities.hardware or []
+    if not hardware:
+        return []
+    return min((shortfalls(want, capacity(hw)) for hw in hardware), key=len)
+
+
 def why_unassignable(conditions: Conditions, executors: Iterable[Executor]) -> list[str]:
     """Why no executor among ``executors`` (those of the conditions' colony) can ever be
     assigned a process with these conditions, one sentence each; empty when an approved
-    executor matches. Checked in the order assignment filters: type, names, location,
-    hardware, then the state of those that match."""
+    executor matches."""
+    return [text for _, text in unassignable(conditions, executors)]
+
+
+def unassignable(conditions: Conditions, executors: Iterable[Executor]) -> list[tuple[str, str]]:
+    """``why_unassignable`` with a code per sentence: ``no-type``, ``names``, ``location``,
+    ``hardware`` or ``unapproved``. Checked in the order assignment filters: type, names,
+    location, hardware, then the state of those that match."""
     colony = conditions.colony_name
     every = list(executors)
     registered = [e for e in every if e.state != ExecutorState.UNREGISTERED]
     kind = conditions.executor_type
     if not kind:
         return [
-            "It names no executor type (conditions.executortype): processes go only to "
-            f"executors of the named type, so none will take it. Types registered in colony "
-            f"{colony}: {_names(e.executor_type for e in registered)}."
+            (
+                "no-type",
+                "It names no executor type (conditions.executortype): processes go only to "
+                f"executors of the named type, so none will take it. Types registered in "
+                f"colony {colony}: {_names(e.executor_type for e in registered)}.",
+            )
         ]
     candidates = [e for e in every if e.executor_type == kind]
     if not candidates:
         types = [e.executor_type for e in registered]
         return [
-            f"No executor of type {kind!r} is registered in colony {colony}"
-            f"{_did_you_mean(kind, types)}; types registered: {_names(types)}."
+            (
+                "no-type",
+                f"No executor of type {kind!r} is registered in colony {colony}"
+                f"{_did_you_mean(kind, types)}; types registered: {_names(types)}.",
+            )
         ]
-    names = [n for n in conditions.executor_names or [] if n != "*"]
-    if names and "*" not in (conditions.executor_names or []):
-        candidates = [e for e in candidates if e.executor_name in names]
-        if not candidates:
-            return [
+    named = [e for e in candidates if names_allow(conditions, e)]
+    if not named:
+        names = [n for n in conditions.executor_names or [] if n != "*"]
+        return [
+            (
+                "names",
                 f"No executor of type {kind!r} has one of the names in "
-                f"conditions.executornames ({_names(names)})."
-            ]
+                f"conditions.executornames ({_names(names)}).",
+            )
+        ]
+    candidates = named
     if conditions.location_name:
-        where = conditions.location_name.lower()
-        at = [e for e in candidates if e.location_name.lower() == where]
+        at = [e for e in candidates if location_allows(conditions, e)]
         if not at:
             return [
-                f"No executor of type {kind!r} is at location {conditions.location_name!r} "
-                f"(conditions.locationname); their locations: "
-                f"{_names(e.location_name for e in candidates)}."
+                (
+                    "location",
+                    f"No executor of type {kind!r} is at location "
+                    f"{conditions.location_name!r} (conditions.locationname); their locations: "
+                    f"{_names(e.location_name for e in candidates)}.",
+                )
             ]
         candidates = at
     want = needs(conditions)
     fitting = [e for e in candidates if hardware_fits(want, e.capabilities.hardware)]
     if not fitting:
-        lacks = []
-        for e in candidates:
-            best = min(
-                (shortfalls(want, capacity(hw)) for hw in e.capabilities.hardware or []),
-                key=len,
-            )
-            lacks.append(f"{e.executor_name} ({', '.join(best)})")
+        lacks = [f"{e.executor_name} ({', '.join(best_shortfalls(want, e))})" for e in candidates]
         return [
-            f"No executor of type {kind!r} has the hardware the conditions ask for: "
-            + "; ".join(lacks)
-            + "."
+            (
+                "hardware",
+                f"No executor of type {kind!r} has the hardware the conditions ask for: "
+                + "; ".join(lacks)
+                + ".",
+            )
         ]
     if any(e.state == ExecutorState.APPROVED for e in fitting):
         return []
-    states = {
-        ExecutorState.PENDING: "pending approval",
-        ExecutorState.REJECTED: "rejected",
-        ExecutorState.UNREGISTERED: "unregistered",
-    }
-    which = ", ".join(f"{e.executor_name} ({states[e.state]})" for e in fitting)
+    which = ", ".join(f"{e.executor_name} ({STATE_WORDS[e.state]})" for e in fitting)
     return [
-        f"The executors that match are not approved: {which}. The colony owner approves one "
-        f"with `colonies executor approve --name {fitting[0].executor_name}`."
+        (
+            "unapproved",
+            f"The executors that match are not approved: {which}. The colony owner approves "
+            f"one with `colonies executor approve --name {fitting[0].executor_name}`.",
+        )
     ]
+
+
+STATE_WORDS = {
+    ExecutorState.APPROVED: "approved",
+    ExecutorState.PENDING: "pending approval",
+    ExecutorState.REJECTED: "rejected",
+    ExecutorState.UNREGISTERED: "unregistered",
+}

@@ -19,6 +19,8 @@ class ProcessState(IntEnum):
 
 
 class Process(WireModel):
+    OMIT_EMPTY = frozenset({"cachekey", "cachehit", "cachedfrom"})
+
     process_id: str = ""
     initiator_id: str = ""
     initiator_name: str = ""
@@ -41,3 +43,11 @@ class Process(WireModel):
     input: list[Any] = Field(default_factory=list, alias="in")
     output: list[Any] = Field(default_factory=list, alias="out")
     errors: list[str] = Field(default_factory=list)
+    # --- ours (issue 13, caching; core/caching.py): left out when empty ---
+    cache_key: str = ""
+    """The key of what its result depends on, once known (a spec with caching)."""
+    cache_hit: Bool = False
+    """Closed at once with the output of an earlier run, without an executor."""
+    cached_from: str = ""
+    """The id of the process whose run gave that output."""
+    # --- end ours ---

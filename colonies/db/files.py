@@ -48,6 +48,17 @@ class SnapshotExists(Exception):
 
 
 class FileStore(Store):
+    async def digest(
+        self, colony_name: str, label: str, snapshot_id: str = ""
+    ) -> list[tuple[str, str, str]]:
+        """(label, name, checksum) of a snapshot's files, or with no snapshot id of the
+        latest revision of each file of a label and its sub-labels (cache keys)."""
+        if snapshot_id:
+            rows = await self.conn.fetch(Q["snapshot_digest"], colony_name, snapshot_id)
+        else:
+            rows = await self.conn.fetch(Q["label_digest"], colony_name, label)
+        return [(r["label"], r["name"], r["checksum"]) for r in rows]
+
     async def add(self, f: File) -> File:
         row = await self.conn.fetchrow(
             Q["insert_file"],

@@ -46,6 +46,10 @@ class ProcessGraphStore(Store):
     async def processes(self, graph_id: str) -> list[Process]:
         return [process_from_row(r) for r in await self.conn.fetch(Q["graph_processes"], graph_id)]
 
+    async def step_stats(self, graph_id: str) -> list[dict[str, Any]]:
+        """Rows of (func_name, state, n, hits, started, wait_s, ran, run_s) for step stats."""
+        return [dict(r) for r in await self.conn.fetch(Q["graph_step_stats"], graph_id)]
+
     async def resolve(self, graph_ids: list[str], now: datetime) -> None:
         """Release children or cascade a failure, and derive each graph's state (in the
         order given: sort the ids)."""

@@ -10,6 +10,9 @@ from colonies.core.function_spec import Requirements
 from colonies.db.base import Store
 from colonies.db.queries import Q
 
+INSERT_BATCH = 1000
+"""Processes per statement when a workflow's nodes are stored."""
+
 
 def process_from_row(row: Any) -> Process:
     """A Process from a row of process_view (or of the assign query): the columns carry the
@@ -86,6 +89,28 @@ class ProcessStore(Store):
         except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
             raise await self._out_of_range(row) or exc from exc
         return bool(rows)
+
+    async def add_many(self, planned: list[tuple[Process, Requirements]]) -> None:
+        """Store new processes (a workflow's nodes) with their env attributes, a statement
+        per ``INSERT_BATCH`` of them (the encoded rows of one statement stay small)."""
+        for start in range(0, len(planned), INSERT_BATCH):
+            batch = planned[start : start + INSERT_BATCH]
+            rows = [process_row(p, req) for p, req in batch]
+            attrs = [a for p, _ in batch for a in p.attributes]
+            try:
+                await self.conn.execute(
+                    Q["insert_processes"],
+                    rows,
+                    [a.attribute_id for a in attrs],
+                    [a.target_id for a in attrs],
+                    [a.key for a in attrs],
+                    [a.value for a in attrs],
+                )
+            except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
+                for row in rows:
+                    if found := await self._out_of_range(row):
+                        raise found from exc
+                raise
 
     async def _out_of_range(self, row: dict[str, Any]) -> asyncpg.DataError | None:
         """The value of the row a narrow int column cannot hold, as the driver would name a
@@ -223,6 +248,49 @@ class ProcessStore(Store):
         rows = await self.conn.fetch(Q["fail_expired_running"], now)
         rows += await self.conn.fetch(Q["fail_expired_waiting"], now)
         return [r["process_graph_id"] for r in rows]
+
+    async def cached_result(
+        self, colony_name: str, cache_key: str, oldest: datetime
+    ) -> tuple[str, list[Any]] | None:
+        """(process id, output) of the newest successful run with this key that ended at or
+        after ``oldest`` (a run, never a cache hit)."""
+        row = await self.conn.fetchrow(Q["cached_result"], colony_name, cache_key, oldest)
+        if row is None:
+            return None
+        return (row["process_id"], list(row["output"] or []))
+
+    async def cache_pending(self, graph_ids: list[str]) -> list[Process]:
+        """Released waiting nodes of these graphs that ask for caching and have no key."""
+        rows = await self.conn.fetch(Q["cache_pending"], graph_ids)
+        return [process_from_row(r) for r in rows]
+
+    async def set_cache_key(self, process_id: str, cache_key: str) -> None:
+        await self.conn.execute(Q["set_cache_key"], process_id, cache_key)
+
+    async def close_cached(
+        self, process_id: str, cache_key: str, now: datetime, output: list[Any], source: str
+    ) -> bool:
+        """Close a waiting process at once with an earlier run's output; False if it is no
+        longer waiting unclaimed."""
+        row = await self.conn.fetchrow(
+            Q["close_cached"], process_id, cache_key, now, output, source
+        )
+        return row is not None
+
+    async def running_per_executor(self, colony_name: str) -> dict[str, int]:
+        rows = await self.conn.fetch(Q["running_per_executor"], colony_name)
+        return {r["assigned_executor_id"]: int(r["n"]) for r in rows}
+
+    async def waiting_ahead(self, colony_name: str, executor_type: str, priority_time: int) -> int:
+        """Assignable processes of this type the assign query picks before ``priority_time``."""
+        found = await self.conn.fetchval(
+            Q["waiting_ahead"], colony_name, executor_type, priority_time
+        )
+        return int(found or 0)
+
+    async def by_ids(self, process_ids: list[str]) -> list[Process]:
+        rows = await self.conn.fetch(Q["processes_by_ids"], process_ids)
+        return [process_from_row(r) for r in rows]
 
     async def notify_colony(self, colony_name: str) -> None:
         await self.conn.execute(Q["notify_colony"], colony_name)

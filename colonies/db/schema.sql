@@ -113,7 +113,12 @@ CREATE TABLE processes (
     -- an unconfirmed delivery: the process waits again after this time (NULL: none pending)
     delivery_deadline    timestamptz,
     -- the client's id of the submit, so that a retried submit finds its first process
-    request_id           text NOT NULL DEFAULT ''
+    request_id           text NOT NULL DEFAULT '',
+    -- caching (core/caching.py): what the result depends on ('' while unknown or without
+    -- caching); closed at once with the output of process cached_from
+    cache_key            text NOT NULL DEFAULT '',
+    cache_hit            boolean NOT NULL DEFAULT false,
+    cached_from          text NOT NULL DEFAULT ''
 );
 -- The assignment index: only assignable rows, in pick order, so claiming the next one costs
 -- the same at any queue depth.
@@ -131,6 +136,12 @@ CREATE UNIQUE INDEX processes_request_id ON processes (initiator_id, request_id)
     WHERE request_id <> '';
 -- Not partial: queries compare with a parameter, which a partial index cannot serve.
 CREATE INDEX processes_graph ON processes (process_graph_id);
+-- Earlier results by key, newest first (runs, not hits: a result is as old as its run).
+CREATE INDEX processes_cache ON processes (colony_name, cache_key, end_time)
+    WHERE state = {SUCCESS} AND cache_key <> '' AND NOT cache_hit;
+-- Workflow nodes that ask for caching and wait for their key (released, not yet checked).
+CREATE INDEX processes_cache_pending ON processes (process_graph_id)
+    WHERE state = {WAITING} AND cache_key = '' AND spec @> '{"cache": {"enabled": true}}';
 
 CREATE TABLE attributes (
     attribute_id            text PRIMARY KEY,
@@ -527,3 +538,4 @@ CREATE TRIGGER processes_state_changed
           OR (NEW.state = {SUCCESS} AND OLD.end_time <> NEW.end_time))
     EXECUTE FUNCTION notify_process_state();
 INSERT INTO schema_migrations (version) VALUES (8);
+INSERT INTO schema_migrations (version) VALUES (10);

@@ -133,3 +133,11 @@ class SubscribeProcessesMsg(
     executor_type: str = ""
     state: Int = 0
     timeout: Int = 0
+
+
+class ExplainProcessMsg(
+    Msg, payload_type="explainprocessmsg", action="explain process", changes=False
+):
+    """Ours: why a process waits (reply: core.explain.Explanation)."""
+
+    process_id: str = ""

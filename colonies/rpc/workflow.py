@@ -55,3 +55,9 @@ class AddChildMsg(Msg, payload_type="addchildmsg", action="add child", changes=T
     child_process_id: str = ""
     spec: FunctionSpec | None = None
     insert: Bool = False
+
+
+class GetWorkflowStatsMsg(Msg, payload_type="getworkflowstatsmsg", action="get workflow stats"):
+    """Ours: step statistics of a workflow (reply: core.step_stats.WorkflowStats)."""
+
+    process_graph_id: str = ""

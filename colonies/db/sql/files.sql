@@ -102,3 +102,17 @@ DELETE FROM snapshots WHERE colony_name = $1 AND name = $2;
 -- Every snapshot of a colony.
 -- $1 colony_name
 DELETE FROM snapshots WHERE colony_name = $1;
+
+-- name: label_digest
+-- The latest revision of every file of a label and its sub-labels, for cache keys.
+-- $1 colony_name, $2 label
+SELECT DISTINCT ON (label, name) label, name, checksum FROM files
+WHERE colony_name = $1 AND (label = $2 OR starts_with(label, $2 || '/'))
+ORDER BY label, name, sequence_nr DESC;
+
+-- name: snapshot_digest
+-- The files of a snapshot, for cache keys.
+-- $1 colony_name, $2 snapshot_id
+SELECT f.label, f.name, f.checksum FROM snapshots s JOIN files f ON f.file_id = ANY (s.file_ids)
+WHERE s.colony_name = $1 AND s.snapshot_id = $2
+ORDER BY f.label, f.name;

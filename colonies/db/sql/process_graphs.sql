@@ -87,3 +87,21 @@ WITH doomed AS (
     DELETE FROM processes WHERE process_graph_id IN (SELECT process_graph_id FROM doomed)
 )
 DELETE FROM process_graphs WHERE process_graph_id IN (SELECT process_graph_id FROM doomed);
+
+-- name: graph_step_stats
+-- A graph's processes per function and state, with their wait and run times (see
+-- core/step_stats.py for what counts).
+-- $1 process_graph_id
+SELECT func_name, state, count(*) AS n, count(*) FILTER (WHERE cache_hit) AS hits,
+       count(*) FILTER (WHERE started) AS started,
+       coalesce(sum(extract(epoch FROM start_time - submission_time)) FILTER (WHERE started),
+                0)::float8 AS wait_s,
+       count(*) FILTER (WHERE ran) AS ran,
+       coalesce(sum(extract(epoch FROM end_time - start_time)) FILTER (WHERE ran),
+                0)::float8 AS run_s
+FROM (SELECT func_name, state, cache_hit, start_time, end_time, submission_time,
+             start_time > '0001-01-02' AND NOT cache_hit AS started,
+             start_time > '0001-01-02' AND NOT cache_hit AND end_time >= start_time
+                 AND state IN ({SUCCESS}, {FAILED}, {CANCELLED}) AS ran
+      FROM processes WHERE process_graph_id = $1) AS p
+GROUP BY func_name, state;

@@ -16,6 +16,21 @@ WITH p AS (
 )
 SELECT process_id FROM p;
 
+-- name: insert_processes
+-- Store many processes (a workflow's nodes) in one statement, as records of the table's
+-- type, with their env attributes (each names its process); the trigger announces those
+-- that may be assigned.
+-- $1 rows, $2 env attribute ids, $3 their process ids, $4 env keys, $5 env values
+WITH p AS (
+    INSERT INTO processes SELECT * FROM unnest($1::processes[])
+    RETURNING process_id, colony_name, process_graph_id
+)
+INSERT INTO attributes (attribute_id, target_id, target_colony_name, target_process_graph_id,
+                        attribute_type, key, value)
+SELECT e.id, p.process_id, p.colony_name, p.process_graph_id, {ATTRIBUTE_ENV}, e.k, e.v
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS e(id, pid, k, v)
+JOIN p ON p.process_id = e.pid;
+
 -- name: process_narrow_int_columns
 -- The processes columns narrower than bigint, with their types: an insert that failed on a
 -- value out of range names the value (the driver's message shows only the whole record).
@@ -248,3 +263,51 @@ SELECT pg_notify('colonies_process',
 -- Retention: successful processes outside workflows submitted before a time.
 -- $1 cutoff
 DELETE FROM processes WHERE state = {SUCCESS} AND process_graph_id = '' AND submission_time < $1;
+
+-- name: cached_result
+-- The newest successful run (not a cache hit: a result is as old as the run that computed
+-- it) of a colony with a cache key, ended at or after a time.
+-- $1 colony_name, $2 cache_key, $3 oldest end_time
+SELECT process_id, output FROM processes
+WHERE colony_name = $1 AND cache_key = $2 AND state = {SUCCESS} AND cache_key <> ''
+  AND NOT cache_hit AND end_time >= $3
+ORDER BY end_time DESC LIMIT 1;
+
+-- name: cache_pending
+-- Released waiting nodes of graphs that ask for caching and have no key yet.
+-- $1 process_graph_ids
+SELECT process_id, colony_name, spec, input FROM processes
+WHERE process_graph_id = ANY ($1) AND state = {WAITING} AND NOT wait_for_parents
+  AND cache_key = '' AND spec @> '{"cache": {"enabled": true}}'
+ORDER BY process_graph_id, priority_time;
+
+-- name: set_cache_key
+-- The key of a waiting process whose result was not found in the cache.
+-- $1 process_id, $2 cache_key
+UPDATE processes SET cache_key = $2 WHERE process_id = $1 AND state = {WAITING};
+
+-- name: close_cached
+-- Close a waiting, unclaimed process at once with an earlier run's output (a cache hit).
+-- $1 process_id, $2 cache_key, $3 now, $4 output, $5 source process id
+UPDATE processes SET state = {SUCCESS}, start_time = $3, end_time = $3, output = $4,
+    cache_key = $2, cache_hit = true, cached_from = $5
+WHERE process_id = $1 AND state = {WAITING} AND NOT wait_for_parents AND NOT is_assigned
+RETURNING process_graph_id;
+
+-- name: running_per_executor
+-- How many running processes each executor of a colony holds.
+-- $1 colony_name
+SELECT assigned_executor_id, count(*) AS n FROM processes
+WHERE colony_name = $1 AND state = {RUNNING} GROUP BY assigned_executor_id;
+
+-- name: waiting_ahead
+-- How many assignable processes of a colony and executor type come before a priority time.
+-- $1 colony_name, $2 executor_type, $3 priority_time
+SELECT count(*) FROM processes
+WHERE colony_name = $1 AND executor_type = $2 AND state = {WAITING} AND NOT wait_for_parents
+  AND priority_time < $3;
+
+-- name: processes_by_ids
+-- Processes by id (a node's parents).
+-- $1 process_ids
+SELECT * FROM process_view WHERE process_id = ANY ($1);

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from colonies.core import Process, ProcessGraph, ProcessState, layout
+from colonies.core.step_stats import WorkflowStats, step_stats
 from colonies.errors import BadRequest, ColoniesError
 from colonies.rpc.workflow import (
     AddChildMsg,
     CancelProcessGraphMsg,
     GetProcessGraphMsg,
     GetProcessGraphsMsg,
+    GetWorkflowStatsMsg,
     RemoveAllProcessGraphsMsg,
     RemoveProcessGraphMsg,
     SubmitWorkflowSpecMsg,
@@ -87,4 +89,18 @@ async def add_child(ctx: Ctx, msg: AddChildMsg) -> Process:
         msg.child_process_id,
         msg.spec,
         msg.insert,
+    )
+
+
+@router.handle(GetWorkflowStatsMsg)
+async def get_workflow_stats(ctx: Ctx, msg: GetWorkflowStatsMsg) -> WorkflowStats:
+    """Ours: step statistics of a workflow (issue 13)."""
+    graph = await _graph(ctx, msg.process_graph_id, "get workflow stats")
+    total, functions = step_stats(await ctx.db.graphs.step_stats(graph.process_graph_id))
+    return WorkflowStats(
+        process_graph_id=graph.process_graph_id,
+        colony_name=graph.colony_name,
+        state=graph.state,
+        steps=total,
+        functions=functions,
     )

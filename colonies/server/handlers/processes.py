@@ -7,6 +7,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from colonies.core import Process, ProcessState, utc_now
+from colonies.core.explain import Explanation
 from colonies.errors import BadRequest, ColoniesError, Forbidden, NotFound
 from colonies.rpc.process import (
     AssignProcessMsg,
@@ -14,6 +15,7 @@ from colonies.rpc.process import (
     CloseFailedMsg,
     CloseSuccessfulMsg,
     ConfirmProcessMsg,
+    ExplainProcessMsg,
     GetProcessesMsg,
     GetProcessHistMsg,
     GetProcessMsg,
@@ -31,7 +33,7 @@ from colonies.server.caller import Caller
 from colonies.server.codec import render, send
 from colonies.server.events import Event, process_topic, processes_topic
 from colonies.server.router import Ctx, RpcRouter
-from colonies.server.services import processes as service
+from colonies.server.services import explain, processes as service
 
 router = RpcRouter()
 MAX_COUNT = 100
@@ -269,3 +271,13 @@ async def subscribe_processes(
             process = await ctx.db.processes.get(str(event.get("p", "")))
             if process is not None and process.spec.conditions.colony_name == colony_name:
                 await send(ws, "subscribeprocessmsg", render(process))
+
+
+@router.handle(ExplainProcessMsg)
+async def explain_process(ctx: Ctx, msg: ExplainProcessMsg) -> Explanation:
+    """Ours: why a process waits (issue 13)."""
+    process = await ctx.db.processes.get(msg.process_id)
+    if process is None:
+        raise NotFound("Failed to explain process, process not found")
+    await require_member(ctx, process.spec.conditions.colony_name)
+    return await explain.why_pending(ctx.db, process)

@@ -40,6 +40,7 @@ from colonies.errors import (
 )
 from colonies.server.caller import Caller
 from colonies.server.events import Events, Token, Waiter
+from colonies.server.services import caching
 from colonies.server.tasks import Tasks
 
 NS_PER_DAY = 86_400_000_000_000
@@ -74,13 +75,23 @@ async def submit(
     """Store a new process and wake this server's matching assigns (other servers hear the
     insert's NOTIFY; the local one would arrive a hop later). A ``request_id`` the caller
     used before returns the process that first submit made instead of a second one."""
-    process, req = new_process(spec, caller, utc_now())
-    events.expect_echo(process.process_id)
+    if spec.parameters:
+        raise BadRequest(
+            "Failed to submit function spec, parameters (a sweep) are expanded in workflow "
+            "specs only: submit it as a workflow"
+        )
+    now = utc_now()
+    process, req = new_process(spec, caller, now)
+    cached = await caching.check_new(db, process, now)
+    if not cached:  # a hit is stored closed: no waiter to wake, no echo to expect
+        events.expect_echo(process.process_id)
     if not await db.processes.add(process, req, request_id):
         first = await db.processes.by_request(caller.id, request_id)
         if first is None:
             raise BadRequest("Failed to submit function spec, its request id was used before")
         return first
+    if cached:  # closed at once: no executor to wake
+        return process
 
     def wake() -> bool:
         return events.wake(
@@ -279,7 +290,9 @@ async def resolve_workflows(db: Database, graph_ids: Iterable[str], now: datetim
     resolves graphs (ids '' of processes outside workflows are skipped)."""
     ids = sorted({g for g in graph_ids if g})  # row locks of several graphs in one order
     if ids:
-        await db.graphs.resolve(ids, now)
+        async with db.transaction() as tx:  # released nodes are checked before anyone sees them
+            await tx.graphs.resolve(ids, now)
+            await caching.close_cached(tx, ids, now)
 
 
 async def close_successful(

@@ -13,11 +13,14 @@ from colonies.core import (
     WorkflowSpec,
     utc_now,
 )
+from colonies.core.caching import wanted
+from colonies.core.sweep import expand
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.errors import BadRequest, ColoniesError, Forbidden
 from colonies.server.caller import Caller
 from colonies.server.events import Events
+from colonies.server.services import caching
 from colonies.server.services.processes import new_process, resolve_workflows
 
 
@@ -55,8 +58,10 @@ def plan(
     root_args: list[Any] | None = None,
     root_input: list[Any] | None = None,
 ) -> tuple[ProcessGraph, list[tuple[Process, Any]]]:
-    """The graph and its processes (not stored). Generators give root args, crons root input."""
-    _check(workflow.function_specs)
+    """The graph and its processes (not stored). Generators give root args, crons root input.
+    Sweeps and glob dependencies are expanded first (``core/sweep.py``)."""
+    specs = expand(workflow.function_specs)
+    _check(specs)
     graph = ProcessGraph(
         process_graph_id=random_id(),
         initiator_id=caller.id,
@@ -66,7 +71,7 @@ def plan(
     )
     planned: list[tuple[Process, Any]] = []
     by_name: dict[str, Process] = {}
-    for spec in workflow.function_specs:
+    for spec in specs:
         spec.conditions.colony_name = workflow.colony_name
         if spec.max_exec_time == 0:
             spec.max_exec_time = -1
@@ -115,8 +120,10 @@ async def submit(
             if first is None:
                 raise BadRequest("Failed to submit workflow, its request id was used before")
             return first
-        for process, req in planned:
-            await tx.processes.add(process, req)
+        await tx.processes.add_many(planned)
+        if any(wanted(process.spec) for process, _ in planned):
+            await caching.close_cached(tx, [graph.process_graph_id], graph.submission_time)
+            graph = await tx.graphs.get(graph.process_graph_id) or graph
 
         def wake() -> None:
             for process in roots:
