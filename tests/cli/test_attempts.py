@@ -26,7 +26,7 @@ def node(name: str, *deps: str) -> dict[str, Any]:
     }
 
 
-async def work(client: ColoniesClient, n: int, fail: set[str] = frozenset()) -> None:
+async def work(client: ColoniesClient, n: int, fail: frozenset[str] = frozenset()) -> None:
     """Run ``n`` processes as they come, failing those of the nodes in ``fail``."""
     for _ in range(n):
         p = await client.assign(10, colony="test", key=EXECUTOR_KEY)
@@ -44,7 +44,7 @@ async def test_process_attempts_and_the_logs_of_one_attempt(
     pid = as_json(
         await invoke("function", "submit", "--spec", write(tmp_path / "s.json", spec), "--json")
     )["processid"]
-    await work(client, 1, fail={"flaky"})
+    await work(client, 1, fail=frozenset({"flaky"}))
     await work(client, 1)
     table = ok(await invoke("process", "attempts", "-p", pid))
     assert "exit code 9" in table and "success" in table and "test-executor" in table
@@ -70,7 +70,7 @@ async def test_continue_workflow_names_the_failed_node_and_reruns_the_failed_par
             "functionspecs": [node("a"), node("b", "a"), node("c", "b"), node("d", "a")],
         },
     )
-    worker = asyncio.create_task(work(client, 3, fail={"b"}))
+    worker = asyncio.create_task(work(client, 3, fail=frozenset({"b"})))
     result = await invoke("workflow", "submit", "--spec", wf, "--wait")
     await worker
     assert result.exit_code == 1, result.output

@@ -26,10 +26,10 @@ async def submit(
     return await client.submit_workflow(wf, key=colony.executor_key)
 
 
-async def run(client: ColoniesClient, colony: Colony, fail: set[str] = frozenset()) -> list[str]:
+async def run(client: ColoniesClient, colony: Colony, fail: frozenset[str] = frozenset()) -> list[str]:
     """Assign and close everything assignable (failing the nodes named in ``fail``); the
     node names in the order they ran."""
-    ran = []
+    ran: list[str] = []
     while True:
         try:
             p = await client.assign(-1, colony="test", key=colony.executor_key)
@@ -62,7 +62,7 @@ async def test_continue_runs_the_independent_branch_and_skips_the_failed_ones_de
 ) -> None:
     graph = await submit(client, colony, *DAG, policy="continue")
     assert graph.failure_policy == "continue"
-    assert sorted(await run(client, colony, fail={"b"})) == ["a", "b", "d", "e"]
+    assert sorted(await run(client, colony, fail=frozenset({"b"}))) == ["a", "b", "d", "e"]
     found = await nodes(client, colony, graph)
     assert {n: p.state for n, p in found.items()} == {"a": S, "b": F, "c": C, "d": S, "e": S}
     b = found["b"].process_id
@@ -90,7 +90,7 @@ async def test_fail_fast_stays_the_reference_default(
 ) -> None:
     graph = await submit(client, colony, *DAG)
     assert "failurepolicy" not in graph.to_wire()
-    ran = await run(client, colony, fail={"b"})
+    ran = await run(client, colony, fail=frozenset({"b"}))
     assert ran[:2] == ["a", "b"] and "c" not in ran
     assert set((await states(client, colony, graph)).values()) == {F}
 
@@ -100,7 +100,7 @@ async def test_rerun_of_a_continue_workflow_runs_only_the_failed_part(
 ) -> None:
     key = colony.executor_key
     graph = await submit(client, colony, *DAG, policy="continue")
-    await run(client, colony, fail={"b"})
+    await run(client, colony, fail=frozenset({"b"}))
     before = await nodes(client, colony, graph)
     again = await client.rerun_process_graph(graph.process_graph_id, key=key)
     assert again.state in (W, ProcessState.RUNNING)
@@ -127,7 +127,7 @@ async def test_rerun_of_a_fail_fast_workflow_keeps_what_had_succeeded(
 ) -> None:
     key = colony.executor_key
     graph = await submit(client, colony, node("a"), node("b", "a"), node("c", "b"))
-    await run(client, colony, fail={"b"})
+    await run(client, colony, fail=frozenset({"b"}))
     assert set((await states(client, colony, graph)).values()) == {F}
     await client.rerun_process_graph(graph.process_graph_id, key=key)
     found = await nodes(client, colony, graph)
