@@ -26,7 +26,9 @@ async def submit(
     return await client.submit_workflow(wf, key=colony.executor_key)
 
 
-async def run(client: ColoniesClient, colony: Colony, fail: frozenset[str] = frozenset()) -> list[str]:
+async def run(
+    client: ColoniesClient, colony: Colony, fail: frozenset[str] = frozenset()
+) -> list[str]:
     """Assign and close everything assignable (failing the nodes named in ``fail``); the
     node names in the order they ran."""
     ran: list[str] = []
