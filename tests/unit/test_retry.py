@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from colonies.core import FunctionSpec, ProcessGraph, WorkflowSpec
+from colonies.core import FunctionSpec, ProcessGraph, ProcessState, WorkflowSpec
 from colonies.core.function_spec import Backoff, Conditions, Retry
 from colonies.core.retry import Failure, backoff_delay, exit_reason, matches, plan, validate
 from colonies.core.units import parse_memory
@@ -64,14 +64,16 @@ def test_policies_the_server_cannot_follow_are_refused(
 
 
 def test_exit_reasons_in_a_few_words() -> None:
-    assert exit_reason(3, ["Maximum execution time limit exceeded"]) == "timeout"
-    assert exit_reason(3, ["boom"], "timeout") == "timeout"
-    assert exit_reason(3, ["sh exited with status 2"]) == "exit code 2"
-    assert exit_reason(3, ["slurm: OUT_OF_MEMORY"]) == "out of memory"
-    assert exit_reason(3, ["NODE_FAIL"]) == "preempted"
-    assert exit_reason(3, []) == "failed"
-    assert exit_reason(1, [], "executor removed") == "executor removed"
-    assert exit_reason(4, ["Skipped: ancestor b (process x) failed"]) == "skipped"
+    assert exit_reason(ProcessState.FAILED, ["Maximum execution time limit exceeded"]) == "timeout"
+    assert exit_reason(ProcessState.FAILED, ["boom"], "timeout") == "timeout"
+    assert exit_reason(ProcessState.FAILED, ["sh exited with status 2"]) == "exit code 2"
+    assert exit_reason(ProcessState.FAILED, ["slurm: OUT_OF_MEMORY"]) == "out of memory"
+    assert exit_reason(ProcessState.FAILED, ["NODE_FAIL"]) == "preempted"
+    assert exit_reason(ProcessState.FAILED, []) == "failed"
+    assert exit_reason(ProcessState.RUNNING, [], "executor removed") == "executor removed"
+    assert (
+        exit_reason(ProcessState.CANCELLED, ["Skipped: ancestor b (process x) failed"]) == "skipped"
+    )
 
 
 def test_old_clients_see_only_the_reference_fields_unless_a_spec_uses_new_ones() -> None:
