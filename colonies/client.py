@@ -53,6 +53,7 @@ from colonies.config import ClientSettings
 from colonies.core import (
     ZERO_TIME,
     Allocations,
+    Attempt,
     Attribute,
     Capabilities,
     Cluster,
@@ -168,6 +169,7 @@ from colonies.rpc.process import (
     CloseSuccessfulMsg,
     ConfirmProcessMsg,
     ExplainProcessMsg,
+    GetProcessAttemptsMsg,
     GetProcessesMsg,
     GetProcessHistMsg,
     GetProcessMsg,
@@ -211,6 +213,7 @@ from colonies.rpc.workflow import (
     GetWorkflowStatsMsg,
     RemoveAllProcessGraphsMsg,
     RemoveProcessGraphMsg,
+    RerunProcessGraphMsg,
     SubmitWorkflowSpecMsg,
 )
 
@@ -1015,6 +1018,13 @@ class ColoniesClient:
         """Ours: why a process waits (``colonies process explain``)."""
         return await self._one(Explanation, ExplainProcessMsg(process_id=process_id), key)
 
+    @sends(GetProcessAttemptsMsg)
+    async def get_process_attempts(
+        self, process_id: str, *, key: str | None = None
+    ) -> list[Attempt]:
+        """Every attempt of a process, oldest first; the last is the current one (ours)."""
+        return await self._many(Attempt, GetProcessAttemptsMsg(process_id=process_id), key)
+
     @sends(RemoveProcessMsg)
     async def remove_process(self, process_id: str, *, key: str | None = None) -> None:
         await self.send(RemoveProcessMsg(process_id=process_id), key=key)
@@ -1154,6 +1164,15 @@ class ColoniesClient:
     async def cancel_process_graph(self, graph_id: str, *, key: str | None = None) -> None:
         await self.send(CancelProcessGraphMsg(process_graph_id=graph_id), key=key)
 
+    @sends(RerunProcessGraphMsg)
+    async def rerun_process_graph(
+        self, graph_id: str, *, from_node: str = "", key: str | None = None
+    ) -> ProcessGraph:
+        """Run the failed, skipped and cancelled part of a finished workflow again (and
+        with ``from_node`` that node and everything after it); returns the graph (ours)."""
+        msg = RerunProcessGraphMsg(process_graph_id=graph_id, from_node=from_node)
+        return await self._one(ProcessGraph, msg, key)
+
     @sends(AddChildMsg)
     async def add_child(
         self,
@@ -1217,9 +1236,12 @@ class ColoniesClient:
         count: int = 100,
         since: int = 0,
         latest: bool = False,
+        attempt: int = 0,
         colony: str | None = None,
         key: str | None = None,
     ) -> list[Log]:
+        """Log entries of a process or an executor; ``attempt`` > 0: only that attempt's
+        entries of the process (ours; other servers ignore it)."""
         msg = GetLogsMsg(
             colony_name=self._colony(colony),
             process_id=process_id,
@@ -1227,6 +1249,7 @@ class ColoniesClient:
             count=count,
             since=since,
             latest=latest,
+            attempt=attempt,
         )
         return await self._many(Log, msg, key)
 

@@ -23,6 +23,7 @@ from colonies.client import ColoniesClient, Reply, Timeouts
 from colonies.config import ClientSettings
 from colonies.core import (
     Allocations,
+    Attempt,
     Attribute,
     Capabilities,
     Cluster,
@@ -486,6 +487,10 @@ class SyncColoniesClient:
         """Ours: why a process waits (``colonies process explain``)."""
         return self._run(self._client.explain_process(process_id, key=key))
 
+    def get_process_attempts(self, process_id: str, *, key: str | None = None) -> list[Attempt]:
+        """Every attempt of a process, oldest first; the last is the current one (ours)."""
+        return self._run(self._client.get_process_attempts(process_id, key=key))
+
     def remove_process(self, process_id: str, *, key: str | None = None) -> None:
         return self._run(self._client.remove_process(process_id, key=key))
 
@@ -588,6 +593,13 @@ class SyncColoniesClient:
     def cancel_process_graph(self, graph_id: str, *, key: str | None = None) -> None:
         return self._run(self._client.cancel_process_graph(graph_id, key=key))
 
+    def rerun_process_graph(
+        self, graph_id: str, *, from_node: str = "", key: str | None = None
+    ) -> ProcessGraph:
+        """Run the failed, skipped and cancelled part of a finished workflow again (and
+        with ``from_node`` that node and everything after it); returns the graph (ours)."""
+        return self._run(self._client.rerun_process_graph(graph_id, from_node=from_node, key=key))
+
     def add_child(
         self,
         graph_id: str,
@@ -641,9 +653,12 @@ class SyncColoniesClient:
         count: int = 100,
         since: int = 0,
         latest: bool = False,
+        attempt: int = 0,
         colony: str | None = None,
         key: str | None = None,
     ) -> list[Log]:
+        """Log entries of a process or an executor; ``attempt`` > 0: only that attempt's
+        entries of the process (ours; other servers ignore it)."""
         return self._run(
             self._client.get_logs(
                 process_id=process_id,
@@ -651,6 +666,7 @@ class SyncColoniesClient:
                 count=count,
                 since=since,
                 latest=latest,
+                attempt=attempt,
                 colony=colony,
                 key=key,
             )

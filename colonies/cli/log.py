@@ -50,6 +50,11 @@ def _echo(logs: list[Log]) -> None:
 @click.option(
     "-l/-f", "--latest/--first", default=True, show_default=True, help="Newest or oldest logs."
 )
+@click.option(
+    "--attempt",
+    type=click.IntRange(min=1),
+    help="Only the logs of this attempt of the process (see `colonies process attempts`).",
+)
 @client_options
 @json_option
 def get(
@@ -60,6 +65,7 @@ def get(
     count: int,
     follow: bool,
     latest: bool,
+    attempt: int | None,
     as_json: bool,
 ) -> None:
     """Print the logs of a process or of an executor.
@@ -67,9 +73,14 @@ def get(
     \b
     Example:
       colonies log get -p 65bc0047... --follow
+      colonies log get -p 65bc0047... --attempt 2
     """
     if not processid and not executorname:
         raise CliError("Say whose logs to get: pass -p/--processid or -e/--executorname.")
+    if attempt and (not processid or follow):
+        raise CliError(
+            "--attempt reads a process's logs (-p) once; it does not go with -e or --follow."
+        )
     colony_name, key = env.colony, env.prvkey
     if follow:
         if as_json:
@@ -93,6 +104,7 @@ def get(
             count=count,
             since=since,
             latest=latest and since == 0,
+            attempt=attempt or 0,
             colony=colony_name,
             key=key,
         ),

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from colonies.client import ColoniesClient
     from colonies.config import ClientSettings
-    from colonies.core import FunctionSpec, WireModel
+    from colonies.core import FunctionSpec, WireModel, WorkflowSpec
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -550,7 +550,28 @@ def load_function_spec(path: Path, colony: str, lenient: bool = False) -> Functi
 
 def load_function_specs(path: Path, colony: str, lenient: bool = False) -> list[FunctionSpec]:
     """A JSON array of function specs (workflow, cron and generator spec files)."""
+    return function_specs_from(read_json(path), path, colony, lenient)
+
+
+def load_workflow_spec(path: Path, colony: str, lenient: bool = False) -> WorkflowSpec:
+    """A workflow spec file: a JSON array of function specs, or an object with
+    ``functionspecs`` and optionally ``failurepolicy``."""
+    from colonies.core import WorkflowSpec
+
     data = read_json(path)
+    policy = data.get("failurepolicy", "") if isinstance(data, dict) else ""
+    if not isinstance(policy, str):
+        raise CliError(
+            f"The spec file {path} has a failurepolicy that is not a string: {policy!r}."
+        )
+    specs = function_specs_from(data, path, colony, lenient)
+    return WorkflowSpec(colony_name=colony, function_specs=specs, failure_policy=policy)
+
+
+def function_specs_from(
+    data: Any, path: Path, colony: str, lenient: bool = False
+) -> list[FunctionSpec]:
+    """The function specs of a spec file's JSON: an array, or an object's ``functionspecs``."""
     if isinstance(data, dict) and "functionspecs" in data:
         data = data["functionspecs"]
     if not isinstance(data, list) or not data:

@@ -20,7 +20,8 @@ from colonies.cli.options import (
     json_option,
     run,
 )
-from colonies.core import ProcessState
+from colonies.core import Attempt, Process, ProcessState
+from colonies.errors import RPCError
 
 if TYPE_CHECKING:
     from colonies.client import ColoniesClient
@@ -144,13 +145,45 @@ def get(env: Env, processid: str, out: bool, as_json: bool) -> None:
       colonies process get -p 65bc0047... --json
     """
     key = env.prvkey
-    found = run(env, lambda c: c.get_process(processid, key=key))
+
+    async def action(c: ColoniesClient) -> tuple[Process, list[Attempt]]:
+        found = await c.get_process(processid, key=key)
+        if as_json or out:
+            return found, []
+        try:
+            return found, await c.get_process_attempts(processid, key=key)
+        except RPCError:  # a server without attempt history (the reference)
+            return found, []
+
+    found, attempts = run(env, action)
     if as_json:
         echo_json(found)
     elif out:
         click.echo(tables.fmt_list(found.output))
     else:
-        click.echo(tables.process_table(found))
+        click.echo(tables.process_table(found, attempts))
+
+
+@process.command()
+@process_id_option
+@client_options
+@json_option
+def attempts(env: Env, processid: str, as_json: bool) -> None:
+    """List every attempt of a process: executor, times, exit reason, errors, log lines.
+
+    A process with a retry policy in its spec runs again under the same id after a failed
+    attempt; `colonies log get -p ID --attempt N` prints the logs of one attempt.
+
+    \b
+    Example:
+      colonies process attempts -p 65bc0047... --json
+    """
+    key = env.prvkey
+    found = run(env, lambda c: c.get_process_attempts(processid, key=key))
+    if as_json:
+        echo_json(found)
+    else:
+        click.echo(tables.attempts_table(found))
 
 
 @process.command()

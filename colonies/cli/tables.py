@@ -11,6 +11,7 @@ from typing import Any
 from colonies.cli.style import STYLE
 from colonies.config import CliSettings
 from colonies.core import (
+    Attempt,
     Attribute,
     Cluster,
     Colony,
@@ -32,6 +33,7 @@ from colonies.core.cron import Cron
 from colonies.core.explain import Explanation
 from colonies.core.file import File, Label
 from colonies.core.generator import Generator
+from colonies.core.retry import SKIPPED
 from colonies.core.server_info import DatabaseStatus
 from colonies.core.snapshot import Snapshot
 from colonies.core.step_stats import WorkflowStats
@@ -61,6 +63,7 @@ STATE_COLOURS = {
     "Successful": "green",
     "Failed": "red",
     "Cancelled": "magenta",
+    "Skipped": "magenta",
     "Pending": "yellow",
     "Approved": "green",
     "Rejected": "red",
@@ -406,7 +409,71 @@ def process_ids(processes: Sequence[Process]) -> str:
     return "\n".join(p.process_id for p in processes)
 
 
-def process_table(p: Process) -> str:
+def retry_text(p: Process) -> str:
+    """The retry policy of a spec in one line, '' without one."""
+    r = p.spec.retry
+    if r is None:
+        return ""
+    on = r.on
+    which = [f"exit codes {fmt_list(on.exit_codes)}"] if on.exit_codes else []
+    which += [f"errors with {fmt_list(on.errors)}"] if on.errors else []
+    which += ["timeouts"] if on.timeouts else []
+    text = f"{r.attempts} attempts on {', '.join(which) if which and not on.any else 'any failure'}"
+    b = r.backoff
+    if b.delay:
+        text += f", {b.kind or 'fixed'} backoff {fmt_seconds(b.delay)}"
+        text += f" (max {fmt_seconds(b.max_delay)})" if b.max_delay else ""
+    e = r.escalate
+    if e is not None:
+        for name, factor, limit in (("mem", e.mem, e.mem_limit), ("cpu", e.cpu, e.cpu_limit)):
+            if factor > 1:
+                text += f", {name} x{factor:g} up to {limit}"
+    return text
+
+
+def attempts_summary(attempts: Sequence[Attempt]) -> str:
+    """``3 (latest: Successful on worker-1, success)``."""
+    if not attempts:
+        return ""
+    last = attempts[-1]
+    on = f" on {last.executor_name}" if last.executor_name else ""
+    state = STATE_NAMES.get(last.state, str(last.state))
+    return f"{len(attempts)} (latest: {state}{on}, {last.exit_reason})"
+
+
+def attempts_table(attempts: Sequence[Attempt]) -> str:
+    return table(
+        [
+            "Attempt",
+            "State",
+            "ExitReason",
+            "Executor",
+            "StartTime",
+            "EndTime",
+            "Duration",
+            "Logs",
+            "BackoffUntil",
+            "Errors",
+        ],
+        [
+            (
+                str(a.attempt),
+                state_text(STATE_NAMES.get(a.state, str(a.state))),
+                a.exit_reason,
+                a.executor_name,
+                fmt_time(a.start_time),
+                fmt_time(a.end_time),
+                duration(a.start_time, a.end_time),
+                str(a.logs),
+                fmt_time(a.backoff_until),
+                fmt_list(a.errors),
+            )
+            for a in attempts
+        ],
+    )
+
+
+def process_table(p: Process, attempts: Sequence[Attempt] = ()) -> str:
     spec, cond = p.spec, p.spec.conditions
     sections = [
         detail(
@@ -426,6 +493,7 @@ def process_table(p: Process) -> str:
                 ("WaitingTime", duration(p.submission_time, p.start_time)),
                 ("ProcessingTime", duration(p.start_time, p.end_time)),
                 ("Retries", str(p.retries)),
+                *([("Attempts", attempts_summary(attempts))] if attempts else []),
                 ("Input", fmt_list(p.input)),
                 ("Output", fmt_list(p.output)),
                 ("Errors", fmt_list(p.errors)),
@@ -441,6 +509,7 @@ def process_table(p: Process) -> str:
                 ("MaxWaitTime", str(spec.max_wait_time)),
                 ("MaxExecTime", str(spec.max_exec_time)),
                 ("MaxRetries", str(spec.max_retries)),
+                *([("Retry", retry_text(p))] if spec.retry else []),
                 ("Priority", str(spec.priority)),
                 ("Label", spec.label),
             ],
@@ -525,6 +594,30 @@ def workflows_table(graphs: Sequence[ProcessGraph], state: ProcessState) -> str:
     )
 
 
+def is_skipped(p: Process) -> bool:
+    """A node the continue policy skipped because an ancestor failed."""
+    return p.state == ProcessState.CANCELLED and any(str(e).startswith(SKIPPED) for e in p.errors)
+
+
+def node_state(p: Process) -> str:
+    return "Skipped" if is_skipped(p) else STATE_NAMES.get(p.state, str(p.state))
+
+
+def node_reason(p: Process) -> str:
+    """Why a workflow node did not succeed, in a few words ('' if it did or may yet)."""
+    if is_skipped(p):
+        return str(p.errors[0]).removeprefix("Skipped: ").replace(" (process ", " (").strip()
+    if p.state == ProcessState.FAILED:
+        if p.errors:
+            return "; ".join(str(e) for e in p.errors)
+        if is_zero_time(p.start_time):
+            return "not run: the workflow failed (fail-fast)"
+        return "failed with the workflow (fail-fast)" if is_zero_time(p.end_time) else "failed"
+    if p.state == ProcessState.CANCELLED:
+        return "cancelled"
+    return ""
+
+
 def workflow_table(graph: ProcessGraph, processes: Sequence[Process]) -> str:
     head = detail(
         [
@@ -532,6 +625,7 @@ def workflow_table(graph: ProcessGraph, processes: Sequence[Process]) -> str:
             ("Colony", graph.colony_name),
             ("Initiator", graph.initiator_name),
             ("State", state_text(STATE_NAMES.get(graph.state, str(graph.state)))),
+            ("FailurePolicy", graph.failure_policy or "fail-fast"),
             ("SubmissionTime", fmt_time(graph.submission_time)),
             ("StartTime", fmt_time(graph.start_time)),
             ("EndTime", fmt_time(graph.end_time)),
@@ -540,15 +634,16 @@ def workflow_table(graph: ProcessGraph, processes: Sequence[Process]) -> str:
         "Workflow:",
     )
     body = table(
-        ["NodeName", "FuncName", "ProcessId", "State", "ExecutorType", "Dependencies"],
+        ["NodeName", "FuncName", "ProcessId", "State", "ExecutorType", "Dependencies", "Why"],
         [
             (
                 p.spec.node_name,
                 p.spec.func_name,
                 p.process_id,
-                state_text(STATE_NAMES.get(p.state, str(p.state))),
+                state_text(node_state(p)),
                 p.spec.conditions.executor_type,
                 fmt_list(p.spec.conditions.dependencies),
+                node_reason(p),
             )
             for p in processes
         ],

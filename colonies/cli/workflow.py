@@ -20,7 +20,7 @@ from colonies.cli.options import (
     echo_list,
     json_option,
     lenient_option,
-    load_function_specs,
+    load_workflow_spec,
     no_cache_option,
     run,
     skip_cache,
@@ -28,7 +28,8 @@ from colonies.cli.options import (
 )
 from colonies.cli.process import remove_all, state_flags
 from colonies.cli.waiting import failure_reason, wait_for_workflow
-from colonies.core import Process, ProcessGraph, ProcessState, WorkflowSpec
+from colonies.core import Process, ProcessGraph, ProcessState, is_zero_time
+from colonies.core.process_graph import FAILURE_POLICIES
 
 if TYPE_CHECKING:
     from colonies.client import ColoniesClient
@@ -40,38 +41,68 @@ def workflow() -> None:
 
 
 @workflow.command()
-@spec_option(help="JSON array of function specs (nodename + conditions.dependencies).")
+@spec_option(
+    help="JSON array of function specs (nodename + conditions.dependencies), or an object "
+    "with functionspecs and failurepolicy."
+)
 @lenient_option
+@click.option(
+    "--failurepolicy",
+    type=click.Choice(FAILURE_POLICIES),
+    help="fail-fast (default): a failed node fails the workflow; continue: independent "
+    "branches run to the end and the failed node's descendants are skipped.",
+)
 @no_cache_option
 @click.option("--wait", is_flag=True, help="Wait until the workflow is closed.")
 @client_options
 @json_option
-def submit(env: Env, spec: Path, lenient: bool, no_cache: bool, wait: bool, as_json: bool) -> None:
+def submit(
+    env: Env,
+    spec: Path,
+    lenient: bool,
+    failurepolicy: str | None,
+    no_cache: bool,
+    wait: bool,
+    as_json: bool,
+) -> None:
     """Submit a workflow; prints the workflow id.
 
     \b
     Example:
       colonies workflow submit --spec examples/workflows/workflow.json --wait
+      colonies workflow submit --spec pipeline.json --failurepolicy continue
     """
     colony_name, key = env.colony, env.prvkey
-    specs = load_function_specs(spec, colony_name, lenient)
+    wf = load_workflow_spec(spec, colony_name, lenient)
+    if failurepolicy:
+        wf.failure_policy = failurepolicy
     if no_cache:
-        skip_cache(specs)
-    wf = WorkflowSpec(colony_name=colony_name, function_specs=specs)
+        skip_cache(wf.function_specs)
 
     async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
-        await warn_unassignable(c, key, colony_name, specs)
+        await warn_unassignable(c, key, colony_name, wf.function_specs)
         graph = await c.submit_workflow(wf, key=key)
         if not as_json:
             click.echo(f"Workflow {graph.process_graph_id} submitted", err=True)
-        if not wait:
-            return graph, []
-        graph = await wait_for_workflow(c, graph, key)
-        if graph.state == ProcessState.SUCCESS:
-            return graph, []
-        return graph, [await c.get_process(pid, key=key) for pid in graph.process_ids]
+        return await _waited(c, graph, wait, key)
 
     graph, nodes = run(env, action)
+    _report(graph, nodes, wait, as_json)
+
+
+async def _waited(
+    c: ColoniesClient, graph: ProcessGraph, wait: bool, key: str
+) -> tuple[ProcessGraph, list[Process]]:
+    """The graph once closed (with its nodes if it did not succeed), or as it is."""
+    if not wait:
+        return graph, []
+    graph = await wait_for_workflow(c, graph, key)
+    if graph.state == ProcessState.SUCCESS:
+        return graph, []
+    return graph, [await c.get_process(pid, key=key) for pid in graph.process_ids]
+
+
+def _report(graph: ProcessGraph, nodes: list[Process], wait: bool, as_json: bool) -> None:
     if as_json:
         echo_json(graph)
     elif not wait:
@@ -83,27 +114,35 @@ def submit(env: Env, spec: Path, lenient: bool, no_cache: bool, wait: bool, as_j
 
 
 def workflow_failure(graph: ProcessGraph, nodes: list[Process]) -> str:
-    """``Workflow … finished: Failed`` once, then each failed node with its reason and the
-    nodes that never ran."""
-    lines = [f"Workflow {graph.process_graph_id} finished: {tables.STATE_NAMES[graph.state]}."]
+    """``Workflow … finished: Failed`` once, then each failed node with its reason, the
+    skipped and cancelled ones, the nodes that never ran, and how to rerun the failed part."""
+    gid = graph.process_graph_id
+    lines = [f"Workflow {gid} finished: {tables.STATE_NAMES[graph.state]}."]
+    not_run = []
     for p in nodes:
-        if p.state in (ProcessState.FAILED, ProcessState.CANCELLED):
+        name = p.spec.node_name or "?"
+        never_ran = is_zero_time(p.start_time) and not p.errors
+        if p.state == ProcessState.WAITING or (p.state == ProcessState.FAILED and never_ran):
+            not_run.append(p.spec.node_name or p.process_id)
+        elif tables.is_skipped(p):
+            lines.append(f"  Node {name} skipped: {tables.node_reason(p)}.")
+        elif p.state in (ProcessState.FAILED, ProcessState.CANCELLED):
             state = tables.STATE_NAMES[p.state].lower()
             lines.append(
-                f"  Node {p.spec.node_name or '?'} ({p.spec.func_name}, process "
-                f"{p.process_id}) {state}: {failure_reason(p)}."
+                f"  Node {name} ({p.spec.func_name}, process {p.process_id}) {state}: "
+                f"{failure_reason(p)}."
             )
-    waiting = [p.spec.node_name or p.process_id for p in nodes if p.state == ProcessState.WAITING]
-    if waiting:
-        lines.append(f"  Not run: {', '.join(waiting)}.")
-    lines.append(
-        f"  `colonies workflow get --workflowid {graph.process_graph_id}` shows every node."
-    )
+    if not_run:
+        lines.append(f"  Not run: {', '.join(not_run)}.")
+    lines.append(f"  `colonies workflow get --workflowid {gid}` shows every node;")
+    lines.append(f"  `colonies workflow rerun --workflowid {gid}` runs the failed part again.")
     return "\n".join(lines)
 
 
 def workflow_id_option(f: F) -> F:
-    return click.option("--workflowid", required=True, help="Workflow (process graph) id.")(f)
+    return click.option(
+        "--workflowid", "--id", "workflowid", required=True, help="Workflow (process graph) id."
+    )(f)
 
 
 @workflow.command()
@@ -172,6 +211,36 @@ _list_command("ps", ProcessState.RUNNING, "colonies workflow ps --count 5")
 _list_command("pss", ProcessState.SUCCESS, "colonies workflow pss")
 _list_command("psf", ProcessState.FAILED, "colonies workflow psf --json")
 _list_command("psc", ProcessState.CANCELLED, "colonies workflow psc")
+
+
+@workflow.command()
+@workflow_id_option
+@click.option("--from", "from_node", help="Also rerun this node and everything after it.")
+@click.option("--wait", is_flag=True, help="Wait until the workflow is closed again.")
+@client_options
+@json_option
+def rerun(env: Env, workflowid: str, from_node: str | None, wait: bool, as_json: bool) -> None:
+    """Run the failed part of a finished workflow again.
+
+    Its failed, skipped and cancelled nodes and everything after them wait again; the
+    successful nodes keep their state and outputs. Each node keeps the attempts it had
+    (`colonies process attempts -p ID`).
+
+    \b
+    Example:
+      colonies workflow rerun --workflowid 8f1c... --wait
+      colonies workflow rerun --workflowid 8f1c... --from train
+    """
+    key = env.prvkey
+
+    async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
+        graph = await c.rerun_process_graph(workflowid, from_node=from_node or "", key=key)
+        if not as_json:
+            click.echo(f"Workflow {graph.process_graph_id} rerun", err=True)
+        return await _waited(c, graph, wait, key)
+
+    graph, nodes = run(env, action)
+    _report(graph, nodes, wait, as_json)
 
 
 @workflow.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from colonies.core._wire import ZERO_TIME, WireModel, is_zero_time, utc_now
+from colonies.core.attempt import Attempt
 from colonies.core.attribute import Attribute, AttributeType, attribute_id
 from colonies.core.colony import Colony, PauseStatus
 from colonies.core.executor import (
@@ -16,7 +17,15 @@ from colonies.core.executor import (
     Software,
 )
 from colonies.core.function import Function, FunctionArg
-from colonies.core.function_spec import Conditions, Filesystem, FunctionSpec
+from colonies.core.function_spec import (
+    Backoff,
+    Conditions,
+    Escalate,
+    Filesystem,
+    FunctionSpec,
+    Retry,
+    RetryOn,
+)
 from colonies.core.location import Location
 from colonies.core.log import Log
 from colonies.core.process import Process, ProcessState
@@ -28,14 +37,17 @@ from colonies.core.user import User
 __all__ = [
     "ZERO_TIME",
     "Allocations",
+    "Attempt",
     "Attribute",
     "AttributeType",
     "Backend",
+    "Backoff",
     "Capabilities",
     "Cluster",
     "Colony",
     "Conditions",
     "Edge",
+    "Escalate",
     "Executor",
     "ExecutorState",
     "Failure",
@@ -54,6 +66,8 @@ __all__ = [
     "ProcessGraph",
     "ProcessState",
     "Project",
+    "Retry",
+    "RetryOn",
     "ServerInfo",
     "Software",
     "Statistics",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from colonies.core._wire import Bool, Int, WireModel
 from colonies.core.executor import Gpu
@@ -44,8 +44,60 @@ class CacheSpec(WireModel):
     refresh: Bool = False
 
 
+class RetryOn(WireModel):
+    """Which failures are retried; nothing set means every failure (``"on": "any"``)."""
+
+    any: Bool = False
+    exit_codes: list[Int] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    """Substrings of the error texts."""
+    timeouts: Bool = False
+
+
+class Backoff(WireModel):
+    """The wait before the next attempt, in seconds: ``delay`` (fixed), or ``delay`` doubled
+    per attempt (exponential); at most ``max`` (0: no cap); ``jitter`` spreads it by up to
+    that fraction either way."""
+
+    kind: str = ""
+    delay: float = 0.0
+    max_delay: float = Field(default=0.0, alias="max")
+    jitter: float = 0.0
+
+
+class Escalate(WireModel):
+    """More resources per retry: the condition times the factor, never past the limit."""
+
+    mem: float = 0.0
+    mem_limit: str = ""
+    cpu: float = 0.0
+    cpu_limit: str = ""
+    preemption_only: Bool = False
+    """Escalate only after an out-of-memory kill, a preemption or a node failure."""
+
+
+class Retry(WireModel):
+    """Ours: the retry policy of a spec (``attempts``: the total number of tries)."""
+
+    OMIT_EMPTY = frozenset({"escalate"})
+
+    attempts: Int = 0
+    on: RetryOn = Field(default_factory=RetryOn)
+    backoff: Backoff = Field(default_factory=Backoff)
+    escalate: Escalate | None = None
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _on_any(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.strip().lower() != "any":
+                raise ValueError('"on" is "any" or an object of exitcodes, errors, timeouts')
+            return {"any": True}
+        return value
+
+
 class FunctionSpec(WireModel):
-    OMIT_EMPTY = frozenset({"channels", "parameters", "cache"})
+    OMIT_EMPTY = frozenset({"channels", "parameters", "cache", "retry"})
 
     node_name: str = ""
     func_name: str = ""
@@ -65,6 +117,8 @@ class FunctionSpec(WireModel):
     """A sweep: values per name, expanded by the server at workflow submit (core/sweep.py)."""
     cache: CacheSpec | None = None
     # --- end ours ---
+    retry: Retry | None = None
+    """Ours: retry failed attempts (left out of the wire when unset)."""
 
 
 class Requirements(NamedTuple):

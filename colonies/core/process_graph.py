@@ -6,10 +6,21 @@ from colonies.core._wire import ZERO_TIME, Bool, Int, Time, WireModel
 from colonies.core.function_spec import FunctionSpec
 from colonies.core.process import Process, ProcessState
 
+FAIL_FAST = "fail-fast"
+CONTINUE = "continue"
+FAILURE_POLICIES = (FAIL_FAST, CONTINUE)
+"""``fail-fast`` (the reference, and the default): a failed node fails the graph and the rest
+is failed too; ``continue``: independent branches run to the end, the descendants of a failed
+node are skipped (cancelled, with an error naming the failed ancestor)."""
+
 
 class WorkflowSpec(WireModel):
+    OMIT_EMPTY = frozenset({"failurepolicy"})
+
     colony_name: str = ""
     function_specs: list[FunctionSpec] = Field(default_factory=list)
+    failure_policy: str = ""
+    """Ours: one of FAILURE_POLICIES ('' is fail-fast)."""
 
 
 class NodeData(WireModel):
@@ -42,6 +53,8 @@ class Edge(WireModel):
 
 
 class ProcessGraph(WireModel):
+    OMIT_EMPTY = frozenset({"failurepolicy"})
+
     process_graph_id: str = ""
     initiator_id: str = ""
     initiator_name: str = ""
@@ -54,6 +67,8 @@ class ProcessGraph(WireModel):
     process_ids: list[str] = Field(default_factory=list)
     nodes: list[GraphNode] = Field(default_factory=list)
     edges: list[Edge] = Field(default_factory=list)
+    failure_policy: str = ""
+    """Ours: the workflow's failure policy ('' is fail-fast, the reference's)."""
 
 
 BACKGROUND = {

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from colonies.db.attempts import AttemptStore
 from colonies.db.attributes import AttributeStore
 from colonies.db.audit import AuditStore
 from colonies.db.base import Conn
@@ -42,6 +43,7 @@ class Database:
         self.processes = ProcessStore(conn)
         self.graphs = ProcessGraphStore(conn)
         self.attributes = AttributeStore(conn)
+        self.attempts = AttemptStore(conn)
         self.locations = LocationStore(conn)
         self.logs = LogStore(conn)
         self.channels = ChannelStore(conn)

@@ -45,14 +45,23 @@ class LogStore(Store):
                 )
 
     async def for_process(
-        self, process_id: str, count: int, since: int, latest: bool, max_bytes: int
+        self,
+        process_id: str,
+        count: int,
+        since: int,
+        latest: bool,
+        max_bytes: int,
+        attempt: int = 0,
     ) -> list[Log]:
-        """At most ``count`` entries and about ``max_bytes`` of messages (at least one)."""
+        """At most ``count`` entries and about ``max_bytes`` of messages (at least one), of
+        one attempt unless ``attempt`` is 0."""
         if latest:
-            rows = await self.conn.fetch(Q["process_logs_latest"], process_id, count, max_bytes)
+            rows = await self.conn.fetch(
+                Q["process_logs_latest"], process_id, count, max_bytes, attempt
+            )
         else:
             rows = await self.conn.fetch(
-                Q["process_logs"], process_id, max(since, 0), count, max_bytes
+                Q["process_logs"], process_id, max(since, 0), count, max_bytes, attempt
             )
         return [_log(r) for r in rows]
 

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from colonies.core import ZERO_TIME, Process, ProcessGraph
 from colonies.db.base import Store
 from colonies.db.processes import process_from_row
 from colonies.db.queries import Q
+
+
+class RerunNode(NamedTuple):
+    process_id: str
+    state: int
+    cascade_state: int | None
+    children: list[str]
+    node_name: str
+    started: bool
 
 
 def _graph(row: Any) -> ProcessGraph:
@@ -27,6 +36,7 @@ class ProcessGraphStore(Store):
             g.submission_time,
             ZERO_TIME,
             request_id,
+            g.failure_policy,
         )
         return stored is not None
 
@@ -64,6 +74,32 @@ class ProcessGraphStore(Store):
 
     async def append_process(self, graph_id: str, process_id: str) -> None:
         await self.conn.execute(Q["append_graph_process"], graph_id, process_id)
+
+    async def rerun_nodes(self, graph_id: str) -> list[RerunNode]:
+        """The processes of a graph with what a rerun decides on."""
+        rows = await self.conn.fetch(Q["rerun_nodes"], graph_id)
+        return [
+            RerunNode(
+                r["process_id"],
+                r["state"],
+                r["cascade_state"],
+                list(r["children"]),
+                r["node_name"] or "",
+                r["started"],
+            )
+            for r in rows
+        ]
+
+    async def restore_cascaded(self, process_ids: list[str]) -> None:
+        await self.conn.execute(Q["restore_cascaded"], process_ids)
+
+    async def reset_for_rerun(
+        self, process_ids: list[str], started: list[str], now: datetime
+    ) -> None:
+        await self.conn.execute(Q["reset_for_rerun"], process_ids, started, now, ZERO_TIME)
+
+    async def reopen(self, graph_id: str) -> None:
+        await self.conn.execute(Q["reopen_graph"], graph_id, ZERO_TIME)
 
     async def cancel_processes(self, graph_id: str, now: datetime) -> None:
         await self.conn.execute(Q["cancel_graph_processes"], graph_id, now)

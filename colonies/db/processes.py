@@ -5,7 +5,15 @@ from typing import Any
 
 import asyncpg
 
-from colonies.core import ZERO_TIME, Attribute, AttributeType, Process, ProcessState, attribute_id
+from colonies.core import (
+    ZERO_TIME,
+    Attribute,
+    AttributeType,
+    FunctionSpec,
+    Process,
+    ProcessState,
+    attribute_id,
+)
 from colonies.core.function_spec import Requirements
 from colonies.db.base import Store
 from colonies.db.queries import Q
@@ -50,6 +58,11 @@ def process_row(p: Process, req: Requirements, request_id: str = "") -> dict[str
         req_gpu_mem=req.gpu_mem,
         delivery_deadline=None,
         request_id=request_id,
+        attempt=1,
+        run_attempt=1,
+        not_before=None,
+        cascade_cause="",
+        cascade_state=None,
     )
     return row
 
@@ -229,18 +242,70 @@ class ProcessStore(Store):
     async def mark_cancelled(self, process_id: str, now: datetime) -> bool:
         return await self.conn.fetchrow(Q["mark_cancelled"], process_id, now) is not None
 
-    async def release_executor(self, executor_id: str) -> None:
-        """Requeue the running processes of an executor that was removed."""
-        await self.conn.execute(Q["release_executor_processes"], executor_id, ZERO_TIME)
+    async def running_on(self, executor_id: str) -> list[str]:
+        """Lock the running processes of an executor (inside a transaction)."""
+        rows = await self.conn.fetch(Q["running_processes_of_executor"], executor_id)
+        return [r["process_id"] for r in rows]
+
+    async def release(self, process_ids: list[str]) -> None:
+        """Requeue running processes (of an executor that was removed) as their next attempt."""
+        await self.conn.execute(Q["release_executor_processes"], process_ids, ZERO_TIME)
 
     async def give_back(self, process_id: str, executor_id: str) -> bool:
         """Undo a claim the executor never received; False if it was not (still) its."""
         row = await self.conn.fetchrow(Q["give_back_process"], process_id, executor_id, ZERO_TIME)
         return row is not None
 
-    async def requeue_expired(self, now: datetime) -> None:
-        """Running processes past their exec deadline with retries left wait again."""
-        await self.conn.execute(Q["requeue_expired"], now)
+    async def expired_with_retries(self, now: datetime) -> list[str]:
+        """Lock the running processes past their exec deadline with maxretries left (inside
+        a transaction; those another pass holds are skipped)."""
+        return [r["process_id"] for r in await self.conn.fetch(Q["expired_with_retries"], now)]
+
+    async def requeue_expired(self, process_ids: list[str], now: datetime) -> None:
+        """Expired running processes with maxretries left wait again as their next attempt."""
+        await self.conn.execute(Q["requeue_expired"], process_ids, now)
+
+    async def expired_with_retry_policy(self, now: datetime) -> list[Process]:
+        """Expired running processes without maxretries left whose retry policy has
+        attempts left."""
+        return [
+            process_from_row(r) for r in await self.conn.fetch(Q["expired_with_retry_policy"], now)
+        ]
+
+    async def lock_running_attempt(
+        self, process_id: str, executor_id: str
+    ) -> tuple[int, int] | None:
+        """(attempt, the attempt its run started with) of a running process, locked until
+        the transaction ends; None if it is not running (on this executor, unless '')."""
+        row = await self.conn.fetchrow(Q["lock_running_attempt"], process_id, executor_id)
+        return (row["attempt"], row["run_attempt"]) if row else None
+
+    async def retry(
+        self,
+        process_id: str,
+        attempt: int,
+        not_before: datetime | None,
+        spec: FunctionSpec,
+        req: Requirements,
+        now: datetime,
+    ) -> bool:
+        """The failed ``attempt`` is followed by the next one, waiting from ``not_before``."""
+        row = await self.conn.fetchrow(
+            Q["retry_process"],
+            process_id,
+            attempt,
+            not_before,
+            spec.to_wire(),
+            req.cpu,
+            req.mem,
+            now,
+            ZERO_TIME,
+        )
+        return row is not None
+
+    async def release_backoffs(self, now: datetime) -> None:
+        """Retried processes whose backoff ended may be assigned again."""
+        await self.conn.execute(Q["release_backoffs"], now)
 
     async def fail_expired(self, now: datetime) -> list[str]:
         """Fail processes past exec (no retries left) or wait deadlines; returns the ids of
@@ -287,6 +352,11 @@ class ProcessStore(Store):
             Q["waiting_ahead"], colony_name, executor_type, priority_time
         )
         return int(found or 0)
+
+    async def not_before(self, process_id: str) -> datetime | None:
+        """When a retried process's backoff ends (None: it has none)."""
+        found: datetime | None = await self.conn.fetchval(Q["not_before"], process_id)
+        return found
 
     async def by_ids(self, process_ids: list[str]) -> list[Process]:
         rows = await self.conn.fetch(Q["processes_by_ids"], process_ids)

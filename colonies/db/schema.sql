@@ -114,6 +114,15 @@ CREATE TABLE processes (
     delivery_deadline    timestamptz,
     -- the client's id of the submit, so that a retried submit finds its first process
     request_id           text NOT NULL DEFAULT '',
+    -- 0009: the current (or last) attempt, from 1, and the one the current run started with
+    attempt              integer NOT NULL DEFAULT 1,
+    run_attempt          integer NOT NULL DEFAULT 1,
+    -- a retried process waits out its backoff until then (NULL: none)
+    not_before           timestamptz,
+    -- the failed process whose failure failed (fail-fast) or skipped (continue) this one,
+    -- and this one's state before it, for a rerun
+    cascade_cause        text NOT NULL DEFAULT '',
+    cascade_state        smallint,
     -- caching (core/caching.py): what the result depends on ('' while unknown or without
     -- caching); closed at once with the output of process cached_from
     cache_key            text NOT NULL DEFAULT '',
@@ -123,7 +132,8 @@ CREATE TABLE processes (
 -- The assignment index: only assignable rows, in pick order, so claiming the next one costs
 -- the same at any queue depth.
 CREATE INDEX processes_assignable ON processes (colony_name, executor_type, priority_time)
-    WHERE state = {WAITING} AND NOT wait_for_parents;
+    WHERE state = {WAITING} AND NOT wait_for_parents AND not_before IS NULL;
+CREATE INDEX processes_not_before ON processes (not_before) WHERE not_before IS NOT NULL;
 CREATE INDEX processes_colony_state ON processes (colony_name, state, priority_time);
 CREATE INDEX processes_running_deadline ON processes (exec_deadline)
     WHERE state = {RUNNING} AND max_exec_time <> -1;
@@ -172,7 +182,9 @@ CREATE TABLE logs (
     executor_name text NOT NULL DEFAULT '',
     message       text NOT NULL,
     ts            bigint NOT NULL,
-    added         timestamptz NOT NULL
+    added         timestamptz NOT NULL,
+    -- the attempt of the process that wrote it (0: an executor's own entry)
+    attempt       integer NOT NULL DEFAULT 0
 );
 CREATE INDEX logs_process ON logs (process_id, ts);
 CREATE INDEX logs_executor ON logs (executor_name, ts);
@@ -190,7 +202,9 @@ CREATE TABLE process_graphs (
     submission_time  timestamptz NOT NULL,
     start_time       timestamptz NOT NULL,
     end_time         timestamptz NOT NULL,
-    request_id       text NOT NULL DEFAULT ''
+    request_id       text NOT NULL DEFAULT '',
+    -- '' (fail-fast, the reference's) or 'continue'
+    failure_policy   text NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX process_graphs_request_id ON process_graphs (initiator_id, request_id)
     WHERE request_id <> '';
@@ -262,31 +276,64 @@ CREATE TABLE channel_entries (
 );
 
 -- Resolve a workflow after one of its processes changed (SEMANTICS §6.3), serialised per
--- graph by the row lock: a FAILED parent fails every process of the graph; otherwise each
--- waiting node whose parents all succeeded is released with their outputs, in parent order,
--- as its input. (The processes trigger announces both.) Then the graph state is derived
--- from its processes. Returns the graph's new state, or NULL if there is no such graph.
+-- graph by the row lock. Fail-fast (the reference, failure_policy ''): a FAILED parent fails
+-- every process of the graph, state only (cascade_* remember the state before and the
+-- failed process, for a rerun). Continue: the waiting descendants of a failed node are
+-- skipped: CANCELLED, with an error naming the failed ancestor. Otherwise (and always under
+-- continue) each waiting node whose parents all succeeded is released with their outputs,
+-- in parent order, as its input. (The processes trigger announces all of it.) Then the
+-- graph state is derived from its processes; under continue it is final only once nothing
+-- waits or runs. Returns the graph's new state, or NULL if there is no such graph.
 CREATE FUNCTION resolve_graph(gid text, now timestamptz) RETURNS smallint
 LANGUAGE plpgsql AS $$
 DECLARE
+    policy text;
+    release boolean := true;
     n_total bigint;
+    n_waiting bigint;
     n_running bigint;
     n_success bigint;
     n_failed bigint;
     n_cancelled bigint;
     new_state smallint;
 BEGIN
-    PERFORM 1 FROM process_graphs WHERE process_graph_id = gid FOR UPDATE;
+    SELECT failure_policy INTO policy FROM process_graphs
+    WHERE process_graph_id = gid FOR UPDATE;
     IF NOT FOUND THEN
         RETURN NULL;
     END IF;
-    -- a failed process with children means some process has a failed parent
-    IF EXISTS (SELECT 1 FROM processes
-               WHERE process_graph_id = gid AND state = {FAILED} AND cardinality(children) > 0)
+    IF policy = 'continue' THEN
+        WITH RECURSIVE below(process_id, cause) AS (
+            SELECT unnest(f.children), f.process_id FROM processes f
+            WHERE f.process_graph_id = gid AND f.state = {FAILED} AND f.cascade_cause = ''
+              AND EXISTS (SELECT 1 FROM processes c
+                          WHERE c.process_id = ANY (f.children) AND c.state = {WAITING})
+            UNION
+            SELECT unnest(c.children), below.cause FROM processes c
+            JOIN below ON c.process_id = below.process_id
+        ), nearest AS (
+            SELECT DISTINCT ON (below.process_id) below.process_id, f.process_id AS cause,
+                   coalesce(nullif(f.spec->>'nodename', ''), f.process_id) AS node
+            FROM below JOIN processes f ON f.process_id = below.cause
+            ORDER BY below.process_id, f.end_time, f.process_id
+        )
+        UPDATE processes c SET state = {CANCELLED}, end_time = now, cascade_state = c.state,
+            cascade_cause = nearest.cause,
+            errors = jsonb_build_array('Skipped: ancestor ' || nearest.node || ' (process '
+                                       || nearest.cause || ') failed')
+        FROM nearest WHERE c.process_id = nearest.process_id AND c.state = {WAITING};
+    ELSIF EXISTS (SELECT 1 FROM processes
+                  WHERE process_graph_id = gid AND state = {FAILED} AND cardinality(children) > 0)
     THEN
+        release := false;
         -- state only, as the reference; subscribers waiting for FAILED still hear of it
-        UPDATE processes SET state = {FAILED} WHERE process_graph_id = gid AND state <> {FAILED};
-    ELSE
+        UPDATE processes SET state = {FAILED}, cascade_state = state, cascade_cause = coalesce(
+            (SELECT f.process_id FROM processes f
+             WHERE f.process_graph_id = gid AND f.state = {FAILED} AND f.cascade_cause = ''
+             ORDER BY cardinality(f.children) = 0, f.end_time, f.process_id LIMIT 1), '')
+        WHERE process_graph_id = gid AND state <> {FAILED};
+    END IF;
+    IF release THEN
         WITH ready AS (
             SELECT c.process_id, c.parents FROM processes c
             WHERE c.process_graph_id = gid AND c.wait_for_parents AND c.state = {WAITING}
@@ -301,12 +348,15 @@ BEGIN
             WHERE p.process_id = ANY (ready.parents))
         FROM ready WHERE c.process_id = ready.process_id;
     END IF;
-    SELECT count(*), count(*) FILTER (WHERE state = {RUNNING}),
+    SELECT count(*), count(*) FILTER (WHERE state = {WAITING}),
+           count(*) FILTER (WHERE state = {RUNNING}),
            count(*) FILTER (WHERE state = {SUCCESS}), count(*) FILTER (WHERE state = {FAILED}),
            count(*) FILTER (WHERE state = {CANCELLED})
-    INTO n_total, n_running, n_success, n_failed, n_cancelled
+    INTO n_total, n_waiting, n_running, n_success, n_failed, n_cancelled
     FROM processes WHERE process_graph_id = gid;
-    new_state := CASE WHEN n_failed > 0 THEN {FAILED}
+    new_state := CASE WHEN policy = 'continue' AND n_waiting + n_running > 0
+                           THEN CASE WHEN n_waiting < n_total THEN {RUNNING} ELSE {WAITING} END
+                      WHEN n_failed > 0 THEN {FAILED}
                       WHEN n_cancelled > 0 THEN {CANCELLED}
                       WHEN n_total > 0 AND n_success = n_total THEN {SUCCESS}
                       WHEN n_success + n_running > 0 THEN {RUNNING}
@@ -531,11 +581,51 @@ BEGIN
 END $$;
 CREATE TRIGGER processes_inserted AFTER INSERT ON processes FOR EACH ROW
     WHEN (NOT NEW.wait_for_parents) EXECUTE FUNCTION notify_process_state();
+-- (0009: a retried process whose backoff ended is announced like a released node.)
 CREATE TRIGGER processes_state_changed
-    AFTER UPDATE OF state, wait_for_parents, end_time ON processes FOR EACH ROW
+    AFTER UPDATE OF state, wait_for_parents, end_time, not_before ON processes FOR EACH ROW
     WHEN (OLD.state <> NEW.state
           OR (OLD.wait_for_parents AND NOT NEW.wait_for_parents)
-          OR (NEW.state = {SUCCESS} AND OLD.end_time <> NEW.end_time))
+          OR (NEW.state = {SUCCESS} AND OLD.end_time <> NEW.end_time)
+          OR (OLD.not_before IS NOT NULL AND NEW.not_before IS NULL))
     EXECUTE FUNCTION notify_process_state();
 INSERT INTO schema_migrations (version) VALUES (8);
+
+-- 0009
+-- The kept attempts of a process (every one but its current, which is the process row).
+CREATE TABLE process_attempts (
+    process_id    text NOT NULL REFERENCES processes (process_id) ON DELETE CASCADE,
+    attempt       integer NOT NULL,
+    executor_id   text NOT NULL DEFAULT '',
+    executor_name text NOT NULL DEFAULT '',
+    state         smallint NOT NULL,
+    start_time    timestamptz NOT NULL,
+    end_time      timestamptz NOT NULL,
+    errors        jsonb NOT NULL DEFAULT '[]',
+    ended_by      text NOT NULL DEFAULT '',
+    attributes    jsonb NOT NULL DEFAULT '[]',
+    backoff_until timestamptz,
+    PRIMARY KEY (process_id, attempt)
+);
+
+-- The current attempt of each process, as a process_attempts row would keep it: its
+-- executor, times, errors and own attributes (not the env ones its spec gave).
+CREATE VIEW attempt_view AS
+SELECT p.process_id, p.attempt, p.assigned_executor_id AS executor_id,
+       coalesce((SELECT e.executor_name FROM executors e
+                 WHERE e.executor_id = p.assigned_executor_id AND p.assigned_executor_id <> ''
+                 ORDER BY e.added_seq DESC LIMIT 1), '') AS executor_name,
+       p.state, p.start_time, p.end_time, p.errors, ''::text AS ended_by,
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('attribute_id', a.attribute_id,
+                                  'target_id', a.target_id,
+                                  'target_colony_name', a.target_colony_name,
+                                  'target_process_graph_id', a.target_process_graph_id,
+                                  'state', p.state, 'attribute_type', a.attribute_type,
+                                  'key', a.key, 'value', a.value) ORDER BY a.added_seq),
+                         '[]'::jsonb)
+        FROM attributes a
+        WHERE a.target_id = p.process_id AND a.attribute_type <> {ATTRIBUTE_ENV}) AS attributes,
+       NULL::timestamptz AS backoff_until
+FROM processes p;
+INSERT INTO schema_migrations (version) VALUES (9);
 INSERT INTO schema_migrations (version) VALUES (10);

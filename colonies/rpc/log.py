@@ -18,12 +18,15 @@ class AddExecutorLogMsg(
 
 
 class GetLogsMsg(Msg, payload_type="getlogsmsg", action="get logs"):
+    OMIT_EMPTY = frozenset({"attempt"})
     colony_name: str = ""
     process_id: str = ""
     executor_name: str = ""
     count: Int = 0
     since: Int = 0
     latest: Bool = False
+    attempt: Int = 0
+    """Ours: only the entries of this attempt of the process (0: all)."""
 
 
 class SearchLogsMsg(Msg, payload_type="searchlogsmsg", action="search logs"):

@@ -62,6 +62,14 @@ class GetProcessMsg(Msg, payload_type="getprocessmsg", action="get process"):
     process_id: str = ""
 
 
+class GetProcessAttemptsMsg(
+    Msg, payload_type="getprocessattemptsmsg", action="get process attempts"
+):
+    """Ours: every attempt of a process, oldest first (the last is the current one)."""
+
+    process_id: str = ""
+
+
 class GetProcessHistMsg(Msg, payload_type="getprocesshistmsg", action="get process history"):
     colony_name: str = ""
     executor_id: str = ""

@@ -49,6 +49,17 @@ class CancelProcessGraphMsg(
     process_graph_id: str = ""
 
 
+class RerunProcessGraphMsg(
+    Msg, payload_type="rerunprocessgraphmsg", action="rerun workflow", changes=True
+):
+    """Ours: run the failed, skipped and cancelled part of a finished graph again (with
+    ``fromnode``, also that node and everything after it); replies with the graph."""
+
+    OMIT_EMPTY = frozenset({"fromnode"})
+    process_graph_id: str = ""
+    from_node: str = ""
+
+
 class AddChildMsg(Msg, payload_type="addchildmsg", action="add child", changes=True):
     process_graph_id: str = ""
     parent_process_id: str = ""

@@ -140,7 +140,7 @@ async def test_expired_deadlines_are_announced_by_the_statements_that_expire_the
     listener_start = await listener.since_last()
     assert listener_start == [("late", 0, "cli"), ("late", 1, "cli"), ("waits", 0, "cli")]
     later = utc_now() + timedelta(hours=1)
-    await db.processes.requeue_expired(later)  # "late" has no retries left: nothing to requeue
+    assert await db.processes.expired_with_retries(later) == []  # "late" has no retries left
     assert sorted(await db.processes.fail_expired(later)) == ["", ""]
     assert sorted(await listener.since_last()) == [("late", 3, "cli"), ("waits", 3, "cli")]
 

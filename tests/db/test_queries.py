@@ -33,7 +33,8 @@ async def test_assign_uses_the_assignable_index(dsn: str) -> None:
         rows = await conn.fetch(
             "EXPLAIN (FORMAT TEXT) SELECT process_id FROM processes "
             "WHERE colony_name = 'c' AND executor_type = 't' AND state = 0 "
-            "AND NOT wait_for_parents ORDER BY priority_time LIMIT 1 FOR UPDATE SKIP LOCKED"
+            "AND NOT wait_for_parents AND not_before IS NULL "
+            "ORDER BY priority_time LIMIT 1 FOR UPDATE SKIP LOCKED"
         )
     finally:
         await conn.close()

@@ -49,6 +49,7 @@ class World:
     blueprint: str = ""
     ticket: str = ""
     ticket_id: str = ""
+    cancelled_graph: str = ""
 
     def id(self, role: str) -> str:
         return id_from_private_key(self.keys[role])
@@ -118,6 +119,10 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
     )
     assert root["processid"] == graph["rootprocessids"][0]
     waiting_graph = await client.call("submitworkflowspecmsg", {"spec": wf}, key=keys["U"])
+    cancelled = await client.call("submitworkflowspecmsg", {"spec": wf}, key=keys["U"])
+    await client.call(
+        "cancelprocessgraphmsg", {"processgraphid": cancelled["processgraphid"]}, key=keys["U"]
+    )
     cron = {"name": "c", "colonyname": "test", "interval": 60, "workflowspec": WF_JSON}
     added = await client.call("addcronmsg", {"cron": cron}, key=keys["U"])
     gen = {"colonyname": "test", "name": "gen", "workflowspec": WF_JSON, "trigger": 5}
@@ -145,6 +150,7 @@ async def build_world(client: ColoniesClient, make_executor: MakeExecutor) -> Wo
         bp["blueprintid"],
     )
     world.ticket, world.ticket_id = ticket["token"], ticket["ticketid"]
+    world.cancelled_graph = cancelled["processgraphid"]
     return world
 
 
@@ -295,6 +301,8 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "removeprocessgraphmsg": (lambda w: {"processgraphid": w.waiting_graph}, MEMBERS, 403),
     "removeallprocessgraphsmsg": (lambda w: {**C, "state": -1}, {"CO"}, 403),
     "cancelprocessgraphmsg": (lambda w: {"processgraphid": w.waiting_graph}, MEMBERS, 403),
+    "rerunprocessgraphmsg": (lambda w: {"processgraphid": w.cancelled_graph}, MEMBERS, 403),
+    "getprocessattemptsmsg": (lambda w: {"processid": w.running}, MEMBERS, 403),
     "addchildmsg": (
         lambda w: {
             "processgraphid": w.graph,

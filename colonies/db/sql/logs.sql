@@ -1,10 +1,12 @@
 -- name: insert_log
 -- Store one entry and add its size to its owner's volume: the process, or for an
 -- executor's own entries (no process) the executor. Returns the owner's new volume.
+-- The entry belongs to the process's current attempt.
 -- $1 colony_name, $2 process_id, $3 executor_name, $4 message, $5 ts (unix ns), $6 added
 WITH entry AS (
-    INSERT INTO logs (colony_name, process_id, executor_name, message, ts, added)
-    VALUES ($1, $2, $3, $4, $5, $6)
+    INSERT INTO logs (colony_name, process_id, executor_name, message, ts, added, attempt)
+    VALUES ($1, $2, $3, $4, $5, $6,
+            coalesce((SELECT attempt FROM processes WHERE process_id = $2 AND $2 <> ''), 0))
 )
 INSERT INTO log_volumes AS v (colony_name, process_id, executor_name, bytes)
 VALUES ($1, $2, CASE WHEN $2 = '' THEN $3 ELSE '' END, octet_length($4))
@@ -55,20 +57,20 @@ WHERE process_id = '' AND executor_name = $2 AND colony_name = $1;
 -- row in reading order.
 
 -- name: process_logs
--- First entries of a process after a timestamp, oldest first.
--- $1 process_id, $2 since (unix ns), $3 count, $4 bytes
+-- First entries of a process after a timestamp, oldest first (of one attempt unless $5 = 0).
+-- $1 process_id, $2 since (unix ns), $3 count, $4 bytes, $5 attempt
 SELECT * FROM (
     SELECT *, sum(octet_length(message)) OVER w - octet_length(message) AS before
-    FROM logs WHERE process_id = $1 AND ts > $2
+    FROM logs WHERE process_id = $1 AND ts > $2 AND ($5 = 0 OR attempt = $5)
     WINDOW w AS (ORDER BY ts, log_seq) ORDER BY ts, log_seq LIMIT $3
 ) t WHERE before < $4 ORDER BY ts, log_seq;
 
 -- name: process_logs_latest
--- The newest entries of a process, returned oldest first.
--- $1 process_id, $2 count, $3 bytes
+-- The newest entries of a process (of one attempt unless $4 = 0), returned oldest first.
+-- $1 process_id, $2 count, $3 bytes, $4 attempt
 SELECT * FROM (
     SELECT *, sum(octet_length(message)) OVER w - octet_length(message) AS before
-    FROM logs WHERE process_id = $1
+    FROM logs WHERE process_id = $1 AND ($4 = 0 OR attempt = $4)
     WINDOW w AS (ORDER BY ts DESC, log_seq DESC) ORDER BY ts DESC, log_seq DESC LIMIT $2
 ) t WHERE before < $3 ORDER BY ts, log_seq;
 

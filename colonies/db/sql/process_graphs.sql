@@ -1,11 +1,12 @@
 -- name: insert_graph
 -- Store a graph; a request id the initiator used before stores nothing (no row returned).
 -- $1 process_graph_id, $2 colony_name, $3 initiator_id, $4 initiator_name,
--- $5 root_process_ids, $6 process_ids, $7 submission_time, $8 zero time, $9 request_id
+-- $5 root_process_ids, $6 process_ids, $7 submission_time, $8 zero time, $9 request_id,
+-- $10 failure_policy
 INSERT INTO process_graphs (process_graph_id, colony_name, initiator_id, initiator_name,
                             root_process_ids, process_ids, state, submission_time, start_time,
-                            end_time, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, {WAITING}, $7, $8, $8, $9)
+                            end_time, request_id, failure_policy)
+VALUES ($1, $2, $3, $4, $5, $6, {WAITING}, $7, $8, $8, $9, $10)
 ON CONFLICT (initiator_id, request_id) WHERE request_id <> '' DO NOTHING
 RETURNING process_graph_id;
 
@@ -105,3 +106,39 @@ FROM (SELECT func_name, state, cache_hit, start_time, end_time, submission_time,
                  AND state IN ({SUCCESS}, {FAILED}, {CANCELLED}) AS ran
       FROM processes WHERE process_graph_id = $1) AS p
 GROUP BY func_name, state;
+-- name: rerun_nodes
+-- What a rerun decides on, per process of a graph: its state, the state a fail-fast
+-- cascade found it in (NULL if none), its children, its node name, whether it started.
+-- $1 process_graph_id
+SELECT process_id, state, cascade_state, children, spec ->> 'nodename' AS node_name,
+       start_time > '0001-01-02' AS started
+FROM processes WHERE process_graph_id = $1;
+
+-- name: restore_cascaded
+-- Successful processes a fail-fast cascade marked failed are successful again.
+-- $1 process ids
+UPDATE processes SET state = {SUCCESS}, cascade_state = NULL, cascade_cause = ''
+WHERE process_id = ANY ($1::text[]) AND state = {FAILED} AND cascade_state = {SUCCESS};
+
+-- name: reset_for_rerun
+-- Processes of a rerun wait again, as a new run (their next attempt if this one started;
+-- their cache key is computed again, their inputs may differ),
+-- held by their parents unless they are roots; roots keep their input.
+-- $1 process ids, $2 the ids of those that started, $3 now, $4 zero time
+UPDATE processes SET state = {WAITING}, wait_for_parents = cardinality(parents) > 0,
+    is_assigned = false, assigned_executor_id = '', start_time = $4, end_time = $4,
+    exec_deadline = $4, delivery_deadline = NULL, errors = '[]', output = '[]',
+    input = CASE WHEN cardinality(parents) > 0 THEN '[]'::jsonb ELSE input END,
+    attempt = attempt + CASE WHEN process_id = ANY ($2::text[]) THEN 1 ELSE 0 END,
+    run_attempt = attempt + CASE WHEN process_id = ANY ($2::text[]) THEN 1 ELSE 0 END,
+    retries = 0, not_before = NULL, cascade_cause = '', cascade_state = NULL,
+    cache_key = '',
+    wait_deadline = CASE WHEN max_wait_time > 0
+                         THEN $3::timestamptz + make_interval(secs => max_wait_time)
+                         ELSE $4 END
+WHERE process_id = ANY ($1::text[]);
+
+-- name: reopen_graph
+-- A graph being rerun is not finished any more (resolve_graph derives its state again).
+-- $1 process_graph_id, $2 zero time
+UPDATE process_graphs SET state = {WAITING}, end_time = $2 WHERE process_graph_id = $1;

@@ -44,10 +44,12 @@ WHERE attrelid = 'processes'::regclass AND attnum > 0 AND NOT attisdropped
 SELECT * FROM process_view WHERE initiator_id = $1 AND request_id = $2 AND request_id <> '';
 
 -- name: process_is_assignable
--- Whether a process still waits for an executor (not claimed, removed or held by parents).
+-- Whether a process still waits for an executor (not claimed, removed, held by parents or
+-- waiting out a retry's backoff).
 -- $1 process_id
 SELECT EXISTS (SELECT 1 FROM processes
-               WHERE process_id = $1 AND state = {WAITING} AND NOT wait_for_parents);
+               WHERE process_id = $1 AND state = {WAITING} AND NOT wait_for_parents
+                 AND not_before IS NULL);
 
 -- name: get_process
 -- $1 process_id
@@ -97,6 +99,7 @@ WHERE colony_name = $1 AND process_graph_id = '' AND ($2 = -1 OR state = $2);
 WITH picked AS (
     SELECT process_id FROM processes
     WHERE colony_name = $1 AND executor_type = $2 AND state = {WAITING} AND NOT wait_for_parents
+      AND not_before IS NULL
       AND (executor_names IS NULL OR cardinality(executor_names) = 0
            OR $3 = ANY (executor_names) OR '*' = ANY (executor_names))
       AND req_cpu <= $5 AND req_mem <= $6
@@ -184,13 +187,19 @@ UPDATE processes SET state = {CANCELLED}, end_time = $2
 WHERE process_id = $1 AND state IN ({WAITING}, {RUNNING})
 RETURNING process_id;
 
+-- name: running_processes_of_executor
+-- Lock the running processes of an executor (to requeue them after keeping their attempts).
+-- $1 executor_id
+SELECT process_id FROM processes WHERE assigned_executor_id = $1 AND state = {RUNNING}
+FOR UPDATE;
+
 -- name: release_executor_processes
--- Put the running processes of a removed executor back in the queue (the trigger wakes
--- assigns).
--- $1 executor_id, $2 zero time
+-- Put the running processes of a removed executor back in the queue as their next attempt
+-- (the trigger wakes assigns).
+-- $1 process ids, $2 zero time
 UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
-                     start_time = $2, end_time = $2
-WHERE assigned_executor_id = $1 AND state = {RUNNING};
+                     start_time = $2, end_time = $2, attempt = attempt + 1
+WHERE process_id = ANY ($1::text[]) AND state = {RUNNING};
 
 -- name: give_back_process
 -- A claim whose assign caller left before the reply: the process waits again, as if it had
@@ -219,16 +228,62 @@ UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_i
                      start_time = $2, exec_deadline = $2, delivery_deadline = NULL
 WHERE state = {RUNNING} AND delivery_deadline < $1;
 
--- name: requeue_expired
--- Running processes past their exec deadline with retries left go back to the queue.
+-- name: expired_with_retries
+-- Lock the running processes past their exec deadline with maxretries left (the
+-- reference's retries), which go back to the queue; another server's pass skips them.
 -- $1 now
-UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
-    end_time = $1, retries = retries + 1,
-    wait_deadline = CASE WHEN max_wait_time > 0
-                         THEN $1::timestamptz + make_interval(secs => max_wait_time)
-                         ELSE wait_deadline END
+SELECT process_id FROM processes
 WHERE state = {RUNNING} AND max_exec_time <> -1 AND exec_deadline < $1
-  AND (max_retries = -1 OR retries < max_retries);
+  AND (max_retries = -1 OR retries < max_retries)
+FOR UPDATE SKIP LOCKED;
+
+-- name: requeue_expired
+-- Expired running processes with maxretries left wait again as their next attempt.
+-- $1 process ids, $2 now
+UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
+    end_time = $2, retries = retries + 1, attempt = attempt + 1,
+    wait_deadline = CASE WHEN max_wait_time > 0
+                         THEN $2::timestamptz + make_interval(secs => max_wait_time)
+                         ELSE wait_deadline END
+WHERE process_id = ANY ($1::text[]) AND state = {RUNNING};
+
+-- name: expired_with_retry_policy
+-- Running processes past their exec deadline without maxretries left whose retry policy
+-- has attempts left in this run (whether it retries timeouts is for the service to say).
+-- $1 now
+SELECT * FROM process_view
+WHERE state = {RUNNING} AND max_exec_time <> -1 AND exec_deadline < $1
+  AND NOT (max_retries = -1 OR retries < max_retries)
+  AND coalesce((spec -> 'retry' ->> 'attempts')::int, 0) > attempt - run_attempt + 1;
+
+-- name: lock_running_attempt
+-- Lock a running process (of this executor unless $2 is '') to decide on a retry: its
+-- attempt and the attempt its run started with.
+-- $1 process_id, $2 executor_id or ''
+SELECT attempt, run_attempt FROM processes
+WHERE process_id = $1 AND state = {RUNNING} AND ($2 = '' OR assigned_executor_id = $2)
+FOR UPDATE;
+
+-- name: retry_process
+-- A failed attempt with attempts left: the process waits again as its next attempt, not
+-- before the end of its backoff (NULL: at once), with the (maybe escalated) spec.
+-- $1 process_id, $2 the failed attempt, $3 not_before or NULL, $4 spec, $5 req_cpu,
+-- $6 req_mem, $7 now, $8 zero time
+UPDATE processes SET state = {WAITING}, is_assigned = false, assigned_executor_id = '',
+    start_time = $8, end_time = $8, exec_deadline = $8, delivery_deadline = NULL,
+    errors = '[]', output = '[]', attempt = attempt + 1, not_before = $3, spec = $4,
+    req_cpu = $5, req_mem = $6,
+    wait_deadline = CASE WHEN max_wait_time > 0
+                         THEN coalesce($3, $7::timestamptz) + make_interval(secs => max_wait_time)
+                         ELSE wait_deadline END
+WHERE process_id = $1 AND attempt = $2 AND state = {RUNNING}
+RETURNING process_id;
+
+-- name: release_backoffs
+-- Retried processes whose backoff has ended become assignable (the trigger wakes assigns).
+-- $1 now
+UPDATE processes SET not_before = NULL
+WHERE not_before <= $1 AND state = {WAITING};
 
 -- name: fail_expired_running
 -- Running processes past their exec deadline without retries left fail: the graphs that
@@ -305,7 +360,12 @@ WHERE colony_name = $1 AND state = {RUNNING} GROUP BY assigned_executor_id;
 -- $1 colony_name, $2 executor_type, $3 priority_time
 SELECT count(*) FROM processes
 WHERE colony_name = $1 AND executor_type = $2 AND state = {WAITING} AND NOT wait_for_parents
-  AND priority_time < $3;
+  AND not_before IS NULL AND priority_time < $3;
+
+-- name: not_before
+-- The end of a retried process's backoff (NULL: none).
+-- $1 process_id
+SELECT not_before FROM processes WHERE process_id = $1;
 
 -- name: processes_by_ids
 -- Processes by id (a node's parents).

@@ -73,7 +73,7 @@ async def get_logs(ctx: Ctx, msg: GetLogsMsg) -> list[Log]:
         raise ColoniesError("Failed to get logs, process does not exist")
     await require_member(ctx, process.spec.conditions.colony_name)
     return await ctx.db.logs.for_process(
-        msg.process_id, msg.count, msg.since, msg.latest, ctx.settings.log_page
+        msg.process_id, msg.count, msg.since, msg.latest, ctx.settings.log_page, msg.attempt
     )
 
 

@@ -11,6 +11,7 @@ from colonies.rpc.workflow import (
     GetWorkflowStatsMsg,
     RemoveAllProcessGraphsMsg,
     RemoveProcessGraphMsg,
+    RerunProcessGraphMsg,
     SubmitWorkflowSpecMsg,
 )
 from colonies.server.auth import require_colony_owner, require_member
@@ -74,6 +75,12 @@ async def remove_all_process_graphs(ctx: Ctx, msg: RemoveAllProcessGraphsMsg) ->
 async def cancel_process_graph(ctx: Ctx, msg: CancelProcessGraphMsg) -> None:
     graph = await _graph(ctx, msg.process_graph_id, "cancel processgraph")
     await workflows.cancel(ctx.db, graph)
+
+
+@router.handle(RerunProcessGraphMsg)
+async def rerun_process_graph(ctx: Ctx, msg: RerunProcessGraphMsg) -> ProcessGraph:
+    graph = await _graph(ctx, msg.process_graph_id, "rerun workflow")
+    return await workflows.rerun(ctx.db, graph.process_graph_id, msg.from_node)
 
 
 @router.handle(AddChildMsg)

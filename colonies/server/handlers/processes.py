@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from colonies.core import Process, ProcessState, utc_now
+from colonies.core import Attempt, Process, ProcessState, utc_now
 from colonies.core.explain import Explanation
 from colonies.errors import BadRequest, ColoniesError, Forbidden, NotFound
 from colonies.rpc.process import (
@@ -16,6 +16,7 @@ from colonies.rpc.process import (
     CloseSuccessfulMsg,
     ConfirmProcessMsg,
     ExplainProcessMsg,
+    GetProcessAttemptsMsg,
     GetProcessesMsg,
     GetProcessHistMsg,
     GetProcessMsg,
@@ -121,6 +122,16 @@ async def get_process(ctx: Ctx, msg: GetProcessMsg) -> Process:
         raise NotFound("Failed to get process, process not found")
     await require_member(ctx, process.spec.conditions.colony_name)
     return process
+
+
+@router.handle(GetProcessAttemptsMsg)
+async def get_process_attempts(ctx: Ctx, msg: GetProcessAttemptsMsg) -> list[Attempt]:
+    """Ours: every attempt of a process, as getprocessmsg's rule allows."""
+    process = await ctx.db.processes.get(msg.process_id)
+    if process is None:
+        raise NotFound("Failed to get process attempts, process not found")
+    await require_member(ctx, process.spec.conditions.colony_name)
+    return await ctx.db.attempts.for_process(msg.process_id)
 
 
 @router.handle(GetProcessHistMsg)

@@ -28,5 +28,5 @@ async def why_pending(db: Database, process: Process) -> Explanation:
                 colony, process.spec.conditions.executor_type, process.priority_time
             )
         ),
-        not_before=None,  # issue 13 item 1: the retry backoff's end goes here
+        not_before=await db.processes.not_before(process.process_id),
     )

@@ -10,6 +10,7 @@ caller has gone. Handlers authorise and call these; the deadline loop calls
 from __future__ import annotations
 
 import asyncio
+import random as _random
 import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
@@ -26,7 +27,13 @@ from colonies.core import (
 )
 from colonies.core.function_spec import normalise
 from colonies.core.matching import capacity
-from colonies.core.units import parse_cpu, parse_memory
+from colonies.core.retry import (
+    EXEC_TIMEOUT,
+    Failure,
+    plan as retry_plan,
+    validate as validate_retry,
+)
+from colonies.core.units import parse_cpu, parse_memory, render_cpu, render_memory
 from colonies.crypto import random_id
 from colonies.db import Database
 from colonies.db.processes import env_attributes
@@ -52,6 +59,8 @@ def new_process(spec: FunctionSpec, caller: Caller, now: datetime) -> tuple[Proc
     if not -50000 <= spec.priority <= 50000:
         raise BadRequest("Failed to submit function spec, priority outside range [-50000, 50000]")
     req = normalise(spec)
+    if spec.retry is not None:
+        validate_retry(spec.retry)
     submitted_ns = int(now.timestamp()) * 1_000_000_000 + now.microsecond * 1000
     process = Process(
         process_id=random_id(),
@@ -310,13 +319,58 @@ async def close_successful(
 
 
 async def close_failed(db: Database, process: Process, caller: Caller, errors: list[str]) -> None:
+    """Fail the running attempt: with attempts left in its retry policy the process waits
+    again (``retry``), else it fails for good and its workflow is resolved."""
     check_assigned(process, caller.id, "close process as failed")
     if process.state in _FAIL_REFUSED:
         raise BadRequest(_FAIL_REFUSED[process.state])
     now = utc_now()
+    if await retry(db, process, Failure(errors), now, caller.id):
+        return
     if not await db.processes.mark_failed(process.process_id, caller.id, now, errors):
         raise BadRequest("Failed to close process as failed, process changed state")
     await resolve_workflows(db, [process.process_graph_id], now)
+
+
+async def retry(
+    db: Database,
+    process: Process,
+    failure: Failure,
+    now: datetime,
+    executor_id: str = "",
+    random: Callable[[], float] = _random.random,
+) -> bool:
+    """Start the next attempt of a failed running process if its retry policy says so:
+    the failed one is kept (with its errors and attributes), the process waits again with
+    the same id, from the end of its backoff and with escalated resources. False (nothing
+    changed) when there is no policy, it is exhausted or does not retry this failure, or
+    the process is no longer running (on ``executor_id``, unless '')."""
+    policy = process.spec.retry
+    if policy is None or policy.attempts <= 1:
+        return False
+    async with db.transaction() as tx:
+        locked = await tx.processes.lock_running_attempt(process.process_id, executor_id)
+        if locked is None:
+            return False
+        attempt, run_attempt = locked
+        spec = process.spec.model_copy(deep=True)
+        planned = retry_plan(policy, attempt - run_attempt + 1, failure, spec.conditions, random)
+        if planned is None:
+            return False
+        spec.conditions.cpu = render_cpu(planned.cpu)
+        spec.conditions.mem = render_memory(planned.mem)
+        req = normalise(spec)
+        not_before = now + timedelta(seconds=planned.delay_s) if planned.delay_s > 0 else None
+        errors = list(failure.errors) or ([EXEC_TIMEOUT] if failure.timed_out else [])
+        await tx.attempts.archive(
+            [process.process_id],
+            "timeout" if failure.timed_out else "failed",
+            state=ProcessState.FAILED,
+            end_time=now,
+            errors=errors,
+            backoff_until=not_before,
+        )
+        return await tx.processes.retry(process.process_id, attempt, not_before, spec, req, now)
 
 
 async def cancel(db: Database, process: Process) -> None:
@@ -332,11 +386,22 @@ async def cancel(db: Database, process: Process) -> None:
 
 
 async def expire_deadlines(db: Database, now: datetime) -> None:
-    """Requeue running processes whose delivery was not confirmed in time; requeue or fail
-    those past their exec deadline; fail overdue waiting ones; resolve their workflows.
-    Each step is one statement over every process it concerns."""
+    """Requeue running processes whose delivery was not confirmed in time; requeue (their
+    maxretries, then their retry policy) or fail those past their exec deadline; release
+    retried processes whose backoff ended; fail overdue waiting ones; resolve their
+    workflows. Each step but the retry policy's is one statement over every process it
+    concerns."""
     await db.processes.requeue_undelivered(now)
-    await db.processes.requeue_expired(now)
+    async with db.transaction() as tx:
+        expired = await tx.processes.expired_with_retries(now)
+        if expired:
+            await tx.attempts.archive(
+                expired, "timeout", state=ProcessState.FAILED, end_time=now, errors=[EXEC_TIMEOUT]
+            )
+            await tx.processes.requeue_expired(expired, now)
+    for process in await db.processes.expired_with_retry_policy(now):
+        await retry(db, process, Failure([EXEC_TIMEOUT], timed_out=True), now)
+    await db.processes.release_backoffs(now)
     await resolve_workflows(db, await db.processes.fail_expired(now), now)
 
 
@@ -348,6 +413,9 @@ async def remove_executor(db: Database, colony_name: str, executor_name: str) ->
         )
         if executor_id is None:
             return False
-        await tx.processes.release_executor(executor_id)
+        running = await tx.processes.running_on(executor_id)
+        if running:
+            await tx.attempts.archive(running, "executor removed", state=ProcessState.FAILED)
+            await tx.processes.release(running)
         await tx.functions.remove_for_executor(colony_name, executor_name)
     return True

@@ -14,6 +14,7 @@ from colonies.core import (
     utc_now,
 )
 from colonies.core.caching import wanted
+from colonies.core.process_graph import CONTINUE, FAIL_FAST, FAILURE_POLICIES
 from colonies.core.sweep import expand
 from colonies.crypto import random_id
 from colonies.db import Database
@@ -50,6 +51,17 @@ def _check(specs: list[FunctionSpec]) -> None:
         done.update(ready)
 
 
+def failure_policy(text: str) -> str:
+    """The stored policy: '' for fail-fast (the reference's, left out of replies)."""
+    policy = text.strip().lower()
+    if policy not in ("", *FAILURE_POLICIES):
+        raise BadRequest(
+            f'Failed to submit workflow, unknown failurepolicy "{text}": use "{FAIL_FAST}" '
+            f'(the default) or "{CONTINUE}"'
+        )
+    return "" if policy == FAIL_FAST else policy
+
+
 def plan(
     workflow: WorkflowSpec,
     caller: Caller,
@@ -68,6 +80,7 @@ def plan(
         initiator_name=caller.name,
         colony_name=workflow.colony_name,
         submission_time=now,
+        failure_policy=failure_policy(workflow.failure_policy),
     )
     planned: list[tuple[Process, Any]] = []
     by_name: dict[str, Process] = {}
@@ -138,6 +151,59 @@ async def cancel(db: Database, graph: ProcessGraph) -> None:
     now = utc_now()
     await db.graphs.cancel_processes(graph.process_graph_id, now)
     await resolve_workflows(db, [graph.process_graph_id], now)
+
+
+async def rerun(db: Database, graph_id: str, from_node: str = "") -> ProcessGraph:
+    """Run the failed part of a finished graph again: its failed, skipped and cancelled
+    nodes (and with ``from_node`` that node) wait again with everything after them; the
+    successful rest keeps its state and outputs (also what a fail-fast cascade marked
+    failed). Each reset node that had started keeps that attempt in its history and goes
+    on as its next attempt, with a fresh run of its retry policy."""
+    now = utc_now()
+    async with db.transaction() as tx:
+        graph = await tx.graphs.get(graph_id) if await tx.graphs.lock(graph_id) else None
+        if graph is None:
+            raise BadRequest(
+                f"Failed to rerun workflow, process graph with Id <{graph_id}> not found"
+            )
+        if graph.state not in (ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED):
+            raise BadRequest(
+                "Failed to rerun workflow, it has not finished: wait for it or cancel it first"
+            )
+        nodes = {n.process_id: n for n in await tx.graphs.rerun_nodes(graph_id)}
+        succeeded = {
+            pid
+            for pid, n in nodes.items()
+            if n.state == ProcessState.SUCCESS
+            or (n.state == ProcessState.FAILED and n.cascade_state == ProcessState.SUCCESS)
+        }
+        start = [pid for pid in nodes if pid not in succeeded]
+        if from_node:
+            named = [pid for pid, n in nodes.items() if n.node_name == from_node]
+            if not named:
+                raise BadRequest(f"Failed to rerun workflow, it has no node named {from_node}")
+            start += named
+        again: set[str] = set()
+        while start:
+            pid = start.pop()
+            if pid in nodes and pid not in again:
+                again.add(pid)
+                start.extend(nodes[pid].children)
+        if not again:
+            raise BadRequest(
+                "Failed to rerun workflow, no node failed, was skipped or was cancelled: name "
+                "a node to run again from"
+            )
+        await tx.graphs.restore_cascaded(sorted(succeeded - again))
+        started = sorted(pid for pid in again if nodes[pid].started)
+        if started:
+            await tx.attempts.archive(started, "rerun")
+        await tx.graphs.reset_for_rerun(sorted(again), started, now)
+        await tx.graphs.reopen(graph_id)
+        await resolve_workflows(tx, [graph_id], now)
+        graph = await tx.graphs.get(graph_id)
+    assert graph is not None
+    return graph
 
 
 async def add_child(
