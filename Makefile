@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install postgres dev test test-unit lint fmt typecheck bench bench-peers clean
+.PHONY: install postgres engines-podman dev test test-unit lint fmt typecheck bench bench-peers clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,13 @@ $(VENV)/.installed: pyproject.toml
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
+
+# Podman (Docker Engine API for the container back end's tests), runc and a static busybox
+# for the test image, when they are missing.
+engines-podman:
+	@(command -v podman && command -v runc && command -v busybox) >/dev/null || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    podman runc busybox-static)
 
 # `make dev PORT=50090` serves on another port.
 dev: install postgres
@@ -34,7 +41,7 @@ fmt: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install postgres lint typecheck
+test: install postgres engines-podman lint typecheck
 	$(PY) -m pytest -n 2
 
 test-unit: install

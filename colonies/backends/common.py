@@ -313,6 +313,8 @@ class BackendFailed(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.error())
         self.outcome = outcome
+        self.process_errors = [outcome.error()]
+        """The process's errors as they are (the SDK adds no exception name)."""
 
 
 async def store_report(ctx: ProcessContext, report: Report) -> None:

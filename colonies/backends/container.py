@@ -391,7 +391,7 @@ class ContainerBackend:
         ):
             return Outcome(
                 Reason.OOM,
-                f"the container was killed for memory (limit {human(job.needs.mem)})",
+                f"the container was killed for memory (limit {_mem(job.needs.mem)})",
                 exit_code=code,
                 report=report,
             )
@@ -586,6 +586,13 @@ class _Adopted:
 
     async def close(self) -> None:
         return None
+
+
+def _mem(nbytes: int) -> str:
+    for unit, size in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
+        if nbytes >= size and nbytes % size == 0:
+            return f"{nbytes // size}{unit}"
+    return human(nbytes)
 
 
 def _engine_text(what: str, err: BaseException) -> str:

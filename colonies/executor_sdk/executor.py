@@ -838,6 +838,9 @@ class Executor:
             return False, [SHUTDOWN_ERROR]
         err = call.exception()
         if err is not None:
+            errors = getattr(err, "process_errors", None)
+            if isinstance(errors, list):  # the error texts are given (e.g. by a back end)
+                return False, errors
             await self._log_traceback(process, err)
             return False, [f"{type(err).__name__}: {err}" if str(err) else type(err).__name__]
         result = call.result()
