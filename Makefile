@@ -21,7 +21,7 @@ postgres:
 # Podman (Docker Engine API for the container back end's tests), runc and a static busybox
 # for the test image, when they are missing.
 engines-podman:
-	@(command -v podman && command -v runc && command -v busybox) >/dev/null || \
+	@(command -v podman && command -v runc && dpkg -s busybox-static) >/dev/null 2>&1 || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	    podman runc busybox-static)
 

@@ -39,6 +39,7 @@ from colonies.backends.common import (
     Report,
     SpecError,
     run_job,
+    substitute,
 )
 from colonies.core import Process, ProcessState
 from colonies.core.executor import Hardware
@@ -251,7 +252,7 @@ class ContainerBackend:
         started = time.monotonic()
         report = Report()
         try:
-            staging = plan(job.kwargs)
+            staging = plan(substitute(job.kwargs, job.process_id))
             image = self._image(job)
         except (StagingError, SpecError) as err:
             return Outcome(Reason.SPEC, str(err), report=report)
@@ -554,7 +555,7 @@ class ContainerBackend:
         container = self.docker.containers.container(container_name(job.process_id))
         try:
             try:
-                staging = plan(job.kwargs)
+                staging = plan(substitute(job.kwargs, job.process_id))
             except StagingError:
                 staging = StagingPlan()
             outcome = await self._follow(container, job, ctx, report)
