@@ -198,6 +198,7 @@ class Executor:
         self._dir_locks: dict[Path, asyncio.Lock] = {}  # fs mount directories in use
         self._polls: set[asyncio.Task[Any]] = set()
         self._poll_gate = asyncio.Semaphore(self.pollers or min(self.concurrency, 4))
+        self._admit_lock = asyncio.Lock()
         self._calls: set[asyncio.Task[Any]] = set()
         self._last_contact = time.monotonic()
         self._done: asyncio.Event | None = None
@@ -662,7 +663,8 @@ class Executor:
 
     async def _poll(self, burst: bool) -> Process | None:
         """One assign call (long-poll unless burst); None when nothing came or on stop."""
-        async with self._poll_gate:
+        admitting = self._admit_lock if self.admission is not None else contextlib.nullcontext()
+        async with self._poll_gate, admitting:  # under admission, one poll at a time
             if self.stopping:
                 return None
             available = await self._available()
