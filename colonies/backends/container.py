@@ -87,6 +87,8 @@ class Settings:
     allow_local: Sequence[Path] = ()
     ulimits: dict[str, int] = field(default_factory=dict)
     pull_timeout_s: float = 600.0
+    api_version: str = "v1.41"
+    """Docker Engine API version spoken (dockerd 20.10+ and Podman 4 serve it)."""
 
 
 def fs_binds(process: Process) -> list[str]:
@@ -213,8 +215,9 @@ class ContainerBackend:
 
         url = self.settings.docker_host or None
         try:
-            self._docker = aiodocker.Docker(url=url)
-            await self._docker.version()
+            # A pinned API version: "auto" asks /version, which Podman answers in seconds.
+            self._docker = aiodocker.Docker(url=url, api_version=self.settings.api_version)
+            await self._docker.containers.list(limit=1)
         except (aiodocker.DockerError, OSError, ValueError) as err:
             if self._docker is not None:
                 await self._docker.close()
