@@ -9,6 +9,7 @@ start, the tests that need it fail: they are not skipped.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -45,7 +46,7 @@ graphroot = "{root}/storage"
 runroot = "{root}/run"
 """
 
-REGISTRIES_CONF = 'unqualified-search-registries = []\n'
+REGISTRIES_CONF = "unqualified-search-registries = []\n"
 
 
 @dataclass
@@ -140,10 +141,8 @@ def engine() -> Iterator[Engine]:
         engine.podman("import", "-", IMAGE, stdin=busybox_rootfs())
         yield engine
     finally:
-        try:
+        with contextlib.suppress(Exception):
             engine.podman("rm", "--all", "--force", "--time", "0")
-        except Exception:
-            pass
         service.terminate()
         try:
             service.wait(10)

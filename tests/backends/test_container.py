@@ -116,7 +116,9 @@ async def test_bad_specs_fail_with_one_sentence(
     no_image = await submit(client, "true")
     unreachable = await submit(client, "true", **{"docker-image": "127.0.0.1:1/none:1"})
     init = await submit(
-        client, "cat /tmp/ready", **{"docker-image": engine.image, "init-cmd": "echo ok > /tmp/ready"}
+        client,
+        "cat /tmp/ready",
+        **{"docker-image": engine.image, "init-cmd": "echo ok > /tmp/ready"},
     )
     await run_backend(ex2, backend2, burst=True)
 
@@ -125,7 +127,9 @@ async def test_bad_specs_fail_with_one_sentence(
         "pull policy is never"
     ]
     assert (await get(client, no_image)).errors[0].startswith("spec: the spec names no image")
-    assert (await get(client, unreachable)).errors[0].startswith(
-        "pull: image 127.0.0.1:1/none:1 could not be pulled"
+    assert (
+        (await get(client, unreachable))
+        .errors[0]
+        .startswith("pull: image 127.0.0.1:1/none:1 could not be pulled")
     )
     assert (await get(client, init)).output == ["ok"]

@@ -94,9 +94,18 @@ async def test_every_action_and_the_output(
     assert got.read_text() == "A\nN\n1\n2\nZ\n L\n>g\nACGT\n".replace(" ", "")
     listing = tmp_path / "inputs.txt"
     await store.download(f"out/{proc.process_id}/inputs.txt", listing)
-    assert listing.read_text().split() == ["l.txt", "notes.txt", "one.txt", "pack", "sub", "two.txt"]
+    assert listing.read_text().split() == [
+        "l.txt",
+        "notes.txt",
+        "one.txt",
+        "pack",
+        "sub",
+        "two.txt",
+    ]
     lines = await logs(client, proc)
-    assert any(line.startswith(f"staging: input s3://{b}/in/*.txt: 2 files, 4 B in") for line in lines)
+    assert any(
+        line.startswith(f"staging: input s3://{b}/in/*.txt: 2 files, 4 B in") for line in lines
+    )
     assert any(line.startswith(f"staging: output s3://{b}/out/") for line in lines)
     assert report(done)["staged_in_bytes"] > 0 and report(done)["staged_out_bytes"] > 0
     assert (await get(client, refused)).errors[0].startswith("spec: output ")
@@ -122,9 +131,7 @@ async def test_a_shared_resource_is_fetched_once_and_output_goes_up_on_failure(
         )
         for code in (0, 0, 4)
     ]
-    ex, backend = container_executor(
-        engine, client, tmp_path / "work", s3=s3_config, concurrency=3
-    )
+    ex, backend = container_executor(engine, client, tmp_path / "work", s3=s3_config, concurrency=3)
     await run_backend(ex, backend, burst=True)
 
     assert backend.stager.resource_fetches == 1
