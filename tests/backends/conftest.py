@@ -104,11 +104,15 @@ def _answers(sock_path: Path) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def engine() -> Iterator[Engine]:
-    """Podman's API service for the session, with the busybox test image."""
+class EngineError(Exception):
+    """The Podman API service did not start."""
+
+
+@contextlib.contextmanager
+def podman_engine() -> Iterator[Engine]:
+    """Podman's API service with the busybox test image, in a private directory."""
     if shutil.which("podman") is None or shutil.which("runc") is None:
-        pytest.fail("podman and runc are not installed: run `make engines-podman`")
+        raise EngineError("podman and runc are not installed: run `make engines-podman`")
     root = Path(tempfile.mkdtemp(prefix="colonies-podman-"))
     for sub in ("tmp", "xdg", "config"):
         (root / sub).mkdir()
@@ -136,7 +140,7 @@ def engine() -> Iterator[Engine]:
         while not _answers(sock):
             if service.poll() is not None or time.monotonic() > deadline:
                 log = (root / "service.log").read_text(errors="replace")[-2000:]
-                pytest.fail(f"the Podman API service did not start: {log}")
+                raise EngineError(f"the Podman API service did not start: {log}")
             time.sleep(0.1)
         engine.podman("import", "-", IMAGE, stdin=busybox_rootfs())
         yield engine
@@ -150,3 +154,13 @@ def engine() -> Iterator[Engine]:
             service.kill()
             service.wait()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    """Podman's API service for the session; the test fails if it cannot start."""
+    try:
+        with podman_engine() as started:
+            yield started
+    except EngineError as err:
+        pytest.fail(str(err))
