@@ -82,8 +82,7 @@ class Bench:
         """Seconds to run ``n`` processes; their ids."""
         kind = f"{backend}-{uuid.uuid4().hex[:6]}"
         pids = [
-            (await self.client.submit(self.spec(kind, cmd, **kwargs))).process_id
-            for _ in range(n)
+            (await self.client.submit(self.spec(kind, cmd, **kwargs))).process_id for _ in range(n)
         ]
         started = time.monotonic()
         if backend == "shell":
