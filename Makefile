@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install postgres chromium dev test test-unit lint fmt typecheck bench bench-peers clean
+.PHONY: install postgres chromium engines-podman dev test test-unit lint fmt typecheck bench bench-peers clean
 
 install: $(VENV)/.installed
 
@@ -23,6 +23,12 @@ postgres:
 chromium:
 	@command -v chromium >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+# Podman (Docker Engine API for the container back end's tests), runc and a static busybox
+# for the test image, when they are missing.
+engines-podman:
+	@(command -v podman && command -v runc && dpkg -s busybox-static) >/dev/null 2>&1 || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    podman runc busybox-static)
 
 # `make dev PORT=50090` serves on another port.
 dev: install postgres
@@ -40,7 +46,7 @@ fmt: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install postgres chromium lint typecheck
+test: install postgres chromium engines-podman lint typecheck
 	$(PY) -m pytest -n 2
 
 test-unit: install

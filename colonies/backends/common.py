@@ -23,7 +23,7 @@ from colonies.core import FunctionSpec, Process, ProcessState
 from colonies.core.executor import Hardware
 from colonies.core.function_spec import Requirements as Resources
 from colonies.core.matching import capacity, needs, shortfalls
-from colonies.errors import RPCError, TransportError
+from colonies.errors import ConfigError, RPCError, TransportError
 from colonies.executor_sdk.context import ProcessContext
 from colonies.executor_sdk.executor import Executor
 
@@ -217,6 +217,40 @@ class Admission:
     def __init__(self, hardware: Hardware | None) -> None:
         self.capacity = capacity(hardware) if hardware is not None else None
         self.held = Resources()
+        self._claims: dict[str, Resources] = {}
+        self.peak_running = 0
+        """Most processes held at once (claimed and not yet released)."""
+
+    # The executor's admission hook (``executor_sdk.executor.Admitting``).
+
+    def available(self) -> tuple[str, str] | None:
+        """The assign request's available cpu and mem; None when cpu or mem is used up."""
+        free = self.free()
+        if free is None or self.capacity is None:
+            return "", ""
+        if (self.capacity.cpu and free.cpu <= 0) or (self.capacity.mem and free.mem <= 0):
+            return None
+        cpu = f"{free.cpu}m" if self.capacity.cpu else ""
+        mem = f"{free.mem // 1024}Ki" if self.capacity.mem else ""
+        return cpu, mem
+
+    def claim(self, process: Process) -> None:
+        """Hold what ``process`` needs from its assignment until ``release``."""
+        if process.process_id in self._claims:
+            return
+        want = needs(process.spec.conditions)
+        self._claims[process.process_id] = want
+        self.hold(want)
+        self.peak_running = max(self.peak_running, len(self._claims))
+
+    def release(self, item: Process | Resources) -> None:
+        """Give back what a claimed process (or ``hold(want)``) held."""
+        if isinstance(item, Process):
+            want = self._claims.pop(item.process_id, None)
+            if want is not None:
+                self._give_back(want)
+        else:
+            self._give_back(item)
 
     def free(self) -> Resources | None:
         """What is left to give (the assign request's available cpu and mem)."""
@@ -252,7 +286,7 @@ class Admission:
             gpu_count=self.held.gpu_count + want.gpu_count,
         )
 
-    def release(self, want: Resources) -> None:
+    def _give_back(self, want: Resources) -> None:
         self.held = self.held._replace(
             cpu=max(0, self.held.cpu - want.cpu),
             mem=max(0, self.held.mem - want.mem),
@@ -286,6 +320,8 @@ class BackendFailed(Exception):
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(outcome.error())
         self.outcome = outcome
+        self.process_errors = [outcome.error()]
+        """The process's errors as they are (the SDK adds no exception name)."""
 
 
 async def store_report(ctx: ProcessContext, report: Report) -> None:
@@ -350,3 +386,29 @@ def merged_env(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, s
     env = {k: v for k, v in base.items() if not is_secret(k)}
     env.update(extra)
     return env
+
+
+async def run_backend(
+    executor: Executor, backend: Backend, burst: bool = False, *, handle_signals: bool = False
+) -> None:
+    """Register, start ``backend`` (it may adopt work left by an earlier run), serve, and
+    close the back end. With ``burst``, adopted work ends before new work is taken."""
+    await executor.register()
+    await backend.start(executor)
+    try:
+        wait_adopted = getattr(backend, "wait_adopted", None)
+        if burst and wait_adopted is not None:
+            await wait_adopted()
+        await executor.run(burst, handle_signals=handle_signals)
+    finally:
+        await backend.close()
+
+
+def serve_backend(executor: Executor, backend: Backend, burst: bool = False) -> None:
+    """Blocking entry point of ``colonies executor start --backend ...``."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        asyncio.run(run_backend(executor, backend, burst, handle_signals=True))
+    except ConfigError as err:
+        raise SystemExit(f"colonies executor: {err}") from None

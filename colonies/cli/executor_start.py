@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from colonies.cli import backend_container
 from colonies.cli.options import CliError, client_settings, missing, valid_key
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
@@ -18,7 +19,21 @@ if TYPE_CHECKING:
     from colonies.executor_sdk.executor import Executor
 
 
+def _backend_options(f: Any) -> Any:
+    for option in reversed(backend_container.OPTIONS):
+        f = option(f)
+    return f
+
+
 @click.command()
+@click.option(
+    "--backend",
+    type=click.Choice(["shell", "container"]),
+    default="shell",
+    show_default=True,
+    help="Run processes as commands on this host (shell) or in containers through the "
+    "Docker Engine API (container; see the container back end's options below).",
+)
 @click.option(
     "--name", default="", help="Executor name (default: COLONIES_EXECUTOR_NAME or TYPE-<id>)."
 )
@@ -70,7 +85,9 @@ if TYPE_CHECKING:
 @click.option("--mem", default="", help="Declared hardware: memory, e.g. 16Gi.")
 @click.option("--gpu", "gpu_name", default="", help="Declared hardware: GPU name.")
 @click.option("--gpus", "gpu_count", default=0, help="Declared hardware: GPU count.")
+@_backend_options
 def start(
+    backend: str,
     name: str,
     executor_type: str,
     ticket: str,
@@ -87,6 +104,7 @@ def start(
     mem: str,
     gpu_name: str,
     gpu_count: int,
+    **backend_options: Any,
 ) -> None:
     """Run a shell executor: FUNCNAME is the command, ARGS its arguments.
 
@@ -106,6 +124,10 @@ def start(
     name must be free or COLONIES_ALLOW_EXECUTOR_REREGISTER set on the server); with
     --key-file a restart reuses the kept key and needs no ticket use, even after the ticket
     expired.
+
+    With --backend container each process runs in a container (kwargs["docker-image"] or
+    --image) through the Docker Engine API of DOCKER_HOST (dockerd or `podman system
+    service`); with --cpu/--mem it runs processes side by side only while they fit.
 
     \b
     Example:
@@ -135,6 +157,8 @@ def start(
             funcs=funcs,
             shell=shell,
             burst=burst,
+            backend=backend,
+            backend_options=backend_options,
         )
         return
     if key_file is not None:
@@ -153,12 +177,13 @@ def start(
     if register:
         valid_key(settings.colony_prvkey, "COLONIES_COLONY_PRVKEY")
     hardware = _hardware(cpu, mem, gpu_name, gpu_count)
-    from colonies.executor_sdk.shell import shell_executor
-
-    executor = shell_executor(
+    _launch(
+        backend,
+        backend_options,
         executor_type or settings.executor_type or "cli",
-        commands=funcs or None,
-        shell=shell,
+        funcs,
+        shell,
+        burst,
         name=name or None,
         key=prvkey or None,
         colony_key=settings.colony_prvkey if register else "",
@@ -167,9 +192,36 @@ def start(
         poll_timeout_s=poll_timeout,
         hardware=hardware,
         grace_s=grace,
-        forward_output=True,
     )
-    _serve(executor, burst)
+
+
+def _launch(
+    backend: str,
+    backend_options: dict[str, Any],
+    executor_type: str,
+    funcs: tuple[str, ...],
+    shell: bool,
+    burst: bool,
+    **options: Any,
+) -> None:
+    """Build the executor of ``backend`` and serve it."""
+    if backend == "shell":
+        from colonies.executor_sdk.shell import shell_executor
+
+        executor = shell_executor(
+            executor_type, commands=funcs or None, shell=shell, forward_output=True, **options
+        )
+        _serve(executor, burst)
+        return
+    if funcs or shell:
+        raise CliError("--func and --shell are options of the shell back end, not of --backend.")
+    executor, engine = backend_container.build(executor_type, backend_options, options)
+    try:
+        backend_container.serve(executor, engine, burst)
+    except ValueError as err:
+        raise CliError(str(err)) from None
+    except RPCError as err:
+        raise CliError(f"The server refused the request: {err.message}") from None
 
 
 def _hardware(cpu: str, mem: str, gpu_name: str, gpu_count: int) -> Hardware | None:
@@ -190,6 +242,8 @@ def _start_enrolled(
     funcs: tuple[str, ...],
     shell: bool,
     burst: bool,
+    backend: str,
+    backend_options: dict[str, Any],
     **options: Any,
 ) -> None:
     """Serve as an executor enrolled with ``ticket`` (the colony key is not used)."""
@@ -202,21 +256,20 @@ def _start_enrolled(
         ) from None
     if prvkey:
         valid_key(prvkey, "--prvkey")
-    from colonies.executor_sdk.shell import shell_executor
-
-    executor = shell_executor(
+    _launch(
+        backend,
+        backend_options,
         executor_type,
-        commands=funcs or None,
-        shell=shell,
+        funcs,
+        shell,
+        burst,
         name=name or None,
         key=prvkey or None,
         ticket=ticket,
         key_file=key_file,
         settings=settings,
-        forward_output=True,
         **options,
     )
-    _serve(executor, burst)
 
 
 def _serve(executor: Executor, burst: bool) -> None:

@@ -46,7 +46,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from colonies.client import ColoniesClient, Timeouts
 from colonies.config import ClientSettings
@@ -73,6 +73,20 @@ def is_transient(err: BaseException) -> bool:
     if isinstance(err, RPCError):
         return err.status >= 500 and not err.message.endswith(" is nil")
     return isinstance(err, TRANSIENT)
+
+
+class Admitting(Protocol):
+    """Declared hardware and what running processes hold of it (``backends.common.Admission``):
+    the executor asks the server only for processes that fit what is free."""
+
+    def available(self) -> tuple[str, str] | None:
+        """The assign request's available cpu and mem (``""``: any); None when nothing is
+        free, so the executor does not poll until a process ends."""
+        ...
+
+    def claim(self, process: Process) -> None: ...
+
+    def release(self, process: Process) -> None: ...
 
 
 @dataclass
@@ -136,8 +150,10 @@ class Executor:
         grace_s: float = 30.0,
         unregister: bool | None = None,
         confirm_delivery: bool = True,
+        admission: Admitting | None = None,
     ) -> None:
         self.executor_type = executor_type or ""
+        self.admission = admission
         self.confirm_delivery = confirm_delivery
         self.name = name or ""
         self.colony = colony or ""
@@ -182,6 +198,7 @@ class Executor:
         self._dir_locks: dict[Path, asyncio.Lock] = {}  # fs mount directories in use
         self._polls: set[asyncio.Task[Any]] = set()
         self._poll_gate = asyncio.Semaphore(self.pollers or min(self.concurrency, 4))
+        self._admit_lock = asyncio.Lock()
         self._calls: set[asyncio.Task[Any]] = set()
         self._last_contact = time.monotonic()
         self._done: asyncio.Event | None = None
@@ -608,8 +625,11 @@ class Executor:
                     assert self._changed is not None
                     await self._changed.wait()
                 continue
-            if await self._confirm(process):
-                await self._handle(process)
+            try:
+                if await self._confirm(process):
+                    await self._handle(process)
+            finally:
+                self._release(process)
 
     async def _confirm(self, process: Process) -> bool:
         """Tell the server the process arrived before running it. A refusal means its
@@ -643,13 +663,46 @@ class Executor:
 
     async def _poll(self, burst: bool) -> Process | None:
         """One assign call (long-poll unless burst); None when nothing came or on stop."""
-        async with self._poll_gate:
+        admitting = self._admit_lock if self.admission is not None else contextlib.nullcontext()
+        async with self._poll_gate, admitting:  # under admission, one poll at a time
             if self.stopping:
                 return None
-            poll = asyncio.create_task(self._assign(-1 if burst else self.poll_timeout_s))
+            available = await self._available()
+            if available is None:
+                return None
+            poll = asyncio.create_task(
+                self._assign(-1 if burst else self.poll_timeout_s, *available)
+            )
             self._polls.add(poll)
             self._last_contact = time.monotonic()
-            return await self._poll_result(poll)
+            process = await self._poll_result(poll)
+            if process is not None and self.admission is not None:
+                self.admission.claim(process)
+            return process
+
+    async def _available(self) -> tuple[str, str] | None:
+        """What to ask for under ``admission``: waits while nothing is free (None on stop)."""
+        if self.admission is None:
+            return "", ""
+        assert self._stopping is not None and self._changed is not None
+        while (free := self.admission.available()) is None:
+            if self._stopping.is_set():
+                return None
+            waits = [asyncio.create_task(e.wait()) for e in (self._changed, self._stopping)]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waits:
+                    w.cancel()
+        return free
+
+    def _release(self, process: Process) -> None:
+        """Give back what ``process`` held under ``admission`` and wake a waiting poll."""
+        if self.admission is None or self._changed is None:
+            return
+        self.admission.release(process)
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     async def _poll_result(self, poll: asyncio.Task[Process]) -> Process | None:
         try:
@@ -676,11 +729,16 @@ class Executor:
         self._failures = 0
         return process
 
-    async def _assign(self, timeout: int) -> Process:
+    async def _assign(self, timeout: int, cpu: str = "", mem: str = "") -> Process:
         # The server answers a long-poll within ``timeout``; the margin covers a dead peer.
         async with asyncio.timeout(max(timeout, 0) + 30):
             return await self.client.assign(
-                timeout, confirm_delivery=True, colony=self.colony, key=self._key
+                timeout,
+                available_cpu=cpu,
+                available_mem=mem,
+                confirm_delivery=True,
+                colony=self.colony,
+                key=self._key,
             )
 
     async def _rejoin(self, refusal: RPCError) -> None:
@@ -782,6 +840,9 @@ class Executor:
             return False, [SHUTDOWN_ERROR]
         err = call.exception()
         if err is not None:
+            errors = getattr(err, "process_errors", None)
+            if isinstance(errors, list):  # the error texts are given (e.g. by a back end)
+                return False, errors
             await self._log_traceback(process, err)
             return False, [f"{type(err).__name__}: {err}" if str(err) else type(err).__name__]
         result = call.result()

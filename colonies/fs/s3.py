@@ -209,12 +209,16 @@ class S3Store:
             if code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise _explain(err, "create the bucket", self.bucket) from None
 
-    def upload_sync(self, path: Path, key: str, progress: Progress | None = None) -> None:
+    def upload_sync(
+        self, path: Path, key: str, progress: Progress | None = None, bucket: str = ""
+    ) -> None:
+        """Upload into this store's bucket, or ``bucket``."""
+        bucket = bucket or self.bucket
         try:
             if path.stat().st_size < SMALL:
                 data = path.read_bytes()
                 self._client.put_object(
-                    Bucket=self.bucket,
+                    Bucket=bucket,
                     Key=key,
                     Body=data,
                     ContentType="application/octet-stream",
@@ -224,14 +228,14 @@ class S3Store:
                 return
             self._client.upload_file(
                 str(path),
-                self.bucket,
+                bucket,
                 key,
                 ExtraArgs={"ContentType": "application/octet-stream"},
                 Callback=progress,
                 Config=self._transfer,
             )
         except (ClientError, BotoCoreError, S3UploadFailedError) as err:
-            raise _explain(err, "upload", self.bucket) from None
+            raise _explain(err, "upload", bucket) from None
 
     def download_sync(
         self,
@@ -278,13 +282,38 @@ class S3Store:
 
     def objects_sync(self) -> Iterator[tuple[str, datetime]]:
         """Every object key in the bucket with its last modification time."""
+        for key, modified, _size, _etag in self.listing_sync():
+            yield key, modified
+
+    def listing_sync(
+        self, prefix: str = "", bucket: str = ""
+    ) -> Iterator[tuple[str, datetime, int, str]]:
+        """Key, modification time, size and ETag of every object under ``prefix`` in this
+        store's bucket or ``bucket``."""
+        bucket = bucket or self.bucket
         try:
-            pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=bucket, Prefix=prefix
+            )
             for page in pages:
                 for item in page.get("Contents", []):
-                    yield str(item["Key"]), item["LastModified"]
+                    yield (
+                        str(item["Key"]),
+                        item["LastModified"],
+                        int(item.get("Size", 0)),
+                        str(item.get("ETag", "")),
+                    )
         except (ClientError, BotoCoreError) as err:
-            raise _explain(err, "list objects", self.bucket) from None
+            raise _explain(err, "list objects", bucket) from None
+
+    def head_sync(self, key: str, bucket: str = "") -> tuple[int, str]:
+        """Size and ETag of one object (S3Error when it is missing)."""
+        bucket = bucket or self.bucket
+        try:
+            head = self._client.head_object(Bucket=bucket, Key=key)
+        except (ClientError, BotoCoreError) as err:
+            raise _explain(err, f"find s3://{bucket}/{key}", bucket) from None
+        return int(head.get("ContentLength", 0)), str(head.get("ETag", ""))
 
     def keys_sync(self) -> Iterator[str]:
         """Every object key in the bucket."""
@@ -295,11 +324,13 @@ class S3Store:
     async def ensure_bucket(self) -> None:
         await asyncio.to_thread(self.ensure_bucket_sync)
 
-    async def upload(self, path: Path, key: str, progress: Progress | None = None) -> None:
+    async def upload(
+        self, path: Path, key: str, progress: Progress | None = None, bucket: str = ""
+    ) -> None:
         """Upload; cancelling the task stops the transfer (a multipart upload is aborted)."""
         cancel = threading.Event()
         try:
-            await asyncio.to_thread(self.upload_sync, path, key, _watch(progress, cancel))
+            await asyncio.to_thread(self.upload_sync, path, key, _watch(progress, cancel), bucket)
         except asyncio.CancelledError:
             cancel.set()
             raise
@@ -332,3 +363,11 @@ class S3Store:
 
     async def objects(self) -> list[tuple[str, datetime]]:
         return await asyncio.to_thread(lambda: list(self.objects_sync()))
+
+    async def listing(
+        self, prefix: str = "", bucket: str = ""
+    ) -> list[tuple[str, datetime, int, str]]:
+        return await asyncio.to_thread(lambda: list(self.listing_sync(prefix, bucket)))
+
+    async def head(self, key: str, bucket: str = "") -> tuple[int, str]:
+        return await asyncio.to_thread(self.head_sync, key, bucket)

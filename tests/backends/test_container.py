@@ -1,0 +1,135 @@
+"""The container back end against a real engine (Podman's Docker-compatible API)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from colonies.backends.common import run_backend
+from colonies.client import ColoniesClient
+from colonies.core import Hardware, ProcessState
+from tests.backends.conftest import Engine
+from tests.backends.util import container_executor, get, logs, report, submit
+from tests.conftest import Colony
+from tests.sdk.util import SUBMITTER, until
+
+
+async def test_runs_a_container_spec_and_reports_reasons(
+    engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
+) -> None:
+    ex, backend = container_executor(engine, client, tmp_path / "work", concurrency=4)
+    ok = await submit(client, "echo one; echo two {processid}; echo err >&2")
+    oom = await submit(client, "head -c 200m /dev/zero | tail", mem="32Mi")
+    slow = await submit(client, "sleep 30", maxexectime=2)
+    failing = await submit(client, "echo about to fail; exit 3")
+    await run_backend(ex, backend, burst=True)
+
+    done = await get(client, ok)
+    assert done.state == ProcessState.SUCCESS, done.errors
+    assert done.output == [f"two {ok.process_id}"]
+    assert set(await logs(client, ok)) == {"one", f"two {ok.process_id}", "err"}
+    used = report(done)
+    assert used["wall_s"] > 0
+    failed = await get(client, oom)
+    assert failed.errors[0].startswith("oom: "), failed.errors
+    timed_out = await get(client, slow)
+    assert timed_out.errors[0].startswith("timeout: "), timed_out.errors
+    exited = await get(client, failing)
+    assert exited.errors == ["exit: the container exited with status 3: about to fail"]
+    assert not await backend_containers(engine)
+
+
+async def backend_containers(engine: Engine) -> list[str]:
+    return [
+        line
+        for line in engine.podman("ps", "-a", "--format", "{{.Names}}").splitlines()
+        if line.startswith("colonies-")
+    ]
+
+
+async def test_admission_by_cpu_and_mem(
+    engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
+) -> None:
+    two_cpus = Hardware(cpu="2000m")
+    ex, backend = container_executor(
+        engine, client, tmp_path / "w1", hardware=two_cpus, concurrency=4
+    )
+    cpu_bound = [await submit(client, "sleep 1", cpu="1000m") for _ in range(4)]
+    too_big = await submit(client, "true", cpu="3000m")
+    await run_backend(ex, backend, burst=True)
+    assert backend.admission.peak_running == 2
+    assert [(await get(client, p)).state for p in cpu_bound] == [ProcessState.SUCCESS] * 4
+    assert (await get(client, too_big)).state == ProcessState.WAITING
+    await client.remove_process(too_big.process_id, key=SUBMITTER)
+
+    one_gib = Hardware(mem="1Gi")
+    ex, backend = container_executor(
+        engine, client, tmp_path / "w2", hardware=one_gib, concurrency=3
+    )
+    mem_bound = [await submit(client, "sleep 1", mem="600Mi") for _ in range(2)]
+    await run_backend(ex, backend, burst=True)
+    assert backend.admission.peak_running == 1
+    assert [(await get(client, p)).state for p in mem_bound] == [ProcessState.SUCCESS] * 2
+
+
+async def test_cancel_stops_the_container(
+    engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
+) -> None:
+    ex, backend = container_executor(engine, client, tmp_path / "work")
+    proc = await submit(client, "sleep 60")
+    serving = asyncio.create_task(run_backend(ex, backend))
+    try:
+        await until(lambda: _has_containers(engine), timeout=20)
+        started = time.monotonic()
+        await client.cancel(proc.process_id, key=SUBMITTER)
+        await until(lambda: _no_containers(engine), timeout=10)
+        assert time.monotonic() - started < 6
+    finally:
+        await ex.shutdown(5)
+        await serving
+    assert (await get(client, proc)).state == ProcessState.CANCELLED
+
+
+async def _has_containers(engine: Engine) -> bool:
+    return bool(await asyncio.to_thread(_names, engine))
+
+
+async def _no_containers(engine: Engine) -> bool:
+    return not await asyncio.to_thread(_names, engine)
+
+
+def _names(engine: Engine) -> list[str]:
+    out = engine.podman("ps", "-a", "--format", "{{.Names}}")
+    return [n for n in out.splitlines() if n.startswith("colonies-")]
+
+
+async def test_bad_specs_fail_with_one_sentence(
+    engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
+) -> None:
+    ex, backend = container_executor(engine, client, tmp_path / "work", pull="never")
+    ex2, backend2 = container_executor(
+        engine, client, tmp_path / "work2", default_image="", pull="missing"
+    )
+    unknown = await submit(client, "true", **{"docker-image": "localhost/no-such-image:1"})
+    await run_backend(ex, backend, burst=True)
+    no_image = await submit(client, "true")
+    unreachable = await submit(client, "true", **{"docker-image": "127.0.0.1:1/none:1"})
+    init = await submit(
+        client,
+        "cat /tmp/ready",
+        **{"docker-image": engine.image, "init-cmd": "echo ok > /tmp/ready"},
+    )
+    await run_backend(ex2, backend2, burst=True)
+
+    assert (await get(client, unknown)).errors == [
+        "pull: image localhost/no-such-image:1 is not on this executor's engine and its "
+        "pull policy is never"
+    ]
+    assert (await get(client, no_image)).errors[0].startswith("spec: the spec names no image")
+    assert (
+        (await get(client, unreachable))
+        .errors[0]
+        .startswith("pull: image 127.0.0.1:1/none:1 could not be pulled")
+    )
+    assert (await get(client, init)).output == ["ok"]
