@@ -159,8 +159,9 @@ class ProcessStore(Store):
         initiator_id: str = "",
         label: str = "",
     ) -> list[Process]:
+        query = "list_processes" if state <= ProcessState.RUNNING else "list_finished_processes"
         rows = await self.conn.fetch(
-            Q["list_processes"], colony_name, int(state), executor_type, initiator_id, label, count
+            Q[query], colony_name, int(state), executor_type, initiator_id, label, count
         )
         return [process_from_row(r) for r in rows]
 

@@ -135,6 +135,8 @@ CREATE INDEX processes_assignable ON processes (colony_name, executor_type, prio
     WHERE state = {WAITING} AND NOT wait_for_parents AND not_before IS NULL;
 CREATE INDEX processes_not_before ON processes (not_before) WHERE not_before IS NOT NULL;
 CREATE INDEX processes_colony_state ON processes (colony_name, state, priority_time);
+CREATE INDEX processes_finished ON processes (colony_name, state, end_time)
+    WHERE state > {RUNNING};
 CREATE INDEX processes_running_deadline ON processes (exec_deadline)
     WHERE state = {RUNNING} AND max_exec_time <> -1;
 CREATE INDEX processes_waiting_deadline ON processes (wait_deadline)
@@ -629,3 +631,4 @@ SELECT p.process_id, p.attempt, p.assigned_executor_id AS executor_id,
 FROM processes p;
 INSERT INTO schema_migrations (version) VALUES (9);
 INSERT INTO schema_migrations (version) VALUES (10);
+INSERT INTO schema_migrations (version) VALUES (12);

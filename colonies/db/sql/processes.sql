@@ -56,16 +56,26 @@ SELECT EXISTS (SELECT 1 FROM processes
 SELECT * FROM process_view WHERE process_id = $1;
 
 -- name: list_processes
--- Processes of a colony in one state, with at most one filter set; waiting ones by priority,
--- running ones by start, finished ones newest end first.
+-- Waiting or running processes of a colony in one state, with at most one filter set;
+-- waiting ones by priority, running ones by start.
 -- $1 colony_name, $2 state, $3 executor_type, $4 initiator_id, $5 label, $6 count
 SELECT * FROM process_view
 WHERE colony_name = $1 AND state = $2
   AND ($3 = '' OR executor_type = $3) AND ($4 = '' OR initiator_id = $4)
   AND ($5 = '' OR label = $5)
 ORDER BY CASE WHEN $2 = {WAITING} THEN priority_time END,
-         CASE WHEN $2 = {RUNNING} THEN start_time END,
-         CASE WHEN $2 > {RUNNING} THEN end_time END DESC
+         CASE WHEN $2 = {RUNNING} THEN start_time END
+LIMIT $6;
+
+-- name: list_finished_processes
+-- Finished processes of a colony in one state, newest end first: read backwards from the
+-- index processes_finished, so the cost does not grow with the colony's history.
+-- $1 colony_name, $2 state, $3 executor_type, $4 initiator_id, $5 label, $6 count
+SELECT * FROM process_view
+WHERE colony_name = $1 AND state = $2 AND state > {RUNNING}
+  AND ($3 = '' OR executor_type = $3) AND ($4 = '' OR initiator_id = $4)
+  AND ($5 = '' OR label = $5)
+ORDER BY end_time DESC
 LIMIT $6;
 
 -- name: process_history
