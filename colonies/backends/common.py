@@ -326,16 +326,64 @@ async def run_job(backend: Backend, ctx: ProcessContext) -> list[Any]:
     return outcome.output
 
 
-def backend_executor(backend: Backend, executor_type: str, **options: Any) -> Executor:
-    """An SDK Executor that runs every process it is assigned on ``backend``."""
-    executor = Executor(executor_type, **options)
+class BackendExecutor(Executor):
+    """An SDK Executor that runs every process it is assigned on ``backend``.
 
-    async def run(*_args: Any, ctx: ProcessContext, **_kwargs: Any) -> Any:
-        output = await run_job(backend, ctx)
+    The back end starts once the executor is registered (it may pick up work a previous
+    run left, e.g. jobs that outlive the executor) and closes when the run ends. A back end
+    with ``detach()`` is detached on stop instead of given a grace period: its running
+    processes are neither cancelled nor failed, so the next start can follow them again.
+    """
+
+    def __init__(self, backend: Backend, executor_type: str, **options: Any) -> None:
+        super().__init__(executor_type, **options)
+        self.backend = backend
+        self._serving: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[Any]] = set()
+        self.detached = False
+        self.fallback(self._run_on_backend)
+
+    async def _run_on_backend(self, *_args: Any, ctx: ProcessContext, **_kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self._jobs.add(task)
+        try:
+            output = await run_job(self.backend, ctx)
+        finally:
+            self._jobs.discard(task)
         return tuple(output) if len(output) != 1 else output[0]
 
-    executor.fallback(run)
-    return executor
+    async def run(self, burst: bool = False, *, handle_signals: bool = False) -> None:
+        await self._register_for_run()
+        await self.backend.start(self)
+        self.detached = False
+        self._serving = asyncio.create_task(
+            Executor.run(self, burst, handle_signals=handle_signals)
+        )
+        try:
+            await self._serving
+        except asyncio.CancelledError:
+            if not self.detached:
+                raise
+        finally:
+            await self.backend.close()
+
+    def stop(self, grace_s: float | None = None) -> None:
+        detach = getattr(self.backend, "detach", None)
+        if detach is None or self._serving is None or self._serving.done():
+            super().stop(grace_s)
+            return
+        log.info("detaching: running jobs go on and are followed again on the next start")
+        self.detached = True
+        detach()
+        for task in list(self._jobs):
+            task.cancel()
+        self._serving.cancel()
+
+
+def backend_executor(backend: Backend, executor_type: str, **options: Any) -> BackendExecutor:
+    """An SDK Executor that runs every process it is assigned on ``backend``."""
+    return BackendExecutor(backend, executor_type, **options)
 
 
 def merged_env(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
