@@ -17,6 +17,7 @@ import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from colonies.core import FunctionSpec, Process, ProcessState
@@ -352,6 +353,19 @@ class BackendExecutor(Executor):
         finally:
             self._jobs.discard(task)
         return tuple(output) if len(output) != 1 else output[0]
+
+    async def _execute(self, process: Process, mounts: dict[str, Path]) -> tuple[bool, list[Any]]:
+        # A failed job's error is its reason and message ("exit: ..."), as users and retry
+        # policies match it, not the SDK's "ExceptionType: text" of an unexpected error.
+        ok, values = await super()._execute(process, mounts)
+        prefix = f"{BackendFailed.__name__}: "
+        if not ok and values and isinstance(values[0], str) and values[0].startswith(prefix):
+            values = [values[0].removeprefix(prefix), *values[1:]]
+        return ok, values
+
+    async def _log_traceback(self, process: Process, err: BaseException) -> None:
+        if not isinstance(err, BackendFailed):  # an expected end, not a bug to trace
+            await super()._log_traceback(process, err)
 
     async def run(self, burst: bool = False, *, handle_signals: bool = False) -> None:
         await self._register_for_run()
