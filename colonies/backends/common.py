@@ -327,7 +327,24 @@ async def run_job(backend: Backend, ctx: ProcessContext) -> list[Any]:
     return outcome.output
 
 
-class BackendExecutor(Executor):
+class ReasonFirstExecutor(Executor):
+    """An SDK Executor whose BackendFailed errors read as the reason and message ("exit:
+    ..."), as users and retry policies match them, with no traceback in the process log;
+    any other exception is a bug and reported as the SDK does."""
+
+    async def _execute(self, process: Process, mounts: dict[str, Path]) -> tuple[bool, list[Any]]:
+        ok, values = await super()._execute(process, mounts)
+        prefix = f"{BackendFailed.__name__}: "
+        if not ok and values and isinstance(values[0], str) and values[0].startswith(prefix):
+            values = [values[0].removeprefix(prefix), *values[1:]]
+        return ok, values
+
+    async def _log_traceback(self, process: Process, err: BaseException) -> None:
+        if not isinstance(err, BackendFailed):
+            await super()._log_traceback(process, err)
+
+
+class BackendExecutor(ReasonFirstExecutor):
     """An SDK Executor that runs every process it is assigned on ``backend``.
 
     The back end starts once the executor is registered (it may pick up work a previous
@@ -353,19 +370,6 @@ class BackendExecutor(Executor):
         finally:
             self._jobs.discard(task)
         return tuple(output) if len(output) != 1 else output[0]
-
-    async def _execute(self, process: Process, mounts: dict[str, Path]) -> tuple[bool, list[Any]]:
-        # A failed job's error is its reason and message ("exit: ..."), as users and retry
-        # policies match it, not the SDK's "ExceptionType: text" of an unexpected error.
-        ok, values = await super()._execute(process, mounts)
-        prefix = f"{BackendFailed.__name__}: "
-        if not ok and values and isinstance(values[0], str) and values[0].startswith(prefix):
-            values = [values[0].removeprefix(prefix), *values[1:]]
-        return ok, values
-
-    async def _log_traceback(self, process: Process, err: BaseException) -> None:
-        if not isinstance(err, BackendFailed):  # an expected end, not a bug to trace
-            await super()._log_traceback(process, err)
 
     async def run(self, burst: bool = False, *, handle_signals: bool = False) -> None:
         await self._register_for_run()
