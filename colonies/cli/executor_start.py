@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from colonies.cli import backend_slurm
 from colonies.cli.options import CliError, client_settings, missing, valid_key
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
@@ -18,7 +19,21 @@ if TYPE_CHECKING:
     from colonies.executor_sdk.executor import Executor
 
 
+def _backend_options(f: Any) -> Any:
+    for option in reversed(backend_slurm.OPTIONS):
+        f = option(f)
+    return f
+
+
 @click.command()
+@click.option(
+    "--backend",
+    type=click.Choice(["shell", "slurm"]),
+    default="shell",
+    show_default=True,
+    help="Where processes run: here (shell), or on Slurm (one job per process, or pilot "
+    "allocations with --pilot; see `Run on Slurm` in the README).",
+)
 @click.option(
     "--name", default="", help="Executor name (default: COLONIES_EXECUTOR_NAME or TYPE-<id>)."
 )
@@ -52,7 +67,12 @@ if TYPE_CHECKING:
     default="",
     help="Key of this executor (an approved one without --register; new one if empty).",
 )
-@click.option("--concurrency", default=1, show_default=True, help="Processes at a time.")
+@click.option(
+    "--concurrency",
+    type=int,
+    default=None,
+    help="Processes at a time (default 1; with --backend slurm, jobs at a time: 100).",
+)
 @click.option(
     "--timeout", "poll_timeout", default=10, show_default=True, help="Assign long-poll, s."
 )
@@ -70,14 +90,16 @@ if TYPE_CHECKING:
 @click.option("--mem", default="", help="Declared hardware: memory, e.g. 16Gi.")
 @click.option("--gpu", "gpu_name", default="", help="Declared hardware: GPU name.")
 @click.option("--gpus", "gpu_count", default=0, help="Declared hardware: GPU count.")
+@_backend_options
 def start(
+    backend: str,
     name: str,
     executor_type: str,
     ticket: str,
     key_file: Path | None,
     register: bool,
     prvkey: str,
-    concurrency: int,
+    concurrency: int | None,
     poll_timeout: int,
     grace: float,
     funcs: tuple[str, ...],
@@ -87,6 +109,7 @@ def start(
     mem: str,
     gpu_name: str,
     gpu_count: int,
+    **backend_options: Any,
 ) -> None:
     """Run a shell executor: FUNCNAME is the command, ARGS its arguments.
 
@@ -112,8 +135,26 @@ def start(
       colonies executor start --type cli &
       colonies function exec --func echo --args hello --targettype cli --wait --out
       colonies executor start --ticket ct1.dGVzdA.4f0c... --key-file worker.key
+      colonies executor start --backend slurm --type hpc --partition batch
     """
     settings = client_settings()
+    if backend == "slurm":
+        backend_slurm.build(
+            settings,
+            executor_type=executor_type,
+            name=name,
+            ticket=ticket,
+            key_file=key_file,
+            register=register,
+            prvkey=prvkey,
+            concurrency=concurrency,
+            poll_timeout=poll_timeout,
+            hardware=_hardware(cpu, mem, gpu_name, gpu_count),
+            burst=burst,
+            **backend_options,
+        )
+        return
+    concurrency = concurrency or 1
     if shell and funcs:
         raise CliError(
             "--shell cannot be combined with --func: under the shell the arguments are shell "
