@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install postgres dev test test-unit lint fmt typecheck bench bench-peers clean
+.PHONY: install postgres engines-slurm dev test test-unit lint fmt typecheck bench bench-peers clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,13 @@ $(VENV)/.installed: pyproject.toml
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
+
+# Slurm and munge (Debian packages) for the Slurm back end's tests, which start a private
+# one-node cluster; `time` lets jobs measure themselves.
+engines-slurm:
+	@command -v slurmctld >/dev/null && command -v slurmd >/dev/null && \
+	  command -v munged >/dev/null && test -x /usr/bin/time || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q slurm-wlm munge time)
 
 # `make dev PORT=50090` serves on another port.
 dev: install postgres
@@ -34,7 +41,7 @@ fmt: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install postgres lint typecheck
+test: install postgres engines-slurm lint typecheck
 	$(PY) -m pytest -n 2
 
 test-unit: install

@@ -151,17 +151,17 @@ async def command(*argv: str, timeout_s: float = 60.0) -> str:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-    except OSError as err:
-        raise SlurmError(f"{argv[0]}: {err.strerror} (is Slurm installed here?)") from None
+    except OSError as failure:
+        raise SlurmError(f"{argv[0]}: {failure.strerror} (is Slurm installed here?)") from None
     try:
-        out, err = await asyncio.wait_for(proc.communicate(), timeout_s)
+        out, errors = await asyncio.wait_for(proc.communicate(), timeout_s)
     except (TimeoutError, asyncio.CancelledError):
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
         raise
     if proc.returncode != 0:
-        text = err.decode(errors="replace").strip() or out.decode(errors="replace").strip()
+        text = errors.decode(errors="replace").strip() or out.decode(errors="replace").strip()
         raise SlurmError(f"{argv[0]}: {text or f'exit status {proc.returncode}'}")
     return out.decode(errors="replace")
 
@@ -247,7 +247,13 @@ class Sacct:
             return None
         try:
             out = await command(
-                "sacct", "-n", "-P", "-j", job_id, "-o", "JobID,State,ExitCode,Elapsed,TotalCPU,MaxRSS"
+                "sacct",
+                "-n",
+                "-P",
+                "-j",
+                job_id,
+                "-o",
+                "JobID,State,ExitCode,Elapsed,TotalCPU,MaxRSS",
             )
         except SlurmError as err:
             log.info("sacct is not used: %s", err)

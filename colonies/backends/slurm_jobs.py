@@ -35,7 +35,6 @@ from colonies.backends.common import (
     Reason,
     Report,
     SpecError,
-    make_job,
     run_job,
 )
 from colonies.core import Process, ProcessState
@@ -202,7 +201,9 @@ class SlurmBackend:
         mine = {p.process_id: p for p in running if p.assigned_executor_id == executor.executor_id}
         for name, info in jobs.items():
             if name not in mine and not info.ended:
-                log.info("cancelling Slurm job %s: process %s is not running here", info.job_id, name)
+                log.info(
+                    "cancelling Slurm job %s: process %s is not running here", info.job_id, name
+                )
                 await slurm.scancel(info.job_id)
         for pid, process in mine.items():
             if pid in jobs:

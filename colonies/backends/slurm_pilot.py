@@ -279,8 +279,8 @@ async def run_local(ctx: ProcessContext) -> Any:
     stdout the output, a non-zero exit a failure with reason ``exit``."""
     try:
         job = make_job(ctx.process)
-    except SpecError as err:
-        raise BackendFailed(Outcome(Reason.SPEC, str(err))) from None
+    except SpecError as refused:
+        raise BackendFailed(Outcome(Reason.SPEC, str(refused))) from None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COLONIES_", "AWS_"))}
     proc = await asyncio.create_subprocess_exec(
         *job.argv,
@@ -291,7 +291,7 @@ async def run_local(ctx: ProcessContext) -> Any:
     )
     assert proc.stdout is not None and proc.stderr is not None
     out: list[str] = []
-    err: list[str] = []
+    errors: list[str] = []
 
     async def pump(stream: asyncio.StreamReader, into: list[str]) -> None:
         while line := await stream.readline():
@@ -301,7 +301,7 @@ async def run_local(ctx: ProcessContext) -> Any:
                 await ctx.log(text)
 
     try:
-        await asyncio.gather(pump(proc.stdout, out), pump(proc.stderr, err))
+        await asyncio.gather(pump(proc.stdout, out), pump(proc.stderr, errors))
         status = await proc.wait()
     except BaseException:
         with contextlib.suppress(ProcessLookupError):
@@ -315,7 +315,7 @@ async def run_local(ctx: ProcessContext) -> Any:
         if ctx.executor.stopping:
             await asyncio.Event().wait()
     if status != 0:
-        last = err[-1].strip() if err else ""
+        last = errors[-1].strip() if errors else ""
         text = f"exit: the command exited with status {status}" + (f": {last}" if last else "")
         raise BackendFailed(Outcome(Reason.EXIT, text, status))
     return "".join(out).removesuffix("\n")

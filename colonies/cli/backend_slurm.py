@@ -30,7 +30,7 @@ F = Callable[..., Any]
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class Seconds(click.ParamType):
+class Seconds(click.ParamType[int]):
     """``90s``, ``30m``, ``2h``, ``1h30m`` or plain seconds."""
 
     name = "duration"
@@ -203,7 +203,10 @@ def _jobs(
     name = name or settings.executor_name or f"{executor_type}-{socket.gethostname()}"
     identity: dict[str, Any] = {}
     if ticket:
-        identity = {"ticket": ticket, "key_file": key_file or slurm_options.jobs_dir / "executor.key"}
+        identity = {
+            "ticket": ticket,
+            "key_file": key_file or slurm_options.jobs_dir / "executor.key",
+        }
     elif prvkey or not register:
         if not prvkey:
             raise CliError("--no-register needs the key of an approved executor: pass --prvkey.")

@@ -106,9 +106,7 @@ async def test_walltime_exceeded_fails_with_timeout(
     """Slurm counts walltime in minutes and checks limits every 30 s: this takes 60-90 s
     (it only sleeps)."""
     async with serving(make_slurm_executor(server, tmp_path)):
-        process = await client.submit(
-            hpc_spec("sleep 300", cond_walltime=1), key=EXECUTOR_KEY
-        )
+        process = await client.submit(hpc_spec("sleep 300", cond_walltime=1), key=EXECUTOR_KEY)
         done = await wait_state(client, process.process_id, FINAL, EXECUTOR_KEY, timeout=120)
     assert done.state == ProcessState.FAILED
     assert done.errors[0].startswith("timeout: the job ran out of its walltime (--time)")

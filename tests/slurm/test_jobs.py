@@ -12,7 +12,7 @@ from colonies.core import ProcessState
 from tests.cli.conftest import Invoke, ok
 from tests.conftest import EXECUTOR_KEY, Colony
 from tests.slurm.cluster import SlurmCluster
-from tests.slurm.util import TYPE, hpc_spec, make_slurm_executor, serving, wait_state
+from tests.slurm.util import TYPE, make_slurm_executor, serving
 
 FINAL = {ProcessState.SUCCESS, ProcessState.FAILED}
 
@@ -52,7 +52,9 @@ async def test_spec_runs_end_to_end_through_function_submit_wait(
     assert "mem=64M" in shown
     logs = "".join(
         entry.message
-        for entry in await client.get_logs(process_id=process_id, count=100, colony="test", key=EXECUTOR_KEY)
+        for entry in await client.get_logs(
+            process_id=process_id, count=100, colony="test", key=EXECUTOR_KEY
+        )
     )
     assert "#SBATCH --cpus-per-task=2" in logs and "export GREETING='a job'\"'\"'s world'" in logs
     assert "oops" in logs and "hello from" in logs

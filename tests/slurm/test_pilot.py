@@ -18,7 +18,7 @@ from colonies.executor_sdk.executor import Executor
 from tests.cli.conftest import Invoke, ok
 from tests.conftest import COLONY, COLONY_KEY, EXECUTOR_KEY, Colony
 from tests.slurm.cluster import SlurmCluster
-from tests.slurm.util import TYPE, hpc_spec, url, wait_for, wait_state
+from tests.slurm.util import TYPE, hpc_spec, url, wait_state
 
 
 def _manager(server: TestServer, workdir: Path, **options: object) -> PilotManager:
@@ -100,8 +100,9 @@ async def test_pilot_killed_at_walltime_loses_nothing(
     loop = asyncio.create_task(manager.run())
     try:
         first = {
-            (await wait_state(client, p.process_id, {ProcessState.RUNNING}, EXECUTOR_KEY))
-            .assigned_executor_id
+            (
+                await wait_state(client, p.process_id, {ProcessState.RUNNING}, EXECUTOR_KEY)
+            ).assigned_executor_id
             for p in processes
         }
         [job_id] = list(manager.allocations)

@@ -68,7 +68,11 @@ def hpc_spec(cmd: str, **fields: Any) -> FunctionSpec:
 
 
 async def wait_state(
-    client: ColoniesClient, process_id: str, states: set[ProcessState], key: str, timeout: float = 30
+    client: ColoniesClient,
+    process_id: str,
+    states: set[ProcessState],
+    key: str,
+    timeout: float = 30,
 ) -> Process:
     """The process once it is in one of ``states`` (polls the server)."""
     deadline = time.monotonic() + timeout
