@@ -166,15 +166,50 @@ async def command(*argv: str, timeout_s: float = 60.0) -> str:
     return out.decode(errors="replace")
 
 
-async def sbatch(script: str) -> str:
-    """Submit a batch script file; the job id."""
-    out = await command("sbatch", "--parsable", script)
-    return out.strip().split(";")[0]
+TRANSIENT = ("timed out", "Unable to contact", "Connection refused", "try again", "busy")
+"""Words of Slurm errors that a busy or restarting controller gives: worth another try."""
+
+
+def transient(err: SlurmError) -> bool:
+    return any(word.lower() in str(err).lower() for word in TRANSIENT)
+
+
+async def retrying(*argv: str, attempts: int = 5) -> str:
+    """``command`` again after transient failures (1, 2, 4... s apart)."""
+    for attempt in range(attempts):
+        try:
+            return await command(*argv)
+        except SlurmError as err:
+            if not transient(err) or attempt == attempts - 1:
+                raise
+            log.warning("%s; trying again", err)
+            await asyncio.sleep(2**attempt)
+    raise AssertionError("unreachable")
+
+
+async def sbatch(script: str, name: str = "", comment: str = "") -> str:
+    """Submit a batch script file; the job id. After a transient failure the job named
+    ``name`` with ``comment`` is looked for first (the submission may have gone through)."""
+    for attempt in range(5):
+        try:
+            out = await command("sbatch", "--parsable", script)
+            return out.strip().split(";")[0]
+        except SlurmError as err:
+            if not transient(err) or attempt == 4:
+                raise
+            log.warning("%s; trying again", err)
+            await asyncio.sleep(2**attempt)
+            if name:
+                with contextlib.suppress(SlurmError):
+                    found = [j for j in await queue(comment=comment) if j.name == name]
+                    if found:
+                        return found[0].job_id
+    raise AssertionError("unreachable")
 
 
 async def scancel(job_id: str) -> None:
     try:
-        await command("scancel", job_id)
+        await retrying("scancel", job_id)
     except SlurmError as err:
         log.warning("%s", err)
 
@@ -182,7 +217,7 @@ async def scancel(job_id: str) -> None:
 async def show_job(job_id: str) -> JobInfo | None:
     """``scontrol show job``; None when the controller does not (or no longer) know it."""
     try:
-        jobs = parse_show_job(await command("scontrol", "-o", "show", "job", job_id))
+        jobs = parse_show_job(await retrying("scontrol", "-o", "show", "job", job_id))
     except SlurmError as err:
         if "Invalid job id" in str(err):
             return None

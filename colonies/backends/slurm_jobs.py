@@ -271,7 +271,7 @@ class SlurmBackend:
         job_dir.mkdir(parents=True)
         path = job_dir / "job.sh"
         path.write_text(script)
-        job_id = await slurm.sbatch(str(path))
+        job_id = await slurm.sbatch(str(path), job.process_id, self.comment)
         self.submitted += 1
         with contextlib.suppress(RPCError, TransportError):
             await ctx.log(f"Slurm job {job_id}, batch script:\n{script}")

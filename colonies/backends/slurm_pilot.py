@@ -134,12 +134,17 @@ class PilotManager:
 
     async def run_once(self) -> None:
         """One round: retire ended allocations, count the queue, submit what is missing."""
-        jobs = {j.job_id: j for j in await slurm.queue(comment=self.comment)}
+        # An allocation that is COMPLETING is being killed: its workers are retired (what
+        # they held goes back to the queue) without waiting for Slurm to finish the kill.
+        jobs = {
+            j.job_id: j
+            for j in await slurm.queue(comment=self.comment)
+            if not j.ended and j.state != "COMPLETING"
+        }
         for job_id, job in jobs.items():
-            if not job.ended:
-                alloc = self.allocations.setdefault(job_id, Allocation(job_id, job.state))
-                alloc.state = job.state
-        for job_id in [j for j in self.allocations if j not in jobs or jobs[j].ended]:
+            alloc = self.allocations.setdefault(job_id, Allocation(job_id, job.state))
+            alloc.state = job.state
+        for job_id in [j for j in self.allocations if j not in jobs]:
             del self.allocations[job_id]
         await self._retire_workers(set(self.allocations))
         waiting = await self.client.get_processes(

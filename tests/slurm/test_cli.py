@@ -57,11 +57,13 @@ async def test_executor_start_backend_slurm_both_modes(
     client: ColoniesClient,
     tmp_path: Path,
 ) -> None:
-    one = await client.submit(hpc_spec("echo one job"), key=EXECUTOR_KEY)
+    # The job sees the process id but none of the executor's secrets.
+    cmd = 'echo "key=${COLONIES_COLONY_PRVKEY:-none} id=$COLONIES_PROCESS_ID"'
+    one = await client.submit(hpc_spec(cmd), key=EXECUTOR_KEY)
     status, out = await _start(server, tmp_path)
     assert status == 0, out
     done = await client.get_process(one.process_id, key=EXECUTOR_KEY)
-    assert (done.state, done.output) == (ProcessState.SUCCESS, ["one job"])
+    assert (done.state, done.output) == (ProcessState.SUCCESS, [f"key=none id={one.process_id}"])
     assert (tmp_path / ".colonies-slurm" / f"{TYPE}-{os.uname().nodename}.key").exists()
 
     many = [await client.submit(hpc_spec(f"echo {i}"), key=EXECUTOR_KEY) for i in range(5)]
