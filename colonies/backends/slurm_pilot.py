@@ -380,6 +380,7 @@ async def serve_worker(
 ) -> None:
     """Run until idle for ``idle_s`` or ``margin_s`` before the walltime (then only finish
     what it holds; what is left when Slurm ends the allocation goes back to the queue)."""
+    await executor.register()  # the idle clock starts once the worker can take work
     activity = Activity()
     for registered in [*executor.functions.values(), executor.fallback_fn]:
         if registered is not None:
