@@ -160,8 +160,11 @@ def build(
     except OSError as err:
         raise CliError(f"Cannot use {workdir} for Slurm jobs: {err.strerror}.") from None
     os.chdir(workdir)  # relative fs mounts land on the shared filesystem
-    executor_type = executor_type or settings.executor_type or "slurm"
+    ticket = ticket or settings.executor_ticket
+    # With a ticket the type (and, unless --name, the name) come from the ticket.
+    executor_type = executor_type or settings.executor_type or ("" if ticket else "slurm")
     if options.pop("pilot"):
+        executor_type = executor_type or "slurm"
         _pilot(settings, executor_type, slurm_options, burst, options)
         return
     _jobs(
@@ -169,7 +172,7 @@ def build(
         slurm_options,
         executor_type=executor_type,
         name=name,
-        ticket=ticket or settings.executor_ticket,
+        ticket=ticket,
         key_file=key_file,
         register=register,
         prvkey=prvkey,
@@ -200,7 +203,9 @@ def _jobs(
     from colonies.backends.common import backend_executor
     from colonies.backends.slurm_jobs import SlurmBackend
 
-    name = name or settings.executor_name or f"{executor_type}-{socket.gethostname()}"
+    name = name or settings.executor_name
+    if not (name or ticket):  # with a ticket the server names it (the key file keeps it)
+        name = f"{executor_type}-{socket.gethostname()}"
     identity: dict[str, Any] = {}
     if ticket:
         identity = {
@@ -223,7 +228,7 @@ def _jobs(
     executor = backend_executor(
         SlurmBackend(slurm_options),
         executor_type,
-        name=name,
+        name=name or None,
         settings=settings,
         concurrency=concurrency,
         poll_timeout_s=poll_timeout,
