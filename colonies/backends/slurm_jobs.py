@@ -334,10 +334,12 @@ def _output(path: Path) -> list[Any]:
 
 
 def _last_line(path: Path) -> str:
+    """The command's last stderr line (Slurm's own lines about the step are left out)."""
     try:
         lines = path.read_text(errors="replace").strip().splitlines()
     except FileNotFoundError:
         return ""
+    lines = [line for line in lines if not line.startswith(("srun: ", "slurmstepd"))]
     return lines[-1].strip()[:300] if lines else ""
 
 
