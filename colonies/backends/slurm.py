@@ -322,17 +322,19 @@ class JobTable:
         self.poll_s = poll_s
         self.jobs: dict[str, JobInfo] = {}
         self.watched: set[str] = set()
+        self.queried: set[str] = set()  # the jobs the last round asked squeue about
         self._round = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
     async def next(self, job_id: str) -> JobInfo | None:
         """The job's row after the next round (None once squeue no longer lists it)."""
         self.watched.add(job_id)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._poll())
-        event = self._round
-        await event.wait()
-        return self.jobs.get(job_id)
+        while True:
+            if self._task is None or self._task.done():
+                self._task = asyncio.create_task(self._poll())
+            await self._round.wait()
+            if job_id in self.queried:  # a round that began before it was watched: next
+                return self.jobs.get(job_id)
 
     def forget(self, job_id: str) -> None:
         self.watched.discard(job_id)
@@ -340,9 +342,11 @@ class JobTable:
 
     async def _poll(self) -> None:
         while self.watched:
+            ids = sorted(self.watched)
             try:
-                rows = await queue(sorted(self.watched))
+                rows = await queue(ids)
                 self.jobs = {j.job_id: j for j in rows}
+                self.queried = set(ids)
             except SlurmError as err:
                 log.warning("%s", err)
             event, self._round = self._round, asyncio.Event()

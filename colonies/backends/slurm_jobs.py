@@ -286,7 +286,11 @@ class SlurmBackend:
             row = await self.table.next(job_id)
             await _send(ctx, logs.read())
             if row is None:
-                break
+                # Not in this round's squeue: it may have begun before the job was watched,
+                # or Slurm forgot the job; the controller says which.
+                row = await slurm.show_job(job_id)
+                if row is None:
+                    break
             info = row
             if row.nodes and row.nodes != nodes and row.state == "RUNNING":
                 nodes = row.nodes
