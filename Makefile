@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 
-.PHONY: install postgres chromium engines-podman dev test test-unit lint fmt typecheck bench bench-peers clean
+.PHONY: install postgres engines dev test test-unit lint fmt typecheck bench bench-peers clean
 
 install: $(VENV)/.installed
 
@@ -18,17 +18,16 @@ postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql)
 
-# Debian's Chromium for the dashboard's browser tests (Playwright drives it; no
-# `playwright install`).
-chromium:
-	@command -v chromium >/dev/null || \
-	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
-# Podman (Docker Engine API for the container back end's tests), runc and a static busybox
-# for the test image, when they are missing.
-engines-podman:
-	@(command -v podman && command -v runc && dpkg -s busybox-static) >/dev/null 2>&1 || \
-	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	    podman runc busybox-static)
+# The engines the tests start (Debian packages), installed in one apt-get when one is missing:
+# Chromium for the dashboard's browser tests (Playwright drives it; no `playwright install`),
+# Podman + runc + a static busybox (the test image) for the container back end, Slurm +
+# munge for the Slurm back end's one-node cluster (`time` lets jobs measure themselves).
+ENGINE_PACKAGES := chromium podman runc busybox-static slurm-wlm munge time
+engines:
+	@missing=$$(for p in $(ENGINE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
 
 # `make dev PORT=50090` serves on another port.
 dev: install postgres
@@ -46,7 +45,7 @@ fmt: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install postgres chromium engines-podman lint typecheck
+test: install postgres engines lint typecheck
 	$(PY) -m pytest -n 2
 
 test-unit: install

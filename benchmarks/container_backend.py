@@ -25,7 +25,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -42,6 +42,7 @@ from colonies.executor_sdk import Executor, shell_executor  # noqa: E402
 from colonies.fs import S3Config, S3Store  # noqa: E402
 from tests.backends.conftest import Engine, podman_engine  # noqa: E402
 
+E = TypeVar("E", bound=Executor)
 MB = 1024 * 1024
 
 
@@ -67,7 +68,7 @@ class Bench:
             conditions=conditions,
         )
 
-    def executor(self, executor: Executor) -> Executor:
+    def executor(self, executor: E) -> E:
         return executor.configure(
             client=self.client,
             colony=self.colony,
@@ -97,7 +98,7 @@ class Bench:
                 s3=self.s3,
             )
             ex = self.executor(backend_executor(engine, kind, concurrency=concurrency))
-            await run_backend(ex, engine, burst=True)
+            await run_backend(ex, burst=True)
         return time.monotonic() - started, pids
 
     async def staged_seconds(self, pid: str) -> float:

@@ -2,8 +2,10 @@
 ``Settings``, the clients' ``ClientSettings``, the CLI's ``CliSettings`` and the Colonies FS
 key; only the click options that name one (``envvar=``) read theirs themselves. Elsewhere
 ``fs/s3.py`` reads the reference's AWS_S3_* variables, ``cli/options.py`` HOSTNAME (executor
-names, as the reference), ``cli/style.py`` NO_COLOR and TERM (colour on a terminal), and the
-shell executor passes the environment to its child."""
+names, as the reference), ``cli/style.py`` NO_COLOR and TERM (colour on a terminal), the
+shell executor passes the environment to its child, and the Slurm pilot worker
+(``backends/slurm_pilot.py``) reads the SLURM_* variables of its allocation and passes the
+environment, without COLONIES_* and AWS_*, to its commands."""
 
 from __future__ import annotations
 

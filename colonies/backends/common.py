@@ -17,6 +17,7 @@ import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from colonies.core import FunctionSpec, Process, ProcessState
@@ -369,16 +370,84 @@ async def run_job(backend: Backend, ctx: ProcessContext) -> list[Any]:
     return outcome.output
 
 
-def backend_executor(backend: Backend, executor_type: str, **options: Any) -> Executor:
-    """An SDK Executor that runs every process it is assigned on ``backend``."""
-    executor = Executor(executor_type, **options)
+class ReasonFirstExecutor(Executor):
+    """An SDK Executor whose BackendFailed errors read as the reason and message ("exit:
+    ..."), as users and retry policies match them, with no traceback in the process log;
+    any other exception is a bug and reported as the SDK does."""
 
-    async def run(*_args: Any, ctx: ProcessContext, **_kwargs: Any) -> Any:
-        output = await run_job(backend, ctx)
+    async def _execute(self, process: Process, mounts: dict[str, Path]) -> tuple[bool, list[Any]]:
+        ok, values = await super()._execute(process, mounts)
+        prefix = f"{BackendFailed.__name__}: "
+        if not ok and values and isinstance(values[0], str) and values[0].startswith(prefix):
+            values = [values[0].removeprefix(prefix), *values[1:]]
+        return ok, values
+
+    async def _log_traceback(self, process: Process, err: BaseException) -> None:
+        if not isinstance(err, BackendFailed):
+            await super()._log_traceback(process, err)
+
+
+class BackendExecutor(ReasonFirstExecutor):
+    """An SDK Executor that runs every process it is assigned on ``backend``.
+
+    The back end starts once the executor is registered (it may pick up work a previous
+    run left, e.g. jobs that outlive the executor) and closes when the run ends. A back end
+    with ``detach()`` is detached on stop instead of given a grace period: its running
+    processes are neither cancelled nor failed, so the next start can follow them again.
+    """
+
+    def __init__(self, backend: Backend, executor_type: str, **options: Any) -> None:
+        super().__init__(executor_type, **options)
+        self.backend = backend
+        self._serving: asyncio.Task[None] | None = None
+        self._jobs: set[asyncio.Task[Any]] = set()
+        self.detached = False
+        self.fallback(self._run_on_backend)
+
+    async def _run_on_backend(self, *_args: Any, ctx: ProcessContext, **_kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        assert task is not None
+        self._jobs.add(task)
+        try:
+            output = await run_job(self.backend, ctx)
+        finally:
+            self._jobs.discard(task)
         return tuple(output) if len(output) != 1 else output[0]
 
-    executor.fallback(run)
-    return executor
+    async def run(self, burst: bool = False, *, handle_signals: bool = False) -> None:
+        await self._register_for_run()
+        await self.backend.start(self)
+        self.detached = False
+        wait_adopted = getattr(self.backend, "wait_adopted", None)
+        if burst and wait_adopted is not None:
+            await wait_adopted()  # in burst mode adopted work ends before new work is taken
+        self._serving = asyncio.create_task(
+            Executor.run(self, burst, handle_signals=handle_signals)
+        )
+        try:
+            await self._serving
+        except asyncio.CancelledError:
+            if not self.detached:
+                raise
+        finally:
+            await self.backend.close()
+
+    def stop(self, grace_s: float | None = None) -> None:
+        detach = getattr(self.backend, "detach", None)
+        if detach is None or self._serving is None or self._serving.done():
+            super().stop(grace_s)
+            return
+        log.info("detaching: running jobs go on and are followed again on the next start")
+        self.detached = True
+        detach()
+        for task in list(self._jobs):
+            task.cancel()
+        self._serving.cancel()
+
+
+def backend_executor(backend: Backend, executor_type: str, **options: Any) -> BackendExecutor:
+    """An SDK Executor that runs every process it is assigned on ``backend``."""
+    return BackendExecutor(backend, executor_type, **options)
 
 
 def merged_env(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
@@ -389,26 +458,18 @@ def merged_env(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, s
 
 
 async def run_backend(
-    executor: Executor, backend: Backend, burst: bool = False, *, handle_signals: bool = False
+    executor: BackendExecutor, burst: bool = False, *, handle_signals: bool = False
 ) -> None:
-    """Register, start ``backend`` (it may adopt work left by an earlier run), serve, and
-    close the back end. With ``burst``, adopted work ends before new work is taken."""
-    await executor.register()
-    await backend.start(executor)
-    try:
-        wait_adopted = getattr(backend, "wait_adopted", None)
-        if burst and wait_adopted is not None:
-            await wait_adopted()
-        await executor.run(burst, handle_signals=handle_signals)
-    finally:
-        await backend.close()
+    """Register, start the back end (it may adopt work left by an earlier run), serve, and
+    close the back end (``BackendExecutor.run``)."""
+    await executor.run(burst, handle_signals=handle_signals)
 
 
-def serve_backend(executor: Executor, backend: Backend, burst: bool = False) -> None:
+def serve_backend(executor: BackendExecutor, burst: bool = False) -> None:
     """Blocking entry point of ``colonies executor start --backend ...``."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        asyncio.run(run_backend(executor, backend, burst, handle_signals=True))
+        asyncio.run(run_backend(executor, burst, handle_signals=True))
     except ConfigError as err:
         raise SystemExit(f"colonies executor: {err}") from None

@@ -120,11 +120,11 @@ def build(executor_type: str, options: dict[str, Any], executor_options: dict[st
     return executor, backend
 
 
-def serve(executor: Any, backend: Any, burst: bool) -> None:
+def serve(executor: Any, burst: bool) -> None:
     from colonies.backends.common import serve_backend
     from colonies.backends.container import EngineError
 
     try:
-        serve_backend(executor, backend, burst)
+        serve_backend(executor, burst)
     except EngineError as err:
         raise CliError(f"{err}.") from None

@@ -1,4 +1,4 @@
-"""``colonies executor start``: the built-in shell executor."""
+"""``colonies executor start``: the shell executor, or the container or Slurm back end."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from colonies.cli import backend_container
+from colonies.cli import backend_container, backend_slurm
 from colonies.cli.options import CliError, client_settings, missing, valid_key
 from colonies.config import ClientSettings
 from colonies.core import Gpu, Hardware
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def _backend_options(f: Any) -> Any:
-    for option in reversed(backend_container.OPTIONS):
+    for option in reversed([*backend_container.OPTIONS, *backend_slurm.OPTIONS]):
         f = option(f)
     return f
 
@@ -28,11 +28,12 @@ def _backend_options(f: Any) -> Any:
 @click.command()
 @click.option(
     "--backend",
-    type=click.Choice(["shell", "container"]),
+    type=click.Choice(["shell", "container", "slurm"]),
     default="shell",
     show_default=True,
-    help="Run processes as commands on this host (shell) or in containers through the "
-    "Docker Engine API (container; see the container back end's options below).",
+    help="Where processes run: as commands on this host (shell), in containers through the "
+    "Docker Engine API (container), or on Slurm (one job per process, or pilot allocations "
+    "with --pilot); see `Run containers` and `Run on Slurm` in the README.",
 )
 @click.option(
     "--name", default="", help="Executor name (default: COLONIES_EXECUTOR_NAME or TYPE-<id>)."
@@ -67,7 +68,12 @@ def _backend_options(f: Any) -> Any:
     default="",
     help="Key of this executor (an approved one without --register; new one if empty).",
 )
-@click.option("--concurrency", default=1, show_default=True, help="Processes at a time.")
+@click.option(
+    "--concurrency",
+    type=int,
+    default=None,
+    help="Processes at a time (default 1; with --backend slurm, jobs at a time: 100).",
+)
 @click.option(
     "--timeout", "poll_timeout", default=10, show_default=True, help="Assign long-poll, s."
 )
@@ -94,7 +100,7 @@ def start(
     key_file: Path | None,
     register: bool,
     prvkey: str,
-    concurrency: int,
+    concurrency: int | None,
     poll_timeout: int,
     grace: float,
     funcs: tuple[str, ...],
@@ -106,7 +112,8 @@ def start(
     gpu_count: int,
     **backend_options: Any,
 ) -> None:
-    """Run a shell executor: FUNCNAME is the command, ARGS its arguments.
+    """Run an executor: by default shell commands here (FUNCNAME the command, ARGS its
+    arguments); with --backend, containers or Slurm jobs.
 
     The output is the command's stdout, each output line is also a process log entry, and a
     non-zero exit status fails the process. Stops gracefully on SIGTERM/SIGINT.
@@ -134,8 +141,26 @@ def start(
       colonies executor start --type cli &
       colonies function exec --func echo --args hello --targettype cli --wait --out
       colonies executor start --ticket ct1.dGVzdA.4f0c... --key-file worker.key
+      colonies executor start --backend slurm --type hpc --partition batch
     """
     settings = client_settings()
+    if backend == "slurm":
+        backend_slurm.build(
+            settings,
+            executor_type=executor_type,
+            name=name,
+            ticket=ticket,
+            key_file=key_file,
+            register=register,
+            prvkey=prvkey,
+            concurrency=concurrency,
+            poll_timeout=poll_timeout,
+            hardware=_hardware(cpu, mem, gpu_name, gpu_count),
+            burst=burst,
+            **backend_options,
+        )
+        return
+    concurrency = concurrency or 1
     if shell and funcs:
         raise CliError(
             "--shell cannot be combined with --func: under the shell the arguments are shell "
@@ -215,9 +240,9 @@ def _launch(
         return
     if funcs or shell:
         raise CliError("--func and --shell are options of the shell back end, not of --backend.")
-    executor, engine = backend_container.build(executor_type, backend_options, options)
+    executor, _ = backend_container.build(executor_type, backend_options, options)
     try:
-        backend_container.serve(executor, engine, burst)
+        backend_container.serve(executor, burst)
     except ValueError as err:
         raise CliError(str(err)) from None
     except RPCError as err:

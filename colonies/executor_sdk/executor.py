@@ -46,7 +46,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from colonies.client import ColoniesClient, Timeouts
 from colonies.config import ClientSettings
@@ -207,7 +207,7 @@ class Executor:
 
     # configuration
 
-    def configure(self, **options: Any) -> Executor:
+    def configure(self, **options: Any) -> Self:
         """Change constructor options before the executor starts (e.g. in tests)."""
         for option, value in options.items():
             if option == "key":

@@ -18,12 +18,12 @@ from tests.sdk.util import SUBMITTER, until
 async def test_runs_a_container_spec_and_reports_reasons(
     engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
 ) -> None:
-    ex, backend = container_executor(engine, client, tmp_path / "work", concurrency=4)
+    ex, _backend = container_executor(engine, client, tmp_path / "work", concurrency=4)
     ok = await submit(client, "echo one; echo two {processid}; echo err >&2")
     oom = await submit(client, "head -c 200m /dev/zero | tail", mem="32Mi")
     slow = await submit(client, "sleep 30", maxexectime=2)
     failing = await submit(client, "echo about to fail; exit 3")
-    await run_backend(ex, backend, burst=True)
+    await run_backend(ex, burst=True)
 
     done = await get(client, ok)
     assert done.state == ProcessState.SUCCESS, done.errors
@@ -57,7 +57,7 @@ async def test_admission_by_cpu_and_mem(
     )
     cpu_bound = [await submit(client, "sleep 1", cpu="1000m") for _ in range(4)]
     too_big = await submit(client, "true", cpu="3000m")
-    await run_backend(ex, backend, burst=True)
+    await run_backend(ex, burst=True)
     assert backend.admission.peak_running == 2
     assert [(await get(client, p)).state for p in cpu_bound] == [ProcessState.SUCCESS] * 4
     assert (await get(client, too_big)).state == ProcessState.WAITING
@@ -68,7 +68,7 @@ async def test_admission_by_cpu_and_mem(
         engine, client, tmp_path / "w2", hardware=one_gib, concurrency=3
     )
     mem_bound = [await submit(client, "sleep 1", mem="600Mi") for _ in range(2)]
-    await run_backend(ex, backend, burst=True)
+    await run_backend(ex, burst=True)
     assert backend.admission.peak_running == 1
     assert [(await get(client, p)).state for p in mem_bound] == [ProcessState.SUCCESS] * 2
 
@@ -76,9 +76,9 @@ async def test_admission_by_cpu_and_mem(
 async def test_cancel_stops_the_container(
     engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
 ) -> None:
-    ex, backend = container_executor(engine, client, tmp_path / "work")
+    ex, _backend = container_executor(engine, client, tmp_path / "work")
     proc = await submit(client, "sleep 60")
-    serving = asyncio.create_task(run_backend(ex, backend))
+    serving = asyncio.create_task(run_backend(ex))
     try:
         await until(lambda: _has_containers(engine), timeout=20)
         started = time.monotonic()
@@ -107,12 +107,12 @@ def _names(engine: Engine) -> list[str]:
 async def test_bad_specs_fail_with_one_sentence(
     engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
 ) -> None:
-    ex, backend = container_executor(engine, client, tmp_path / "work", pull="never")
-    ex2, backend2 = container_executor(
+    ex, _backend = container_executor(engine, client, tmp_path / "work", pull="never")
+    ex2, _backend2 = container_executor(
         engine, client, tmp_path / "work2", default_image="", pull="missing"
     )
     unknown = await submit(client, "true", **{"docker-image": "localhost/no-such-image:1"})
-    await run_backend(ex, backend, burst=True)
+    await run_backend(ex, burst=True)
     no_image = await submit(client, "true")
     unreachable = await submit(client, "true", **{"docker-image": "127.0.0.1:1/none:1"})
     init = await submit(
@@ -120,7 +120,7 @@ async def test_bad_specs_fail_with_one_sentence(
         "cat /tmp/ready",
         **{"docker-image": engine.image, "init-cmd": "echo ok > /tmp/ready"},
     )
-    await run_backend(ex2, backend2, burst=True)
+    await run_backend(ex2, burst=True)
 
     assert (await get(client, unknown)).errors == [
         "pull: image localhost/no-such-image:1 is not on this executor's engine and its "

@@ -81,10 +81,10 @@ async def test_every_action_and_the_output(
     )
     refused = await submit(client, "true", output=f"s3://{b}/out|untar")
     not_local = await submit(client, "true", input="/etc/hostname")
-    ex, backend = container_executor(
+    ex, _backend = container_executor(
         engine, client, tmp_path / "work", s3=s3_config, allow_local=[local]
     )
-    await run_backend(ex, backend, burst=True)
+    await run_backend(ex, burst=True)
 
     done = await get(client, proc)
     assert done.state == ProcessState.SUCCESS, (done.errors, await logs(client, proc))
@@ -132,7 +132,7 @@ async def test_a_shared_resource_is_fetched_once_and_output_goes_up_on_failure(
         for code in (0, 0, 4)
     ]
     ex, backend = container_executor(engine, client, tmp_path / "work", s3=s3_config, concurrency=3)
-    await run_backend(ex, backend, burst=True)
+    await run_backend(ex, burst=True)
 
     assert backend.stager.resource_fetches == 1
     cached = 0

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from colonies.backends.common import backend_executor
+from colonies.backends.common import BackendExecutor, backend_executor
 from colonies.backends.container import ContainerBackend, Settings
 from colonies.client import ColoniesClient
 from colonies.core import Conditions, FunctionSpec, Hardware, Process
-from colonies.executor_sdk import Executor
 from colonies.fs import S3Config
 from tests.backends.conftest import Engine
 from tests.conftest import COLONY
@@ -28,7 +27,7 @@ def container_executor(
     s3: S3Config | None = None,
     concurrency: int = 1,
     **settings: Any,
-) -> tuple[Executor, ContainerBackend]:
+) -> tuple[BackendExecutor, ContainerBackend]:
     options: dict[str, Any] = {"default_image": engine.image, **settings}
     backend = ContainerBackend(
         Settings(docker_host=engine.url, work_dir=work_dir, **options), hardware=hardware, s3=s3

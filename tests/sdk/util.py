@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp.test_utils import TestServer
 
@@ -43,7 +43,10 @@ def load_example(name: str) -> ModuleType:
     return module
 
 
-def attach(executor: Executor, client: ColoniesClient, **options: Any) -> Executor:
+E = TypeVar("E", bound=Executor)
+
+
+def attach(executor: E, client: ColoniesClient, **options: Any) -> E:
     """Point an executor at the test server and colony; it registers with the colony key."""
     return executor.configure(
         client=client,
