@@ -11,8 +11,15 @@ the other, and the summary compares medians:
 - ``celery-prefork``: the same with Celery's default pool, 8 processes.
 - ``arq``: arq on the same Redis, ``max_jobs=16``, job results polled every 5 ms.
 - ``sdk``: ``sdk_executor.py roundtrip``: one SDK executor (concurrency 16) on a scratch
-  ``colonies dev``, 4 submitters sharing a window of 64.
-- ``raw``: the load generator's ``roundtrip`` (8 raw executors) on the same server.
+  ``colonies dev``, 64 submitting coroutines sharing a window of 64 processes in flight.
+- ``raw``: the load generator's ``roundtrip`` (8 raw executors) on the same server, with
+  the same 64 submitters and window.
+
+Submitters: Celery's and arq's are 4 processes of 16 threads or coroutines, each sending a
+task and waiting for it, so up to 64 sends are in flight. Ours have the same 64 tasks in
+flight and up to 64 submits on the way (``--submitters`` x ``--inflight`` coroutines; the
+load generator's ``--rt-submitters``); with only 4 coroutines submitting, 4 divided by
+the submit latency would cap every figure, whatever the executor.
 
 Needs ``redis-server`` (Debian) and the ``bench`` extra: ``make bench-peers`` installs
 both and runs
@@ -133,7 +140,7 @@ def run_sdk(args: argparse.Namespace, dev: DevServer) -> float:
     argv = [sys.executable, str(HERE / "sdk_executor.py"), "roundtrip"]
     argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
     argv += ["--concurrency", str(args.inflight), "--window", str(args.inflight * args.submitters)]
-    argv += ["--submitters", str(args.submitters)]
+    argv += ["--submitters", str(args.inflight * args.submitters)]
     out = subprocess.run(argv, env=dev.env, capture_output=True, text=True, check=True).stdout
     rate: float = json.loads(out.strip().splitlines()[-1])["completed_per_s"]
     return rate
@@ -143,7 +150,7 @@ def run_raw(args: argparse.Namespace, dev: DevServer) -> float:
     argv = [sys.executable, str(args.loadgen), "--scenarios", "roundtrip"]
     argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
     argv += ["--rt-window", str(args.inflight * args.submitters)]
-    argv += ["--rt-submitters", str(args.submitters)]
+    argv += ["--rt-submitters", str(args.inflight * args.submitters)]
     out = subprocess.run(argv, env=dev.env, capture_output=True, text=True, check=True).stdout
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     row = next(x for x in lines if x.get("scenario") == "roundtrip")
