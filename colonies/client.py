@@ -1009,11 +1009,12 @@ class ColoniesClient:
 
     @sends(ConfirmProcessesMsg)
     async def confirm_processes(
-        self, process_ids: list[str], *, key: str | None = None
+        self, process_ids: list[str], *, colony: str | None = None, key: str | None = None
     ) -> list[str]:
-        """Ours: ``confirm_process`` for several processes; the ids confirmed (any other is
-        not the caller's to run)."""
-        payload = await self.send(ConfirmProcessesMsg(process_ids=process_ids), key=key)
+        """Ours: ``confirm_process`` for several processes of a colony; the ids confirmed
+        (any other is not the caller's to run)."""
+        msg = ConfirmProcessesMsg(colony_name=self._colony(colony), process_ids=process_ids)
+        payload = await self.send(msg, key=key)
         return _validate(_STR_LIST.validate_python, payload or [], self.url)
 
     @sends(CloseProcessesMsg)

@@ -460,10 +460,12 @@ class SyncColoniesClient:
             )
         )
 
-    def confirm_processes(self, process_ids: list[str], *, key: str | None = None) -> list[str]:
-        """Ours: ``confirm_process`` for several processes; the ids confirmed (any other is
-        not the caller's to run)."""
-        return self._run(self._client.confirm_processes(process_ids, key=key))
+    def confirm_processes(
+        self, process_ids: list[str], *, colony: str | None = None, key: str | None = None
+    ) -> list[str]:
+        """Ours: ``confirm_process`` for several processes of a colony; the ids confirmed
+        (any other is not the caller's to run)."""
+        return self._run(self._client.confirm_processes(process_ids, colony=colony, key=key))
 
     def close_processes(
         self, results: list[ProcessResult], *, colony: str | None = None, key: str | None = None

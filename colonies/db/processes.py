@@ -206,10 +206,13 @@ class ProcessStore(Store):
         row = await self.conn.fetchrow(Q["confirm_delivery"], process_id, executor_id)
         return (row["colony_name"], row["executor_name"]) if row else None
 
-    async def confirm_deliveries(self, process_ids: list[str], executor_id: str) -> list[str]:
-        """``confirm_delivery`` for several processes: the ids whose lease ended now."""
-        rows = await self.conn.fetch(Q["confirm_deliveries"], process_ids, executor_id)
-        return [row["process_id"] for row in rows]
+    async def confirm_deliveries(
+        self, process_ids: list[str], executor_id: str, colony_name: str
+    ) -> tuple[list[str], str]:
+        """``confirm_delivery`` for several processes of a colony: the ids whose lease ended
+        now, and the executor's name ('' when there are none)."""
+        rows = await self.conn.fetch(Q["confirm_deliveries"], process_ids, executor_id, colony_name)
+        return [row["process_id"] for row in rows], rows[0]["executor_name"] if rows else ""
 
     async def close_many(
         self,

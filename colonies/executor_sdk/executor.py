@@ -798,7 +798,10 @@ class Executor:
         attempt = 0
         while True:
             try:
-                return set(await self.client.confirm_processes(process_ids, key=self._key))
+                confirmed = await self.client.confirm_processes(
+                    process_ids, colony=self.colony, key=self._key
+                )
+                return set(confirmed)
             except RPCError as err:
                 if err.status < 500 or self.stopping:
                     log.warning("could not confirm %d process(es): %s", len(process_ids), err)

@@ -70,9 +70,10 @@ class AssignProcessesMsg(
 class ConfirmProcessesMsg(
     Msg, payload_type="confirmprocessesmsg", action="confirm processes", changes=True
 ):
-    """Ours: ``confirmprocessmsg`` for several processes; the reply lists the ids confirmed
-    (any other is not this executor's to run)."""
+    """Ours: ``confirmprocessmsg`` for several processes of one colony; the reply lists the
+    ids confirmed (any other is not this executor's to run)."""
 
+    colony_name: str = ""
     process_ids: list[str] = Field(default_factory=list)
 
 

@@ -31,8 +31,10 @@ async def test_assign_confirm_and_close_several_at_once(
     assert [p.process_id for p in got] == ids[:2]  # in pick order
     assert all(p.state == ProcessState.RUNNING for p in got)
     other = await make_executor("other")
-    assert await client.confirm_processes(ids, key=other) == []  # not the other's
-    assert sorted(await client.confirm_processes(ids, key=EXECUTOR_KEY)) == sorted(ids[:2])
+    assert await client.confirm_processes(ids, colony="test", key=other) == []  # not the other's
+    assert sorted(await client.confirm_processes(ids, colony="test", key=EXECUTOR_KEY)) == sorted(
+        ids[:2]
+    )
     # confirmed: the lease no longer requeues them
     when = utc_now() + timedelta(seconds=server.app[keys.SETTINGS].delivery_lease_s + 1)
     await background.expire_deadlines(server.app[keys.DB], when)
@@ -83,12 +85,14 @@ async def test_unconfirmed_processes_of_a_batch_wait_again_after_the_lease(
 ) -> None:
     ids = [await submit(client) for _ in range(2)]
     await client.assign_many(-1, 2, colony="test", key=EXECUTOR_KEY)
-    assert await client.confirm_processes(ids[:1], key=EXECUTOR_KEY) == ids[:1]
+    assert await client.confirm_processes(ids[:1], colony="test", key=EXECUTOR_KEY) == ids[:1]
     when = utc_now() + timedelta(seconds=server.app[keys.SETTINGS].delivery_lease_s + 1)
     await background.expire_deadlines(server.app[keys.DB], when)
     states = [(await client.get_process(i, key=EXECUTOR_KEY)).state for i in ids]
     assert states == [ProcessState.RUNNING, ProcessState.WAITING]
-    assert await client.confirm_processes(ids[1:], key=EXECUTOR_KEY) == []  # too late
+    assert (
+        await client.confirm_processes(ids[1:], colony="test", key=EXECUTOR_KEY) == []
+    )  # too late
 
 
 async def test_the_one_statement_close_keeps_the_refusals(

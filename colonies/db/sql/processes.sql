@@ -199,13 +199,13 @@ RETURNING process_id;
 
 -- name: confirm_deliveries
 -- confirm_delivery for several processes of one executor (confirmprocessesmsg): the ids of
--- those whose lease it ended.
--- $1 process ids, $2 executor_id
+-- those of the colony whose lease it ended, with the executor's name.
+-- $1 process ids, $2 executor_id, $3 colony_name
 UPDATE processes p SET delivery_deadline = NULL
 FROM executors e
 WHERE p.process_id = ANY ($1::text[]) AND p.assigned_executor_id = $2 AND p.state = {RUNNING}
-  AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = {EXECUTOR_APPROVED}
-RETURNING p.process_id;
+  AND p.colony_name = $3 AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = {EXECUTOR_APPROVED}
+RETURNING p.process_id, e.executor_name;
 
 -- name: close_processes
 -- Close several running (or already successful) processes of this executor in a colony in

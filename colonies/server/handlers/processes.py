@@ -211,7 +211,13 @@ async def confirm_processes(ctx: Ctx, msg: ConfirmProcessesMsg) -> list[str]:
     caller, approved in their colony); the others are not the caller's to run."""
     if len(msg.process_ids) > MAX_COUNT:
         raise BadRequest(f"Count is larger than MaxCount limit <{MAX_COUNT}>")
-    return await ctx.db.processes.confirm_deliveries(msg.process_ids, ctx.caller_id)
+    confirmed, name = await ctx.db.processes.confirm_deliveries(
+        msg.process_ids, ctx.caller_id, msg.colony_name
+    )
+    if confirmed:
+        ctx.checked.colony_name, ctx.checked.name = msg.colony_name, name
+        ctx.checked.role = "executor"
+    return confirmed
 
 
 @router.handle(CloseProcessesMsg)
