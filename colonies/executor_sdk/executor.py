@@ -8,6 +8,12 @@ Robustness, as implemented here:
   assign only when the colony resumes or the server's LISTEN connection comes back; each
   parked poll holds a connection, so fewer of them cost the server less. A worker that got
   a process runs and closes it while the next worker polls.
+* Batch mode, with a server whose replies say ``Colonies-Features: batch`` (ours): the
+  ``pollers`` (default 2) claim processes for the free worker slots several at a time
+  (``assignprocessesmsg``), confirm each batch in one request while the next claim is on
+  its way, run each process in a task of its own, and one closer sends every finished
+  result in one request (``closeprocessesmsg``), retried as below; a slot takes the next
+  process as soon as its result is queued. Other servers get the loop described above.
 * Heartbeat: the server marks an executor alive on every assign call and removes executors
   not heard from for COLONIES_STALE_EXECUTOR_DURATION (600 s). When no assign has been sent
   for ``heartbeat_s`` (all workers busy), the executor sends a non-waiting assign with
