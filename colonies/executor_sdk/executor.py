@@ -210,6 +210,7 @@ class Executor:
         self._runs: set[asyncio.Task[Any]] = set()
         self._results: list[tuple[ProcessResult, asyncio.Future[None]]] = []
         self._results_added: asyncio.Event | None = None
+        self._settles = 0  # batch mode: processes done with so far
 
     # configuration
 
@@ -750,6 +751,7 @@ class Executor:
             while taken < share and not self._slots.locked():
                 await self._slots.acquire()  # free now: does not wait
                 taken += 1
+            settled = self._settles  # a close after this may release more (a workflow)
             processes = await self._poll_many(burst, taken) or []
             for _ in range(taken - len(processes)):
                 self._slots.release()
@@ -761,7 +763,9 @@ class Executor:
                 return
             if burst:
                 if self._in_flight == 0:
-                    return
+                    if self._settles == settled:
+                        return  # nothing left, and nothing closed since this poll was sent
+                    continue
                 assert self._changed is not None
                 await self._changed.wait()
 
@@ -843,6 +847,7 @@ class Executor:
         """A process of the batch mode is done with (closed, given up or not ours)."""
         assert self._changed is not None
         self._in_flight -= 1
+        self._settles += 1
         self._changed.set()
         self._changed = asyncio.Event()
 

@@ -31,7 +31,9 @@ async def test_assign_confirm_and_close_several_at_once(
     assert [p.process_id for p in got] == ids[:2]  # in pick order
     assert all(p.state == ProcessState.RUNNING for p in got)
     other = await make_executor("other")
-    assert await client.confirm_processes(ids, colony="test", key=other) == []  # not the other's
+    with pytest.raises(RPCError) as foreign:  # not the other's
+        await client.confirm_processes(ids, colony="test", key=other)
+    assert foreign.value.status == 403
     assert sorted(await client.confirm_processes(ids, colony="test", key=EXECUTOR_KEY)) == sorted(
         ids[:2]
     )
@@ -73,6 +75,16 @@ async def test_assign_confirm_and_close_several_at_once(
         (200, ""),
         (400, "Tried to set failed process as failed"),
     ]
+    with pytest.raises(RPCError) as none_closed:  # the first refusal, as its single close
+        await client.close_processes(
+            [ProcessResult(process_id=ids[1], failed=True, errors=["boom"])],
+            colony="test",
+            key=EXECUTOR_KEY,
+        )
+    assert (none_closed.value.status, none_closed.value.message) == (
+        400,
+        "Tried to set failed process as failed",
+    )
     third = await client.assign_many(-1, 5, colony="test", key=EXECUTOR_KEY)
     assert [p.process_id for p in third] == [ids[2]]
     with pytest.raises(RPCError) as none:
@@ -90,9 +102,9 @@ async def test_unconfirmed_processes_of_a_batch_wait_again_after_the_lease(
     await background.expire_deadlines(server.app[keys.DB], when)
     states = [(await client.get_process(i, key=EXECUTOR_KEY)).state for i in ids]
     assert states == [ProcessState.RUNNING, ProcessState.WAITING]
-    assert (
-        await client.confirm_processes(ids[1:], colony="test", key=EXECUTOR_KEY) == []
-    )  # too late
+    with pytest.raises(RPCError) as late:  # too late
+        await client.confirm_processes(ids[1:], colony="test", key=EXECUTOR_KEY)
+    assert late.value.status == 403
 
 
 async def test_the_one_statement_close_keeps_the_refusals(

@@ -208,7 +208,8 @@ async def assign_processes(ctx: Ctx, msg: AssignProcessesMsg) -> list[Process]:
 @router.handle(ConfirmProcessesMsg)
 async def confirm_processes(ctx: Ctx, msg: ConfirmProcessesMsg) -> list[str]:
     """Ours: the ids of the given processes whose delivery this confirmed (running on the
-    caller, approved in their colony); the others are not the caller's to run."""
+    caller, approved in their colony); the others are not the caller's to run. None of
+    them is a 403, as for ``confirmprocessmsg``."""
     if len(msg.process_ids) > MAX_COUNT:
         raise BadRequest(f"Count is larger than MaxCount limit <{MAX_COUNT}>")
     confirmed, name = await ctx.db.processes.confirm_deliveries(
@@ -217,18 +218,26 @@ async def confirm_processes(ctx: Ctx, msg: ConfirmProcessesMsg) -> list[str]:
     if confirmed:
         ctx.checked.colony_name, ctx.checked.name = msg.colony_name, name
         ctx.checked.role = "executor"
+    elif msg.process_ids:
+        await require_member(ctx, msg.colony_name)
+        raise Forbidden("Failed to confirm processes, none is running on this executor")
     return confirmed
 
 
 @router.handle(CloseProcessesMsg)
 async def close_processes(ctx: Ctx, msg: CloseProcessesMsg) -> list[ResultOutcome]:
-    """Ours: close several processes of the caller in its colony, one outcome each."""
+    """Ours: close several processes of the caller in its colony, one outcome each; when
+    none was closed, the first refusal is the reply (for one result: what its single close
+    would answer)."""
     caller = await require_member(ctx, msg.colony_name)
     if not caller.is_executor:
         raise Forbidden("Failed to close processes, executor not found")
     if len(msg.results) > MAX_COUNT:
         raise BadRequest(f"Count is larger than MaxCount limit <{MAX_COUNT}>")
-    return await service.close_many(ctx.db, caller, msg.colony_name, msg.results)
+    outcomes = await service.close_many(ctx.db, caller, msg.colony_name, msg.results)
+    if outcomes and all(o.status != 200 for o in outcomes):
+        raise ColoniesError(outcomes[0].message, status=outcomes[0].status)
+    return outcomes
 
 
 @router.handle(SetOutputMsg)

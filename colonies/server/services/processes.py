@@ -193,7 +193,7 @@ async def _claim_or_wait(
     token: Token | None = None  # the new process that woke this waiter, if one did
     while True:
         with events.waiting(caller.colony_name, caller.executor_type, waiter):
-            found = await db.processes.assign_many(
+            claim = (
                 caller.colony_name,
                 caller.executor_type,
                 caller.executor_name,
@@ -204,8 +204,12 @@ async def _claim_or_wait(
                 hardware,
                 utc_now(),
                 lease_s,
-                count,
             )
+            if count == 1:
+                one = await db.processes.assign(*claim)
+                found = [one] if one is not None else []
+            else:
+                found = await db.processes.assign_many(*claim, count)
             if found:
                 if token is not None and all(p.process_id != token.process_id for p in found):
                     # Woken for another process (this claim took older or more urgent
