@@ -211,6 +211,11 @@ class Executor:
         self._results: list[tuple[ProcessResult, asyncio.Future[None]]] = []
         self._results_added: asyncio.Event | None = None
         self._settles = 0  # batch mode: processes done with so far
+        # Processes being confirmed, run or closed here. A process whose lease ended while
+        # its confirmation could not be sent (the server down) may be claimed by this
+        # executor again; both confirmations would then pass (it is this executor's), so
+        # the second claim is left to the first.
+        self._handling: set[str] = set()
 
     # configuration
 
@@ -652,8 +657,15 @@ class Executor:
                     assert self._changed is not None
                     await self._changed.wait()
                 continue
-            if await self._confirm(process):
-                await self._handle(process)
+            if process.process_id in self._handling:
+                log.info("process %s claimed again while it is handled here", process.process_id)
+                continue
+            self._handling.add(process.process_id)
+            try:
+                if await self._confirm(process):
+                    await self._handle(process)
+            finally:
+                self._handling.discard(process.process_id)
 
     async def _confirm(self, process: Process) -> bool:
         """Tell the server the process arrived before running it. A refusal means its
@@ -753,9 +765,14 @@ class Executor:
                 taken += 1
             settled = self._settles  # a close after this may release more (a workflow)
             processes = await self._poll_many(burst, taken) or []
+            again = [p for p in processes if p.process_id in self._handling]
+            processes = [p for p in processes if p.process_id not in self._handling]
+            for p in again:
+                log.info("process %s claimed again while it is handled here", p.process_id)
             for _ in range(taken - len(processes)):
                 self._slots.release()
             if processes:
+                self._handling.update(p.process_id for p in processes)
                 self._in_flight += len(processes)
                 self._start(self._confirm_and_run(processes))
                 continue
@@ -799,6 +816,7 @@ class Executor:
                 self._start(self._run_one(process))
             else:
                 log.warning("not running process %s: not confirmed", process.process_id)
+                self._handling.discard(process.process_id)
                 self._slots.release()
                 self._settled()
 
@@ -841,6 +859,7 @@ class Executor:
             await mounts.release()
         finally:
             mounts.unlock()
+            self._handling.discard(process.process_id)
             self._settled()
 
     def _settled(self) -> None:
