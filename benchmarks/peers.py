@@ -11,8 +11,15 @@ the other, and the summary compares medians:
 - ``celery-prefork``: the same with Celery's default pool, 8 processes.
 - ``arq``: arq on the same Redis, ``max_jobs=16``, job results polled every 5 ms.
 - ``sdk``: ``sdk_executor.py roundtrip``: one SDK executor (concurrency 16) on a scratch
-  ``colonies dev``, 4 submitters sharing a window of 64.
-- ``raw``: the load generator's ``roundtrip`` (8 raw executors) on the same server.
+  ``colonies dev``, 64 submitting coroutines sharing a window of 64 processes in flight.
+- ``raw``: the load generator's ``roundtrip`` (8 raw executors) on the same server, with
+  the same 64 submitters and window.
+
+Submitters: Celery's and arq's are 4 processes of 16 threads or coroutines, each sending a
+task and waiting for it, so up to 64 sends are in flight. Ours have the same 64 tasks in
+flight and up to 64 submits on the way (``--submitters`` x ``--inflight`` coroutines; the
+load generator's ``--rt-submitters``); with only 4 coroutines submitting, 4 divided by
+the submit latency would cap every figure, whatever the executor.
 
 Needs ``redis-server`` (Debian) and the ``bench`` extra: ``make bench-peers`` installs
 both and runs
@@ -38,14 +45,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from devproc import DevServer, dev_server, free_port
+from procstat import tree_cpu_s
 
 HERE = Path(__file__).resolve().parent
 KINDS = ("celery-threads", "celery-prefork", "arq", "sdk", "raw")
 
 
 @contextmanager
-def redis_server() -> Iterator[str]:
-    """A private Redis that keeps nothing on disk; yields its URL."""
+def redis_server() -> Iterator[tuple[str, int]]:
+    """A private Redis that keeps nothing on disk; yields its URL and process id."""
     port = free_port()
     argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     proc = subprocess.Popen([*argv, "--appendonly", "no"], stdout=subprocess.DEVNULL)
@@ -63,7 +71,7 @@ def redis_server() -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise SystemExit("redis-server did not start") from None
                 time.sleep(0.1)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -75,12 +83,50 @@ def flush(url: str) -> None:
     redis.Redis.from_url(url).flushall()
 
 
+class CpuWindow:
+    """CPU seconds some processes spend in the steady part of a run: from 3 s after the
+    warm-up (the load processes start their clocks after their imports) to 1 s before the
+    end. ``pids`` are (pid, whole tree): a tree counts its live children and the reaped
+    ones (``tree_cpu_s``), else only the process (all its threads)."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        settle = min(3.0, args.duration / 4)
+        now = time.monotonic()
+        self.begin = now + args.warmup + settle
+        self.end = now + args.warmup + args.duration - min(1.0, args.duration / 10)
+        self.pids: list[tuple[int, bool]] = []
+        self.cpu: list[float] = []
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _cpu(pid: int, tree: bool) -> float:
+        if tree:
+            return tree_cpu_s(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def _sample(self) -> None:
+        for at in (self.begin, self.end):
+            time.sleep(max(0.0, at - time.monotonic()))
+            self.cpu.append(sum(self._cpu(pid, tree) for pid, tree in self.pids))
+
+    def ms_per_task(self, rate: float) -> float:
+        """CPU milliseconds per task completed at ``rate`` per second."""
+        self.thread.join()
+        tasks = rate * (self.end - self.begin)
+        return round(1000 * (self.cpu[1] - self.cpu[0]) / tasks, 2) if tasks else 0.0
+
+
 @contextmanager
-def worker(argv: list[str], env: dict[str, str]) -> Iterator[None]:
+def worker(argv: list[str], env: dict[str, str]) -> Iterator[int]:
     quiet = subprocess.DEVNULL
     proc = subprocess.Popen(argv, cwd=HERE, env=env, stdout=quiet, stderr=quiet)
     try:
-        yield
+        yield proc.pid
     finally:
         proc.terminate()
         try:
@@ -90,65 +136,89 @@ def worker(argv: list[str], env: dict[str, str]) -> Iterator[None]:
             proc.wait()
 
 
-def submitters(args: argparse.Namespace, mode: str, env: dict[str, str]) -> float:
-    """Run ``--submitters`` load processes of ``mode``; tasks completed per second."""
+Result = tuple[float, float]
+"""Tasks completed per second, and CPU milliseconds per task (every process of the kind)."""
+
+
+def submitters(
+    args: argparse.Namespace, mode: str, env: dict[str, str], others: list[tuple[int, bool]]
+) -> Result:
+    """Run ``--submitters`` load processes of ``mode``; tasks completed per second, and CPU
+    per task of the submitters plus ``others`` (the worker, Redis)."""
     argv = [sys.executable, __file__, mode, "--inflight", str(args.inflight)]
     argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
+    cpu = CpuWindow(args)
     procs = [
         subprocess.Popen(argv, cwd=HERE, env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(args.submitters)
     ]
+    cpu.pids = [*others, *((p.pid, False) for p in procs)]
     done: int = 0
     for proc in procs:
         out, _ = proc.communicate(timeout=args.warmup + args.duration + 120)
         if proc.returncode != 0:
             raise SystemExit(f"{mode} exited with {proc.returncode}")
         done += int(json.loads(out.strip().splitlines()[-1])["completed"])
-    return round(done / float(args.duration), 1)
+    rate = round(done / float(args.duration), 1)
+    return rate, cpu.ms_per_task(rate)
 
 
-def run_celery(args: argparse.Namespace, url: str, pool: str, concurrency: int) -> float:
+def run_celery(
+    args: argparse.Namespace, url: str, redis_pid: int, pool: str, concurrency: int
+) -> Result:
     flush(url)
     env = {**os.environ, "PEER_REDIS_URL": url}
     argv = [sys.executable, "-m", "celery", "-A", "peer_celery", "worker", "-l", "warning"]
     argv += ["--pool", pool, "--concurrency", str(concurrency), "--prefetch-multiplier", "1"]
     argv += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    with worker(argv, env):
+    with worker(argv, env) as pid:
         sys.path.insert(0, str(HERE))
         from peer_celery import make_app
 
         make_app(url).send_task("peer_celery.noop").get(timeout=120)  # the worker is up
-        return submitters(args, "celery-load", env)
+        return submitters(args, "celery-load", env, [(pid, True), (redis_pid, False)])
 
 
-def run_arq(args: argparse.Namespace, url: str) -> float:
+def run_arq(args: argparse.Namespace, url: str, redis_pid: int) -> Result:
     flush(url)
     env = {**os.environ, "PEER_REDIS_URL": url, "PEER_ARQ_JOBS": "16"}
     arq = str(Path(sys.executable).parent / "arq")
-    with worker([arq, "peer_arq.WorkerSettings"], env):
-        return submitters(args, "arq-load", env)
+    with worker([arq, "peer_arq.WorkerSettings"], env) as pid:
+        return submitters(args, "arq-load", env, [(pid, True), (redis_pid, False)])
 
 
-def run_sdk(args: argparse.Namespace, dev: DevServer) -> float:
+def run_client(argv: list[str], dev: DevServer, args: argparse.Namespace) -> tuple[str, CpuWindow]:
+    """Run a load process against the dev server: its output, and the CPU window of the
+    load process, the server and PostgreSQL (with its backends)."""
+    cpu = CpuWindow(args)
+    proc = subprocess.Popen(argv, env=dev.env, stdout=subprocess.PIPE, text=True)
+    cpu.pids = [(proc.pid, False), (dev.pid, False), (dev.postgres_pid, True)]
+    out, _ = proc.communicate(timeout=args.warmup + args.duration + 300)
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv[1]} exited with {proc.returncode}")
+    return out, cpu
+
+
+def run_sdk(args: argparse.Namespace, dev: DevServer) -> Result:
     argv = [sys.executable, str(HERE / "sdk_executor.py"), "roundtrip"]
     argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
     argv += ["--concurrency", str(args.inflight), "--window", str(args.inflight * args.submitters)]
-    argv += ["--submitters", str(args.submitters)]
-    out = subprocess.run(argv, env=dev.env, capture_output=True, text=True, check=True).stdout
+    argv += ["--submitters", str(args.inflight * args.submitters)]
+    out, cpu = run_client(argv, dev, args)
     rate: float = json.loads(out.strip().splitlines()[-1])["completed_per_s"]
-    return rate
+    return rate, cpu.ms_per_task(rate)
 
 
-def run_raw(args: argparse.Namespace, dev: DevServer) -> float:
+def run_raw(args: argparse.Namespace, dev: DevServer) -> Result:
     argv = [sys.executable, str(args.loadgen), "--scenarios", "roundtrip"]
     argv += ["--duration", str(args.duration), "--warmup", str(args.warmup)]
     argv += ["--rt-window", str(args.inflight * args.submitters)]
-    argv += ["--rt-submitters", str(args.submitters)]
-    out = subprocess.run(argv, env=dev.env, capture_output=True, text=True, check=True).stdout
+    argv += ["--rt-submitters", str(args.inflight * args.submitters)]
+    out, cpu = run_client(argv, dev, args)
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     row = next(x for x in lines if x.get("scenario") == "roundtrip")
     rate: float = row["results"]["completed_per_s"]
-    return rate
+    return rate, cpu.ms_per_task(rate)
 
 
 class Window:
@@ -220,28 +290,46 @@ def arq_load(args: argparse.Namespace) -> int:
 def compare(args: argparse.Namespace) -> dict[str, object]:
     kinds = [k for k in args.kinds.split(",") if k]
     runs: dict[str, list[float]] = {k: [] for k in kinds}
+    cpus: dict[str, list[float]] = {k: [] for k in kinds}
     with (
         tempfile.TemporaryDirectory(prefix="colonies-peers-") as tmp,
-        redis_server() as url,
+        redis_server() as (url, redis_pid),
         dev_server(Path(tmp) / "dev") as dev,
     ):
-        runners: dict[str, Callable[[], float]] = {
-            "celery-threads": lambda: run_celery(args, url, "threads", args.inflight),
-            "celery-prefork": lambda: run_celery(args, url, "prefork", 8),
-            "arq": lambda: run_arq(args, url),
+        runners: dict[str, Callable[[], Result]] = {
+            "celery-threads": lambda: run_celery(args, url, redis_pid, "threads", args.inflight),
+            "celery-prefork": lambda: run_celery(args, url, redis_pid, "prefork", 8),
+            "arq": lambda: run_arq(args, url, redis_pid),
             "sdk": lambda: run_sdk(args, dev),
             "raw": lambda: run_raw(args, dev),
         }
         for n in range(args.rounds):
             for kind in kinds:
-                runs[kind].append(runners[kind]())
-                print(f"round {n + 1} {kind:15} {runs[kind][-1]:8.1f} /s", flush=True)
+                rate, cpu = runners[kind]()
+                runs[kind].append(rate)
+                cpus[kind].append(cpu)
+                load = os.getloadavg()[0]
+                print(
+                    f"round {n + 1} {kind:15} {rate:8.1f} /s {cpu:7.2f} ms CPU/task"
+                    f"  (load {load:.1f})",
+                    flush=True,
+                )
     medians = {k: statistics.median(v) for k, v in runs.items()}
-    summary: dict[str, object] = {"medians_per_s": medians, "runs_per_s": runs}
+    cpu_medians = {k: statistics.median(v) for k, v in cpus.items()}
+    summary: dict[str, object] = {
+        "medians_per_s": medians,
+        "median_cpu_ms_per_task": cpu_medians,
+        "runs_per_s": runs,
+        "runs_cpu_ms_per_task": cpus,
+    }
     celery = {k: m for k, m in medians.items() if k.startswith("celery")}
     if "sdk" in medians and celery:
         best = max(celery, key=lambda k: celery[k])
         summary["sdk_vs_best_celery"] = {best: round(medians["sdk"] / celery[best], 3)}
+        leanest = min(celery, key=lambda k: cpu_medians[k])
+        summary["cpu_per_task_leanest_celery_over_sdk"] = {
+            leanest: round(cpu_medians[leanest] / cpu_medians["sdk"], 3)
+        }
     for other in ("raw", "arq"):
         if "sdk" in medians and other in medians:
             summary[f"sdk_vs_{other}"] = round(medians["sdk"] / medians[other], 3)

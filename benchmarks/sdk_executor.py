@@ -33,7 +33,7 @@ from procstat import tree_cpu_s
 
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
-from colonies.core import Conditions, FunctionSpec
+from colonies.core import Conditions, FunctionSpec, ProcessResult, ResultOutcome
 from colonies.crypto import new_private_key
 from colonies.errors import RPCError
 from colonies.executor_sdk import Executor
@@ -61,6 +61,19 @@ class WindowClient(ColoniesClient):
         await super().close_process(process_id, output, key=key)
         self.closed += 1
         self.window.release()
+
+    async def close_processes(
+        self,
+        results: list[ProcessResult],
+        *,
+        colony: str | None = None,
+        key: str | None = None,
+    ) -> list[ResultOutcome]:
+        outcomes = await super().close_processes(results, colony=colony, key=key)
+        self.closed += len(outcomes)
+        for _ in outcomes:
+            self.window.release()
+        return outcomes
 
 
 def make_executor(

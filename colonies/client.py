@@ -66,6 +66,8 @@ from colonies.core import (
     PauseStatus,
     Process,
     ProcessGraph,
+    ProcessResult,
+    ResultOutcome,
     ServerInfo,
     Statistics,
     User,
@@ -121,7 +123,7 @@ from colonies.rpc.colony import (
     RemoveColonyMsg,
 )
 from colonies.rpc.cron import AddCronMsg, GetCronMsg, GetCronsMsg, RemoveCronMsg, RunCronMsg
-from colonies.rpc.envelope import request, stamped
+from colonies.rpc.envelope import FEATURES_HEADER, request, stamped
 from colonies.rpc.executor import (
     AddExecutorMsg,
     ApproveExecutorMsg,
@@ -163,10 +165,13 @@ from colonies.rpc.location import (
 )
 from colonies.rpc.log import AddExecutorLogMsg, AddLogMsg, GetLogsMsg, SearchLogsMsg
 from colonies.rpc.process import (
+    AssignProcessesMsg,
     AssignProcessMsg,
     CancelProcessMsg,
     CloseFailedMsg,
+    CloseProcessesMsg,
     CloseSuccessfulMsg,
+    ConfirmProcessesMsg,
     ConfirmProcessMsg,
     ExplainProcessMsg,
     GetProcessAttemptsMsg,
@@ -398,6 +403,9 @@ def _validate(adapter: Callable[[Any], T], payload: Any, url: str) -> T:
 _ADAPTERS: dict[type[WireModel], TypeAdapter[Any]] = {}
 
 
+_STR_LIST: TypeAdapter[list[str]] = TypeAdapter(list[str])
+
+
 def _list_of(model: type[M]) -> TypeAdapter[list[M]]:
     if model not in _ADAPTERS:
         _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
@@ -428,6 +436,8 @@ class ColoniesClient:
         self._own_session = session is None
         self._owner: ColoniesClient | None = None
         self.one_shot = one_shot
+        self._features: frozenset[str] = frozenset()
+        self._features_text = ""
         """Each RPC on a connection of its own through the standard library, not aiohttp's
         pool: for a command line making a few calls (it then never imports aiohttp, unless
         it subscribes or checks /health)."""
@@ -462,6 +472,13 @@ class ColoniesClient:
         view._owner = self._owner or self
         view._own_session = False
         return view
+
+    @property
+    def server_features(self) -> frozenset[str]:
+        """The optional payload type groups the server said it serves (its
+        ``Colonies-Features`` reply header, ours), as of its last reply; empty before the
+        first reply and for servers that do not say (the reference)."""
+        return (self._owner or self)._features
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -529,6 +546,11 @@ class ColoniesClient:
             async with self.session.post(url, data=body, ssl=self._ssl, timeout=timeout) as resp:
                 text = await resp.text()
                 status = resp.status
+                features = resp.headers.get(FEATURES_HEADER, "")
+        owner = self._owner or self
+        if features != owner._features_text:
+            owner._features_text = features
+            owner._features = frozenset(f.strip() for f in features.split(",") if f.strip())
         return _decode(text, status, self.url)
 
     async def raw(
@@ -967,6 +989,54 @@ class ColoniesClient:
         """Tell the server this executor received the process (ends its delivery lease);
         RPCError 403 means the lease had ended: the process is not ours to run."""
         await self.send(ConfirmProcessMsg(process_id=process_id), key=key)
+
+    @sends(AssignProcessesMsg)
+    async def assign_many(
+        self,
+        timeout: int,
+        count: int,
+        *,
+        available_cpu: str = "",
+        available_mem: str = "",
+        colony: str | None = None,
+        key: str | None = None,
+    ) -> list[Process]:
+        """Ours (servers with the ``batch`` feature): ``assign`` for up to ``count``
+        processes at once (at least one; RPCError 404 when none came within ``timeout``).
+        Each must be confirmed with ``confirm_processes`` within the delivery lease."""
+        msg = AssignProcessesMsg(
+            colony_name=self._colony(colony),
+            timeout=timeout,
+            count=count,
+            available_cpu=available_cpu,
+            available_mem=available_mem,
+        )
+        payload = await self.send(msg, key=key, read_timeout=self.timeouts.for_wait(timeout))
+        return _validate(_list_of(Process).validate_python, payload or [], self.url)
+
+    @sends(ConfirmProcessesMsg)
+    async def confirm_processes(
+        self, process_ids: list[str], *, colony: str | None = None, key: str | None = None
+    ) -> list[str]:
+        """Ours: ``confirm_process`` for several processes of a colony; the ids confirmed
+        (any other is not the caller's to run)."""
+        msg = ConfirmProcessesMsg(colony_name=self._colony(colony), process_ids=process_ids)
+        payload = await self.send(msg, key=key)
+        return _validate(_STR_LIST.validate_python, payload or [], self.url)
+
+    @sends(CloseProcessesMsg)
+    async def close_processes(
+        self,
+        results: list[ProcessResult],
+        *,
+        colony: str | None = None,
+        key: str | None = None,
+    ) -> list[ResultOutcome]:
+        """Ours: close several processes of the caller in one request (each successful with
+        its output, or failed with its errors); one outcome per process, status 200 when
+        it was closed, else the error its single close would have had."""
+        msg = CloseProcessesMsg(colony_name=self._colony(colony), results=results)
+        return await self._many(ResultOutcome, msg, key)
 
     @sends(GetProcessesMsg)
     async def get_processes(

@@ -36,6 +36,8 @@ from colonies.core import (
     PauseStatus,
     Process,
     ProcessGraph,
+    ProcessResult,
+    ResultOutcome,
     ServerInfo,
     Statistics,
     User,
@@ -436,6 +438,45 @@ class SyncColoniesClient:
         """Tell the server this executor received the process (ends its delivery lease);
         RPCError 403 means the lease had ended: the process is not ours to run."""
         return self._run(self._client.confirm_process(process_id, key=key))
+
+    def assign_many(
+        self,
+        timeout: int,
+        count: int,
+        *,
+        available_cpu: str = "",
+        available_mem: str = "",
+        colony: str | None = None,
+        key: str | None = None,
+    ) -> list[Process]:
+        """Ours (servers with the ``batch`` feature): ``assign`` for up to ``count``
+        processes at once (at least one; RPCError 404 when none came within ``timeout``).
+        Each must be confirmed with ``confirm_processes`` within the delivery lease."""
+        return self._run(
+            self._client.assign_many(
+                timeout,
+                count,
+                available_cpu=available_cpu,
+                available_mem=available_mem,
+                colony=colony,
+                key=key,
+            )
+        )
+
+    def confirm_processes(
+        self, process_ids: list[str], *, colony: str | None = None, key: str | None = None
+    ) -> list[str]:
+        """Ours: ``confirm_process`` for several processes of a colony; the ids confirmed
+        (any other is not the caller's to run)."""
+        return self._run(self._client.confirm_processes(process_ids, colony=colony, key=key))
+
+    def close_processes(
+        self, results: list[ProcessResult], *, colony: str | None = None, key: str | None = None
+    ) -> list[ResultOutcome]:
+        """Ours: close several processes of the caller in one request (each successful with
+        its output, or failed with its errors); one outcome per process, status 200 when
+        it was closed, else the error its single close would have had."""
+        return self._run(self._client.close_processes(results, colony=colony, key=key))
 
     def get_processes(
         self,

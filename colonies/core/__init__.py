@@ -30,6 +30,7 @@ from colonies.core.location import Location
 from colonies.core.log import Log
 from colonies.core.process import Process, ProcessState
 from colonies.core.process_graph import Edge, GraphNode, ProcessGraph, WorkflowSpec, layout
+from colonies.core.process_result import ProcessResult, ResultOutcome
 from colonies.core.server_info import Backend, Cluster, Failure, Node, ServerInfo, Version
 from colonies.core.statistics import Statistics
 from colonies.core.user import User
@@ -64,8 +65,10 @@ __all__ = [
     "PauseStatus",
     "Process",
     "ProcessGraph",
+    "ProcessResult",
     "ProcessState",
     "Project",
+    "ResultOutcome",
     "Retry",
     "RetryOn",
     "ServerInfo",

@@ -82,12 +82,19 @@ class WireModel(BaseModel):
             keys[alias.lower()] = alias
         cls._wire_keys = keys
         cls._exact_keys = frozenset(keys.values()) | frozenset(cls.model_fields)
+        if not cls.OMIT_EMPTY:
+            # Nothing to omit: serialise without calling ``_omit_empty`` for every instance
+            # (a Python call per nested model, the larger part of dumping a process). The
+            # schema is built on first use (``defer_build``), after this.
+            cls.__pydantic_decorators__.model_serializers.pop("_omit_empty", None)
 
     @model_validator(mode="before")
     @classmethod
     def _go_keys(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
+        if data.keys() <= cls._exact_keys and None not in data.values():
+            return data  # the usual case (our own wire names, no nulls): nothing to change
         keys = cls._wire_keys
         out: dict[str, Any] = {}
         for key, value in data.items():

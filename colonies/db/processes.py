@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -192,7 +193,37 @@ class ProcessStore(Store):
     ) -> Process | None:
         """Claim the next process this executor may run; with ``lease_s`` > 0 it must confirm
         delivery within that many seconds."""
-        row = await self.conn.fetchrow(
+        found = await self.assign_many(
+            colony_name,
+            executor_type,
+            executor_name,
+            executor_id,
+            max_cpu,
+            max_mem,
+            location,
+            hardware,
+            now,
+            lease_s,
+            1,
+        )
+        return found[0] if found else None
+
+    async def assign_many(
+        self,
+        colony_name: str,
+        executor_type: str,
+        executor_name: str,
+        executor_id: str,
+        max_cpu: int,
+        max_mem: int,
+        location: str,
+        hardware: list[dict[str, Any]] | None,
+        now: datetime,
+        lease_s: float,
+        count: int,
+    ) -> list[Process]:
+        """Claim up to ``count`` processes at once, in pick order (``assign``)."""
+        rows = await self.conn.fetch(
             Q["assign"],
             colony_name,
             executor_type,
@@ -204,14 +235,46 @@ class ProcessStore(Store):
             hardware,
             now,
             lease_s,
+            count,
         )
-        return process_from_row(row) if row else None
+        return [process_from_row(row) for row in rows]
 
     async def confirm_delivery(self, process_id: str, executor_id: str) -> tuple[str, str] | None:
         """End the delivery lease: (colony, executor name), or None if the process is not the
         running one of this executor, approved in its colony."""
         row = await self.conn.fetchrow(Q["confirm_delivery"], process_id, executor_id)
         return (row["colony_name"], row["executor_name"]) if row else None
+
+    async def confirm_deliveries(
+        self, process_ids: list[str], executor_id: str, colony_name: str
+    ) -> tuple[list[str], str]:
+        """``confirm_delivery`` for several processes of a colony: the ids whose lease ended
+        now, and the executor's name ('' when there are none)."""
+        rows = await self.conn.fetch(Q["confirm_deliveries"], process_ids, executor_id, colony_name)
+        return [row["process_id"] for row in rows], rows[0]["executor_name"] if rows else ""
+
+    async def close_many(
+        self,
+        results: list[tuple[str, bool, list[Any] | None, list[str]]],
+        executor_id: str,
+        executor_name: str,
+        colony_name: str,
+        now: datetime,
+    ) -> dict[str, str]:
+        """Close several processes of this executor (process id, failed, output or None,
+        errors each) in one statement: the closed ones, as process id → graph id."""
+        rows = await self.conn.fetch(
+            Q["close_processes"],
+            [r[0] for r in results],
+            [r[1] for r in results],
+            [None if r[2] is None else json.dumps(r[2]) for r in results],
+            [json.dumps(r[3]) for r in results],
+            executor_id,
+            colony_name,
+            now,
+            executor_name,
+        )
+        return {row["process_id"]: row["process_graph_id"] for row in rows}
 
     async def requeue_undelivered(self, now: datetime) -> None:
         """Running processes whose delivery lease ended unconfirmed wait again."""
@@ -230,6 +293,22 @@ class ProcessStore(Store):
             Q["mark_successful"], process_id, executor_id, now, output, executor_name
         )
         return row is not None
+
+    async def close_own(
+        self, process_id: str, executor_id: str, now: datetime, output: list[Any] | None
+    ) -> tuple[str, str, str] | None:
+        """``mark_successful`` by an executor approved in the process's colony, in one
+        statement: (colony, executor name, graph id), or None if not closed."""
+        row = await self.conn.fetchrow(Q["close_own"], process_id, executor_id, now, output)
+        return (row[0], row[1], row[2]) if row else None
+
+    async def fail_own(
+        self, process_id: str, executor_id: str, now: datetime, errors: list[str]
+    ) -> tuple[str, str, str] | None:
+        """``mark_failed`` by an executor approved in the process's colony, in one
+        statement: (colony, executor name, graph id), or None if not failed."""
+        row = await self.conn.fetchrow(Q["fail_own"], process_id, executor_id, now, errors)
+        return (row[0], row[1], row[2]) if row else None
 
     async def mark_failed(
         self, process_id: str, executor_id: str, now: datetime, errors: list[str]

@@ -8,6 +8,12 @@ Robustness, as implemented here:
   assign only when the colony resumes or the server's LISTEN connection comes back; each
   parked poll holds a connection, so fewer of them cost the server less. A worker that got
   a process runs and closes it while the next worker polls.
+* Batch mode, with a server whose replies say ``Colonies-Features: batch`` (ours): the
+  ``pollers`` (default 2) claim processes for the free worker slots several at a time
+  (``assignprocessesmsg``), confirm each batch in one request while the next claim is on
+  its way, run each process in a task of its own, and one closer sends every finished
+  result in one request (``closeprocessesmsg``), retried as below; a slot takes the next
+  process as soon as its result is queued. Other servers get the loop described above.
 * Heartbeat: the server marks an executor alive on every assign call and removes executors
   not heard from for COLONIES_STALE_EXECUTOR_DURATION (600 s). When no assign has been sent
   for ``heartbeat_s`` (all workers busy), the executor sends a non-waiting assign with
@@ -50,21 +56,32 @@ from typing import Any, Protocol, Self, TypeVar
 
 from colonies.client import ColoniesClient, Timeouts
 from colonies.config import ClientSettings
-from colonies.core import Capabilities, Executor as ExecutorModel, Function, Hardware, Process
+from colonies.core import (
+    Capabilities,
+    Executor as ExecutorModel,
+    Function,
+    Hardware,
+    Process,
+    ProcessResult,
+    ResultOutcome,
+)
 from colonies.core.ticket import TicketToken
 from colonies.crypto import id_from_private_key, new_private_key
 from colonies.errors import ConfigError, RPCError, TransportError
 from colonies.executor_sdk import capture
 from colonies.executor_sdk.context import ProcessContext, SyncProcessContext
 from colonies.executor_sdk.mounts import MountError, Mounts
+from colonies.rpc.envelope import BATCH_FEATURE
 
 log = logging.getLogger("colonies.executor")
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 TRANSIENT: tuple[type[BaseException], ...] = (TransportError, OSError, TimeoutError)
 SHUTDOWN_ERROR = "Executor shut down before the process finished"
 NOTHING = (404, 408, 503)  # assign: no process, paused (waiting), paused (not waiting)
+MAX_BATCH = 100  # the most processes one batch request carries (the server's MaxCount)
 
 
 def is_transient(err: BaseException) -> bool:
@@ -204,6 +221,18 @@ class Executor:
         self._done: asyncio.Event | None = None
         self._grace_handle: asyncio.TimerHandle | None = None
         self._failures = 0
+        # batch mode (a server with the batch feature): free worker slots, the tasks running
+        # processes, and the results waiting to be closed
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._runs: set[asyncio.Task[Any]] = set()
+        self._results: list[tuple[ProcessResult, asyncio.Future[None]]] = []
+        self._results_added: asyncio.Event | None = None
+        self._settles = 0  # batch mode: processes done with so far
+        # Processes being confirmed, run or closed here. A process whose lease ended while
+        # its confirmation could not be sent (the server down) may be claimed by this
+        # executor again; both confirmations would then pass (it is this executor's), so
+        # the second claim is left to the first.
+        self._handling: set[str] = set()
 
     # configuration
 
@@ -508,15 +537,12 @@ class Executor:
             capture.install()
         # Sync functions get a thread each: the default pool has fewer than ``concurrency``.
         self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="colonies-function")
-        workers = [asyncio.create_task(self._worker(burst)) for _ in range(self.concurrency)]
         heartbeat = asyncio.create_task(self._heartbeat())
         try:
-            await asyncio.gather(*workers)
+            await self._serve_loops(burst)
         finally:
-            for task in workers:
-                task.cancel()
             heartbeat.cancel()
-            await asyncio.gather(*workers, heartbeat, return_exceptions=True)
+            await asyncio.gather(heartbeat, return_exceptions=True)
             self._pool.shutdown(wait=False, cancel_futures=True)
             if self._grace_handle is not None:
                 self._grace_handle.cancel()
@@ -535,6 +561,29 @@ class Executor:
                 await self._client.close()
                 self._client = None
             self._done.set()
+
+    async def _serve_loops(self, burst: bool) -> None:
+        """The workers (each: assign, confirm, run, close), or with a server that has the
+        batch payload types the assigners and the closer, until they end."""
+        closer: asyncio.Task[None] | None = None
+        if self._batching():
+            self._results_added = asyncio.Event()
+            closer = asyncio.create_task(self._closer())
+            count = self.pollers or min(self.concurrency, 2)
+            workers = [asyncio.create_task(self._assigner(burst, count)) for _ in range(count)]
+        else:
+            workers = [asyncio.create_task(self._worker(burst)) for _ in range(self.concurrency)]
+        try:
+            await asyncio.gather(*workers)
+            while self._runs:  # batch mode: processes still running or being closed
+                await asyncio.gather(*self._runs)
+        finally:
+            for task in [*workers, *self._runs]:
+                task.cancel()
+            await asyncio.gather(*workers, *self._runs, return_exceptions=True)
+            if closer is not None:
+                closer.cancel()
+                await asyncio.gather(closer, return_exceptions=True)
 
     async def _register_for_run(self) -> None:
         """``register()``; when it fails (e.g. a refused enrollment) the client it opened
@@ -625,10 +674,16 @@ class Executor:
                     assert self._changed is not None
                     await self._changed.wait()
                 continue
+            if process.process_id in self._handling:
+                # Admission claims are per process id: the first handler releases it.
+                log.info("process %s claimed again while it is handled here", process.process_id)
+                continue
+            self._handling.add(process.process_id)
             try:
                 if await self._confirm(process):
                     await self._handle(process)
             finally:
+                self._handling.discard(process.process_id)
                 self._release(process)
 
     async def _confirm(self, process: Process) -> bool:
@@ -704,7 +759,7 @@ class Executor:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def _poll_result(self, poll: asyncio.Task[Process]) -> Process | None:
+    async def _poll_result(self, poll: asyncio.Task[T]) -> T | None:
         try:
             process = await poll
         except asyncio.CancelledError:
@@ -740,6 +795,223 @@ class Executor:
                 colony=self.colony,
                 key=self._key,
             )
+
+    # batch mode: a server with assignprocessesmsg/confirmprocessesmsg/closeprocessesmsg
+
+    def _batching(self) -> bool:
+        """Whether to use the batch payload types: the server serves them (it says so in
+        each reply) and processes are confirmed (their batch assign always leases); not
+        under admission, which asks for one process at a time within what is free."""
+        return (
+            self.admission is None
+            and self.confirm_delivery
+            and self._server_confirms
+            and BATCH_FEATURE in self.client.server_features
+        )
+
+    async def _assigner(self, burst: bool, assigners: int) -> None:
+        """Claim processes for free worker slots, several per request, and start them; the
+        next claim is sent while they are confirmed, run and closed. ``assigners`` of these
+        share the slots, each taking at most its share at a time, so that as many polls
+        wait on the server as ``pollers`` says."""
+        assert self._stopping is not None
+        share = max(1, min(MAX_BATCH, -(-self.concurrency // assigners)))
+        while not self._stopping.is_set():
+            await self._slots.acquire()
+            taken = 1
+            while taken < share and not self._slots.locked():
+                await self._slots.acquire()  # free now: does not wait
+                taken += 1
+            settled = self._settles  # a close after this may release more (a workflow)
+            processes = await self._poll_many(burst, taken) or []
+            again = [p for p in processes if p.process_id in self._handling]
+            processes = [p for p in processes if p.process_id not in self._handling]
+            for p in again:
+                log.info("process %s claimed again while it is handled here", p.process_id)
+            for _ in range(taken - len(processes)):
+                self._slots.release()
+            if processes:
+                self._handling.update(p.process_id for p in processes)
+                self._in_flight += len(processes)
+                self._start(self._confirm_and_run(processes))
+                continue
+            if self._stopping.is_set():
+                return
+            if burst:
+                if self._in_flight == 0:
+                    if self._settles == settled:
+                        return  # nothing left, and nothing closed since this poll was sent
+                    continue
+                assert self._changed is not None
+                await self._changed.wait()
+
+    def _start(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._runs.add(task)
+        task.add_done_callback(self._runs.discard)
+
+    async def _poll_many(self, burst: bool, count: int) -> list[Process] | None:
+        if self.stopping:
+            return None
+        timeout = -1 if burst else self.poll_timeout_s
+
+        async def assign() -> list[Process]:
+            async with asyncio.timeout(max(timeout, 0) + 30):
+                return await self.client.assign_many(
+                    timeout, count, colony=self.colony, key=self._key
+                )
+
+        poll = asyncio.create_task(assign())
+        self._polls.add(poll)
+        self._last_contact = time.monotonic()
+        return await self._poll_result(poll)
+
+    async def _confirm_and_run(self, processes: list[Process]) -> None:
+        """Confirm a batch (one request), then run each process confirmed in a task of its
+        own; a slot whose process is not ours to run is free again."""
+        confirmed = await self._confirm_many([p.process_id for p in processes])
+        for process in processes:
+            if process.process_id in confirmed:
+                self._start(self._run_one(process))
+            else:
+                log.warning("not running process %s: not confirmed", process.process_id)
+                self._handling.discard(process.process_id)
+                self._slots.release()
+                self._settled()
+
+    async def _confirm_many(self, process_ids: list[str]) -> set[str]:
+        """The ids the server confirmed; sent again while the answer is lost (as
+        ``_confirm``), nothing once the executor stops without an answer."""
+        attempt = 0
+        while True:
+            try:
+                confirmed = await self.client.confirm_processes(
+                    process_ids, colony=self.colony, key=self._key
+                )
+                return set(confirmed)
+            except RPCError as err:
+                if err.status < 500 or self.stopping:
+                    log.warning("could not confirm %d process(es): %s", len(process_ids), err)
+                    return set()
+            except TRANSIENT as err:
+                if self.stopping:
+                    log.warning("could not confirm %d process(es): %s", len(process_ids), err)
+                    return set()
+            attempt += 1
+            await self._pause(self._delay(attempt))
+
+    async def _run_one(self, process: Process) -> None:
+        """Run a confirmed process; its slot is free as soon as its result is handed to
+        the closer, while the result is being closed."""
+        mounts = Mounts(process, self.client, self._key, self._dir_locks)
+        try:
+            try:
+                ok, values = await self._run_with_mounts(process, mounts)
+            finally:
+                self._slots.release()
+            closed = self._close_later(process, ok, values)
+            await closed
+            if ok:
+                self.stats.succeeded += 1
+            else:
+                self.stats.failed += 1
+            await mounts.release()
+        finally:
+            mounts.unlock()
+            self._handling.discard(process.process_id)
+            self._settled()
+
+    def _settled(self) -> None:
+        """A process of the batch mode is done with (closed, given up or not ours)."""
+        assert self._changed is not None
+        self._in_flight -= 1
+        self._settles += 1
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _close_later(self, process: Process, ok: bool, values: list[Any]) -> asyncio.Future[None]:
+        """Queue a result for the closer; the future is done once the server took it,
+        refused it, or the executor gave up on it."""
+        if ok:
+            result = ProcessResult(process_id=process.process_id, output=values)
+        else:
+            errors = [v if isinstance(v, str) else str(v) for v in values]
+            result = ProcessResult(process_id=process.process_id, failed=True, errors=errors)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._results.append((result, done))
+        assert self._results_added is not None
+        self._results_added.set()
+        return done
+
+    async def _closer(self) -> None:
+        """Send the queued results, all that are waiting in one request, one request at a
+        time: a result finished while a close is on its way goes with the next. A result
+        is sent again until the server takes or refuses it (``_deliver``'s rule)."""
+        assert self._results_added is not None and self._abandon is not None
+        attempt = 0
+        while True:
+            await self._results_added.wait()
+            self._results_added.clear()
+            while self._results:
+                batch, self._results = self._results[:MAX_BATCH], self._results[MAX_BATCH:]
+                failure, batch = await self._close_batch(batch)
+                if failure is None:
+                    attempt = 0
+                    continue
+                if self._abandon.is_set():
+                    log.error("giving up on %d result(s): %s", len(batch), _describe(failure))
+                    for _, done in batch:
+                        _finish(done)
+                    continue
+                self._results = batch + self._results
+                attempt += 1
+                self.stats.delivery_retries += 1
+                delay = self._delay(attempt)
+                log.warning(
+                    "close of %d result(s) failed (%s); retrying in %.2f s",
+                    len(batch),
+                    _describe(failure),
+                    delay,
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._abandon.wait(), delay)
+
+    async def _close_batch(
+        self, batch: list[tuple[ProcessResult, asyncio.Future[None]]]
+    ) -> tuple[BaseException | None, list[tuple[ProcessResult, asyncio.Future[None]]]]:
+        """One close request: the failure to retry for (None if there is none) and the
+        results to send again. Those the server took or refused are done."""
+        try:
+            async with asyncio.timeout(60):
+                outcomes = await self.client.close_processes(
+                    [result for result, _ in batch], colony=self.colony, key=self._key
+                )
+        except RPCError as refusal:
+            if is_transient(refusal):
+                return refusal, batch
+            for result, done in batch:
+                log.warning("close of %s refused: %s", result.process_id, refusal.message)
+                _finish(done)
+            return None, []
+        except TRANSIENT as lost:
+            return lost, batch
+        found: dict[str, ResultOutcome] = {o.process_id: o for o in outcomes}
+        again: list[tuple[ProcessResult, asyncio.Future[None]]] = []
+        failure: BaseException | None = None
+        for result, done in batch:
+            outcome = found.get(result.process_id)
+            if outcome is None or outcome.status == 200:
+                _finish(done)
+                continue
+            err = RPCError(outcome.message, status=outcome.status)
+            if is_transient(err):
+                again.append((result, done))
+                failure = err
+                continue
+            what = "fail" if result.failed else "close"
+            log.warning("%s of %s refused: %s", what, result.process_id, outcome.message)
+            _finish(done)
+        return failure, again
 
     async def _rejoin(self, refusal: RPCError) -> None:
         """Approve this executor again and re-add its functions.
@@ -790,18 +1062,23 @@ class Executor:
             except TRANSIENT as err:
                 log.warning("heartbeat: %s", _describe(err))
 
+    async def _run_with_mounts(self, process: Process, mounts: Mounts) -> tuple[bool, list[Any]]:
+        """Get the process's files, run it, send its files back: (ok, output or errors)."""
+        try:
+            await mounts.prepare()
+            ok, values = await self._execute(process, mounts.paths)
+            if ok:
+                await mounts.sync_back()
+        except MountError as err:
+            ok, values = False, [str(err)]
+        return ok, values
+
     async def _handle(self, process: Process) -> None:
         assert self._changed is not None
         self._in_flight += 1
         mounts = Mounts(process, self.client, self._key, self._dir_locks)
         try:
-            try:
-                await mounts.prepare()
-                ok, values = await self._execute(process, mounts.paths)
-                if ok:
-                    await mounts.sync_back()
-            except MountError as err:
-                ok, values = False, [str(err)]
+            ok, values = await self._run_with_mounts(process, mounts)
             if ok:
                 await self._deliver(process, self.client.close_process, values, "close")
                 self.stats.succeeded += 1
@@ -951,6 +1228,12 @@ def _registered(name: str, fn: Callable[..., Any], description: str) -> Register
     else:
         ctx_param = ""
     return Registered(name, fn, inspect.iscoroutinefunction(fn), ctx_param, description)
+
+
+def _finish(done: asyncio.Future[None]) -> None:
+    """Mark a result done (its waiter may have been cancelled meanwhile)."""
+    if not done.done():
+        done.set_result(None)
 
 
 def _describe(err: BaseException) -> str:

@@ -17,6 +17,11 @@ NONCE = "nonce"
 """128 random bits as 32 hex digits, never sent twice."""
 SIGNED_AT = "signedat"
 """When the request was signed: Unix time in integer nanoseconds (UTC)."""
+FEATURES_HEADER = "Colonies-Features"
+"""Ours: a reply header naming, comma-separated, the optional payload types the server
+serves beyond the reference's (other servers send no such header)."""
+BATCH_FEATURE = "batch"
+"""``assignprocessesmsg``, ``confirmprocessesmsg`` and ``closeprocessesmsg``."""
 
 
 def encode_payload(data: Any) -> str:

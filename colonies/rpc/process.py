@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import Field
 
-from colonies.core import FunctionSpec
+from colonies.core import FunctionSpec, ProcessResult
 from colonies.core._wire import Bool, Int
 from colonies.rpc.base import Msg
 
@@ -47,6 +47,44 @@ class ConfirmProcessMsg(
     """Ours: the assigned executor received the process (ends its delivery lease)."""
 
     process_id: str = ""
+
+
+class AssignProcessesMsg(
+    Msg,
+    payload_type="assignprocessesmsg",
+    action="assign processes",
+    changes=True,
+    unchanged=(404, 408, 499, 503),
+):
+    """Ours: ``assignprocessmsg`` claiming up to ``count`` processes at once (the reply is
+    a list, at least one). Each must be confirmed (``confirmprocessesmsg``) within the
+    server's delivery lease, as with ``confirmdelivery``."""
+
+    colony_name: str = ""
+    timeout: Int = 0
+    count: Int = 1
+    available_cpu: str = ""
+    available_mem: str = ""
+
+
+class ConfirmProcessesMsg(
+    Msg, payload_type="confirmprocessesmsg", action="confirm processes", changes=True
+):
+    """Ours: ``confirmprocessmsg`` for several processes of one colony; the reply lists the
+    ids confirmed (any other is not this executor's to run)."""
+
+    colony_name: str = ""
+    process_ids: list[str] = Field(default_factory=list)
+
+
+class CloseProcessesMsg(
+    Msg, payload_type="closeprocessesmsg", action="close processes", changes=True
+):
+    """Ours: close several processes of the caller in one colony, each as successful or
+    as failed; the reply has one ``ResultOutcome`` per result."""
+
+    colony_name: str = ""
+    results: list[ProcessResult] = Field(default_factory=list)
 
 
 class GetProcessesMsg(Msg, payload_type="getprocessesmsg", action="get processes"):

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from colonies.crypto import recover_id
 from colonies.errors import BadRequest, ColoniesError, Forbidden, Unavailable
-from colonies.rpc.envelope import reply
+from colonies.rpc.envelope import BATCH_FEATURE, FEATURES_HEADER, reply
 from colonies.server import keys
 from colonies.server.codec import decode_payload, error_text, parse_envelope, render
 from colonies.server.keys import make_ctx
@@ -22,6 +22,7 @@ from colonies.server.router import Ctx, Route
 
 log = logging.getLogger(__name__)
 TEXT = "text/plain; charset=utf-8"
+HEADERS = {"Content-Type": TEXT, FEATURES_HEADER: BATCH_FEATURE}
 OUT_OF_RANGE = (asyncpg.DataError, asyncpg.exceptions._base.DataError, OverflowError)
 
 
@@ -43,7 +44,7 @@ def error_response(exc: ColoniesError) -> web.Response:
         status=exc.status,
         text=error_text(exc),
         content_type=None,
-        headers={"Content-Type": TEXT},
+        headers=HEADERS,
     )
 
 
@@ -81,7 +82,7 @@ async def handle(request: web.Request) -> web.Response:
         response = web.Response(
             text=reply(route.reply_type, render(result)),
             content_type=None,
-            headers={"Content-Type": TEXT},
+            headers=HEADERS,
         )
     except ColoniesError as exc:
         response = error_response(exc)

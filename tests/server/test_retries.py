@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
-from colonies.core import Process, ProcessState, utc_now
+from colonies.core import Process, ProcessResult, ProcessState, utc_now
 from colonies.core.units import parse_memory
 from colonies.errors import RPCError
 from colonies.server import background, keys
@@ -232,3 +232,34 @@ async def test_explain_names_the_backoff_of_a_retried_process(
     found = await client.explain_process(process.process_id, key=colony.executor_key)
     assert [r.code for r in found.reasons] == ["backoff"]
     assert "backoff" in found.reasons[0].text
+
+
+async def test_failures_closed_in_one_step_still_follow_the_retry_policy(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    """The one-statement closes (closefailedmsg's fast path and closeprocessesmsg) leave a
+    process with a retry policy to the retry path: it waits again, under the same id."""
+    key = colony.executor_key
+    single = await submit(client, colony, retry={"attempts": 2})
+    batched = await submit(client, colony, retry={"attempts": 2})
+    plain = await submit(client, colony)
+    for _ in range(3):
+        assert await assign(client, colony) is not None
+    await client.fail_process(single.process_id, ["boom"], key=key)
+    outcomes = await client.close_processes(
+        [
+            ProcessResult(process_id=batched.process_id, failed=True, errors=["boom"]),
+            ProcessResult(process_id=plain.process_id, failed=True, errors=["boom"]),
+        ],
+        colony=colony.name,
+        key=key,
+    )
+    assert [o.status for o in outcomes] == [200, 200]
+    states = [(await client.get_process(p.process_id, key=key)).state for p in (single, batched)]
+    assert states == [ProcessState.WAITING, ProcessState.WAITING]
+    assert (await client.get_process(plain.process_id, key=key)).state == ProcessState.FAILED
+    attempts = await client.get_process_attempts(batched.process_id, key=key)
+    assert [(a.attempt, a.state) for a in attempts] == [
+        (1, ProcessState.FAILED),
+        (2, ProcessState.WAITING),
+    ]

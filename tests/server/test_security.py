@@ -242,6 +242,13 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "closefailedmsg": (lambda w: {"processid": w.running, "errors": ["e"]}, {"AE"}, 403),
     "setoutputmsg": (lambda w: {"processid": w.running, "out": [1]}, {"AE"}, 403),
     "confirmprocessmsg": (lambda w: {"processid": w.running}, {"AE"}, 403),
+    "assignprocessesmsg": (lambda w: {**C, "timeout": -1, "count": 2}, {"AE", "M"}, 403),
+    "confirmprocessesmsg": (lambda w: {**C, "processids": [w.running]}, {"AE"}, 403),
+    "closeprocessesmsg": (
+        lambda w: {**C, "results": [{"processid": w.running, "out": [1]}]},
+        {"AE"},
+        403,
+    ),
     "cancelprocessmsg": (lambda w: {"processid": w.waiting}, MEMBERS, 403),
     "pauseassignmentsmsg": (lambda w: C, {"CO"}, 403),
     "resumeassignmentsmsg": (lambda w: C, {"CO"}, 403),
@@ -359,7 +366,7 @@ TABLE: dict[str, tuple[Payload, set[str], int]] = {
     "getauditmsg": (lambda w: {**C, "count": 10}, {"SO", "CO"}, 403),
 }
 UNSIGNED = {"versionmsg", "getserverinfomsg"}
-EXCEPTIONS = {("assignprocessmsg", "U"): 500}
+EXCEPTIONS = {("assignprocessmsg", "U"): 500, ("assignprocessesmsg", "U"): 500}
 
 
 def test_table_covers_every_signed_payload_type() -> None:

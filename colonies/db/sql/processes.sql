@@ -105,7 +105,8 @@ WHERE colony_name = $1 AND process_graph_id = '' AND ($2 = -1 OR state = $2);
 -- A NULL hardware list means the executor declared none: no hardware filter, as the reference.
 -- $1 colony_name, $2 executor_type, $3 executor_name, $4 executor_id, $5 max cpu (millicores),
 -- $6 max mem (bytes), $7 executor location, $8 hardware jsonb or NULL, $9 now,
--- $10 delivery lease in seconds (0: the caller does not confirm, no lease)
+-- $10 delivery lease in seconds (0: the caller does not confirm, no lease), $11 how many to
+-- claim at most (assignprocessesmsg claims several, in pick order)
 WITH picked AS (
     SELECT process_id FROM processes
     WHERE colony_name = $1 AND executor_type = $2 AND state = {WAITING} AND NOT wait_for_parents
@@ -125,7 +126,7 @@ WITH picked AS (
             AND (req_gpu_name = '' OR lower(req_gpu_name) = lower(h.gpu_name))
             AND (h.gpu_mem = 0 OR req_gpu_mem <= h.gpu_mem)))
     ORDER BY priority_time
-    LIMIT 1
+    LIMIT $11
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE processes p
@@ -150,7 +151,8 @@ SELECT claimed.*,
                                   'key', a.key, 'value', a.value) ORDER BY a.added_seq),
                          '[]'::jsonb)
         FROM attributes a WHERE a.target_id = claimed.process_id) AS attributes
-FROM claimed;
+FROM claimed
+ORDER BY claimed.priority_time;
 
 -- name: mark_successful
 -- Close a running (or already successful) process of this executor in one statement: the
@@ -177,12 +179,117 @@ WITH closed AS (
 )
 SELECT process_id FROM closed;
 
+-- name: close_own
+-- closesuccessfulmsg in one statement when all is well: close a running (or already
+-- successful) process of this executor, approved in the process's colony, as
+-- mark_successful does (function statistics included). No row otherwise (the handler
+-- then looks up why).
+-- $1 process_id, $2 executor_id, $3 end_time, $4 output or NULL
+WITH closed AS (
+    UPDATE processes p SET state = {SUCCESS}, end_time = $3, output = coalesce($4, p.output)
+    FROM executors e
+    WHERE p.process_id = $1 AND p.assigned_executor_id = $2 AND p.state IN ({RUNNING}, {SUCCESS})
+      AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = {EXECUTOR_APPROVED}
+    RETURNING p.process_id, p.colony_name, p.func_name, p.process_graph_id, e.executor_name,
+              extract(epoch FROM p.start_time - p.submission_time)::float8 AS wait_s,
+              extract(epoch FROM $3::timestamptz - p.start_time)::float8 AS exec_s
+), stats AS (
+    UPDATE functions f SET
+        counter = counter + 1,
+        min_wait_time = CASE WHEN min_wait_time = 0 THEN c.wait_s ELSE least(min_wait_time, c.wait_s) END,
+        max_wait_time = CASE WHEN max_wait_time = 0 THEN c.wait_s ELSE greatest(max_wait_time, c.wait_s) END,
+        avg_wait_time = CASE WHEN avg_wait_time = 0 THEN c.wait_s ELSE (avg_wait_time + c.wait_s) / 2 END,
+        min_exec_time = CASE WHEN min_exec_time = 0 THEN c.exec_s ELSE least(min_exec_time, c.exec_s) END,
+        max_exec_time = CASE WHEN max_exec_time = 0 THEN c.exec_s ELSE greatest(max_exec_time, c.exec_s) END,
+        avg_exec_time = CASE WHEN avg_exec_time = 0 THEN c.exec_s ELSE (avg_exec_time + c.exec_s) / 2 END
+    FROM closed c
+    WHERE f.colony_name = c.colony_name AND f.executor_name = c.executor_name
+      AND f.func_name = c.func_name
+)
+SELECT colony_name, executor_name, process_graph_id FROM closed;
+
+-- name: fail_own
+-- closefailedmsg in one statement when all is well: fail a running process of this
+-- executor, approved in the process's colony, that has no retry policy (those go through
+-- services.processes.retry). No row otherwise.
+-- $1 process_id, $2 executor_id, $3 end_time, $4 errors
+UPDATE processes p SET state = {FAILED}, end_time = $3, errors = $4
+FROM executors e
+WHERE p.process_id = $1 AND p.assigned_executor_id = $2 AND p.state = {RUNNING}
+  AND NOT p.spec ? 'retry'
+  AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = {EXECUTOR_APPROVED}
+RETURNING p.colony_name, e.executor_name, p.process_graph_id;
+
 -- name: mark_failed
 -- Fail a running process of this executor.
 -- $1 process_id, $2 executor_id, $3 end_time, $4 errors
 UPDATE processes SET state = {FAILED}, end_time = $3, errors = $4
 WHERE process_id = $1 AND assigned_executor_id = $2 AND state = {RUNNING}
 RETURNING process_id;
+
+-- name: confirm_deliveries
+-- confirm_delivery for several processes of one executor (confirmprocessesmsg): the ids of
+-- those of the colony whose lease it ended, with the executor's name.
+-- $1 process ids, $2 executor_id, $3 colony_name
+UPDATE processes p SET delivery_deadline = NULL
+FROM executors e
+WHERE p.process_id = ANY ($1::text[]) AND p.assigned_executor_id = $2 AND p.state = {RUNNING}
+  AND p.colony_name = $3 AND e.executor_id = $2 AND e.colony_name = p.colony_name AND e.state = {EXECUTOR_APPROVED}
+RETURNING p.process_id, e.executor_name;
+
+-- name: close_processes
+-- Close several running (or already successful) processes of this executor in a colony in
+-- one statement (closeprocessesmsg): successful ones (output replaced if given, as
+-- mark_successful) and failed ones (errors, only from running, as mark_failed; not those
+-- with a retry policy, which the service retries one by one). The
+-- function statistics of the closing executor count each success; a function's averages
+-- fold its batch's times in order, as one mark_successful after another would.
+-- Returns the closed processes with their graph ids.
+-- $1 process ids, $2 failed flags, $3 outputs as JSON text (NULL: keep), $4 errors as JSON
+-- text, $5 executor_id,
+-- $6 colony_name, $7 end_time, $8 executor_name
+WITH given AS (
+    SELECT u.process_id, u.failed, u.output::jsonb AS output, u.errors::jsonb AS errors, u.n
+    FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[])
+        WITH ORDINALITY AS u(process_id, failed, output, errors, n)
+), closed AS (
+    UPDATE processes p
+    SET state = CASE WHEN g.failed THEN {FAILED} ELSE {SUCCESS} END, end_time = $7,
+        output = CASE WHEN g.failed THEN p.output ELSE coalesce(g.output, p.output) END,
+        errors = CASE WHEN g.failed THEN g.errors ELSE p.errors END
+    FROM given g
+    WHERE p.process_id = g.process_id AND p.assigned_executor_id = $5 AND p.colony_name = $6
+      AND (p.state = {RUNNING} OR (p.state = {SUCCESS} AND NOT g.failed))
+      AND NOT (g.failed AND p.spec ? 'retry')
+    RETURNING p.process_id, p.process_graph_id, p.func_name, g.failed, g.n,
+              extract(epoch FROM p.start_time - p.submission_time)::float8 AS wait_s,
+              extract(epoch FROM $7::timestamptz - p.start_time)::float8 AS exec_s
+), runs AS (
+    SELECT func_name, count(*) AS k, min(wait_s) AS min_wait, max(wait_s) AS max_wait,
+           min(exec_s) AS min_exec, max(exec_s) AS max_exec,
+           -- (old + x1)/2, then (that + x2)/2, ...: old/2^k + sum of x_i/2^(k-i+1)
+           sum(wait_s * power(2, r - k_all - 1)) AS wait_fold,
+           sum(exec_s * power(2, r - k_all - 1)) AS exec_fold,
+           (array_agg(wait_s ORDER BY r))[1] AS first_wait,
+           (array_agg(exec_s ORDER BY r))[1] AS first_exec
+    FROM (SELECT *, row_number() OVER w AS r, count(*) OVER (PARTITION BY func_name) AS k_all
+          FROM closed WHERE NOT failed WINDOW w AS (PARTITION BY func_name ORDER BY n)) c
+    GROUP BY func_name
+), stats AS (
+    UPDATE functions f SET
+        counter = counter + r.k,
+        min_wait_time = CASE WHEN min_wait_time = 0 THEN r.min_wait ELSE least(min_wait_time, r.min_wait) END,
+        max_wait_time = CASE WHEN max_wait_time = 0 THEN r.max_wait ELSE greatest(max_wait_time, r.max_wait) END,
+        avg_wait_time = CASE WHEN avg_wait_time = 0 THEN r.first_wait ELSE avg_wait_time END
+                        / power(2, r.k) + r.wait_fold,
+        min_exec_time = CASE WHEN min_exec_time = 0 THEN r.min_exec ELSE least(min_exec_time, r.min_exec) END,
+        max_exec_time = CASE WHEN max_exec_time = 0 THEN r.max_exec ELSE greatest(max_exec_time, r.max_exec) END,
+        avg_exec_time = CASE WHEN avg_exec_time = 0 THEN r.first_exec ELSE avg_exec_time END
+                        / power(2, r.k) + r.exec_fold
+    FROM runs r
+    WHERE f.colony_name = $6 AND f.executor_name = $8 AND f.func_name = r.func_name
+)
+SELECT process_id, process_graph_id FROM closed;
 
 -- name: set_output
 -- $1 process_id, $2 executor_id, $3 output

@@ -2,18 +2,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
-from colonies.core import Attempt, Process, ProcessState, utc_now
+from colonies.core import Attempt, Process, ProcessState, ResultOutcome, utc_now
 from colonies.core.explain import Explanation
 from colonies.errors import BadRequest, ColoniesError, Forbidden, NotFound
 from colonies.rpc.process import (
+    AssignProcessesMsg,
     AssignProcessMsg,
     CancelProcessMsg,
     CloseFailedMsg,
+    CloseProcessesMsg,
     CloseSuccessfulMsg,
+    ConfirmProcessesMsg,
     ConfirmProcessMsg,
     ExplainProcessMsg,
     GetProcessAttemptsMsg,
@@ -163,14 +166,91 @@ async def remove_all_processes(ctx: Ctx, msg: RemoveAllProcessesMsg) -> None:
 
 @router.handle(CloseSuccessfulMsg)
 async def close_successful(ctx: Ctx, msg: CloseSuccessfulMsg) -> None:
+    """One statement when all is well (as confirm); the reasons for a refusal are looked
+    up after, by the two-step path."""
+    now = utc_now()
+    closed = await ctx.db.processes.close_own(
+        msg.process_id, ctx.caller_id, now, msg.output or None
+    )
+    if closed is not None:
+        await _closed_by_executor(ctx, closed, now)
+        return
     process, caller = await _process(ctx, msg.process_id, "close process as successful")
     await service.close_successful(ctx.db, process, caller, msg.output)
 
 
 @router.handle(CloseFailedMsg)
 async def close_failed(ctx: Ctx, msg: CloseFailedMsg) -> None:
+    now = utc_now()
+    failed = await ctx.db.processes.fail_own(msg.process_id, ctx.caller_id, now, msg.errors)
+    if failed is not None:
+        await _closed_by_executor(ctx, failed, now)
+        return
     process, caller = await _process(ctx, msg.process_id, "close process as failed")
     await service.close_failed(ctx.db, process, caller, msg.errors)
+
+
+async def _closed_by_executor(ctx: Ctx, closed: tuple[str, str, str], now: datetime) -> None:
+    """What a one-statement close leaves to do: the audit's caller, the workflow."""
+    ctx.checked.colony_name, ctx.checked.name, graph_id = closed
+    ctx.checked.role = "executor"
+    await service.resolve_workflows(ctx.db, [graph_id], now)
+
+
+@router.handle(AssignProcessesMsg)
+async def assign_processes(ctx: Ctx, msg: AssignProcessesMsg) -> list[Process]:
+    """Ours: ``assignprocessmsg`` for up to ``count`` processes, always under a delivery
+    lease."""
+    caller = await require_member(ctx, msg.colony_name)
+    if not caller.is_executor:
+        raise ColoniesError("Failed to assign process, executor not found")
+    return await service.assign_many(
+        ctx.db,
+        ctx.events,
+        ctx.tasks,
+        caller,
+        msg.timeout,
+        min(msg.count, MAX_COUNT),
+        msg.available_cpu,
+        msg.available_mem,
+        ctx.settings.delivery_lease_s,
+        gone=ctx.gone,
+    )
+
+
+@router.handle(ConfirmProcessesMsg)
+async def confirm_processes(ctx: Ctx, msg: ConfirmProcessesMsg) -> list[str]:
+    """Ours: the ids of the given processes whose delivery this confirmed (running on the
+    caller, approved in their colony); the others are not the caller's to run. None of
+    them is a 403, as for ``confirmprocessmsg``."""
+    if len(msg.process_ids) > MAX_COUNT:
+        raise BadRequest(f"Count is larger than MaxCount limit <{MAX_COUNT}>")
+    confirmed, name = await ctx.db.processes.confirm_deliveries(
+        msg.process_ids, ctx.caller_id, msg.colony_name
+    )
+    if confirmed:
+        ctx.checked.colony_name, ctx.checked.name = msg.colony_name, name
+        ctx.checked.role = "executor"
+    elif msg.process_ids:
+        await require_member(ctx, msg.colony_name)
+        raise Forbidden("Failed to confirm processes, none is running on this executor")
+    return confirmed
+
+
+@router.handle(CloseProcessesMsg)
+async def close_processes(ctx: Ctx, msg: CloseProcessesMsg) -> list[ResultOutcome]:
+    """Ours: close several processes of the caller in its colony, one outcome each; when
+    none was closed, the first refusal is the reply (for one result: what its single close
+    would answer)."""
+    caller = await require_member(ctx, msg.colony_name)
+    if not caller.is_executor:
+        raise Forbidden("Failed to close processes, executor not found")
+    if len(msg.results) > MAX_COUNT:
+        raise BadRequest(f"Count is larger than MaxCount limit <{MAX_COUNT}>")
+    outcomes = await service.close_many(ctx.db, caller, msg.colony_name, msg.results)
+    if outcomes and all(o.status != 200 for o in outcomes):
+        raise ColoniesError(outcomes[0].message, status=outcomes[0].status)
+    return outcomes
 
 
 @router.handle(SetOutputMsg)

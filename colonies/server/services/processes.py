@@ -22,7 +22,9 @@ from colonies.core import (
     FunctionSpec,
     Hardware,
     Process,
+    ProcessResult,
     ProcessState,
+    ResultOutcome,
     utc_now,
 )
 from colonies.core.function_spec import normalise
@@ -143,33 +145,56 @@ async def assign(
     and what it claimed goes back to the queue instead of to an executor that is gone. So
     does a claim whose caller left while its workflow was resolved, or whose connection
     is closed (``gone``) once the reply is ready to be made."""
+    found = await assign_many(
+        db, events, tasks, caller, timeout, 1, available_cpu, available_mem, lease_s, gone
+    )
+    return found[0]
+
+
+async def assign_many(
+    db: Database,
+    events: Events,
+    tasks: Tasks,
+    caller: Caller,
+    timeout: int,
+    count: int,
+    available_cpu: str = "",
+    available_mem: str = "",
+    lease_s: float = 0.0,
+    gone: Callable[[], bool] = lambda: False,
+) -> list[Process]:
+    """``assign`` claiming up to ``count`` processes (at least one) in one statement."""
     if timeout == 0:
         raise BadRequest("Invalid timeout value, timeout cannot be zero")
+    if count < 1:
+        raise BadRequest("Invalid count value, count must be at least 1")
     max_cpu = parse_cpu(available_cpu) if available_cpu else UNLIMITED
     max_mem = parse_memory(available_mem) if available_mem else UNLIMITED
     waiter = Waiter()
     work = asyncio.ensure_future(
-        _claim_or_wait(db, events, caller, timeout, max_cpu, max_mem, lease_s, waiter)
+        _claim_or_wait(db, events, caller, timeout, max_cpu, max_mem, lease_s, count, waiter)
     )
     try:
-        process = await asyncio.shield(work)
+        found = await asyncio.shield(work)
     except asyncio.CancelledError:
         waiter.leave()
         tasks.keep(work)
         work.add_done_callback(lambda done: _give_back_claimed(tasks, db, caller.id, done))
         raise
     try:
-        await resolve_workflows(db, [process.process_graph_id], utc_now())
+        await resolve_workflows(db, [p.process_graph_id for p in found], utc_now())
         # One turn of the event loop: a close of the connection that has already arrived is
         # seen now. Nothing suspends after this until the reply is in the socket.
         await asyncio.sleep(0)
     except asyncio.CancelledError:  # the caller left while its reply was being made
-        give_back_later(tasks, db, process, caller.id)
+        for process in found:
+            give_back_later(tasks, db, process, caller.id)
         raise
     if gone():  # nobody would receive it: let another executor have it
-        give_back_later(tasks, db, process, caller.id)
+        for process in found:
+            give_back_later(tasks, db, process, caller.id)
         raise ColoniesError("Failed to assign process, the executor disconnected")
-    return process
+    return found
 
 
 async def _claim_or_wait(
@@ -180,14 +205,15 @@ async def _claim_or_wait(
     max_cpu: int,
     max_mem: int,
     lease_s: float,
+    count: int,
     waiter: Waiter,
-) -> Process:
+) -> list[Process]:
     hardware = hardware_filter(caller.executor_capabilities.hardware)
     deadline = time.monotonic() + max(timeout, 0)
     token: Token | None = None  # the new process that woke this waiter, if one did
     while True:
         with events.waiting(caller.colony_name, caller.executor_type, waiter):
-            process = await db.processes.assign(
+            claim = (
                 caller.colony_name,
                 caller.executor_type,
                 caller.executor_name,
@@ -199,13 +225,18 @@ async def _claim_or_wait(
                 utc_now(),
                 lease_s,
             )
-            if process is not None:
-                if token is not None and token.process_id != process.process_id:
-                    # Woken for another process (this claim took an older or more urgent
-                    # one): that one may still wait for someone.
+            if count == 1:
+                one = await db.processes.assign(*claim)
+                found = [one] if one is not None else []
+            else:
+                found = await db.processes.assign_many(*claim, count)
+            if found:
+                if token is not None and all(p.process_id != token.process_id for p in found):
+                    # Woken for another process (this claim took older or more urgent
+                    # ones): that one may still wait for someone.
                     token.tried.add(waiter)
                     events.hand_on(caller.colony_name, caller.executor_type, token)
-                return process
+                return found
             if token is not None:
                 # Not for this executor (or taken meanwhile): the next waiter may match it.
                 token.tried.add(waiter)
@@ -237,11 +268,12 @@ def _nothing(paused: bool) -> NoReturn:
 
 
 def _give_back_claimed(
-    tasks: Tasks, db: Database, executor_id: str, work: asyncio.Future[Process]
+    tasks: Tasks, db: Database, executor_id: str, work: asyncio.Future[list[Process]]
 ) -> None:
     if work.cancelled() or work.exception() is not None:
         return
-    give_back_later(tasks, db, work.result(), executor_id)
+    for process in work.result():
+        give_back_later(tasks, db, process, executor_id)
 
 
 def give_back_later(tasks: Tasks, db: Database, process: Process, executor_id: str) -> None:
@@ -371,6 +403,53 @@ async def retry(
             backoff_until=not_before,
         )
         return await tx.processes.retry(process.process_id, attempt, not_before, spec, req, now)
+
+
+async def close_many(
+    db: Database, caller: Caller, colony_name: str, results: list[ProcessResult]
+) -> list[ResultOutcome]:
+    """Close several processes of the caller (an approved executor of the colony) in one
+    statement, then resolve their workflows. A result the statement did not take is a
+    failure with a retry policy (closed here as ``closefailedmsg`` closes it, so it may
+    wait again), or gets the status and text its single close (``closesuccessfulmsg``/
+    ``closefailedmsg``) would have had; a process given twice counts once."""
+    unique = list({r.process_id: r for r in results}.values())
+    now = utc_now()
+    rows = [(r.process_id, r.failed, r.output or None, r.errors) for r in unique]
+    closed = await db.processes.close_many(rows, caller.id, caller.executor_name, colony_name, now)
+    await resolve_workflows(db, closed.values(), now)
+    outcomes = []
+    for r in unique:
+        if r.process_id in closed:
+            outcomes.append(ResultOutcome(process_id=r.process_id))
+        else:
+            outcomes.append(await _close_one(db, caller, colony_name, r))
+    return outcomes
+
+
+async def _close_one(
+    db: Database, caller: Caller, colony_name: str, result: ProcessResult
+) -> ResultOutcome:
+    """A result the batch statement did not take: a failure with a retry policy is closed
+    as its single close would (``close_failed``); else why it was refused, in the single
+    close's words."""
+    action = "close process as failed" if result.failed else "close process as successful"
+    refused = _FAIL_REFUSED if result.failed else _CLOSE_REFUSED
+    try:
+        process = await db.processes.get(result.process_id)
+        if process is None:
+            raise ColoniesError(f"Failed to {action}, process is nil")
+        if process.spec.conditions.colony_name != colony_name:
+            raise Forbidden(f"Failed to {action}, not allowed to {action}")
+        if result.failed and process.spec.retry is not None:
+            await close_failed(db, process, caller, result.errors)
+            return ResultOutcome(process_id=result.process_id)
+        check_assigned(process, caller.id, action)
+        if process.state in refused:
+            raise BadRequest(refused[process.state])
+        raise BadRequest(f"Failed to {action}, process changed state")
+    except ColoniesError as err:
+        return ResultOutcome(process_id=result.process_id, status=err.status, message=err.message)
 
 
 async def cancel(db: Database, process: Process) -> None:
