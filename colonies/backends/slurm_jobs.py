@@ -302,6 +302,9 @@ class SlurmBackend:
         await _send(ctx, logs.read(final=True))
         if final is None:
             return Outcome(Reason.ENGINE, f"Slurm no longer knows job {job_id}")
+        if final.nodes and not nodes:  # a job too quick to be seen running
+            with contextlib.suppress(RPCError, TransportError):
+                await ctx.add_attribute("slurm_nodes", final.nodes)
         return await self._outcome(final, job_dir)
 
     async def _outcome(self, info: slurm.JobInfo, job_dir: Path) -> Outcome:
