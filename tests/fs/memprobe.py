@@ -3,7 +3,8 @@ of the tests keeps objects in memory, so the client is measured apart from it.
 
 Usage: python -m tests.fs.memprobe PATH LABEL DEST (COLONIES_* and AWS_S3_* from the env).
 Prints JSON: peak Python allocations (tracemalloc) and seconds of each direction, the peak
-resident set size before the transfers and the peak after them, the checksum and the download path.
+resident set size before the transfers (after a warm-up transfer) and the peak after them, the
+checksum and the download path.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ async def main(path: Path, label: str, dest: Path) -> dict[str, object]:
         fs = Fs(client, S3Store(S3Config.from_env()))
         await fs.store.ensure_bucket()
         await client.version()  # the client's transport (aiohttp) loads on its first request
+        # A warm-up transfer of 24 MB (multipart, all transfer threads) loads what every
+        # transfer needs once (botocore's service model, the thread pools and their malloc
+        # arenas), so the growth measured below is what the 100 MB file itself costs.
+        warm = dest.parent / "warm-up.bin"
+        warm.parent.mkdir(parents=True, exist_ok=True)
+        warm.write_bytes(b"w" * (24 * 1024 * 1024))
+        warmed = await fs.upload(warm, label + "-warm-up")
+        await fs.download(warmed, warm)
+        warm.unlink()
         rss_before = _rss()
         tracemalloc.start()
         t0 = time.monotonic()
