@@ -116,7 +116,7 @@ def _stages(
             lambda e: f"type {e.executor_type!r}, not {cond.executor_type!r}",
         ),
         (
-            f"executornames in {cond.executor_names}",
+            f"executornames in {cond.executor_names}" if cond.executor_names else "any name",
             lambda e: names_allow(cond, e),
             lambda e: f"name {e.executor_name!r} not in conditions.executornames",
         ),

@@ -39,6 +39,7 @@ async def test_explain_names_the_reason_in_each_case(
     found = await explain(client, key, p["processid"])
     assert codes(found) == ["no-type"] and "did you mean 'cli'" in found["reasons"][0]["text"]
     assert found["pending"] is True and found["analysis"][0]["matching"] == 0
+    assert [a["condition"] for a in found["analysis"]][1:3] == ["any name", "any location"]
     assert found["nearest"]["executorname"] == "test-executor"
     assert found["nearest"]["lacks"] == ["type 'cli', not 'clii'"]
 
