@@ -15,7 +15,6 @@ import json
 import logging
 import shlex
 import time
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,8 +31,6 @@ log = logging.getLogger("colonies.backends")
 
 PROCESS_ID = "{processid}"
 EXECUTE = "execute"
-SECRET_PREFIXES = ("COLONIES_", "AWS_")
-"""Variables of the executor's own environment that a job never inherits."""
 REPORT_ATTRIBUTE = "resources"
 """Attribute key under which a process's resource report is stored (JSON)."""
 
@@ -194,10 +191,6 @@ def job_env(spec: FunctionSpec, process_id: str) -> dict[str, str]:
     env = {str(k): _word(substitute(v, process_id)) for k, v in (spec.env or {}).items()}
     env["COLONIES_PROCESS_ID"] = process_id
     return env
-
-
-def is_secret(name: str) -> bool:
-    return name.startswith(SECRET_PREFIXES)
 
 
 def make_job(process: Process) -> Job:
@@ -448,13 +441,6 @@ class BackendExecutor(ReasonFirstExecutor):
 def backend_executor(backend: Backend, executor_type: str, **options: Any) -> BackendExecutor:
     """An SDK Executor that runs every process it is assigned on ``backend``."""
     return BackendExecutor(backend, executor_type, **options)
-
-
-def merged_env(base: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, str]:
-    """``base`` without the executor's secrets, then ``extra`` (names a spec gave win)."""
-    env = {k: v for k, v in base.items() if not is_secret(k)}
-    env.update(extra)
-    return env
 
 
 async def run_backend(
