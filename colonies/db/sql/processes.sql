@@ -139,8 +139,11 @@ WITH picked AS (
     FROM picked WHERE p.process_id = picked.process_id
     RETURNING p.*
 ), touched AS (
+    -- (at most once a second: concurrent assigns of one executor would otherwise queue on
+    -- its row, and every update leaves a dead row version behind)
     UPDATE executors SET last_heard_from_time = $9
     WHERE colony_name = $1 AND executor_name = $3
+      AND last_heard_from_time < $9::timestamptz - interval '1 second'
 )
 SELECT claimed.*,
        (SELECT coalesce(jsonb_agg(jsonb_build_object('attribute_id', a.attribute_id,
@@ -248,8 +251,14 @@ RETURNING p.process_id, e.executor_name;
 -- $1 process ids, $2 failed flags, $3 outputs as JSON text (NULL: keep), $4 errors as JSON
 -- text, $5 executor_id,
 -- $6 colony_name, $7 end_time, $8 executor_name
-WITH given AS (
-    SELECT u.process_id, u.failed, u.output::jsonb AS output, u.errors::jsonb AS errors, u.n
+-- (The primary key is the only index condition the planner is offered: given is
+-- MATERIALIZED and carries the executor and colony, compared with IS NOT DISTINCT FROM,
+-- which no index serves, both columns being NOT NULL. With them as plain conditions it
+-- chose, while the table had no statistics yet, to read every running or finished process
+-- of the colony through another index, a cost that grew with the table: tests/db/test_plans.py.)
+WITH given AS MATERIALIZED (
+    SELECT u.process_id, u.failed, u.output::jsonb AS output, u.errors::jsonb AS errors, u.n,
+           $5::text AS executor_id, $6::text AS colony_name
     FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[])
         WITH ORDINALITY AS u(process_id, failed, output, errors, n)
 ), closed AS (
@@ -258,8 +267,11 @@ WITH given AS (
         output = CASE WHEN g.failed THEN p.output ELSE coalesce(g.output, p.output) END,
         errors = CASE WHEN g.failed THEN g.errors ELSE p.errors END
     FROM given g
-    WHERE p.process_id = g.process_id AND p.assigned_executor_id = $5 AND p.colony_name = $6
-      AND (p.state = {RUNNING} OR (p.state = {SUCCESS} AND NOT g.failed))
+    WHERE p.process_id = g.process_id
+      AND p.assigned_executor_id IS NOT DISTINCT FROM g.executor_id
+      AND p.colony_name IS NOT DISTINCT FROM g.colony_name
+      AND p.state IN ({RUNNING}, {SUCCESS})
+      AND (p.state = {RUNNING} OR NOT g.failed)
       AND NOT (g.failed AND p.spec ? 'retry')
     RETURNING p.process_id, p.process_graph_id, p.func_name, g.failed, g.n,
               extract(epoch FROM p.start_time - p.submission_time)::float8 AS wait_s,
