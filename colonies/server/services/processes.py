@@ -347,7 +347,7 @@ async def close_successful(
         [(process.process_id, False, output or None, [])],
         caller.id,
         caller.executor_name,
-        process.colony_name,
+        process.spec.conditions.colony_name,
         now,
     )
     if not closed:
