@@ -23,7 +23,7 @@ async def _init(conn: asyncpg.Connection) -> None:
         schema="pg_catalog",
     )
     # jsonb in binary (a version byte, 1, then the text): records that hold a jsonb column
-    # (the processes row of insert_process) can only be sent in binary.
+    # (the processes rows of insert_submitted) can only be sent in binary.
     await conn.set_type_codec(
         "jsonb", encoder=_jsonb_out, decoder=_jsonb_in, schema="pg_catalog", format="binary"
     )

@@ -90,19 +90,34 @@ class ProcessStore(Store):
         """Store a new process with its env attributes (the trigger announces it when it is
         assignable).
         False (nothing stored) if its initiator used ``request_id`` before."""
-        attrs = p.attributes
         row = process_row(p, req, request_id)
         try:
-            rows = await self.conn.fetch(
-                Q["insert_process"],
-                [row],
-                [a.attribute_id for a in attrs],
-                [a.key for a in attrs],
-                [a.value for a in attrs],
-            )
+            stored = await self._insert_submitted([row], p.attributes)
         except asyncpg.DataError as exc:  # refused while encoding: nothing was sent
             raise await self._out_of_range(row) or exc from exc
-        return bool(rows)
+        return p.process_id in stored
+
+    async def add_submitted(self, submitted: list[tuple[Process, Requirements, str]]) -> set[str]:
+        """Store several submitted processes (process, requirements, request id) in one
+        statement: the ids of those stored (not those whose request id was used before).
+        One value the database refuses refuses them all (``add`` names it)."""
+        rows = [process_row(p, req, request_id) for p, req, request_id in submitted]
+        return await self._insert_submitted(
+            rows, [a for p, _, _ in submitted for a in p.attributes]
+        )
+
+    async def _insert_submitted(
+        self, rows: list[dict[str, Any]], attrs: list[Attribute]
+    ) -> set[str]:
+        found = await self.conn.fetch(
+            Q["insert_submitted"],
+            rows,
+            [a.attribute_id for a in attrs],
+            [a.target_id for a in attrs],
+            [a.key for a in attrs],
+            [a.value for a in attrs],
+        )
+        return {r["process_id"] for r in found}
 
     async def add_many(self, planned: list[tuple[Process, Requirements]]) -> None:
         """Store new processes (a workflow's nodes) with their env attributes, a statement

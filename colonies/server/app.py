@@ -23,6 +23,7 @@ from colonies.server.health import DatabaseHealth, QuietOutages, is_outage
 from colonies.server.limits import Bodies, runner_options
 from colonies.server.members import MemberCache
 from colonies.server.metrics import Metrics
+from colonies.server.services import processes as processes_service
 from colonies.server.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -87,11 +88,13 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         log.warning("no server id configured: set COLONIES_SERVER_ID or COLONIES_SERVER_PRVKEY")
     app[keys.POOL] = pool
     app[keys.DB] = db
+    app[keys.SUBMITS] = submits = processes_service.submits(db)
     app[keys.HEALTH] = DatabaseHealth.of(pool, settings.health_cache_s)
     quiet = QuietOutages()
     logging.getLogger("asyncpg.pool").addFilter(quiet)
     yield
     await app[keys.TASKS].drain()  # claims of callers that left go back before we close
+    await submits.close()
     await app[keys.HEALTH].close()
     await pool.close()
     logging.getLogger("asyncpg.pool").removeFilter(quiet)

@@ -15,6 +15,7 @@ from colonies.server.members import MemberCache
 from colonies.server.metrics import Metrics
 from colonies.server.replay import ReplayGuard
 from colonies.server.router import Ctx, Route, Subscription
+from colonies.server.services.processes import Submits
 from colonies.server.tasks import Tasks
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -30,6 +31,7 @@ HEALTH = web.AppKey("health", DatabaseHealth)
 AUDIT = web.AppKey("audit", AuditWriter)
 REPLAY = web.AppKey("replay", ReplayGuard)
 TASKS = web.AppKey("tasks", Tasks)
+SUBMITS = web.AppKey("submits", Submits)
 
 
 def make_ctx(request: web.Request, caller_id: str, payload_json: str) -> Ctx:
@@ -46,6 +48,7 @@ def make_ctx(request: web.Request, caller_id: str, payload_json: str) -> Ctx:
         members=app[MEMBERS],
         tasks=app[TASKS],
         caller_id=caller_id,
+        submits=app.get(SUBMITS),
         payload_json=payload_json,
         gone=gone,
     )

@@ -23,7 +23,6 @@ INSERT, and a replay another server saw first is counted when that INSERT return
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import hashlib
 import json
@@ -35,13 +34,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from asyncpg.pool import PoolConnectionProxy
-
 from colonies.config import Settings
 from colonies.db import Database
 from colonies.errors import Forbidden
 from colonies.rpc import Msg
 from colonies.rpc.envelope import NONCE, SIGNED_AT
+from colonies.server.group_commit import GroupCommit
 from colonies.server.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -157,120 +155,30 @@ class RecentNonces:
         return len(self._expiry)
 
 
-class NonceBatcher:
-    """Group commit: one INSERT in flight; the nonces that arrive meanwhile go in the next.
+async def write_nonces(db: Database, items: list[tuple[int, bytes]]) -> list[bool]:
+    """Record the (signing time, key) items in one INSERT: whether each key was new (a key
+    twice in one statement is new only the first time)."""
+    new = await db.nonces.record([signed_at for signed_at, _ in items], [k for _, k in items])
+    firsts = []
+    for _, key in items:
+        firsts.append(key in new)
+        new.discard(key)
+    return firsts
 
-    A request that finds no INSERT in flight writes its own nonce at once, in its own task
-    (``first_use``: no hand-over to another task, so no extra trips through the event
-    loop); those that arrive meanwhile queue, and a flush task writes them in one INSERT,
-    and so on while more arrive. ``record`` only queues, for requests that do not wait
-    (warn mode); with ``linger_s`` its nonces are written at most that often, many to an
-    INSERT (a replay is then counted up to that much later).
 
-    The INSERTs go through one pooled connection held until ``close`` (acquiring one per
-    INSERT costs as much as the INSERT). A failed INSERT fails the requests it carried and
-    gives the connection back; the next takes a new one.
-    """
+class NonceBatcher(GroupCommit[tuple[int, bytes], bool]):
+    """The nonces of concurrent requests in one INSERT (``group_commit``)."""
 
     def __init__(self, db: Database, linger_s: float = 0.0) -> None:
-        self.db = db
-        self.linger_s = linger_s
-        self._lingering: asyncio.TimerHandle | None = None
-        self._queue: list[tuple[int, bytes, asyncio.Future[bool]]] = []
-        self._writing = False
-        self._task: asyncio.Task[None] | None = None
-        self._conn: PoolConnectionProxy[Any] | None = None
-        self._held: Database | None = None
-        self._giving_back: set[asyncio.Task[None]] = set()
+        super().__init__(db, write_nonces, linger_s=linger_s)
 
     async def first_use(self, signed_at_ns: int, key: bytes) -> bool:
         """True when the key was new to the database, False if it was there."""
-        if self._writing:
-            future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-            self._queue.append((signed_at_ns, key, future))
-            return await future
-        self._writing = True
-        try:
-            new = await self._write([signed_at_ns], [key])
-        finally:
-            self._writing = False
-            self._start_flush()
-        return key in new
+        return await self.run((signed_at_ns, key))
 
     def record(self, signed_at_ns: int, key: bytes) -> asyncio.Future[bool]:
-        """Queue the key; a future for what ``first_use`` would return."""
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((signed_at_ns, key, future))
-        if not self.linger_s:
-            self._start_flush()
-        elif self._lingering is None:
-            self._lingering = asyncio.get_running_loop().call_later(self.linger_s, self._linger)
-        return future
-
-    def _linger(self) -> None:
-        self._lingering = None
-        self._start_flush()
-
-    def _start_flush(self) -> None:
-        if self._queue and not self._writing:
-            self._writing = True
-            self._task = asyncio.create_task(self._flush())
-
-    async def _flush(self) -> None:
-        try:
-            while self._queue:
-                batch, self._queue = self._queue, []
-                try:
-                    new = await self._write(
-                        [signed_at for signed_at, _, _ in batch], [key for _, key, _ in batch]
-                    )
-                except Exception as exc:
-                    for _, _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for _, key, future in batch:
-                    first = key in new
-                    new.discard(key)  # twice in one batch: only the first request is new
-                    if not future.done():
-                        future.set_result(first)
-        finally:
-            self._writing = False
-            self._task = None
-
-    async def _write(self, signed_at_ns: list[int], keys: list[bytes]) -> set[bytes]:
-        if self._held is None:
-            if self.db.pool is None:
-                return await self.db.nonces.record(signed_at_ns, keys)
-            self._conn = await self.db.pool.acquire()
-            self._held = Database(self._conn)
-        try:
-            return await self._held.nonces.record(signed_at_ns, keys)
-        except Exception:
-            # The connection may be dead: give it back (the pool closes a broken one).
-            conn, self._conn, self._held = self._conn, None, None
-            if conn is not None:
-                task = asyncio.get_running_loop().create_task(self._give_back(conn))
-                self._giving_back.add(task)
-                task.add_done_callback(self._giving_back.discard)
-            raise
-
-    async def _give_back(self, conn: PoolConnectionProxy[Any]) -> None:
-        if self.db.pool is not None:
-            with contextlib.suppress(Exception):
-                await self.db.pool.release(conn)
-
-    async def close(self) -> None:
-        """Write the nonces already queued, then give the connection back."""
-        if self._lingering is not None:
-            self._lingering.cancel()
-            self._linger()
-        while self._task is not None:
-            await asyncio.shield(self._task)
-        conn, self._conn, self._held = self._conn, None, None
-        if conn is not None:
-            await self._give_back(conn)
-        await asyncio.gather(*self._giving_back)
+        """Queue the key (warn mode does not wait); a future for what ``first_use`` says."""
+        return self.queue((signed_at_ns, key))
 
 
 class ReplayGuard:

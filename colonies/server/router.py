@@ -13,6 +13,7 @@ from colonies.db import Database
 from colonies.rpc import Msg
 from colonies.server.events import Events
 from colonies.server.members import MemberCache
+from colonies.server.services.processes import Submits
 from colonies.server.tasks import Tasks
 
 M = TypeVar("M", bound=Msg)
@@ -40,6 +41,8 @@ class Ctx:
     members: MemberCache
     tasks: Tasks
     caller_id: str
+    submits: Submits | None = None
+    """Submitted processes stored many to a statement (None: each on its own)."""
     payload_json: str = ""
     gone: Callable[[], bool] = lambda: False
     """Whether the caller has disconnected (a reply would reach nobody)."""

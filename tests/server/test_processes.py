@@ -15,7 +15,7 @@ from colonies.client import ColoniesClient
 from colonies.core import utc_now
 from colonies.db import Database
 from colonies.errors import RPCError
-from colonies.server import background
+from colonies.server import background, keys
 from colonies.server.caller import Caller
 from colonies.server.keys import EVENTS
 from colonies.server.services import processes as processes_service
@@ -338,12 +338,17 @@ async def test_stale_executor_is_removed(
 
 
 async def test_the_colony_owner_may_add_a_removed_name_again(
-    client: ColoniesClient, colony: Colony, db: Database, make_executor: MakeExecutor
+    server: TestServer,
+    client: ColoniesClient,
+    colony: Colony,
+    db: Database,
+    make_executor: MakeExecutor,
 ) -> None:
     key = await make_executor("idle")
     await submit(client, colony.executor_key)
     await assign(client, key)
     assert await background.remove_stale_executors(db, 600, utc_now() + timedelta(seconds=601))
+    server.app[keys.MEMBERS].clear()  # as the removal's NOTIFY does, a moment later
     refused = await client.raw("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
     assert (refused.status, refused.message) == (
         403,

@@ -1,9 +1,10 @@
--- name: insert_process
--- Store a process (its row as a record of the table's type, see processes.process_row; in a
--- one-element array, which unnest takes apart once rather than once per column) with its
--- env attributes; the processes trigger tells waiting assigns when it is assignable. A
--- request id the initiator used before stores nothing: the result is then no row.
--- $1 [row], $2 env attribute ids, $3 env keys, $4 env values
+-- name: insert_submitted
+-- Store submitted processes (their rows as records of the table's type, see
+-- processes.process_row) with their env attributes (each names its process); the processes
+-- trigger tells waiting assigns of each that is assignable. A process whose initiator used
+-- its request id before (in an earlier statement or earlier in this one) is not stored: the
+-- result holds the ids of the stored ones.
+-- $1 rows, $2 env attribute ids, $3 their process ids, $4 env keys, $5 env values
 WITH p AS (
     INSERT INTO processes SELECT * FROM unnest($1::processes[])
     ON CONFLICT (initiator_id, request_id) WHERE request_id <> '' DO NOTHING
@@ -12,7 +13,8 @@ WITH p AS (
     INSERT INTO attributes (attribute_id, target_id, target_colony_name, target_process_graph_id,
                             attribute_type, key, value)
     SELECT e.id, p.process_id, p.colony_name, p.process_graph_id, {ATTRIBUTE_ENV}, e.k, e.v
-    FROM p, unnest($2::text[], $3::text[], $4::text[]) AS e(id, k, v)
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS e(id, pid, k, v)
+    JOIN p ON p.process_id = e.pid
 )
 SELECT process_id FROM p;
 

@@ -57,7 +57,7 @@ async def submit(ctx: Ctx, msg: SubmitFunctionSpecMsg) -> Process:
     if msg.spec is None:
         raise BadRequest("Failed to submit function spec, spec is nil")
     caller = await require_member(ctx, msg.spec.conditions.colony_name)
-    return await service.submit(ctx.db, ctx.events, msg.spec, caller, msg.request_id)
+    return await service.submit(ctx.db, ctx.events, msg.spec, caller, msg.request_id, ctx.submits)
 
 
 @router.handle(AssignProcessMsg)

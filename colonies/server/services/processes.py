@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
+import asyncpg
+
 from colonies.core import (
     ZERO_TIME,
     ExecutorState,
@@ -27,7 +29,7 @@ from colonies.core import (
     ResultOutcome,
     utc_now,
 )
-from colonies.core.function_spec import normalise
+from colonies.core.function_spec import Requirements, normalise
 from colonies.core.matching import capacity
 from colonies.core.retry import (
     EXEC_TIMEOUT,
@@ -49,6 +51,7 @@ from colonies.errors import (
 )
 from colonies.server.caller import Caller
 from colonies.server.events import Events, Token, Waiter
+from colonies.server.group_commit import GroupCommit
 from colonies.server.services import caching
 from colonies.server.tasks import Tasks
 
@@ -80,12 +83,48 @@ def new_process(spec: FunctionSpec, caller: Caller, now: datetime) -> tuple[Proc
     return process, req
 
 
+Submitted = tuple[Process, Requirements, str]
+"""A new process, its requirements and the submit's request id."""
+Submits = GroupCommit[Submitted, bool]
+"""Concurrent submits stored in one statement (``group_commit``), made by ``submits``."""
+
+
+async def write_submitted(db: Database, items: list[Submitted]) -> list[bool | BaseException]:
+    """Store submitted processes in one statement: whether each was stored (False: its
+    request id was used before). When the database refuses a value of one of several, each
+    is stored alone, so each request hears its own outcome."""
+    if len(items) == 1:
+        return [await db.processes.add(*items[0])]
+    try:
+        stored = await db.processes.add_submitted(items)
+    except asyncpg.DataError:
+        outcomes: list[bool | BaseException] = []
+        for item in items:
+            try:
+                outcomes.append(await db.processes.add(*item))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+    return [process.process_id in stored for process, _, _ in items]
+
+
+def submits(db: Database) -> Submits:
+    """The server's group commit of submitted processes over ``db``'s pool."""
+    return GroupCommit(db, write_submitted)
+
+
 async def submit(
-    db: Database, events: Events, spec: FunctionSpec, caller: Caller, request_id: str = ""
+    db: Database,
+    events: Events,
+    spec: FunctionSpec,
+    caller: Caller,
+    request_id: str = "",
+    submits: Submits | None = None,
 ) -> Process:
     """Store a new process and wake this server's matching assigns (other servers hear the
     insert's NOTIFY; the local one would arrive a hop later). A ``request_id`` the caller
-    used before returns the process that first submit made instead of a second one."""
+    used before returns the process that first submit made instead of a second one. With
+    ``submits`` (outside a transaction) the insert shares a statement with concurrent ones."""
     if spec.parameters:
         raise BadRequest(
             "Failed to submit function spec, parameters (a sweep) are expanded in workflow "
@@ -96,7 +135,11 @@ async def submit(
     cached = await caching.check_new(db, process, now)
     if not cached:  # a hit is stored closed: no waiter to wake, no echo to expect
         events.expect_echo(process.process_id)
-    if not await db.processes.add(process, req, request_id):
+    if submits is not None and not db.in_transaction:
+        stored = await submits.run((process, req, request_id))
+    else:
+        stored = await db.processes.add(process, req, request_id)
+    if not stored:
         first = await db.processes.by_request(caller.id, request_id)
         if first is None:
             raise BadRequest("Failed to submit function spec, its request id was used before")
