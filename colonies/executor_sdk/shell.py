@@ -6,8 +6,8 @@ spaces into one command line that ``sh -c`` runs, so the reference docs' ``date 
 /tmp/currentdate`` works, and so does any shell code a submitter sends. ``spec.env`` is
 added to the command's environment. Every stdout/stderr line becomes a process log entry; the
 output is the whole stdout (without the final newline). A non-zero exit status fails the
-process with one sentence, the status and the last stderr line. ``maxexectime`` > 0 kills the command
-when it runs out, as does the end of a shutdown grace period.
+process with one sentence: the status and the last stderr line. ``maxexectime`` > 0 kills
+the command when it runs out, as does the end of a shutdown grace period.
 """
 
 from __future__ import annotations
