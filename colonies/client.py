@@ -1236,11 +1236,19 @@ class ColoniesClient:
 
     @sends(RerunProcessGraphMsg)
     async def rerun_process_graph(
-        self, graph_id: str, *, from_node: str = "", key: str | None = None
+        self,
+        graph_id: str,
+        *,
+        from_node: str = "",
+        no_cache: bool = False,
+        key: str | None = None,
     ) -> ProcessGraph:
         """Run the failed, skipped and cancelled part of a finished workflow again (and
-        with ``from_node`` that node and everything after it); returns the graph (ours)."""
-        msg = RerunProcessGraphMsg(process_graph_id=graph_id, from_node=from_node)
+        with ``from_node`` that node and everything after it; with ``no_cache`` without
+        the cache); returns the graph (ours)."""
+        msg = RerunProcessGraphMsg(
+            process_graph_id=graph_id, from_node=from_node, no_cache=no_cache
+        )
         return await self._one(ProcessGraph, msg, key)
 
     @sends(AddChildMsg)

@@ -635,11 +635,19 @@ class SyncColoniesClient:
         return self._run(self._client.cancel_process_graph(graph_id, key=key))
 
     def rerun_process_graph(
-        self, graph_id: str, *, from_node: str = "", key: str | None = None
+        self, graph_id: str, *, from_node: str = "", no_cache: bool = False, key: str | None = None
     ) -> ProcessGraph:
         """Run the failed, skipped and cancelled part of a finished workflow again (and
-        with ``from_node`` that node and everything after it); returns the graph (ours)."""
-        return self._run(self._client.rerun_process_graph(graph_id, from_node=from_node, key=key))
+        with ``from_node`` that node and everything after it; with ``no_cache`` without
+        the cache); returns the graph (ours)."""
+        return self._run(
+            self._client.rerun_process_graph(
+                graph_id,
+                from_node=from_node,
+                no_cache=no_cache,
+                key=key,
+            )
+        )
 
     def add_child(
         self,

@@ -497,7 +497,7 @@ def process_table(p: Process, attempts: Sequence[Attempt] = ()) -> str:
                 ("Input", fmt_list(p.input)),
                 ("Output", fmt_list(p.output)),
                 ("Errors", fmt_list(p.errors)),
-                *([("CachedFrom", p.cached_from)] if p.cache_hit else []),
+                *([("Cache", cache_hit_text(p))] if p.cache_hit else []),
             ],
             "Process:",
         ),
@@ -603,8 +603,16 @@ def node_state(p: Process) -> str:
     return "Skipped" if is_skipped(p) else STATE_NAMES.get(p.state, str(p.state))
 
 
+def cache_hit_text(p: Process) -> str:
+    """``cache hit from <process id>``: the run whose output a cached process took."""
+    return f"cache hit from {p.cached_from}"
+
+
 def node_reason(p: Process) -> str:
-    """Why a workflow node did not succeed, in a few words ('' if it did or may yet)."""
+    """Why a workflow node did not succeed, in a few words, or that it was a cache hit
+    ('' if it ran and succeeded or may yet)."""
+    if p.state == ProcessState.SUCCESS and p.cache_hit:
+        return cache_hit_text(p)
     if is_skipped(p):
         return str(p.errors[0]).removeprefix("Skipped: ").replace(" (process ", " (").strip()
     if p.state == ProcessState.FAILED:

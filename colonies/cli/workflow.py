@@ -216,25 +216,31 @@ _list_command("psc", ProcessState.CANCELLED, "colonies workflow psc")
 @workflow.command()
 @workflow_id_option
 @click.option("--from", "from_node", help="Also rerun this node and everything after it.")
+@no_cache_option
 @click.option("--wait", is_flag=True, help="Wait until the workflow is closed again.")
 @client_options
 @json_option
-def rerun(env: Env, workflowid: str, from_node: str | None, wait: bool, as_json: bool) -> None:
+def rerun(
+    env: Env, workflowid: str, from_node: str | None, no_cache: bool, wait: bool, as_json: bool
+) -> None:
     """Run the failed part of a finished workflow again.
 
     Its failed, skipped and cancelled nodes and everything after them wait again; the
     successful nodes keep their state and outputs. Each node keeps the attempts it had
-    (`colonies process attempts -p ID`).
+    (`colonies process attempts -p ID`). A node whose spec asks for caching and whose
+    inputs are unchanged closes at once with its earlier result, unless --no-cache.
 
     \b
     Example:
       colonies workflow rerun --workflowid 8f1c... --wait
-      colonies workflow rerun --workflowid 8f1c... --from train
+      colonies workflow rerun --workflowid 8f1c... --from train --no-cache
     """
     key = env.prvkey
 
     async def action(c: ColoniesClient) -> tuple[ProcessGraph, list[Process]]:
-        graph = await c.rerun_process_graph(workflowid, from_node=from_node or "", key=key)
+        graph = await c.rerun_process_graph(
+            workflowid, from_node=from_node or "", no_cache=no_cache, key=key
+        )
         if not as_json:
             click.echo(f"Workflow {graph.process_graph_id} rerun", err=True)
         return await _waited(c, graph, wait, key)

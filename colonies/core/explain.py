@@ -93,12 +93,15 @@ def _ago(now: datetime, then: datetime) -> str:
     return f"{s // 3600} h ago"
 
 
+Stage = tuple[str, list[Executor], dict[str, list[str]]]
+
+
 def _stages(
     process: Process,
     executors: Sequence[Executor],
     running: dict[str, int],
     now: datetime,
-) -> list[tuple[str, list[Executor], dict[str, str]]]:
+) -> list[Stage]:
     """Each condition in assignment order: (description, executors passing it and all before,
     what each executor that failed exactly here lacks)."""
     cond = process.spec.conditions
@@ -109,41 +112,41 @@ def _stages(
         if is_zero_time(e.last_heard_from_time)
         or (now - e.last_heard_from_time).total_seconds() > QUIET_AFTER_S
     }
-    checks: list[tuple[str, Callable[[Executor], bool], Callable[[Executor], str]]] = [
+    checks: list[tuple[str, Callable[[Executor], bool], Callable[[Executor], list[str]]]] = [
         (
             f"executortype == {cond.executor_type!r}",
             lambda e: e.executor_type == cond.executor_type,
-            lambda e: f"type {e.executor_type!r}, not {cond.executor_type!r}",
+            lambda e: [f"type {e.executor_type!r}, not {cond.executor_type!r}"],
         ),
         (
             f"executornames in {cond.executor_names}" if cond.executor_names else "any name",
             lambda e: names_allow(cond, e),
-            lambda e: f"name {e.executor_name!r} not in conditions.executornames",
+            lambda e: [f"name {e.executor_name!r} not in conditions.executornames"],
         ),
         (
             f"locationname == {cond.location_name!r}" if cond.location_name else "any location",
             lambda e: location_allows(cond, e),
-            lambda e: f"at location {e.location_name or 'none'!r}, not {cond.location_name!r}",
+            lambda e: [f"at location {e.location_name or 'none'!r}, not {cond.location_name!r}"],
         ),
         (
             "hardware fits (cpu, mem, storage, nodes, gpu)",
             lambda e: not best_shortfalls(want, e),
-            lambda e: ", ".join(best_shortfalls(want, e)),
+            lambda e: best_shortfalls(want, e),
         ),
         (
             "approved",
             lambda e: e.state == ExecutorState.APPROVED,
-            lambda e: STATE_WORDS[e.state],
+            lambda e: [STATE_WORDS[e.state]],
         ),
         (
             f"heard from in the last {int(QUIET_AFTER_S)} s",
             lambda e: e.executor_id not in quiet,
-            lambda e: f"last heard from {_ago(now, e.last_heard_from_time)}",
+            lambda e: [f"last heard from {_ago(now, e.last_heard_from_time)}"],
         ),
         (
             "idle (running nothing)",
             lambda e: running.get(e.executor_id, 0) == 0,
-            lambda e: f"busy with {running.get(e.executor_id, 0)} running process(es)",
+            lambda e: [f"busy with {running.get(e.executor_id, 0)} running process(es)"],
         ),
     ]
     out = []
@@ -155,9 +158,7 @@ def _stages(
     return out
 
 
-def _nearest(
-    stages: list[tuple[str, list[Executor], dict[str, str]]], executors: Sequence[Executor]
-) -> Candidate | None:
+def _nearest(stages: list[Stage], executors: Sequence[Executor]) -> Candidate | None:
     """The executor that passed the most conditions (the first listed on a tie), or None when
     one passed them all or there are none."""
     if not executors or stages[-1][1]:
@@ -166,7 +167,7 @@ def _nearest(
         before = stages[i - 1][1] if i else list(executors)
         if before:
             best = before[0]
-            lacks = [stages[i][2].get(best.executor_id, "")]
+            lacks = stages[i][2].get(best.executor_id, [])
             return Candidate(
                 executor_name=best.executor_name,
                 executor_type=best.executor_type,
@@ -220,7 +221,7 @@ def _parent_reasons(parents: Sequence[Process]) -> list[Reason]:
 
 def _live_reasons(
     process: Process,
-    stages: list[tuple[str, list[Executor], dict[str, str]]],
+    stages: list[Stage],
     running: dict[str, int],
     waiting_ahead: int,
     now: datetime,

@@ -93,7 +93,7 @@ def shortfalls(want: Resources, have: Resources) -> list[str]:
     if want.gpu_count > have.gpu_count:
         missing.append(f"gpu count {want.gpu_count} > {have.gpu_count}")
     if want.gpu_name and want.gpu_name.lower() != have.gpu_name.lower():
-        missing.append(f"gpu {want.gpu_name!r}, has {have.gpu_name or 'none'!r}")
+        missing.append(f"gpu {want.gpu_name!r} != {have.gpu_name or 'none'!r}")
     if have.gpu_mem and want.gpu_mem > have.gpu_mem:
         missing.append(f"gpu mem {_bytes(want.gpu_mem)} > {_bytes(have.gpu_mem)}")
     return missing

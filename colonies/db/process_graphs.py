@@ -94,9 +94,11 @@ class ProcessGraphStore(Store):
         await self.conn.execute(Q["restore_cascaded"], process_ids)
 
     async def reset_for_rerun(
-        self, process_ids: list[str], started: list[str], now: datetime
+        self, process_ids: list[str], started: list[str], now: datetime, refresh: bool = False
     ) -> None:
-        await self.conn.execute(Q["reset_for_rerun"], process_ids, started, now, ZERO_TIME)
+        """Put these processes back to waiting for a rerun; ``refresh``: their cached specs
+        run anyway (``--no-cache``)."""
+        await self.conn.execute(Q["reset_for_rerun"], process_ids, started, now, ZERO_TIME, refresh)
 
     async def reopen(self, graph_id: str) -> None:
         await self.conn.execute(Q["reopen_graph"], graph_id, ZERO_TIME)

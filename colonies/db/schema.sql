@@ -607,8 +607,15 @@ CREATE TABLE process_attempts (
     ended_by      text NOT NULL DEFAULT '',
     attributes    jsonb NOT NULL DEFAULT '[]',
     backoff_until timestamptz,
+    -- a successful run kept as an attempt (a rerun's node): its cache key ('' for any other
+    -- attempt) and output, which the cache still serves (0013)
+    cache_key     text NOT NULL DEFAULT '',
+    output        jsonb NOT NULL DEFAULT '[]',
     PRIMARY KEY (process_id, attempt)
 );
+CREATE INDEX process_attempts_cache ON process_attempts (cache_key, end_time)
+    WHERE cache_key <> '';
+INSERT INTO schema_migrations (version) VALUES (13);
 
 -- The current attempt of each process, as a process_attempts row would keep it: its
 -- executor, times, errors and own attributes (not the env ones its spec gave).

@@ -1118,7 +1118,8 @@ class Executor:
         err = call.exception()
         if err is not None:
             errors = getattr(err, "process_errors", None)
-            if isinstance(errors, list):  # the error texts are given (e.g. by a back end)
+            if isinstance(errors, list):  # the error texts are given (a back end, a command)
+                log.info("process %s failed: %s", process.process_id, "; ".join(errors))
                 return False, errors
             await self._log_traceback(process, err)
             return False, [f"{type(err).__name__}: {err}" if str(err) else type(err).__name__]

@@ -6,8 +6,8 @@ spaces into one command line that ``sh -c`` runs, so the reference docs' ``date 
 /tmp/currentdate`` works, and so does any shell code a submitter sends. ``spec.env`` is
 added to the command's environment. Every stdout/stderr line becomes a process log entry; the
 output is the whole stdout (without the final newline). A non-zero exit status fails the
-process with the status and the last stderr line. ``maxexectime`` > 0 kills the command
-when it runs out, as does the end of a shutdown grace period.
+process with one sentence: the status and the last stderr line. ``maxexectime`` > 0 kills
+the command when it runs out, as does the end of a shutdown grace period.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ from colonies.executor_sdk.executor import Executor
 
 
 class CommandFailed(Exception):
-    """The command exited with a non-zero status."""
+    """The command could not start, exited with a non-zero status or ran out of time: the
+    process fails with this one sentence (no exception name, no traceback in its log)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.process_errors = [message]
 
 
 SHELL = "/bin/sh"
@@ -41,13 +46,18 @@ async def run_command(
     argv = [command, *(a if isinstance(a, str) else _text(a) for a in ctx.args)]
     if shell:
         argv = [SHELL, "-c", " ".join(argv)]
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **ctx.env},
-    )
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, **ctx.env},
+        )
+    except FileNotFoundError:
+        raise CommandFailed(f"{command}: command not found") from None
+    except OSError as refused:
+        raise CommandFailed(f"{command} could not start: {refused.strerror or refused}") from None
     assert proc.stdout is not None and proc.stderr is not None
     out: list[str] = []
     err: list[str] = []
@@ -65,7 +75,7 @@ async def run_command(
         with contextlib.suppress(Exception):
             await proc.wait()
         raise CommandFailed(
-            f"{command} ran longer than its maxexectime of {limit} s and was stopped"
+            f"{command} timed out: it ran longer than its maxexectime of {limit} s and was stopped"
         ) from None
     except BaseException:
         with contextlib.suppress(ProcessLookupError):

@@ -53,11 +53,14 @@ class RerunProcessGraphMsg(
     Msg, payload_type="rerunprocessgraphmsg", action="rerun workflow", changes=True
 ):
     """Ours: run the failed, skipped and cancelled part of a finished graph again (with
-    ``fromnode``, also that node and everything after it); replies with the graph."""
+    ``fromnode``, also that node and everything after it; with ``nocache``, the reset nodes
+    that ask for caching run even when the cache holds their result); replies with the
+    graph."""
 
-    OMIT_EMPTY = frozenset({"fromnode"})
+    OMIT_EMPTY = frozenset({"fromnode", "nocache"})
     process_graph_id: str = ""
     from_node: str = ""
+    no_cache: Bool = False
 
 
 class AddChildMsg(Msg, payload_type="addchildmsg", action="add child", changes=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -41,9 +42,33 @@ async def test_echo_date_cat_and_failures(
     assert [e.message for e in logs] == ["first\n", "second\n"]
     failed = await get(client, false)
     assert failed.state == ProcessState.FAILED
-    assert failed.errors == ["CommandFailed: sh exited with status 3: oops"]
+    assert failed.errors == ["sh exited with status 3: oops"]
     gone = await get(client, missing)
-    assert gone.state == ProcessState.FAILED and "FileNotFoundError" in gone.errors[0]
+    assert gone.state == ProcessState.FAILED
+    assert gone.errors == ["no-such-command-xyz: command not found"]
+
+
+async def test_a_failed_command_is_one_sentence_and_one_log_line_without_traceback(
+    client: ColoniesClient, colony: Colony, caplog: pytest.LogCaptureFixture
+) -> None:
+    ex = attach(shell_executor(T), client)
+    false = await submit(
+        client, "sh", "-c", "echo working; echo 'disk full' >&2; exit 2", executor_type=T
+    )
+    missing = await submit(client, "no-such-command-xyz", executor_type=T)
+    with caplog.at_level(logging.DEBUG, logger="colonies"):
+        await ex.run(burst=True)
+    assert (await get(client, false)).errors == ["sh exited with status 2: disk full"]
+    logs = await client.get_logs(process_id=false.process_id, colony=COLONY, key=SUBMITTER)
+    assert [e.message for e in logs] == ["working\n", "disk full\n"]  # the command's own
+    gone = await client.get_logs(process_id=missing.process_id, colony=COLONY, key=SUBMITTER)
+    assert gone == []
+    failed = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert failed == [
+        f"process {false.process_id} failed: sh exited with status 2: disk full",
+        f"process {missing.process_id} failed: no-such-command-xyz: command not found",
+    ]
+    assert not any(r.exc_info or "Traceback" in r.getMessage() for r in caplog.records)
 
 
 async def test_allowed_commands_only(client: ColoniesClient, colony: Colony) -> None:

@@ -22,5 +22,5 @@ async def test_a_command_over_its_maxexectime_is_stopped_and_says_so(
     failed = await get(client, process)
     assert failed.state == ProcessState.FAILED
     assert failed.errors == [
-        "CommandFailed: sleep ran longer than its maxexectime of 1 s and was stopped"
+        "sleep timed out: it ran longer than its maxexectime of 1 s and was stopped"
     ]

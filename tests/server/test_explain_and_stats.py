@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -155,3 +156,149 @@ async def test_workflow_stats_count_states_and_times(
     assert per["train"]["successful"] == 2 and per["train"]["runtimeavg"] == 10.0
     assert per["report"]["waiting"] == 1 and per["report"]["runtimetotal"] == 0.0
     assert stats["state"] == 1 and stats["processgraphid"] == gid
+
+
+def said(found: Any) -> list[tuple[str, str]]:
+    return [(r["code"], r["text"]) for r in found["reasons"]]
+
+
+async def test_explain_says_each_reason_in_a_sentence_with_its_code(
+    client: ColoniesClient, colony: Colony, make_executor: MakeExecutor, db: Database
+) -> None:
+    """Issue 13 item 8: each reason as the sentence a user reads and its JSON code, and the
+    nearest candidate with what it lacks."""
+    key = colony.executor_key
+    await make_executor("lab-1", executor_type="loc", locationname="lab")
+    await make_executor(
+        "gpu-box",
+        executor_type="gpu",
+        capabilities={"hardware": [{"mem": "4Gi", "gpu": {"name": "a100", "count": 1}}]},
+    )
+    await make_executor("pending-one", executor_type="batch", approve=False)
+    await make_executor("sleepy", executor_type="night")
+    worker = await make_executor("worker", executor_type="busy")
+    now = utc_now()
+    await db.pool.execute("UPDATE executors SET last_heard_from_time = $1", now)  # type: ignore[union-attr]
+    await db.pool.execute(  # type: ignore[union-attr]
+        "UPDATE executors SET last_heard_from_time = $1 WHERE executor_name = 'sleepy'",
+        now - timedelta(minutes=30),
+    )
+
+    async def why(**fields: Any) -> Any:
+        return await explain(client, key, (await submit(client, key, **fields))["processid"])
+
+    def nearest(found: Any) -> tuple[str, list[str]]:
+        return found["nearest"]["executorname"], found["nearest"]["lacks"]
+
+    found = await why(executor_type="clii")
+    assert said(found) == [
+        (
+            "no-type",
+            "No executor of type 'clii' is registered in colony test (did you mean 'cli'?); "
+            "types registered: 'batch', 'busy', 'cli', 'gpu', 'loc', 'night'.",
+        )
+    ]
+
+    found = await why(cond_executornames=["other"])
+    assert said(found) == [
+        (
+            "names",
+            "No executor of type 'cli' has one of the names in conditions.executornames ('other').",
+        )
+    ]
+    assert nearest(found) == (
+        "test-executor",
+        ["name 'test-executor' not in conditions.executornames"],
+    )
+
+    found = await why(executor_type="loc", cond_locationname="mars")
+    assert said(found) == [
+        (
+            "location",
+            "No executor of type 'loc' is at location 'mars' (conditions.locationname); their "
+            "locations: 'lab'.",
+        )
+    ]
+    assert nearest(found) == ("lab-1", ["at location 'lab', not 'mars'"])
+
+    # hardware: which conditions, against which executor's declared hardware
+    found = await why(executor_type="gpu", cond_mem="8Gi", cond_gpu={"name": "h100", "count": 1})
+    assert said(found) == [
+        (
+            "hardware",
+            "No executor of type 'gpu' has the hardware the conditions ask for: gpu-box "
+            "(mem 8Gi > 4Gi, gpu 'h100' != 'a100').",
+        )
+    ]
+    assert nearest(found) == ("gpu-box", ["mem 8Gi > 4Gi", "gpu 'h100' != 'a100'"])
+
+    found = await why(executor_type="batch")
+    assert said(found) == [
+        (
+            "unapproved",
+            "The executors that match are not approved: pending-one (pending approval). The "
+            "colony owner approves one with `colonies executor approve --name pending-one`.",
+        )
+    ]
+    assert nearest(found) == ("pending-one", ["pending approval"])
+
+    found = await why(executor_type="night")
+    assert said(found) == [
+        (
+            "stale",
+            "The executors that could run it have not been heard from in 120 s: sleepy "
+            "(30 min ago). Is their process running?",
+        )
+    ]
+    assert nearest(found) == ("sleepy", ["last heard from 30 min ago"])
+
+    await submit(client, key, executor_type="busy")
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=worker)
+    found = await why(executor_type="busy")
+    busy = ("busy", "Every executor that could run it is busy with running processes: worker (1).")
+    assert said(found) == [busy]
+    assert nearest(found) == ("worker", ["busy with 1 running process(es)"])
+
+    await client.call("pauseassignmentsmsg", {"colonyname": "test"}, key=COLONY_KEY)
+    found = await why(executor_type="busy")
+    assert said(found) == [
+        (
+            "paused",
+            "Assignments in colony test are paused: `colonies process resume` (colony owner) "
+            "lets executors take work.",
+        ),
+        busy,
+        (
+            "queued",
+            "1 waiting process(es) of type 'busy' come before it (priority, then submission time).",
+        ),
+    ]
+
+
+async def test_explain_says_parents_not_done_and_backoff_until_when(
+    client: ColoniesClient, colony: Colony, db: Database
+) -> None:
+    key = colony.executor_key
+    await db.pool.execute("UPDATE executors SET last_heard_from_time = $1", utc_now())  # type: ignore[union-attr]
+    a = spec(nodename="a", funcname="a")
+    g = await submit_wf(client, key, a, spec(nodename="b", funcname="b", cond_dependencies=["a"]))
+    child = next(pid for pid in g["processids"] if pid not in g["rootprocessids"])
+    assert said(await explain(client, key, child)) == [
+        ("parents", "It waits for its parents to succeed: a (waiting).")
+    ]
+    await client.call("removeprocessgraphmsg", {"processgraphid": g["processgraphid"]}, key=key)
+
+    p = await submit(
+        client, key, funcname="flaky", retry={"attempts": 2, "backoff": {"delay": 600}}
+    )
+    await client.call("assignprocessmsg", {"colonyname": "test", "timeout": -1}, key=key)
+    await client.call("closefailedmsg", {"processid": p["processid"], "errors": ["x"]}, key=key)
+    attempts = await client.get_process_attempts(p["processid"], key=key)
+    until = attempts[0].backoff_until
+    assert until is not None
+    ((code, text),) = said(await explain(client, key, p["processid"]))
+    assert code == "backoff"
+    assert re.fullmatch(
+        rf"It waits for its retry backoff until {re.escape(until.isoformat())} \((599|600) s\)\.",
+        text,
+    ), text

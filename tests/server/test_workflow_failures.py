@@ -192,3 +192,59 @@ async def test_a_retried_node_keeps_its_edges_and_the_graph_runs_on(
     assert (await client.get_process_graph(graph.process_graph_id, key=key)).state != F
     assert await run(client, colony) == ["a", "b"]
     assert (await client.get_process_graph(graph.process_graph_id, key=key)).state == S
+
+
+async def test_a_rerun_with_caching_skips_the_unchanged_nodes(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    """A reset node whose key matches its own earlier successful run (kept as an attempt)
+    closes from the cache; the failed node runs; --no-cache (nocache) runs them all."""
+    key = colony.executor_key
+    cache = {"enabled": True}
+    chain = (node("a", cache=cache), node("b", "a", cache=cache), node("c", "b", cache=cache))
+    graph = await submit(client, colony, *chain)
+    assert await run(client, colony, fail=frozenset({"b"})) == ["a", "b"]
+    ids = {n: p.process_id for n, p in (await nodes(client, colony, graph)).items()}
+
+    await client.rerun_process_graph(graph.process_graph_id, from_node="a", key=key)
+    assert await run(client, colony) == ["b", "c"]  # a is unchanged: not run again
+    found = await nodes(client, colony, graph)
+    assert (found["a"].state, found["a"].cache_hit, found["a"].cached_from) == (S, True, ids["a"])
+    assert found["a"].output == ["a:[]"] and found["b"].input == ["a:[]"]
+    assert [(p.cache_hit, p.cached_from) for p in (found["b"], found["c"])] == [(False, "")] * 2
+    assert (await client.get_process_graph(graph.process_graph_id, key=key)).state == S
+
+    # again from a: every node's earlier run is its result, nothing runs
+    await client.rerun_process_graph(graph.process_graph_id, from_node="a", key=key)
+    assert await run(client, colony) == []
+    found = await nodes(client, colony, graph)
+    assert {n: (p.state, p.cache_hit, p.cached_from) for n, p in found.items()} == {
+        n: (S, True, ids[n]) for n in "abc"
+    }
+    assert found["c"].output == ["c:[\"b:['a:[]']\"]"]
+
+    # --no-cache: all run, and none says it was a cache hit any more
+    await client.rerun_process_graph(graph.process_graph_id, from_node="a", no_cache=True, key=key)
+    assert await run(client, colony) == ["a", "b", "c"]
+    found = await nodes(client, colony, graph)
+    assert {n: (p.state, p.cache_hit, p.cached_from) for n, p in found.items()} == {
+        n: (S, False, "") for n in "abc"
+    }
+    assert (await client.get_process_graph(graph.process_graph_id, key=key)).state == S
+
+
+async def test_a_rerun_clears_the_cache_hit_of_a_node_that_runs(
+    client: ColoniesClient, colony: Colony
+) -> None:
+    """A node that came from the cache and is rerun with nocache ran: it is no hit."""
+    key = colony.executor_key
+    cache = {"enabled": True}
+    first = await submit(client, colony, node("a", cache=cache))
+    assert await run(client, colony) == ["a"]
+    second = await submit(client, colony, node("a", cache=cache))
+    hit = (await nodes(client, colony, second))["a"]
+    assert (hit.cache_hit, hit.cached_from) == (True, first.process_ids[0])
+    await client.rerun_process_graph(second.process_graph_id, from_node="a", no_cache=True, key=key)
+    assert await run(client, colony) == ["a"]
+    again = (await nodes(client, colony, second))["a"]
+    assert (again.state, again.cache_hit, again.cached_from) == (S, False, "")

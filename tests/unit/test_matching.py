@@ -62,7 +62,7 @@ def test_names_location_and_hardware_each_say_what_is_missing() -> None:
     (hardware,) = why_unassignable(
         conditions(executortype="gpu", cpu="16000m", gpu={"name": "a100", "count": 2}), FLEET
     )
-    assert "gpu-box (cpu 16000m > 8000m, gpu count 2 > 1, gpu 'a100', has 't4')" in hardware
+    assert "gpu-box (cpu 16000m > 8000m, gpu count 2 > 1, gpu 'a100' != 't4')" in hardware
 
 
 def test_matching_executors_that_are_not_approved_are_named_with_their_state() -> None:

@@ -122,9 +122,11 @@ WHERE process_id = ANY ($1::text[]) AND state = {FAILED} AND cascade_state = {SU
 
 -- name: reset_for_rerun
 -- Processes of a rerun wait again, as a new run (their next attempt if this one started;
--- their cache key is computed again, their inputs may differ),
+-- their cache key is computed again, their inputs may differ, and they are no cache hit
+-- until found again; a spec that asks for caching gets refresh = $5, so a rerun with
+-- --no-cache runs them anyway and one without uses the cache),
 -- held by their parents unless they are roots; roots keep their input.
--- $1 process ids, $2 the ids of those that started, $3 now, $4 zero time
+-- $1 process ids, $2 the ids of those that started, $3 now, $4 zero time, $5 refresh
 UPDATE processes SET state = {WAITING}, wait_for_parents = cardinality(parents) > 0,
     is_assigned = false, assigned_executor_id = '', start_time = $4, end_time = $4,
     exec_deadline = $4, delivery_deadline = NULL, errors = '[]', output = '[]',
@@ -132,7 +134,10 @@ UPDATE processes SET state = {WAITING}, wait_for_parents = cardinality(parents) 
     attempt = attempt + CASE WHEN process_id = ANY ($2::text[]) THEN 1 ELSE 0 END,
     run_attempt = attempt + CASE WHEN process_id = ANY ($2::text[]) THEN 1 ELSE 0 END,
     retries = 0, not_before = NULL, cascade_cause = '', cascade_state = NULL,
-    cache_key = '',
+    cache_key = '', cache_hit = false, cached_from = '',
+    spec = CASE WHEN jsonb_typeof(spec -> 'cache') = 'object'
+                THEN jsonb_set(spec, '{cache,refresh}', to_jsonb($5::boolean))
+                ELSE spec END,
     wait_deadline = CASE WHEN max_wait_time > 0
                          THEN $3::timestamptz + make_interval(secs => max_wait_time)
                          ELSE $4 END

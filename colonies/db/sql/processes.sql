@@ -428,11 +428,21 @@ DELETE FROM processes WHERE state = {SUCCESS} AND process_graph_id = '' AND subm
 
 -- name: cached_result
 -- The newest successful run (not a cache hit: a result is as old as the run that computed
--- it) of a colony with a cache key, ended at or after a time.
+-- it) of a colony with a cache key, ended at or after a time: a process, or a kept attempt
+-- of one that runs again (a workflow rerun reset it).
 -- $1 colony_name, $2 cache_key, $3 oldest end_time
-SELECT process_id, output FROM processes
-WHERE colony_name = $1 AND cache_key = $2 AND state = {SUCCESS} AND cache_key <> ''
-  AND NOT cache_hit AND end_time >= $3
+SELECT process_id, output FROM (
+    (SELECT process_id, output, end_time FROM processes
+     WHERE colony_name = $1 AND cache_key = $2 AND state = {SUCCESS} AND cache_key <> ''
+       AND NOT cache_hit AND end_time >= $3
+     ORDER BY end_time DESC LIMIT 1)
+    UNION ALL
+    (SELECT a.process_id, a.output, a.end_time FROM process_attempts a
+     JOIN processes p ON p.process_id = a.process_id
+     WHERE a.cache_key = $2 AND a.cache_key <> '' AND a.end_time >= $3
+       AND p.colony_name = $1
+     ORDER BY a.end_time DESC LIMIT 1)
+) AS found
 ORDER BY end_time DESC LIMIT 1;
 
 -- name: cache_pending

@@ -80,7 +80,7 @@ async def cancel_process_graph(ctx: Ctx, msg: CancelProcessGraphMsg) -> None:
 @router.handle(RerunProcessGraphMsg)
 async def rerun_process_graph(ctx: Ctx, msg: RerunProcessGraphMsg) -> ProcessGraph:
     graph = await _graph(ctx, msg.process_graph_id, "rerun workflow")
-    return await workflows.rerun(ctx.db, graph.process_graph_id, msg.from_node)
+    return await workflows.rerun(ctx.db, graph.process_graph_id, msg.from_node, msg.no_cache)
 
 
 @router.handle(AddChildMsg)

@@ -153,12 +153,16 @@ async def cancel(db: Database, graph: ProcessGraph) -> None:
     await resolve_workflows(db, [graph.process_graph_id], now)
 
 
-async def rerun(db: Database, graph_id: str, from_node: str = "") -> ProcessGraph:
+async def rerun(
+    db: Database, graph_id: str, from_node: str = "", no_cache: bool = False
+) -> ProcessGraph:
     """Run the failed part of a finished graph again: its failed, skipped and cancelled
     nodes (and with ``from_node`` that node) wait again with everything after them; the
     successful rest keeps its state and outputs (also what a fail-fast cascade marked
     failed). Each reset node that had started keeps that attempt in its history and goes
-    on as its next attempt, with a fresh run of its retry policy."""
+    on as its next attempt, with a fresh run of its retry policy. A reset node that asks
+    for caching is looked up again (its earlier successful run counts), unless
+    ``no_cache``."""
     now = utc_now()
     async with db.transaction() as tx:
         graph = await tx.graphs.get(graph_id) if await tx.graphs.lock(graph_id) else None
@@ -194,11 +198,12 @@ async def rerun(db: Database, graph_id: str, from_node: str = "") -> ProcessGrap
                 "Failed to rerun workflow, no node failed, was skipped or was cancelled: name "
                 "a node to run again from"
             )
-        await tx.graphs.restore_cascaded(sorted(succeeded - again))
+        # also those run again: their kept attempt is the success it was (and a result)
+        await tx.graphs.restore_cascaded(sorted(succeeded))
         started = sorted(pid for pid in again if nodes[pid].started)
         if started:
             await tx.attempts.archive(started, "rerun")
-        await tx.graphs.reset_for_rerun(sorted(again), started, now)
+        await tx.graphs.reset_for_rerun(sorted(again), started, now, refresh=no_cache)
         await tx.graphs.reopen(graph_id)
         await resolve_workflows(tx, [graph_id], now)
         graph = await tx.graphs.get(graph_id)
