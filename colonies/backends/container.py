@@ -63,7 +63,6 @@ PULL_ALWAYS, PULL_MISSING, PULL_NEVER = "always", "missing", "never"
 PULL_POLICIES = (PULL_ALWAYS, PULL_MISSING, PULL_NEVER)
 DEFAULT_MOUNT = "/cfs"
 INPUT_DIR, RESOURCE_DIR, OUTPUT_DIR = "/input", "/resource", "/output"
-SIGKILL_STATUS = 137
 
 
 class EngineError(Exception):
@@ -173,6 +172,32 @@ class _Lines:
         return [rest] if rest else []
 
 
+@dataclass
+class _Tail:
+    """The log stream's progress: its last non-blank line, when it last posted one."""
+
+    last: str = ""
+    moved: float = field(default_factory=time.monotonic)
+
+
+LOG_STALL_S = 10.0
+"""After the container ended, how long the log stream may post nothing before it is given
+up (a stream that still posts lines is waited for, however many there are)."""
+
+
+async def _drain(logs: asyncio.Task[None], tail: _Tail) -> None:
+    """Wait until the log stream has posted every line of an ended container, so that the
+    process closes with its whole log; give up only on a stream that stalls."""
+    tail.moved = max(tail.moved, time.monotonic())
+    while not logs.done():
+        await asyncio.wait({logs}, timeout=1.0)
+        if not logs.done() and time.monotonic() - tail.moved > LOG_STALL_S:
+            logs.cancel()
+            log.warning("the log stream stalled; the rest of the container's output is lost")
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await logs
+
+
 class ContainerBackend:
     """Runs jobs as containers; see the module text."""
 
@@ -191,7 +216,6 @@ class ContainerBackend:
         self.stager = Stager(s3, self.work_dir / "cache", settings.allow_local)
         self._docker: aiodocker.Docker | None = None
         self._executor: Executor | None = None
-        self._killed: set[str] = set()
         self._adopted: set[asyncio.Task[None]] = set()
         self.peak_running = 0
         self._running = 0
@@ -307,7 +331,6 @@ class ContainerBackend:
             report.wall_s = round(time.monotonic() - started, 3)
             await self._remove(job.process_id)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
-            self._killed.discard(job.process_id)
 
     def _image(self, job: Job) -> str:
         image = job.kwargs.get("docker-image") or self.settings.default_image
@@ -360,7 +383,7 @@ class ContainerBackend:
         self, container: DockerContainer, job: Job, ctx: ProcessContext, report: Report
     ) -> Outcome:
         """Stream the logs, sample the stats and wait for the end (or maxexectime)."""
-        tail: list[str] = []
+        tail = _Tail()
         logs = asyncio.create_task(self._stream_logs(container, ctx, tail))
         stats = asyncio.create_task(self._sample(container, report))
         timed_out = False
@@ -370,19 +393,17 @@ class ContainerBackend:
                 await container.wait()
         except TimeoutError:
             timed_out = True
-            self._killed.add(job.process_id)
             with contextlib.suppress(Exception):
                 await container.kill()
             with contextlib.suppress(Exception):
                 await container.wait()
         finally:
             stats.cancel()
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
-                await asyncio.wait_for(logs, 10)
+            await _drain(logs, tail)
         info = await container.show()
         state = info.get("State", {})
         code = int(state.get("ExitCode", -1))
-        last = f": {tail[-1]}" if tail else ""
+        last = f": {tail.last}" if tail.last else ""
         if timed_out:
             return Outcome(
                 Reason.TIMEOUT,
@@ -390,9 +411,7 @@ class ContainerBackend:
                 exit_code=code,
                 report=report,
             )
-        if state.get("OOMKilled") or (
-            code == SIGKILL_STATUS and job.needs.mem and job.process_id not in self._killed
-        ):
+        if state.get("OOMKilled"):  # the engine's word, never a guess from status 137
             return Outcome(
                 Reason.OOM,
                 f"the container was killed for memory (limit {_mem(job.needs.mem)})",
@@ -409,15 +428,17 @@ class ContainerBackend:
         return Outcome(Reason.SUCCESS, exit_code=0, report=report)
 
     async def _stream_logs(
-        self, container: DockerContainer, ctx: ProcessContext, tail: list[str]
+        self, container: DockerContainer, ctx: ProcessContext, tail: _Tail
     ) -> None:
         lines = _Lines()
 
         async def emit(batch: list[str]) -> None:
             for line in batch:
-                tail[:] = [line] if line.strip() else tail
+                if line.strip():
+                    tail.last = line
                 with contextlib.suppress(RPCError, TransportError):
                     await ctx.log(line)
+                tail.moved = time.monotonic()
 
         try:
             async for chunk in container.log(stdout=True, stderr=True, follow=True):
@@ -478,7 +499,6 @@ class ContainerBackend:
 
     async def cancel(self, job: Job) -> None:
         """Stop the job's container now (idempotent)."""
-        self._killed.add(job.process_id)
         await self._remove(job.process_id)
 
     async def _remove(self, process_id: str) -> None:

@@ -11,7 +11,7 @@ from colonies.client import ColoniesClient
 from colonies.core import Hardware, ProcessState
 from tests.backends.conftest import Engine
 from tests.backends.util import container_executor, get, logs, report, submit
-from tests.conftest import Colony
+from tests.conftest import COLONY, Colony
 from tests.sdk.util import SUBMITTER, until
 
 
@@ -23,6 +23,8 @@ async def test_runs_a_container_spec_and_reports_reasons(
     oom = await submit(client, "head -c 200m /dev/zero | tail", mem="32Mi")
     slow = await submit(client, "sleep 30", maxexectime=2)
     failing = await submit(client, "echo about to fail; exit 3")
+    # killed by a signal (status 137) under a memory limit, but not by the OOM killer
+    sigkill = await submit(client, "sleep 30 & kill -9 $!; wait $!", mem="32Mi")
     await run_backend(ex, burst=True)
 
     done = await get(client, ok)
@@ -37,7 +39,32 @@ async def test_runs_a_container_spec_and_reports_reasons(
     assert timed_out.errors[0].startswith("timeout: "), timed_out.errors
     exited = await get(client, failing)
     assert exited.errors == ["exit: the container exited with status 3: about to fail"]
+    killed = await get(client, sigkill)
+    assert killed.errors[0].startswith("exit: the container exited with status 137"), killed.errors
     assert not await backend_containers(engine)
+
+
+async def test_every_line_reaches_the_log_before_the_close(
+    engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
+) -> None:
+    # Far more lines, printed at once, than the log can take in the seconds after the
+    # container ends: the process closes only once every line is in its log.
+    ex, _backend = container_executor(engine, client, tmp_path / "work")
+    burst = await submit(client, "seq 1 5000; echo last >&2")
+    await run_backend(ex, burst=True)
+    done = await get(client, burst)
+    assert done.state == ProcessState.SUCCESS, done.errors
+    messages: list[str] = []
+    since = 0
+    while True:
+        page = await client.get_logs(
+            process_id=done.process_id, count=500, since=since, colony=COLONY, key=SUBMITTER
+        )
+        if not page:
+            break
+        messages += [e.message for e in page]
+        since = page[-1].timestamp
+    assert messages == [f"{n}\n" for n in range(1, 5001)] + ["last\n"]
 
 
 async def backend_containers(engine: Engine) -> list[str]:
