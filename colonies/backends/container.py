@@ -12,10 +12,11 @@ bind-mounted at ``fs.mount`` (default ``/cfs``) plus each ``dir``; staging URIs
 (read-only) and ``/output``.
 
 Output: the text of ``/output/<kwargs.outputfile>`` if the spec names one, else the last
-line of stdout (none when stdout is empty). Containers carry the labels
-``colonies.process`` and ``colonies.executor``, are removed once their process ends, and a
-restarted executor adopts the containers of its processes still running on the server (it
-follows them to the end) and removes the others.
+line of stdout (none when stdout is empty). NUL characters are dropped from the log lines
+and the output (PostgreSQL's text cannot hold them; the server would refuse the close).
+Containers carry the labels ``colonies.process`` and ``colonies.executor``, are removed once
+their process ends, and a restarted executor adopts the containers of its processes still
+running on the server (it follows them to the end) and removes the others.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class _Lines:
         self.rest = ""
 
     def feed(self, chunk: str) -> list[str]:
-        text = self.rest + chunk
+        text = self.rest + chunk.replace("\x00", "")  # PostgreSQL text holds no NUL
         *lines, self.rest = text.split("\n")
         return lines
 
@@ -487,12 +488,12 @@ class ContainerBackend:
         if isinstance(name, str) and name.strip():
             path = (workdir / "output" / name.strip().lstrip("/")).resolve()
             if (workdir / "output").resolve() in path.parents and path.is_file():
-                return [path.read_text(errors="replace").strip()]
+                return [path.read_text(errors="replace").replace("\x00", "").strip()]
             return []
         with contextlib.suppress(Exception):
             container = self.docker.containers.container(container_name(job.process_id))
             lines = await container.log(stdout=True, tail=5)
-            text = "".join(lines).rstrip("\n")
+            text = "".join(lines).replace("\x00", "").rstrip("\n")
             if text:
                 return [text.rsplit("\n", 1)[-1]]
         return []

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestServer
 
 from colonies.backends.common import run_backend
 from colonies.client import ColoniesClient
 from colonies.core import Hardware, ProcessState
+from colonies.fs import S3Config, S3Store
 from tests.backends.conftest import Engine
 from tests.backends.util import container_executor, get, logs, report, submit
+from tests.cli.conftest import client_env, run_cli
 from tests.conftest import COLONY, Colony
 from tests.sdk.util import SUBMITTER, until
 
@@ -50,7 +56,7 @@ async def test_every_line_reaches_the_log_before_the_close(
     # Far more lines, printed at once, than the log can take in the seconds after the
     # container ends: the process closes only once every line is in its log.
     ex, _backend = container_executor(engine, client, tmp_path / "work")
-    burst = await submit(client, "seq 1 5000; echo last >&2")
+    burst = await submit(client, "seq 1 5000; printf 'nul\\0byte\\n'; echo last >&2")
     await run_backend(ex, burst=True)
     done = await get(client, burst)
     assert done.state == ProcessState.SUCCESS, done.errors
@@ -64,7 +70,8 @@ async def test_every_line_reaches_the_log_before_the_close(
             break
         messages += [e.message for e in page]
         since = page[-1].timestamp
-    assert messages == [f"{n}\n" for n in range(1, 5001)] + ["last\n"]
+    assert messages == [f"{n}\n" for n in range(1, 5001)] + ["nulbyte\n", "last\n"]
+    assert done.output == ["nulbyte"]  # a NUL would make the server refuse the close
 
 
 async def backend_containers(engine: Engine) -> list[str]:
@@ -160,3 +167,60 @@ async def test_bad_specs_fail_with_one_sentence(
         .startswith("pull: image 127.0.0.1:1/none:1 could not be pulled")
     )
     assert (await get(client, init)).output == ["ok"]
+
+
+async def test_function_ls_shows_execute_with_the_resources_its_processes_used(
+    engine: Engine,
+    server: TestServer,
+    client: ColoniesClient,
+    colony: Colony,
+    s3_config: S3Config,
+    store: S3Store,
+    tmp_path: Path,
+) -> None:
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "data.bin").write_bytes(b"x" * 1000)
+    cmd = "cat /input/data.bin > /output/copy.bin; head -c 20m /dev/zero | wc -c; echo ok"
+    procs = [
+        await submit(
+            client,
+            cmd,
+            input=str(local / "data.bin"),
+            output=f"s3://{s3_config.bucket}/fnstats/{{processid}}/",
+        )
+        for _ in range(2)
+    ]
+    ex, _backend = container_executor(
+        engine, client, tmp_path / "work", s3=s3_config, allow_local=[local]
+    )
+    ex.configure(unregister=False)  # its functions stay listed after the burst
+    await run_backend(ex, burst=True)
+    done = [await get(client, p) for p in procs]
+    assert [p.state for p in done] == [ProcessState.SUCCESS] * 2, [p.errors for p in done]
+    reports = [report(p) for p in done]
+
+    assert server.port is not None
+    env = client_env(server.port)
+    listed = await asyncio.to_thread(run_cli, ["function", "ls", "--json"], env)
+    assert listed.exit_code == 0, listed.output
+    functions = json.loads(listed.stdout)
+    mine = [f for f in functions if f["executorname"] == ex.name]
+    assert [(f["funcname"], f["executortype"], f["counter"]) for f in mine] == [
+        ("execute", ex.executor_type, 2)
+    ]
+    resources = mine[0]["resources"]
+    assert resources["reports"] == 2
+    assert resources["wallseconds"] == pytest.approx(sum(r["wall_s"] for r in reports))
+    assert resources["cpuseconds"] == pytest.approx(sum(r.get("cpu_s", 0) for r in reports))
+    assert resources["peakmemmax"] == max(r.get("peak_mem_bytes", 0) for r in reports)
+    assert resources["stagedinbytes"] == 2000 == sum(r["staged_in_bytes"] for r in reports)
+    assert resources["stagedoutbytes"] == 2000 == sum(r["staged_out_bytes"] for r in reports)
+
+    table = await asyncio.to_thread(run_cli, ["function", "ls"], env)
+    assert table.exit_code == 0, table.output
+    cells = [line.strip("│ ").split("│") for line in table.stdout.splitlines()]
+    rows = {c[0].strip(): c[1].strip() for c in cells if len(c) == 2}
+    assert rows["FuncName"] == "execute" and rows["Reports"] == "2"
+    assert rows["StagedIn"] == rows["StagedOut"] == "2.0 KiB"
+    assert rows["PeakMemory"] and rows["AvgWallTime"].endswith(" s")
