@@ -50,6 +50,7 @@ async def test_runs_a_container_spec_and_reports_reasons(
     assert not await backend_containers(engine)
 
 
+@pytest.mark.timeout(240)  # 5,000 log RPCs: about 11 s on a quiet machine, minutes under load
 async def test_every_line_reaches_the_log_before_the_close(
     engine: Engine, client: ColoniesClient, colony: Colony, tmp_path: Path
 ) -> None:
