@@ -218,6 +218,15 @@ async def test_function_ls_shows_execute_with_the_resources_its_processes_used(
     assert resources["stagedinbytes"] == 2000 == sum(r["staged_in_bytes"] for r in reports)
     assert resources["stagedoutbytes"] == 2000 == sum(r["staged_out_bytes"] for r in reports)
 
+    shown = await asyncio.to_thread(
+        run_cli, ["process", "get", "-p", done[0].process_id, "--json"], env
+    )
+    assert shown.exit_code == 0, shown.output
+    attributes = {a["key"]: a["value"] for a in json.loads(shown.stdout)["attributes"]}
+    assert json.loads(attributes["resources"]) == reports[0]
+    detail = await asyncio.to_thread(run_cli, ["process", "get", "-p", done[0].process_id], env)
+    assert detail.exit_code == 0 and "resources" in detail.stdout, detail.output
+
     table = await asyncio.to_thread(run_cli, ["function", "ls"], env)
     assert table.exit_code == 0, table.output
     cells = [line.strip("│ ").split("│") for line in table.stdout.splitlines()]
