@@ -155,6 +155,7 @@ async def test_bad_specs_fail_with_one_sentence(
         "cat /tmp/ready",
         **{"docker-image": engine.image, "init-cmd": "echo ok > /tmp/ready"},
     )
+    gpu = await submit(client, "true", gpus=1, **{"docker-image": engine.image})
     await run_backend(ex2, burst=True)
 
     assert (await get(client, unknown)).errors == [
@@ -168,6 +169,11 @@ async def test_bad_specs_fail_with_one_sentence(
         .startswith("pull: image 127.0.0.1:1/none:1 could not be pulled")
     )
     assert (await get(client, init)).output == ["ok"]
+    assert (await get(client, gpu)).errors == [
+        "spec: the spec asks for 1 GPU(s) and this executor declares none (--gpus) and has "
+        "no GPU runtime (--gpu-runtime)"
+    ]
+    assert not await backend_containers(engine)
 
 
 async def test_function_ls_shows_execute_with_the_resources_its_processes_used(
