@@ -15,7 +15,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tarfile
 import tempfile
 import time
@@ -38,60 +37,27 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "{root}/tmp"
-
-[engine.runtimes]
-runc = ["{root}/runc-oom"]
+conmon_path = ["{root}/conmon-in-bundle"]
 """
 
-# Podman sets State.OOMKilled when conmon left a file "oom" in the container's bundle
-# directory. conmon 2.1.6 should write it on the kernel's OOM event (an eventfd on the
-# container's cgroup v1 memory.oom_control) but, on this kind of machine, never does
-# (docs/engines.md), so a container killed for memory reads as a plain exit 137. This
-# wrapper around runc does what conmon should: after `runc create` it leaves a small
-# watcher that waits for the kernel's OOM event on the container's memory cgroup and, when
-# the kernel's own count (memory.oom_control oom_kill) says the OOM killer took a process,
-# writes the file Podman reads when the container exits. The watcher ends when the cgroup
-# goes (`runc delete`). Every command is runc itself.
-RUNC_WRAPPER = """\
-#!{python}
-import json, os, subprocess, sys
-
-RUNC = {runc!r}
-args = sys.argv[1:]
-if "create" not in args or "--bundle" not in args:
-    os.execv(RUNC, [RUNC, *args])
-code = subprocess.run([RUNC, *args], close_fds=False).returncode
-child = os.fork() if code == 0 else -1
-if child == 0:
-    os.setsid()
-    if os.fork() != 0:
-        os._exit(0)
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.closerange(3, 65536)
-    try:
-        bundle = args[args.index("--bundle") + 1]
-        with open(os.path.join(bundle, "config.json")) as f:
-            cgroup = json.load(f)["linux"]["cgroupsPath"].lstrip("/")
-        memory = os.path.join("/sys/fs/cgroup/memory", cgroup)
-        events = os.eventfd(0)
-        control = os.open(os.path.join(memory, "memory.oom_control"), os.O_RDONLY)
-        with open(os.path.join(memory, "cgroup.event_control"), "w") as f:
-            f.write(f"{{events}} {{control}}")
-        while True:
-            os.eventfd_read(events)
-            with open(os.path.join(memory, "memory.oom_control")) as f:
-                counts = dict(line.split() for line in f if line.strip())
-            if int(counts.get("oom_kill", "0")) > 0:
-                open(os.path.join(bundle, "oom"), "a").close()
-                break
-    except (ValueError, KeyError, OSError):
-        pass
-    os._exit(0)
-if child > 0:
-    os.waitpid(child, 0)
-sys.exit(code)
+# Podman 4.3.1 sets State.OOMKilled when it finds a file "oom" in the container's bundle
+# directory when the container exits. conmon 2.1.6 does see the kernel's OOM event, but
+# writes that file relative to its working directory, and Podman 4.3.1 starts conmon in
+# its own (the service's) directory: the file lands there (a stray "oom" in the
+# repository) and the container reads as a plain exit 137. This wrapper starts conmon in
+# the bundle directory (its -b argument), so conmon's own OOM report reaches Podman
+# (docs/engines.md).
+CONMON_WRAPPER = """\
+#!/bin/sh
+previous=""
+for arg in "$@"; do
+    if [ "$previous" = "-b" ] || [ "$previous" = "--bundle" ]; then
+        cd "$arg" || exit 1
+        break
+    fi
+    previous="$arg"
+done
+exec {conmon} "$@"
 """
 
 STORAGE_CONF = """\
@@ -174,8 +140,8 @@ def podman_engine() -> Iterator[Engine]:
     (root / "containers.conf").write_text(CONTAINERS_CONF.format(root=root))
     (root / "storage.conf").write_text(STORAGE_CONF.format(root=root))
     (root / "registries.conf").write_text(REGISTRIES_CONF)
-    wrapper = root / "runc-oom"
-    wrapper.write_text(RUNC_WRAPPER.format(python=sys.executable, runc=shutil.which("runc")))
+    wrapper = root / "conmon-in-bundle"
+    wrapper.write_text(CONMON_WRAPPER.format(conmon=shutil.which("conmon") or "/usr/bin/conmon"))
     wrapper.chmod(0o755)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CONTAINERS_", "XDG_"))},
