@@ -431,7 +431,9 @@ class ContainerBackend:
     async def _stream_logs(
         self, container: DockerContainer, ctx: ProcessContext, tail: _Tail
     ) -> None:
-        lines = _Lines()
+        """Post the container's output to the process log, line by line. stdout and stderr
+        are followed separately, each with its own line buffer: the engine reads the two
+        pipes independently, so one stream may cut in while the other is mid-line."""
 
         async def emit(batch: list[str]) -> None:
             for line in batch:
@@ -441,12 +443,27 @@ class ContainerBackend:
                     await ctx.log(line)
                 tail.moved = time.monotonic()
 
-        try:
-            async for chunk in container.log(stdout=True, stderr=True, follow=True):
-                await emit(lines.feed(chunk))
-        except Exception as err:
-            log.debug("log stream of %s ended: %s", ctx.process_id, err)
-        await emit(lines.end())
+        async def follow(out: bool) -> None:
+            lines, sent = _Lines(), 0
+            try:
+                async for chunk in container.log(stdout=out, stderr=not out, follow=True):
+                    batch = lines.feed(chunk)
+                    await emit(batch)
+                    sent += len(batch)
+            except Exception as err:
+                log.debug("log stream of %s ended: %s", ctx.process_id, err)
+            # Podman ends a follow stream soon after the container exits, also when this
+            # reader (one log RPC per line) is still far behind: what the stream did not
+            # send comes from the whole log (held in memory once), read after it ended.
+            try:
+                whole = _Lines()
+                text = "".join(await container.log(stdout=out, stderr=not out))
+                rest = [*whole.feed(text), *whole.end()][sent:]
+            except Exception:
+                rest = lines.end()
+            await emit(rest)
+
+        await asyncio.gather(follow(True), follow(False))
 
     async def _sample(self, container: DockerContainer, report: Report) -> None:
         """Peak memory and CPU seconds from the engine's stats stream."""
