@@ -86,16 +86,17 @@ def flush(url: str) -> None:
 class CpuWindow:
     """CPU seconds some processes spend in the steady part of a run: from 3 s after the
     warm-up (the load processes start their clocks after their imports) to 1 s before the
-    end. ``pids`` are (pid, whole tree): a tree counts its live children and the reaped
-    ones (``tree_cpu_s``), else only the process (all its threads)."""
+    end. ``pids`` are (pid, whole tree, part): a tree counts its live children and the
+    reaped ones (``tree_cpu_s``), else only the process (all its threads); each part (the
+    worker, Redis, the server, PostgreSQL, the load...) is also counted on its own."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         settle = min(3.0, args.duration / 4)
         now = time.monotonic()
         self.begin = now + args.warmup + settle
         self.end = now + args.warmup + args.duration - min(1.0, args.duration / 10)
-        self.pids: list[tuple[int, bool]] = []
-        self.cpu: list[float] = []
+        self.pids: list[tuple[int, bool, str]] = []
+        self.cpu: list[dict[str, float]] = []
         self.thread = threading.Thread(target=self._sample, daemon=True)
         self.thread.start()
 
@@ -112,13 +113,19 @@ class CpuWindow:
     def _sample(self) -> None:
         for at in (self.begin, self.end):
             time.sleep(max(0.0, at - time.monotonic()))
-            self.cpu.append(sum(self._cpu(pid, tree) for pid, tree in self.pids))
+            parts: dict[str, float] = {}
+            for pid, tree, part in self.pids:
+                parts[part] = parts.get(part, 0.0) + self._cpu(pid, tree)
+            self.cpu.append(parts)
 
-    def ms_per_task(self, rate: float) -> float:
-        """CPU milliseconds per task completed at ``rate`` per second."""
+    def ms_per_task(self, rate: float) -> tuple[float, dict[str, float]]:
+        """CPU milliseconds per task completed at ``rate`` per second: in all, and by part."""
         self.thread.join()
         tasks = rate * (self.end - self.begin)
-        return round(1000 * (self.cpu[1] - self.cpu[0]) / tasks, 2) if tasks else 0.0
+        if not tasks:
+            return 0.0, {}
+        split = {k: 1000 * (self.cpu[1][k] - self.cpu[0][k]) / tasks for k in self.cpu[0]}
+        return round(sum(split.values()), 2), {k: round(v, 2) for k, v in split.items()}
 
 
 @contextmanager
@@ -136,12 +143,16 @@ def worker(argv: list[str], env: dict[str, str]) -> Iterator[int]:
             proc.wait()
 
 
-Result = tuple[float, float]
-"""Tasks completed per second, and CPU milliseconds per task (every process of the kind)."""
+Result = tuple[float, tuple[float, dict[str, float]]]
+"""Tasks completed per second, and CPU milliseconds per task (every process of the kind, and
+by part)."""
 
 
 def submitters(
-    args: argparse.Namespace, mode: str, env: dict[str, str], others: list[tuple[int, bool]]
+    args: argparse.Namespace,
+    mode: str,
+    env: dict[str, str],
+    others: list[tuple[int, bool, str]],
 ) -> Result:
     """Run ``--submitters`` load processes of ``mode``; tasks completed per second, and CPU
     per task of the submitters plus ``others`` (the worker, Redis)."""
@@ -152,7 +163,7 @@ def submitters(
         subprocess.Popen(argv, cwd=HERE, env=env, stdout=subprocess.PIPE, text=True)
         for _ in range(args.submitters)
     ]
-    cpu.pids = [*others, *((p.pid, False) for p in procs)]
+    cpu.pids = [*others, *((p.pid, False, "submitters") for p in procs)]
     done: int = 0
     for proc in procs:
         out, _ = proc.communicate(timeout=args.warmup + args.duration + 120)
@@ -176,7 +187,8 @@ def run_celery(
         from peer_celery import make_app
 
         make_app(url).send_task("peer_celery.noop").get(timeout=120)  # the worker is up
-        return submitters(args, "celery-load", env, [(pid, True), (redis_pid, False)])
+        others = [(pid, True, "worker"), (redis_pid, False, "redis")]
+        return submitters(args, "celery-load", env, others)
 
 
 def run_arq(args: argparse.Namespace, url: str, redis_pid: int) -> Result:
@@ -184,7 +196,8 @@ def run_arq(args: argparse.Namespace, url: str, redis_pid: int) -> Result:
     env = {**os.environ, "PEER_REDIS_URL": url, "PEER_ARQ_JOBS": "16"}
     arq = str(Path(sys.executable).parent / "arq")
     with worker([arq, "peer_arq.WorkerSettings"], env) as pid:
-        return submitters(args, "arq-load", env, [(pid, True), (redis_pid, False)])
+        others = [(pid, True, "worker"), (redis_pid, False, "redis")]
+        return submitters(args, "arq-load", env, others)
 
 
 def run_client(argv: list[str], dev: DevServer, args: argparse.Namespace) -> tuple[str, CpuWindow]:
@@ -192,7 +205,8 @@ def run_client(argv: list[str], dev: DevServer, args: argparse.Namespace) -> tup
     load process, the server and PostgreSQL (with its backends)."""
     cpu = CpuWindow(args)
     proc = subprocess.Popen(argv, env=dev.env, stdout=subprocess.PIPE, text=True)
-    cpu.pids = [(proc.pid, False), (dev.pid, False), (dev.postgres_pid, True)]
+    cpu.pids = [(proc.pid, False, "load"), (dev.pid, False, "server")]
+    cpu.pids.append((dev.postgres_pid, True, "postgres"))
     out, _ = proc.communicate(timeout=args.warmup + args.duration + 300)
     if proc.returncode != 0:
         raise SystemExit(f"{argv[1]} exited with {proc.returncode}")
@@ -291,6 +305,7 @@ def compare(args: argparse.Namespace) -> dict[str, object]:
     kinds = [k for k in args.kinds.split(",") if k]
     runs: dict[str, list[float]] = {k: [] for k in kinds}
     cpus: dict[str, list[float]] = {k: [] for k in kinds}
+    splits: dict[str, list[dict[str, float]]] = {k: [] for k in kinds}
     with (
         tempfile.TemporaryDirectory(prefix="colonies-peers-") as tmp,
         redis_server() as (url, redis_pid),
@@ -305,13 +320,15 @@ def compare(args: argparse.Namespace) -> dict[str, object]:
         }
         for n in range(args.rounds):
             for kind in kinds:
-                rate, cpu = runners[kind]()
+                rate, (cpu, split) = runners[kind]()
                 runs[kind].append(rate)
                 cpus[kind].append(cpu)
+                splits[kind].append(split)
                 load = os.getloadavg()[0]
+                parts = ", ".join(f"{k} {v:.2f}" for k, v in split.items())
                 print(
                     f"round {n + 1} {kind:15} {rate:8.1f} /s {cpu:7.2f} ms CPU/task"
-                    f"  (load {load:.1f})",
+                    f" ({parts})  (load {load:.1f})",
                     flush=True,
                 )
     medians = {k: statistics.median(v) for k, v in runs.items()}
@@ -321,6 +338,7 @@ def compare(args: argparse.Namespace) -> dict[str, object]:
         "median_cpu_ms_per_task": cpu_medians,
         "runs_per_s": runs,
         "runs_cpu_ms_per_task": cpus,
+        "runs_cpu_ms_per_task_by_part": splits,
     }
     celery = {k: m for k, m in medians.items() if k.startswith("celery")}
     if "sdk" in medians and celery:

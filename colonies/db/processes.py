@@ -280,24 +280,10 @@ class ProcessStore(Store):
         """Running processes whose delivery lease ended unconfirmed wait again."""
         await self.conn.execute(Q["requeue_undelivered"], now, ZERO_TIME)
 
-    async def mark_successful(
-        self,
-        process_id: str,
-        executor_id: str,
-        executor_name: str,
-        now: datetime,
-        output: list[Any] | None,
-    ) -> bool:
-        """Close as successful and count the run in the closing executor's function stats."""
-        row = await self.conn.fetchrow(
-            Q["mark_successful"], process_id, executor_id, now, output, executor_name
-        )
-        return row is not None
-
     async def close_own(
         self, process_id: str, executor_id: str, now: datetime, output: list[Any] | None
     ) -> tuple[str, str, str] | None:
-        """``mark_successful`` by an executor approved in the process's colony, in one
+        """A success closed by an executor approved in the process's colony, in one
         statement: (colony, executor name, graph id), or None if not closed."""
         row = await self.conn.fetchrow(Q["close_own"], process_id, executor_id, now, output)
         return (row[0], row[1], row[2]) if row else None

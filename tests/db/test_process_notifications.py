@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -92,6 +92,13 @@ async def claim(db: Database, executor_id: str = "e1") -> Process | None:
     return await db.processes.assign("c", "cli", "w", executor_id, big, big, "", None, utc_now())
 
 
+async def close(db: Database, process_id: str, output: list[str], now: datetime) -> bool:
+    """Close as executor e1 (named w) of colony c, as closesuccessfulmsg does."""
+    return bool(
+        await db.processes.close_many([(process_id, False, output, [])], "e1", "w", "c", now)
+    )
+
+
 async def test_each_change_of_state_is_announced_once(db: Database, listener: Listener) -> None:
     await add(db, "p1")
     assert await listener.since_last() == [("p1", 0, "cli")]
@@ -99,8 +106,8 @@ async def test_each_change_of_state_is_announced_once(db: Database, listener: Li
     assert p.state == ProcessState.RUNNING and p.attributes == []
     await db.processes.set_output("p1", "e1", ["half way"])  # not a change of state
     assert await listener.since_last() == [("p1", 1, "cli")]
-    assert await db.processes.mark_successful("p1", "e1", "w", utc_now(), ["done"])
-    assert await db.processes.mark_successful("p1", "e1", "w", utc_now(), ["again"])
+    assert await close(db, "p1", ["done"], utc_now())
+    assert await close(db, "p1", ["again"], utc_now())
     # closed again (the SDK retries a close): announced again, as before the trigger
     assert await listener.since_last() == [("p1", 2, "cli"), ("p1", 2, "cli")]
     await add(db, "p2")
@@ -118,7 +125,7 @@ async def test_workflow_nodes_are_announced_when_their_parents_release_them(
     await add(db, "child", graph="g", parents=["root"])  # held by its parent: not announced
     assert await listener.since_last() == [("root", 0, "cli")]
     assert await claim(db) is not None
-    assert await db.processes.mark_successful("root", "e1", "w", now, ["x"])
+    assert await close(db, "root", ["x"], now)
     await db.graphs.resolve(["g"], now)
     assert await listener.since_last() == [
         ("root", 1, "cli"),

@@ -16,7 +16,9 @@ from colonies.core import utc_now
 from colonies.db import Database
 from colonies.errors import RPCError
 from colonies.server import background
+from colonies.server.caller import Caller
 from colonies.server.keys import EVENTS
+from colonies.server.services import processes as processes_service
 from tests.conftest import COLONY_KEY, Colony, MakeExecutor, spec
 
 
@@ -553,3 +555,26 @@ async def test_several_new_processes_wake_several_waiters(
     assert len(got) == 2 and got < ids  # both woken, each with its own process
     third = await assign(client, first)  # the third waits for the next assign
     assert {third["processid"]} == ids - got
+
+
+async def test_two_step_close_counts_statistics_too(
+    client: ColoniesClient, colony: Colony, db: Database
+) -> None:
+    """The path a refused one-statement close falls back to (it closes when the process
+    changed between the two, e.g. a racing close) closes and counts the run as well."""
+    key = colony.executor_key
+    await client.call(
+        "addfunctionmsg",
+        {"fun": {"executorname": "test-executor", "colonyname": "test", "funcname": "echo"}},
+        key=key,
+    )
+    p = await submit(client, key)
+    await assign(client, key)
+    process = await db.processes.get(p["processid"])
+    assert process is not None
+    caller = Caller(colony.executor_id, "test", executor_name="test-executor")
+    await processes_service.close_successful(db, process, caller, ["out"])
+    got = await client.call("getprocessmsg", {"processid": p["processid"]}, key=key)
+    assert (got["state"], got["out"]) == (2, ["out"])
+    fns = await client.call("getfunctionsmsg", {"colonyname": "test"}, key=key)
+    assert fns[0]["counter"] == 1 and fns[0]["avgexectime"] > 0

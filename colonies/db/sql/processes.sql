@@ -157,35 +157,10 @@ SELECT claimed.*,
 FROM claimed
 ORDER BY claimed.priority_time;
 
--- name: mark_successful
--- Close a running (or already successful) process of this executor in one statement: the
--- output is replaced if given, the function statistics of the closing executor updated
--- (averages are the reference's (old+new)/2).
--- $1 process_id, $2 executor_id, $3 end_time, $4 output or NULL, $5 executor_name
-WITH closed AS (
-    UPDATE processes SET state = {SUCCESS}, end_time = $3, output = coalesce($4, output)
-    WHERE process_id = $1 AND assigned_executor_id = $2 AND state IN ({RUNNING}, {SUCCESS})
-    RETURNING process_id, colony_name, func_name,
-              extract(epoch FROM start_time - submission_time)::float8 AS wait_s,
-              extract(epoch FROM $3::timestamptz - start_time)::float8 AS exec_s
-), stats AS (
-    UPDATE functions f SET
-        counter = counter + 1,
-        min_wait_time = CASE WHEN min_wait_time = 0 THEN c.wait_s ELSE least(min_wait_time, c.wait_s) END,
-        max_wait_time = CASE WHEN max_wait_time = 0 THEN c.wait_s ELSE greatest(max_wait_time, c.wait_s) END,
-        avg_wait_time = CASE WHEN avg_wait_time = 0 THEN c.wait_s ELSE (avg_wait_time + c.wait_s) / 2 END,
-        min_exec_time = CASE WHEN min_exec_time = 0 THEN c.exec_s ELSE least(min_exec_time, c.exec_s) END,
-        max_exec_time = CASE WHEN max_exec_time = 0 THEN c.exec_s ELSE greatest(max_exec_time, c.exec_s) END,
-        avg_exec_time = CASE WHEN avg_exec_time = 0 THEN c.exec_s ELSE (avg_exec_time + c.exec_s) / 2 END
-    FROM closed c
-    WHERE f.colony_name = c.colony_name AND f.executor_name = $5 AND f.func_name = c.func_name
-)
-SELECT process_id FROM closed;
-
 -- name: close_own
 -- closesuccessfulmsg in one statement when all is well: close a running (or already
--- successful) process of this executor, approved in the process's colony, as
--- mark_successful does (function statistics included). No row otherwise (the handler
+-- successful) process of this executor, approved in the process's colony, with the
+-- function statistics of close_processes for one process. No row otherwise (the handler
 -- then looks up why).
 -- $1 process_id, $2 executor_id, $3 end_time, $4 output or NULL
 WITH closed AS (
@@ -242,11 +217,12 @@ RETURNING p.process_id, e.executor_name;
 
 -- name: close_processes
 -- Close several running (or already successful) processes of this executor in a colony in
--- one statement (closeprocessesmsg): successful ones (output replaced if given, as
--- mark_successful) and failed ones (errors, only from running, as mark_failed; not those
+-- one statement (closeprocessesmsg, and closesuccessfulmsg as a batch of one): successful
+-- ones (output replaced if given) and failed ones (errors, only from running, as mark_failed; not those
 -- with a retry policy, which the service retries one by one). The
 -- function statistics of the closing executor count each success; a function's averages
--- fold its batch's times in order, as one mark_successful after another would.
+-- fold its batch's times in order, as one close after another would (the reference's
+-- (old + new) / 2 each time).
 -- Returns the closed processes with their graph ids.
 -- $1 process ids, $2 failed flags, $3 outputs as JSON text (NULL: keep), $4 errors as JSON
 -- text, $5 executor_id,

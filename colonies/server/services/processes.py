@@ -343,9 +343,14 @@ async def close_successful(
     if process.state in _CLOSE_REFUSED:
         raise BadRequest(_CLOSE_REFUSED[process.state])
     now = utc_now()
-    if not await db.processes.mark_successful(
-        process.process_id, caller.id, caller.executor_name, now, output or None
-    ):
+    closed = await db.processes.close_many(
+        [(process.process_id, False, output or None, [])],
+        caller.id,
+        caller.executor_name,
+        process.spec.conditions.colony_name,
+        now,
+    )
+    if not closed:
         raise BadRequest("Failed to close process as successful, process changed state")
     await resolve_workflows(db, [process.process_graph_id], now)
 
