@@ -181,7 +181,7 @@ class _Tail:
     moved: float = field(default_factory=time.monotonic)
 
 
-LOG_STALL_S = 10.0
+LOG_STALL_S = 30.0
 """After the container ended, how long the log stream may post nothing before it is given
 up (a stream that still posts lines is waited for, however many there are)."""
 
