@@ -26,6 +26,7 @@ import contextlib
 import logging
 import shutil
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -444,23 +445,32 @@ class ContainerBackend:
                 tail.moved = time.monotonic()
 
         async def follow(out: bool) -> None:
-            lines, sent = _Lines(), 0
+            lines, posted = _Lines(), Counter[str]()
             try:
                 async for chunk in container.log(stdout=out, stderr=not out, follow=True):
                     batch = lines.feed(chunk)
                     await emit(batch)
-                    sent += len(batch)
+                    posted.update(batch)
             except Exception as err:
                 log.debug("log stream of %s ended: %s", ctx.process_id, err)
-            # Podman ends a follow stream soon after the container exits, also when this
-            # reader (one log RPC per line) is still far behind: what the stream did not
-            # send comes from the whole log (held in memory once), read after it ended.
+            # Podman's follow stream is not the whole output: it ends soon after the
+            # container exits although this reader (one log RPC per line) may be far
+            # behind, and under load it skips runs of lines. The whole log, read once the
+            # stream has ended (held in memory once), gives what it did not send: in order
+            # after the stream's lines, a skipped run late but complete.
             try:
                 whole = _Lines()
                 text = "".join(await container.log(stdout=out, stderr=not out))
-                rest = [*whole.feed(text), *whole.end()][sent:]
+                every = [*whole.feed(text), *whole.end()]
             except Exception:
-                rest = lines.end()
+                await emit(lines.end())
+                return
+            rest = []
+            for line in every:
+                if posted[line] > 0:
+                    posted[line] -= 1
+                else:
+                    rest.append(line)
             await emit(rest)
 
         await asyncio.gather(follow(True), follow(False))

@@ -72,12 +72,10 @@ async def test_every_line_reaches_the_log_before_the_close(
     finally:
         await conn.close()
     messages = [r["message"] for r in rows]
-    # stdout complete and in order; stderr's line whole, wherever it fell between them
-    # (the engine reads the two pipes independently)
-    assert [m for m in messages if m != "last\n"] == [f"{n}\n" for n in range(1, 5001)] + [
-        "nulbyte\n"
-    ]
-    assert messages.count("last\n") == 1
+    # every line once (Podman's follow stream may skip a run of lines under load; those
+    # come late, from the whole log, so only the order of a skipped run can differ)
+    expected = [f"{n}\n" for n in range(1, 5001)] + ["nulbyte\n", "last\n"]
+    assert sorted(messages) == sorted(expected)
     assert done.output == ["nulbyte"]  # a NUL would make the server refuse the close
 
 
