@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from colonies.core import FunctionSpec, Process, ProcessState
+from colonies.core import RESOURCE_REPORT_KEY, FunctionSpec, Process, ProcessState
 from colonies.core.executor import Hardware
 from colonies.core.function_spec import Requirements as Resources
 from colonies.core.matching import capacity, needs, shortfalls
@@ -31,8 +31,9 @@ log = logging.getLogger("colonies.backends")
 
 PROCESS_ID = "{processid}"
 EXECUTE = "execute"
-REPORT_ATTRIBUTE = "resources"
-"""Attribute key under which a process's resource report is stored (JSON)."""
+REPORT_ATTRIBUTE = RESOURCE_REPORT_KEY
+"""Attribute key under which a process's resource report is stored (JSON); the server adds
+each report to the statistics of the function (``Function.resources``)."""
 
 
 class SpecError(ValueError):
@@ -395,6 +396,9 @@ class BackendExecutor(ReasonFirstExecutor):
         self._serving: asyncio.Task[None] | None = None
         self._jobs: set[asyncio.Task[Any]] = set()
         self.detached = False
+        # ``execute`` (the ColonyOS container/HPC funcname) is announced, so `colonies
+        # function ls` lists it with its statistics; any other funcname runs as a command.
+        self.add_function(EXECUTE, self._run_on_backend, description=f"runs on {backend.name}")
         self.fallback(self._run_on_backend)
 
     async def _run_on_backend(self, *_args: Any, ctx: ProcessContext, **_kwargs: Any) -> Any:

@@ -12,10 +12,11 @@ bind-mounted at ``fs.mount`` (default ``/cfs``) plus each ``dir``; staging URIs
 (read-only) and ``/output``.
 
 Output: the text of ``/output/<kwargs.outputfile>`` if the spec names one, else the last
-line of stdout (none when stdout is empty). Containers carry the labels
-``colonies.process`` and ``colonies.executor``, are removed once their process ends, and a
-restarted executor adopts the containers of its processes still running on the server (it
-follows them to the end) and removes the others.
+line of stdout (none when stdout is empty). NUL characters are dropped from the log lines
+and the output (PostgreSQL's text cannot hold them; the server would refuse the close).
+Containers carry the labels ``colonies.process`` and ``colonies.executor``, are removed once
+their process ends, and a restarted executor adopts the containers of its processes still
+running on the server (it follows them to the end) and removes the others.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import contextlib
 import logging
 import shutil
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -63,7 +65,6 @@ PULL_ALWAYS, PULL_MISSING, PULL_NEVER = "always", "missing", "never"
 PULL_POLICIES = (PULL_ALWAYS, PULL_MISSING, PULL_NEVER)
 DEFAULT_MOUNT = "/cfs"
 INPUT_DIR, RESOURCE_DIR, OUTPUT_DIR = "/input", "/resource", "/output"
-SIGKILL_STATUS = 137
 
 
 class EngineError(Exception):
@@ -164,13 +165,39 @@ class _Lines:
         self.rest = ""
 
     def feed(self, chunk: str) -> list[str]:
-        text = self.rest + chunk
+        text = self.rest + chunk.replace("\x00", "")  # PostgreSQL text holds no NUL
         *lines, self.rest = text.split("\n")
         return lines
 
     def end(self) -> list[str]:
         rest, self.rest = self.rest, ""
         return [rest] if rest else []
+
+
+@dataclass
+class _Tail:
+    """The log stream's progress: its last non-blank line, when it last posted one."""
+
+    last: str = ""
+    moved: float = field(default_factory=time.monotonic)
+
+
+LOG_STALL_S = 30.0
+"""After the container ended, how long the log stream may post nothing before it is given
+up (a stream that still posts lines is waited for, however many there are)."""
+
+
+async def _drain(logs: asyncio.Task[None], tail: _Tail) -> None:
+    """Wait until the log stream has posted every line of an ended container, so that the
+    process closes with its whole log; give up only on a stream that stalls."""
+    tail.moved = max(tail.moved, time.monotonic())
+    while not logs.done():
+        await asyncio.wait({logs}, timeout=1.0)
+        if not logs.done() and time.monotonic() - tail.moved > LOG_STALL_S:
+            logs.cancel()
+            log.warning("the log stream stalled; the rest of the container's output is lost")
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await logs
 
 
 class ContainerBackend:
@@ -191,7 +218,6 @@ class ContainerBackend:
         self.stager = Stager(s3, self.work_dir / "cache", settings.allow_local)
         self._docker: aiodocker.Docker | None = None
         self._executor: Executor | None = None
-        self._killed: set[str] = set()
         self._adopted: set[asyncio.Task[None]] = set()
         self.peak_running = 0
         self._running = 0
@@ -307,7 +333,6 @@ class ContainerBackend:
             report.wall_s = round(time.monotonic() - started, 3)
             await self._remove(job.process_id)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
-            self._killed.discard(job.process_id)
 
     def _image(self, job: Job) -> str:
         image = job.kwargs.get("docker-image") or self.settings.default_image
@@ -360,7 +385,7 @@ class ContainerBackend:
         self, container: DockerContainer, job: Job, ctx: ProcessContext, report: Report
     ) -> Outcome:
         """Stream the logs, sample the stats and wait for the end (or maxexectime)."""
-        tail: list[str] = []
+        tail = _Tail()
         logs = asyncio.create_task(self._stream_logs(container, ctx, tail))
         stats = asyncio.create_task(self._sample(container, report))
         timed_out = False
@@ -370,19 +395,17 @@ class ContainerBackend:
                 await container.wait()
         except TimeoutError:
             timed_out = True
-            self._killed.add(job.process_id)
             with contextlib.suppress(Exception):
                 await container.kill()
             with contextlib.suppress(Exception):
                 await container.wait()
         finally:
             stats.cancel()
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
-                await asyncio.wait_for(logs, 10)
+            await _drain(logs, tail)
         info = await container.show()
         state = info.get("State", {})
         code = int(state.get("ExitCode", -1))
-        last = f": {tail[-1]}" if tail else ""
+        last = f": {tail.last}" if tail.last else ""
         if timed_out:
             return Outcome(
                 Reason.TIMEOUT,
@@ -390,9 +413,7 @@ class ContainerBackend:
                 exit_code=code,
                 report=report,
             )
-        if state.get("OOMKilled") or (
-            code == SIGKILL_STATUS and job.needs.mem and job.process_id not in self._killed
-        ):
+        if state.get("OOMKilled"):  # the engine's word, never a guess from status 137
             return Outcome(
                 Reason.OOM,
                 f"the container was killed for memory (limit {_mem(job.needs.mem)})",
@@ -409,22 +430,50 @@ class ContainerBackend:
         return Outcome(Reason.SUCCESS, exit_code=0, report=report)
 
     async def _stream_logs(
-        self, container: DockerContainer, ctx: ProcessContext, tail: list[str]
+        self, container: DockerContainer, ctx: ProcessContext, tail: _Tail
     ) -> None:
-        lines = _Lines()
+        """Post the container's output to the process log, line by line. stdout and stderr
+        are followed separately, each with its own line buffer: the engine reads the two
+        pipes independently, so one stream may cut in while the other is mid-line."""
 
         async def emit(batch: list[str]) -> None:
             for line in batch:
-                tail[:] = [line] if line.strip() else tail
+                if line.strip():
+                    tail.last = line
                 with contextlib.suppress(RPCError, TransportError):
                     await ctx.log(line)
+                tail.moved = time.monotonic()
 
-        try:
-            async for chunk in container.log(stdout=True, stderr=True, follow=True):
-                await emit(lines.feed(chunk))
-        except Exception as err:
-            log.debug("log stream of %s ended: %s", ctx.process_id, err)
-        await emit(lines.end())
+        async def follow(out: bool) -> None:
+            lines, posted = _Lines(), Counter[str]()
+            try:
+                async for chunk in container.log(stdout=out, stderr=not out, follow=True):
+                    batch = lines.feed(chunk)
+                    await emit(batch)
+                    posted.update(batch)
+            except Exception as err:
+                log.debug("log stream of %s ended: %s", ctx.process_id, err)
+            # Podman's follow stream is not the whole output: it ends soon after the
+            # container exits although this reader (one log RPC per line) may be far
+            # behind, and under load it skips runs of lines. The whole log, read once the
+            # stream has ended (held in memory once), gives what it did not send: in order
+            # after the stream's lines, a skipped run late but complete.
+            try:
+                whole = _Lines()
+                text = "".join(await container.log(stdout=out, stderr=not out))
+                every = [*whole.feed(text), *whole.end()]
+            except Exception:
+                await emit(lines.end())
+                return
+            rest = []
+            for line in every:
+                if posted[line] > 0:
+                    posted[line] -= 1
+                else:
+                    rest.append(line)
+            await emit(rest)
+
+        await asyncio.gather(follow(True), follow(False))
 
     async def _sample(self, container: DockerContainer, report: Report) -> None:
         """Peak memory and CPU seconds from the engine's stats stream."""
@@ -466,19 +515,18 @@ class ContainerBackend:
         if isinstance(name, str) and name.strip():
             path = (workdir / "output" / name.strip().lstrip("/")).resolve()
             if (workdir / "output").resolve() in path.parents and path.is_file():
-                return [path.read_text(errors="replace").strip()]
+                return [path.read_text(errors="replace").replace("\x00", "").strip()]
             return []
         with contextlib.suppress(Exception):
             container = self.docker.containers.container(container_name(job.process_id))
             lines = await container.log(stdout=True, tail=5)
-            text = "".join(lines).rstrip("\n")
+            text = "".join(lines).replace("\x00", "").rstrip("\n")
             if text:
                 return [text.rsplit("\n", 1)[-1]]
         return []
 
     async def cancel(self, job: Job) -> None:
         """Stop the job's container now (idempotent)."""
-        self._killed.add(job.process_id)
         await self._remove(job.process_id)
 
     async def _remove(self, process_id: str) -> None:

@@ -18,6 +18,7 @@ from colonies.core import (
     Executor,
     ExecutorState,
     Function,
+    FunctionResources,
     Location,
     Log,
     Process,
@@ -363,9 +364,27 @@ def functions_table(functions: Sequence[Function]) -> str:
             ("MinExecTime", fmt_seconds(min(f.min_exec_time for f in used))),
             ("MaxExecTime", fmt_seconds(max(f.max_exec_time for f in used))),
             ("AvgExecTime", fmt_seconds(avg("avg_exec_time"))),
+            *_resource_rows([f.resources for f in fs if f.resources is not None]),
         ]
         blocks.append(detail(rows, "Function:"))
     return "\n\n".join(blocks)
+
+
+def _resource_rows(reports: Sequence[FunctionResources]) -> list[tuple[str, str]]:
+    """The resource totals of a function over its executors (none before a report)."""
+    count = sum(r.reports for r in reports)
+    if not count:
+        return []
+    wall = sum(r.wall_seconds for r in reports)
+    return [
+        ("Reports", str(count)),
+        ("TotalWallTime", fmt_seconds(wall)),
+        ("AvgWallTime", fmt_seconds(wall / count)),
+        ("CPUTime", fmt_seconds(sum(r.cpu_seconds for r in reports))),
+        ("PeakMemory", fmt_size(max(r.peak_mem_max for r in reports))),
+        ("StagedIn", fmt_size(sum(r.staged_in_bytes for r in reports))),
+        ("StagedOut", fmt_size(sum(r.staged_out_bytes for r in reports))),
+    ]
 
 
 # processes

@@ -16,7 +16,13 @@ from colonies.core.executor import (
     Project,
     Software,
 )
-from colonies.core.function import Function, FunctionArg
+from colonies.core.function import (
+    RESOURCE_REPORT_KEY,
+    Function,
+    FunctionArg,
+    FunctionResources,
+    parse_resource_report,
+)
 from colonies.core.function_spec import (
     Backoff,
     Conditions,
@@ -36,6 +42,7 @@ from colonies.core.statistics import Statistics
 from colonies.core.user import User
 
 __all__ = [
+    "RESOURCE_REPORT_KEY",
     "ZERO_TIME",
     "Allocations",
     "Attempt",
@@ -55,6 +62,7 @@ __all__ = [
     "Filesystem",
     "Function",
     "FunctionArg",
+    "FunctionResources",
     "FunctionSpec",
     "Gpu",
     "GraphNode",
@@ -81,5 +89,6 @@ __all__ = [
     "attribute_id",
     "is_zero_time",
     "layout",
+    "parse_resource_report",
     "utc_now",
 ]

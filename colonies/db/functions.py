@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from colonies.core import Function, FunctionArg
+from colonies.core import Function, FunctionArg, FunctionResources
 from colonies.db.base import Store
 from colonies.db.queries import Q
 
@@ -25,6 +25,20 @@ def _function(row: Any) -> Function:
         avg_wait_time=row["avg_wait_time"],
         avg_exec_time=row["avg_exec_time"],
         location_name=row["location_name"],
+        resources=_resources(row),
+    )
+
+
+def _resources(row: Any) -> FunctionResources | None:
+    if row.get("res_reports") is None:  # never reported (or a row of insert_function)
+        return None
+    return FunctionResources(
+        reports=row["res_reports"],
+        wall_seconds=row["res_wall_seconds"],
+        cpu_seconds=row["res_cpu_seconds"],
+        peak_mem_max=row["res_peak_mem_max"],
+        staged_in_bytes=row["res_staged_in_bytes"],
+        staged_out_bytes=row["res_staged_out_bytes"],
     )
 
 

@@ -69,6 +69,18 @@ CREATE TABLE functions (
 );
 CREATE INDEX functions_colony_executor ON functions (colony_name, executor_name, func_name);
 
+-- What the processes of a function used: their resource reports (the attribute
+-- 'resources' a back end adds) summed per function (Function.resources).
+CREATE TABLE function_resources (
+    function_id      text PRIMARY KEY REFERENCES functions (function_id) ON DELETE CASCADE,
+    reports          bigint NOT NULL DEFAULT 0,
+    wall_seconds     double precision NOT NULL DEFAULT 0,
+    cpu_seconds      double precision NOT NULL DEFAULT 0,
+    peak_mem_max     bigint NOT NULL DEFAULT 0,
+    staged_in_bytes  bigint NOT NULL DEFAULT 0,
+    staged_out_bytes bigint NOT NULL DEFAULT 0
+);
+
 -- A process keeps its whole normalised spec as JSON, plus the columns that assignment
 -- filters on, so the assign query never opens the JSON.
 CREATE TABLE processes (
@@ -639,3 +651,4 @@ FROM processes p;
 INSERT INTO schema_migrations (version) VALUES (9);
 INSERT INTO schema_migrations (version) VALUES (10);
 INSERT INTO schema_migrations (version) VALUES (12);
+INSERT INTO schema_migrations (version) VALUES (14);

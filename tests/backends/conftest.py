@@ -37,6 +37,27 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 tmp_dir = "{root}/tmp"
+conmon_path = ["{root}/conmon-in-bundle"]
+"""
+
+# Podman 4.3.1 sets State.OOMKilled when it finds a file "oom" in the container's bundle
+# directory when the container exits. conmon 2.1.6 does see the kernel's OOM event, but
+# writes that file relative to its working directory, and Podman 4.3.1 starts conmon in
+# its own (the service's) directory: the file lands there (a stray "oom" in the
+# repository) and the container reads as a plain exit 137. This wrapper starts conmon in
+# the bundle directory (its -b argument), so conmon's own OOM report reaches Podman
+# (docs/engines.md).
+CONMON_WRAPPER = """\
+#!/bin/sh
+previous=""
+for arg in "$@"; do
+    if [ "$previous" = "-b" ] || [ "$previous" = "--bundle" ]; then
+        cd "$arg" || exit 1
+        break
+    fi
+    previous="$arg"
+done
+exec {conmon} "$@"
 """
 
 STORAGE_CONF = """\
@@ -119,6 +140,9 @@ def podman_engine() -> Iterator[Engine]:
     (root / "containers.conf").write_text(CONTAINERS_CONF.format(root=root))
     (root / "storage.conf").write_text(STORAGE_CONF.format(root=root))
     (root / "registries.conf").write_text(REGISTRIES_CONF)
+    wrapper = root / "conmon-in-bundle"
+    wrapper.write_text(CONMON_WRAPPER.format(conmon=shutil.which("conmon") or "/usr/bin/conmon"))
+    wrapper.chmod(0o755)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("CONTAINERS_", "XDG_"))},
         "CONTAINERS_CONF": str(root / "containers.conf"),

@@ -131,3 +131,30 @@ async def test_a_restarted_executor_adopts_its_running_container(
     assert done.output == ["adopted"]
     assert done.assigned_executor_id == id_from_private_key(key)
     assert not await running()
+
+
+async def test_a_restarted_executor_removes_the_container_of_a_process_no_longer_its(
+    server: TestServer, engine: Engine, colony: Colony, client: ColoniesClient, tmp_path: Path
+) -> None:
+    key = new_private_key()
+    made = FunctionSpec.model_validate(spec("sleep 60"))
+    process = await client.submit(made, key=SUBMITTER)
+    first = await start_executor(server, engine, tmp_path / "work", key)
+
+    async def present() -> bool:
+        names = await asyncio.to_thread(engine.podman, "ps", "-a", "--format", "{{.Names}}")
+        return f"colonies-{process.process_id}" in names
+
+    await until(present, timeout=30)
+    first.kill()  # no clean-up: the container keeps running
+    await first.wait()
+    await client.cancel(process.process_id, key=SUBMITTER)  # while no executor follows it
+    assert await present()
+    second = await start_executor(server, engine, tmp_path / "work", key, "--burst")
+    _, err = await asyncio.wait_for(second.communicate(), 60)
+    assert second.returncode == 0, err.decode()
+    assert not await present()
+    assert not (tmp_path / "work" / "processes" / process.process_id).exists()
+    assert (await client.get_process(process.process_id, key=SUBMITTER)).state == (
+        ProcessState.CANCELLED
+    )

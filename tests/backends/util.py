@@ -10,6 +10,7 @@ from colonies.backends.common import BackendExecutor, backend_executor
 from colonies.backends.container import ContainerBackend, Settings
 from colonies.client import ColoniesClient
 from colonies.core import Conditions, FunctionSpec, Hardware, Process
+from colonies.core.executor import Gpu
 from colonies.fs import S3Config
 from tests.backends.conftest import Engine
 from tests.conftest import COLONY
@@ -40,12 +41,13 @@ def container_executor(
 
 def container_spec(cmd: str, **fields: Any) -> FunctionSpec:
     """A ColonyOS container spec: funcname execute, kwargs.cmd, and ``fields``
-    (``kwargs`` entries by their names, ``cpu``/``mem``/``maxexectime``/``env``)."""
+    (``kwargs`` entries by their names, ``cpu``/``mem``/``gpus``/``maxexectime``/``env``)."""
     conditions = Conditions(
         colony_name=COLONY,
         executor_type=T,
         cpu=fields.pop("cpu", ""),
         mem=fields.pop("mem", ""),
+        gpu=Gpu(count=fields.pop("gpus", 0)),
     )
     spec: dict[str, Any] = {
         "funcname": "execute",

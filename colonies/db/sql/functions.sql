@@ -7,13 +7,23 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING *;
 
 -- name: get_function
+-- A function with its resource totals (res_*, NULL before a report).
 -- $1 function_id
-SELECT * FROM functions WHERE function_id = $1;
+SELECT f.*, r.reports AS res_reports, r.wall_seconds AS res_wall_seconds,
+       r.cpu_seconds AS res_cpu_seconds, r.peak_mem_max AS res_peak_mem_max,
+       r.staged_in_bytes AS res_staged_in_bytes, r.staged_out_bytes AS res_staged_out_bytes
+FROM functions f LEFT JOIN function_resources r ON r.function_id = f.function_id
+WHERE f.function_id = $1;
 
 -- name: list_functions
+-- Functions with their resource totals (res_*, NULL before a report).
 -- $1 colony_name, $2 executor_name ('' = all executors)
-SELECT * FROM functions WHERE colony_name = $1 AND ($2 = '' OR executor_name = $2)
-ORDER BY added_seq;
+SELECT f.*, r.reports AS res_reports, r.wall_seconds AS res_wall_seconds,
+       r.cpu_seconds AS res_cpu_seconds, r.peak_mem_max AS res_peak_mem_max,
+       r.staged_in_bytes AS res_staged_in_bytes, r.staged_out_bytes AS res_staged_out_bytes
+FROM functions f LEFT JOIN function_resources r ON r.function_id = f.function_id
+WHERE f.colony_name = $1 AND ($2 = '' OR f.executor_name = $2)
+ORDER BY f.added_seq;
 
 -- name: delete_function
 -- $1 function_id

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from colonies.core import Attribute, ProcessState, attribute_id
+from colonies.core import (
+    RESOURCE_REPORT_KEY,
+    Attribute,
+    ProcessState,
+    attribute_id,
+    parse_resource_report,
+)
 from colonies.errors import BadRequest, Forbidden, NotFound
 from colonies.rpc.attribute import AddAttributeMsg, GetAttributeMsg
 from colonies.server.auth import require_member
@@ -25,7 +31,9 @@ async def add_attribute(ctx: Ctx, msg: AddAttributeMsg) -> Attribute:
     attr.attribute_id = attribute_id(attr.target_id, attr.key, attr.attribute_type)
     attr.target_process_graph_id = process.process_graph_id
     attr.state = process.state
-    return await ctx.db.attributes.add(attr)
+    # a back end's resource report also counts in its function's statistics
+    report = parse_resource_report(attr.value) if attr.key == RESOURCE_REPORT_KEY else None
+    return await ctx.db.attributes.add(attr, report)
 
 
 @router.handle(GetAttributeMsg)
