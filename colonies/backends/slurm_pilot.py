@@ -27,7 +27,9 @@ import inspect
 import logging
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,8 @@ HAND_BACK_S = 1.0
 """How long a worker whose command died of a signal waits to learn it is stopping too."""
 QUEUE_SAMPLE = 100
 """Waiting processes counted per round (the server's page size; enough to decide)."""
+ALLOCATION_START = "COLONIES_ALLOCATION_START"
+"""When the allocation's batch script began (epoch seconds), for its workers."""
 
 
 @dataclass
@@ -217,6 +221,9 @@ class PilotManager:
         lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(self.server_env.items())]
         lines.append(f'COLONIES_EXECUTOR_TICKET="$(cat {shlex.quote(str(ticket_file))})"')
         lines.append("export COLONIES_EXECUTOR_TICKET")
+        lines.append("# The walltime counts from here, however long the workers take to start.")
+        lines.append(f'{ALLOCATION_START}="$(date +%s)"')
+        lines.append(f"export {ALLOCATION_START}")
         worker = [
             o.python,
             "-m",
@@ -376,18 +383,41 @@ def worker_executor(spec: str) -> Executor:
 
 
 async def serve_worker(
-    executor: Executor, *, walltime_s: float, margin_s: float, idle_s: float
+    executor: Executor,
+    *,
+    walltime_s: float,
+    margin_s: float,
+    idle_s: float,
+    started_at: float | None = None,
 ) -> None:
     """Run until idle for ``idle_s`` or ``margin_s`` before the walltime (then only finish
-    what it holds; what is left when Slurm ends the allocation goes back to the queue)."""
+    what it holds; what is left when Slurm ends the allocation goes back to the queue).
+
+    The walltime counts from ``started_at`` (epoch seconds: when the allocation's batch
+    script began), not from this worker's own start, which on a busy node or a slow shared
+    filesystem can come long after; without it, from now."""
+    left = walltime_s - margin_s - (time.time() - started_at if started_at else 0.0)
+    if left <= 0:
+        log.info("the walltime is (nearly) over before the worker started: taking no work")
+        return
+    stop_at = time.monotonic() + left
     await executor.register()  # the idle clock starts once the worker can take work
     activity = Activity()
     for registered in [*executor.functions.values(), executor.fallback_fn]:
         if registered is not None:
             registered.fn = _tracked(registered, activity)
             registered.is_async = inspect.iscoroutinefunction(registered.fn)
-    stop_at = time.monotonic() + walltime_s - margin_s
-    serving = asyncio.create_task(executor.run(handle_signals=True))
+    # Slurm ending the allocation (walltime, scancel, preemption) signals every process of
+    # it, the worker often twice (srun forwards the TERM slurmstepd also sends): each signal
+    # only stops the taking of work. The SDK's own handling would fail the running processes
+    # at the second one; here they are handed back (the manager requeues them).
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, _stop_taking_work, executor, sig)
+            handled.append(sig)
+    serving = asyncio.create_task(executor.run())
 
     async def watch() -> None:
         while not serving.done():
@@ -407,6 +437,13 @@ async def serve_worker(
         await serving
     finally:
         watcher.cancel()
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+def _stop_taking_work(executor: Executor, sig: signal.Signals) -> None:
+    log.info("%s: the allocation is ending; taking no more work", sig.name)
+    executor.stop()
 
 
 def worker_main(argv: list[str] | None = None) -> None:
@@ -431,8 +468,15 @@ def worker_main(argv: list[str] | None = None) -> None:
         unregister=False,
         poll_timeout_s=max(1, min(10, int(args.idle))),
     )
+    started = os.environ.get(ALLOCATION_START, "")
     asyncio.run(
-        serve_worker(executor, walltime_s=args.walltime, margin_s=args.margin, idle_s=args.idle)
+        serve_worker(
+            executor,
+            walltime_s=args.walltime,
+            margin_s=args.margin,
+            idle_s=args.idle,
+            started_at=float(started) if started.isdigit() else None,
+        )
     )
 
 

@@ -1,0 +1,84 @@
+"""Staging URIs on Slurm: inputs and resources land in the job's working directory on the
+shared filesystem before ``sbatch``; ``output/`` goes up once the job has ended."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aiohttp.test_utils import TestServer
+
+from colonies.client import ColoniesClient
+from colonies.core import ProcessState
+from colonies.fs import Fs, S3Config, S3Store
+from tests.conftest import COLONY, EXECUTOR_KEY, Colony
+from tests.slurm.cluster import SlurmCluster
+from tests.slurm.util import hpc_spec, make_slurm_executor, serving, wait_state
+
+FINAL = {ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED}
+
+
+async def _logs(client: ColoniesClient, process_id: str) -> list[str]:
+    entries = await client.get_logs(
+        process_id=process_id, count=200, colony=COLONY, key=EXECUTOR_KEY
+    )
+    return [line for e in entries for line in e.message.splitlines()]
+
+
+async def test_inputs_and_resources_in_the_work_dir_and_output_up_also_on_failure(
+    slurm_cluster: SlurmCluster,
+    server: TestServer,
+    colony: Colony,
+    client: ColoniesClient,
+    store: S3Store,
+    fs: Fs,
+    s3_config: S3Config,
+    tmp_path: Path,
+) -> None:
+    b = s3_config.bucket
+    (tmp_path / "in.txt").write_text("from s3\n")
+    await store.upload(tmp_path / "in.txt", "in/s3.txt")
+    (tmp_path / "ref.txt").write_text("reference\n")
+    await store.upload(tmp_path / "ref.txt", "ref/ref.txt")
+    await fs.upload_bytes(b"from cfs\n", "/data", "c.txt")
+    # The job reads input/ and resource/ relative to its working directory, writes output/.
+    check = (
+        "cat input/s3.txt input/c.txt resource/ref.txt > output/all.txt; pwd > output/pwd.txt; "
+        'echo "$COLONIES_WORK_DIR" >> output/pwd.txt; exit {code}'
+    )
+    staging = {
+        "input": [f"s3://{b}/in/s3.txt", "cfs://data/c.txt"],
+        "resource": f"s3://{b}/ref/ref.txt",
+        "output": f"s3://{b}/out/{{processid}}/",
+    }
+    workdir = tmp_path / "shared"
+    async with serving(make_slurm_executor(server, workdir, s3=s3_config)):
+        procs = [
+            await client.submit(
+                hpc_spec("", kwargs={"cmd": check.format(code=code), **staging}),
+                key=EXECUTOR_KEY,
+            )
+            for code in (0, 5)
+        ]
+        done = [await wait_state(client, p.process_id, FINAL, EXECUTOR_KEY) for p in procs]
+    ok, failed = done
+    assert ok.state == ProcessState.SUCCESS, (ok.errors, await _logs(client, ok.process_id))
+    assert failed.state == ProcessState.FAILED
+    assert failed.errors[0].startswith("exit: the job failed with exit code 5")
+    for p in done:
+        got = tmp_path / f"{p.process_id}.all"
+        await store.download(f"out/{p.process_id}/all.txt", got)
+        assert got.read_text() == "from s3\nfrom cfs\nreference\n"
+        where = tmp_path / f"{p.process_id}.pwd"
+        await store.download(f"out/{p.process_id}/pwd.txt", where)
+        work = str(workdir.resolve() / ".colonies-slurm" / p.process_id / "work")
+        assert where.read_text().split() == [work, work]
+        lines = await _logs(client, p.process_id)
+        assert any(
+            line.startswith(f"staging: input s3://{b}/in/s3.txt: 1 file, 8 B") for line in lines
+        )
+        assert any(line.startswith("staging: input cfs://data/c.txt: 1 file") for line in lines)
+        assert any(line.startswith(f"staging: output s3://{b}/out/") for line in lines)
+        report = json.loads({a.key: a.value for a in p.attributes}["resources"])
+        assert report["staged_in_bytes"] > 0 and report["staged_out_bytes"] > 0
+        assert not Path(work).exists()  # the staged files go once they are up
