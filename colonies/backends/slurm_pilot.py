@@ -55,7 +55,7 @@ from colonies.executor_sdk.executor import Executor, Registered
 log = logging.getLogger("colonies.backends.slurm")
 
 HAND_BACK_S = 1.0
-"""How long a worker whose command died of a signal waits to learn it is stopping too."""
+"""How long a worker whose command died of a signal waits to learn it is ending too."""
 QUEUE_SAMPLE = 100
 """Waiting processes counted per round (the server's page size; enough to decide)."""
 ALLOCATION_START = "COLONIES_ALLOCATION_START"
@@ -319,12 +319,13 @@ async def run_local(ctx: ProcessContext) -> Any:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         raise
-    if status < 0:
-        # Slurm ending the allocation signals every process of it: this worker too, a
-        # moment later maybe. Then the process is handed back, not failed: the worker
+    if status < 0 or status > 128:
+        # Slurm ending the allocation signals every process of it: the command (dead of
+        # the signal, or a shell exiting 128+N after its child died of it) and this worker,
+        # a moment later maybe. Then the process is handed back, not failed: the worker
         # waits for its own end and the manager puts the process back in the queue.
         await asyncio.sleep(HAND_BACK_S)
-        if ctx.executor.stopping:
+        if getattr(ctx.executor, "ending", False):
             await asyncio.Event().wait()
     if status != 0:
         last = errors[-1].strip() if errors else ""
@@ -365,10 +366,16 @@ def _tracked(fn: Registered, activity: Activity) -> Callable[..., Any]:
     return tracked
 
 
+class ShellWorker(ReasonFirstExecutor):
+    """The shell worker: ``ending`` once Slurm signalled that the allocation ends."""
+
+    ending = False
+
+
 def worker_executor(spec: str) -> Executor:
     """``shell``, or ``module:attribute`` naming an SDK Executor (its functions)."""
     if spec == "shell":
-        executor = ReasonFirstExecutor()
+        executor = ShellWorker()
 
         async def shell(*_args: Any, ctx: ProcessContext, **_kwargs: Any) -> Any:
             return await run_local(ctx)
@@ -443,6 +450,8 @@ async def serve_worker(
 
 def _stop_taking_work(executor: Executor, sig: signal.Signals) -> None:
     log.info("%s: the allocation is ending; taking no more work", sig.name)
+    if isinstance(executor, ShellWorker):
+        executor.ending = True
     executor.stop()
 
 

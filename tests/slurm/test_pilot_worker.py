@@ -4,12 +4,15 @@ allocation's walltime, counted from the allocation's start, and exits when idle.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
 import time
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
-from colonies.backends.slurm_pilot import serve_worker, worker_executor
+from colonies.backends.slurm_pilot import HAND_BACK_S, serve_worker, worker_executor
 from colonies.client import ColoniesClient
 from colonies.core import ProcessState
 from colonies.crypto import new_private_key
@@ -89,3 +92,38 @@ async def test_an_idle_worker_exits_after_its_idle_timeout(
     done = await client.get_process(process.process_id, key=EXECUTOR_KEY)
     assert (done.state, done.output) == (ProcessState.SUCCESS, ["one"])
     assert 1.5 <= took < 10, took
+
+
+async def test_a_command_ended_by_the_allocations_end_is_handed_back_not_failed(
+    server: TestServer, colony: Colony, client: ColoniesClient, tmp_path: Path
+) -> None:
+    """Slurm's TERM at the walltime reaches the worker and its commands; a shell whose
+    child died of it exits 143 (128+15). The worker must not fail that process: it waits
+    for its own end, and the manager puts the process back in the queue."""
+    gate, exited = tmp_path / "go", tmp_path / "exited"
+    process = await client.submit(
+        hpc_spec(f"while [ ! -e {gate} ]; do sleep 0.1; done; touch {exited}; exit 143"),
+        key=EXECUTOR_KEY,
+    )
+    worker = _worker(server)
+    serving = asyncio.create_task(serve_worker(worker, walltime_s=600, margin_s=10, idle_s=30))
+    try:
+        await wait_state(client, process.process_id, {ProcessState.RUNNING}, EXECUTOR_KEY)
+        os.kill(os.getpid(), signal.SIGTERM)  # as Slurm signals the worker
+        gate.touch()
+
+        async def command_ended() -> bool:
+            return exited.exists()
+
+        await wait_for(command_ended, "the command to exit")
+        # Long enough for a failure to be reported (the hand-back wait is 1 s).
+        deadline = time.monotonic() + HAND_BACK_S + 2
+        while time.monotonic() < deadline:
+            found = await client.get_process(process.process_id, key=EXECUTOR_KEY)
+            assert found.state == ProcessState.RUNNING, found.errors
+            await asyncio.sleep(0.2)
+        assert not serving.done()
+    finally:
+        serving.cancel()  # as Slurm's KILL ends the worker
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
