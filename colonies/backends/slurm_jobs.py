@@ -5,9 +5,10 @@ The spec maps as the ColonyOS HPC executor maps it: ``conditions.nodes`` → ``-
 ``--cpus-per-task`` (millicores rounded up to cores), ``mem`` → ``--mem`` (MiB, rounded up),
 ``gpu.count`` → ``--gres=gpu:N``, ``walltime`` (s) → ``--time``; the command runs under
 ``srun``. Partition, account, QoS, extra ``#SBATCH`` lines and module loads come from the
-executor's options. The job sees only the spec's ``env`` and ``COLONIES_PROCESS_ID``
-(``--export=NONE``: nothing of the executor's environment), and runs in the executor's
-working directory on the shared filesystem, where the SDK staged the ``fs`` mounts.
+executor's options, and ``--exclusive`` (whole nodes) if it asks. The job sees only the
+spec's ``env`` and ``COLONIES_PROCESS_ID`` (``--export=NONE``: nothing of the executor's
+environment), and runs in the executor's working directory on the shared filesystem, where
+the SDK staged the ``fs`` mounts.
 
 A spec with staging URIs (``kwargs.input``/``resource``/``output``, as the container back
 end reads them) runs in its own directory on the shared filesystem instead
@@ -73,6 +74,8 @@ class SlurmOptions:
     qos: str = ""
     sbatch_lines: list[str] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)
+    exclusive: bool = False
+    """Every job (and pilot allocation) gets whole nodes (``--exclusive``)."""
     poll_s: float = 2.0
     measure: bool = True
     s3: S3Config | None = None
@@ -120,6 +123,8 @@ def directives(
         lines.append(_directive("--gres", f"gpu:{want.gpu_count}"))
     if cond.walltime > 0:
         lines.append(_directive("--time", slurm.walltime(cond.walltime)))
+    if options.exclusive:
+        lines.append("#SBATCH --exclusive")
     for option, value in (
         ("--partition", options.partition),
         ("--account", options.account),

@@ -214,6 +214,8 @@ class PilotManager:
             f"#SBATCH --chdir={s.workdir}",
             "#SBATCH --export=NONE",
         ]
+        if s.exclusive:  # whole nodes: a worker's default concurrency is every CPU
+            lines.append("#SBATCH --exclusive")
         lines += [f"#SBATCH --{k}={v}" for k, v in _named(s).items() if v]
         lines += [f"#SBATCH {line.strip()}" for line in s.sbatch_lines]
         lines.append("")

@@ -72,6 +72,11 @@ OPTIONS: list[Callable[[F], F]] = [
         "--module", "modules", multiple=True, help="Slurm: `module load` this (repeatable)."
     ),
     click.option(
+        "--exclusive",
+        is_flag=True,
+        help="Slurm: every job (or pilot allocation) gets whole nodes (#SBATCH --exclusive).",
+    ),
+    click.option(
         "--slurm-poll", default=2.0, show_default=True, help="Slurm: seconds between squeues."
     ),
     click.option(
@@ -152,6 +157,7 @@ def build(
         qos=options.pop("qos"),
         sbatch_lines=list(options.pop("sbatch_lines")),
         modules=list(options.pop("modules")),
+        exclusive=options.pop("exclusive"),
         poll_s=options.pop("slurm_poll"),
         s3=s3 if s3.endpoint and s3.bucket else None,
     )
