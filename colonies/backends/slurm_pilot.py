@@ -58,8 +58,6 @@ HAND_BACK_S = 1.0
 """How long a worker whose command died of a signal waits to learn it is ending too."""
 QUEUE_SAMPLE = 100
 """Waiting processes counted per round (the server's page size; enough to decide)."""
-ALLOCATION_START = "COLONIES_ALLOCATION_START"
-"""When the allocation's batch script began (epoch seconds), for its workers."""
 
 
 @dataclass
@@ -224,8 +222,7 @@ class PilotManager:
         lines.append(f'COLONIES_EXECUTOR_TICKET="$(cat {shlex.quote(str(ticket_file))})"')
         lines.append("export COLONIES_EXECUTOR_TICKET")
         lines.append("# The walltime counts from here, however long the workers take to start.")
-        lines.append(f'{ALLOCATION_START}="$(date +%s)"')
-        lines.append(f"export {ALLOCATION_START}")
+        lines.append('started="$(date +%s)"')
         worker = [
             o.python,
             "-m",
@@ -243,7 +240,8 @@ class PilotManager:
             "--concurrency",
             str(o.worker_concurrency),
         ]
-        lines.append(shlex.join(["srun", "--export=ALL", "--ntasks-per-node=1", *worker]))
+        srun = shlex.join(["srun", "--export=ALL", "--ntasks-per-node=1", *worker])
+        lines.append(f'{srun} --started "$started"')
         return "\n".join(lines) + "\n"
 
     async def _retire_workers(self, active: set[str]) -> None:
@@ -465,6 +463,9 @@ def worker_main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--worker", default="shell")
     parser.add_argument("--concurrency", type=int, default=0)
+    parser.add_argument(
+        "--started", type=float, default=None, help="when the allocation began (epoch s)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     job_id = os.environ.get("SLURM_JOB_ID", "0")
@@ -479,14 +480,13 @@ def worker_main(argv: list[str] | None = None) -> None:
         unregister=False,
         poll_timeout_s=max(1, min(10, int(args.idle))),
     )
-    started = os.environ.get(ALLOCATION_START, "")
     asyncio.run(
         serve_worker(
             executor,
             walltime_s=args.walltime,
             margin_s=args.margin,
             idle_s=args.idle,
-            started_at=float(started) if started.isdigit() else None,
+            started_at=args.started,
         )
     )
 

@@ -82,3 +82,41 @@ async def test_inputs_and_resources_in_the_work_dir_and_output_up_also_on_failur
         report = json.loads({a.key: a.value for a in p.attributes}["resources"])
         assert report["staged_in_bytes"] > 0 and report["staged_out_bytes"] > 0
         assert not Path(work).exists()  # the staged files go once they are up
+
+
+async def test_fs_mounts_are_on_the_shared_filesystem_for_the_job_and_synced_back(
+    slurm_cluster: SlurmCluster,
+    server: TestServer,
+    colony: Colony,
+    client: ColoniesClient,
+    fs: Fs,
+    s3_config: S3Config,
+    tmp_path: Path,
+) -> None:
+    """An ``fs.dirs`` mount is synced down before ``sbatch`` and back after the job: the job
+    (on the node, under srun) reads and writes the mounted directory."""
+    await fs.upload_bytes(b"mounted\n", "/mnt-data", "in.txt")
+    shared = tmp_path / "shared"
+    mount = {
+        "mount": str(shared / "cfs"),
+        "dirs": [
+            {
+                "label": "/mnt-data",
+                "dir": "data",
+                "keepfiles": False,
+                "onconflicts": {"onstart": {"keeplocal": False}, "onclose": {"keeplocal": True}},
+            }
+        ],
+    }
+    spec = hpc_spec("cat cfs/data/in.txt > cfs/data/out.txt; echo ok", fs=mount)
+    async with serving(make_slurm_executor(server, shared)):
+        process = await client.submit(spec, key=EXECUTOR_KEY)
+        done = await wait_state(client, process.process_id, FINAL, EXECUTOR_KEY)
+    assert done.state == ProcessState.SUCCESS, (
+        done.errors,
+        await _logs(client, process.process_id),
+    )
+    [written] = await fs.api.get_file(label="/mnt-data", name="out.txt")
+    got = await fs.download(written, tmp_path / "out.txt")
+    assert got.read_text() == "mounted\n"
+    assert not (shared / "cfs" / "data").exists()  # keepfiles false
