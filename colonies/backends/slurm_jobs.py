@@ -299,6 +299,12 @@ class SlurmBackend:
             return Outcome(Reason.STAGING, str(err))
         except slurm.SlurmError as err:
             return Outcome(Reason.ENGINE, str(err))
+        except asyncio.CancelledError:
+            # Cancelled (the job is scancelled): its staged files go. Detached: they stay
+            # for the next start, which follows the job again.
+            if not staging.empty and not self.detached:
+                await asyncio.to_thread(shutil.rmtree, job_dir / WORK, True)
+            raise
         finally:
             if job_id:
                 self.table.forget(job_id)

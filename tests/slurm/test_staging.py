@@ -13,7 +13,7 @@ from colonies.core import ProcessState
 from colonies.fs import Fs, S3Config, S3Store
 from tests.conftest import COLONY, EXECUTOR_KEY, Colony
 from tests.slurm.cluster import SlurmCluster
-from tests.slurm.util import hpc_spec, make_slurm_executor, serving, wait_state
+from tests.slurm.util import hpc_spec, make_slurm_executor, serving, wait_for, wait_state
 
 FINAL = {ProcessState.SUCCESS, ProcessState.FAILED, ProcessState.CANCELLED}
 
@@ -120,3 +120,34 @@ async def test_fs_mounts_are_on_the_shared_filesystem_for_the_job_and_synced_bac
     got = await fs.download(written, tmp_path / "out.txt")
     assert got.read_text() == "mounted\n"
     assert not (shared / "cfs" / "data").exists()  # keepfiles false
+
+
+async def test_a_cancelled_staged_job_leaves_no_staged_files(
+    slurm_cluster: SlurmCluster,
+    server: TestServer,
+    colony: Colony,
+    client: ColoniesClient,
+    store: S3Store,
+    s3_config: S3Config,
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "in.txt").write_text("x\n")
+    await store.upload(tmp_path / "in.txt", "in/x.txt")
+    shared = tmp_path / "shared"
+    spec = hpc_spec("", kwargs={"cmd": "sleep 60", "input": f"s3://{s3_config.bucket}/in/x.txt"})
+    async with serving(make_slurm_executor(server, shared, s3=s3_config)):
+        process = await client.submit(spec, key=EXECUTOR_KEY)
+        work = shared.resolve() / ".colonies-slurm" / process.process_id / "work"
+
+        async def submitted() -> bool:
+            found = await client.get_process(process.process_id, key=EXECUTOR_KEY)
+            return any(a.key == "slurm_job_id" for a in found.attributes)
+
+        await wait_for(submitted, "the job's submission")
+        assert (work / "input" / "x.txt").read_text() == "x\n"
+        await client.cancel(process.process_id, key=EXECUTOR_KEY)
+
+        async def removed() -> bool:
+            return not work.exists()
+
+        await wait_for(removed, "the staged files to go")
