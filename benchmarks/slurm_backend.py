@@ -1,6 +1,7 @@
 """Benchmark: one Slurm job per process vs pilot allocations, on a private one-node cluster.
 
     .venv/bin/python benchmarks/slurm_backend.py --processes 200 --slots 8
+    .venv/bin/python benchmarks/slurm_backend.py --slots 32 --slurm-config tuned
 
 Starts a one-node Slurm cluster (the tests' ``SlurmCluster``: munged, slurmctld, slurmd in
 a scratch directory, ``--slots`` CPUs declared) and a scratch ``colonies dev``. For each
@@ -9,7 +10,8 @@ mode, submits the processes (``sleep 1`` after printing the time it started), th
 modes get the same number of slots: Slurm runs at most ``--slots`` one-CPU jobs at once, and
 the pilot is one allocation of one node whose worker runs ``--slots`` processes at once.
 Prints the wall time (executor start to exit), the Slurm jobs submitted, and the latency
-from submission to the command starting on the node (p50, p90).
+from submission to the command starting on the node (p50, p90). ``--slurm-config tuned``
+adds scheduler settings a site with many short jobs could use (``TUNED``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ from colonies.core import FunctionSpec, ProcessState  # noqa: E402
 from tests.slurm.cluster import SlurmCluster  # noqa: E402
 
 COLONIES = str(Path(sys.executable).parent / "colonies")
+TUNED: dict[str, object] = {
+    # What a site running many short jobs could set: schedule at once on submit and on
+    # each job end, look at the whole queue, no batching delay.
+    "SchedulerParameters": "batch_sched_delay=0,sched_min_interval=0,default_queue_depth=1000,"
+    "sched_interval=1",
+}
 
 
 async def submit(env: dict[str, str], etype: str, count: int) -> list[str]:
@@ -98,12 +106,23 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=200)
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--slurm-poll", default="2")
+    parser.add_argument(
+        "--slurm-config",
+        choices=("default", "tuned"),
+        default="default",
+        help="the test cluster's slurm.conf, or with TUNED's scheduler settings",
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="colonies-bench-slurm-"))
-    cluster = SlurmCluster(scratch / "slurm", cpus=args.slots)
+    overrides = TUNED if args.slurm_config == "tuned" else {}
+    cluster = SlurmCluster(scratch / "slurm", cpus=args.slots, overrides=overrides)
     (scratch / "slurm").mkdir()
     cluster.start()
-    report: dict[str, object] = {"processes": args.processes, "slots": args.slots}
+    report: dict[str, object] = {
+        "processes": args.processes,
+        "slots": args.slots,
+        "slurm_config": args.slurm_config,
+    }
     try:
         with dev_server(scratch / "dev") as server:
             env = {**server.env, **cluster.env}

@@ -5,9 +5,18 @@ The spec maps as the ColonyOS HPC executor maps it: ``conditions.nodes`` → ``-
 ``--cpus-per-task`` (millicores rounded up to cores), ``mem`` → ``--mem`` (MiB, rounded up),
 ``gpu.count`` → ``--gres=gpu:N``, ``walltime`` (s) → ``--time``; the command runs under
 ``srun``. Partition, account, QoS, extra ``#SBATCH`` lines and module loads come from the
-executor's options. The job sees only the spec's ``env`` and ``COLONIES_PROCESS_ID``
-(``--export=NONE``: nothing of the executor's environment), and runs in the executor's
-working directory on the shared filesystem, where the SDK staged the ``fs`` mounts.
+executor's options, and ``--exclusive`` (whole nodes) if it asks. The job sees only the
+spec's ``env`` and ``COLONIES_PROCESS_ID`` (``--export=NONE``: nothing of the executor's
+environment), and runs in the executor's working directory on the shared filesystem, where
+the SDK staged the ``fs`` mounts.
+
+A spec with staging URIs (``kwargs.input``/``resource``/``output``, as the container back
+end reads them) runs in its own directory on the shared filesystem instead
+(``.colonies-slurm/<process id>/work``, also ``$COLONIES_WORK_DIR``): the inputs are
+downloaded into ``input/`` and the resources linked from the executor's cache into
+``resource/`` before ``sbatch``; everything the job left in ``output/`` is uploaded once
+the job has ended, whether it succeeded or not. The ``fs`` mounts stay where they are
+(``$COLONIES_SHARED_DIR``).
 
 Each job has the process id as its name and ``colonies:<executor name>`` as its comment,
 so a restarted executor finds the jobs of its running processes and follows them again,
@@ -36,11 +45,14 @@ from colonies.backends.common import (
     Report,
     SpecError,
     run_job,
+    substitute,
 )
 from colonies.core import Process, ProcessState
 from colonies.errors import RPCError, TransportError
 from colonies.executor_sdk.context import ProcessContext
 from colonies.executor_sdk.executor import Executor
+from colonies.fs.s3 import S3Config
+from colonies.fs.staging import Stager, StagingError, StagingPlan, plan
 
 log = logging.getLogger("colonies.backends.slurm")
 
@@ -48,6 +60,8 @@ TIME = "/usr/bin/time"
 MAX_OUTPUT = 1 << 20
 """Stdout up to this size becomes the process output (beyond it only the log has it)."""
 HISTORY_S = 10 * 365 * 86400
+WORK = "work"
+"""The working directory, below a job's directory, of a job with staging URIs."""
 
 
 @dataclass
@@ -60,8 +74,14 @@ class SlurmOptions:
     qos: str = ""
     sbatch_lines: list[str] = field(default_factory=list)
     modules: list[str] = field(default_factory=list)
+    exclusive: bool = False
+    """Every job (and pilot allocation) gets whole nodes (``--exclusive``)."""
     poll_s: float = 2.0
     measure: bool = True
+    s3: S3Config | None = None
+    """S3 of staging URIs (cfs:// and s3://); None: such URIs fail with reason staging."""
+    allow_local: tuple[Path, ...] = ()
+    """Directories below which local staging paths may be read and written."""
 
     @property
     def jobs_dir(self) -> Path:
@@ -75,8 +95,10 @@ def _directive(option: str, value: Any) -> str:
     return f"#SBATCH {option}={text}"
 
 
-def directives(job: Job, options: SlurmOptions, comment: str, job_dir: Path) -> list[str]:
-    """The ``#SBATCH`` lines of a job."""
+def directives(
+    job: Job, options: SlurmOptions, comment: str, job_dir: Path, staged: bool = False
+) -> list[str]:
+    """The ``#SBATCH`` lines of a job (``staged``: it runs in its own work directory)."""
     cond = job.spec.conditions
     want = job.needs
     lines = [
@@ -84,7 +106,7 @@ def directives(job: Job, options: SlurmOptions, comment: str, job_dir: Path) -> 
         _directive("--comment", comment),
         _directive("--output", job_dir / "stdout"),
         _directive("--error", job_dir / "stderr"),
-        _directive("--chdir", options.workdir),
+        _directive("--chdir", job_dir / WORK if staged else options.workdir),
         "#SBATCH --export=NONE",
     ]
     if cond.nodes > 0:
@@ -101,6 +123,8 @@ def directives(job: Job, options: SlurmOptions, comment: str, job_dir: Path) -> 
         lines.append(_directive("--gres", f"gpu:{want.gpu_count}"))
     if cond.walltime > 0:
         lines.append(_directive("--time", slurm.walltime(cond.walltime)))
+    if options.exclusive:
+        lines.append("#SBATCH --exclusive")
     for option, value in (
         ("--partition", options.partition),
         ("--account", options.account),
@@ -112,14 +136,20 @@ def directives(job: Job, options: SlurmOptions, comment: str, job_dir: Path) -> 
     return lines
 
 
-def batch_script(job: Job, options: SlurmOptions, comment: str, job_dir: Path) -> str:
+def batch_script(
+    job: Job, options: SlurmOptions, comment: str, job_dir: Path, staged: bool = False
+) -> str:
     """The batch script of a job: readable, every value shell-quoted."""
     for name in job.env:
         if not name.isidentifier() or not name.isascii():
             raise SpecError(f"env name {name!r} is not a shell variable name")
-    out = ["#!/bin/sh", *directives(job, options, comment, job_dir), ""]
+    out = ["#!/bin/sh", *directives(job, options, comment, job_dir, staged), ""]
     out += [f"module load {shlex.quote(m)}" for m in options.modules]
-    out += [f"export {k}={shlex.quote(v)}" for k, v in sorted(job.env.items())]
+    env = dict(job.env)
+    if staged:
+        env.setdefault("COLONIES_WORK_DIR", str(job_dir / WORK))
+        env.setdefault("COLONIES_SHARED_DIR", str(options.workdir))
+    out += [f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items())]
     srun = ["srun", "--export=ALL"]
     if options.measure and os.access(TIME, os.X_OK):
         out.append("# Each task measures itself into usage.<task> (elapsed, user, sys, max RSS).")
@@ -186,6 +216,7 @@ class SlurmBackend:
         self.detached = False
         self._adoptions: set[asyncio.Task[None]] = set()
         self.submitted = 0
+        self.stager = Stager(options.s3, options.jobs_dir / "cache", options.allow_local)
 
     # life cycle
 
@@ -251,24 +282,60 @@ class SlurmBackend:
         job_dir = self.options.jobs_dir / job.process_id
         job_id = self.adopted.pop(job.process_id, "")
         try:
+            staging = plan(substitute(job.kwargs, job.process_id))
+        except StagingError as err:
             if not job_id:
-                job_id = await self._submit(job, ctx, job_dir)
+                return Outcome(Reason.SPEC, str(err))
+            staging = StagingPlan()  # an adopted job ran anyway: follow it
+        staged_in = 0
+        try:
+            if not job_id:
+                job_id, staged_in = await self._submit(job, ctx, job_dir, staging)
             self.job_ids[job.process_id] = job_id
-            return await self._follow(job_id, job_dir, ctx)
+            outcome = await self._follow(job_id, job_dir, ctx)
         except SpecError as err:
             return Outcome(Reason.SPEC, str(err))
+        except StagingError as err:
+            return Outcome(Reason.STAGING, str(err))
         except slurm.SlurmError as err:
             return Outcome(Reason.ENGINE, str(err))
+        except asyncio.CancelledError:
+            # Cancelled (the job is scancelled): its staged files go. Detached: they stay
+            # for the next start, which follows the job again.
+            if not staging.empty and not self.detached:
+                await asyncio.to_thread(shutil.rmtree, job_dir / WORK, True)
+            raise
         finally:
             if job_id:
                 self.table.forget(job_id)
             self.job_ids.pop(job.process_id, None)
+        outcome.report.staged_in_bytes += staged_in
+        if not staging.empty:
+            outcome = await self._stage_out(outcome, ctx, job_dir / WORK, staging)
+        return outcome
 
-    async def _submit(self, job: Job, ctx: ProcessContext, job_dir: Path) -> str:
-        script = batch_script(job, self.options, self.comment, job_dir)
+    async def _submit(
+        self, job: Job, ctx: ProcessContext, job_dir: Path, staging: StagingPlan
+    ) -> tuple[str, int]:
+        """Stage the inputs and resources (if any), write the script, ``sbatch`` it; the
+        job id and the bytes staged in."""
+        staged = not staging.empty
+        script = batch_script(job, self.options, self.comment, job_dir, staged)
         with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(job_dir)
+            await asyncio.to_thread(shutil.rmtree, job_dir)
         job_dir.mkdir(parents=True)
+        staged_in = 0
+        if staged:
+            work = job_dir / WORK
+            for sub in ("input", "resource", "output"):
+                (work / sub).mkdir(parents=True)
+            api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
+            staged_in += await self.stager.stage_inputs(
+                staging.inputs, work / "input", api, ctx.log
+            )
+            staged_in += await self.stager.stage_resources(
+                staging.resources, work / "resource", api, ctx.log
+            )
         path = job_dir / "job.sh"
         path.write_text(script)
         job_id = await slurm.sbatch(str(path), job.process_id, self.comment)
@@ -276,7 +343,27 @@ class SlurmBackend:
         with contextlib.suppress(RPCError, TransportError):
             await ctx.log(f"Slurm job {job_id}, batch script:\n{script}")
             await ctx.add_attribute("slurm_job_id", job_id)
-        return job_id
+        return job_id, staged_in
+
+    async def _stage_out(
+        self, outcome: Outcome, ctx: ProcessContext, work: Path, staging: StagingPlan
+    ) -> Outcome:
+        """Upload ``output/`` of an ended job (success or not), then remove the work
+        directory; a failed upload fails a job that succeeded."""
+        if staging.outputs:
+            api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
+            try:
+                outcome.report.staged_out_bytes += await self.stager.upload_outputs(
+                    work / "output", staging.outputs, api, ctx.log
+                )
+            except StagingError as err:
+                if outcome.ok:
+                    outcome = Outcome(Reason.STAGING, str(err), report=outcome.report)
+                else:
+                    with contextlib.suppress(RPCError, TransportError):
+                        await ctx.log(f"staging: output upload failed: {err}")
+        await asyncio.to_thread(shutil.rmtree, work, True)
+        return outcome
 
     async def _follow(self, job_id: str, job_dir: Path, ctx: ProcessContext) -> Outcome:
         logs = LogFollower(job_dir / "stdout", job_dir / "stderr")

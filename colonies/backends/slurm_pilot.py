@@ -27,7 +27,9 @@ import inspect
 import logging
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,7 +55,7 @@ from colonies.executor_sdk.executor import Executor, Registered
 log = logging.getLogger("colonies.backends.slurm")
 
 HAND_BACK_S = 1.0
-"""How long a worker whose command died of a signal waits to learn it is stopping too."""
+"""How long a worker whose command died of a signal waits to learn it is ending too."""
 QUEUE_SAMPLE = 100
 """Waiting processes counted per round (the server's page size; enough to decide)."""
 
@@ -210,6 +212,8 @@ class PilotManager:
             f"#SBATCH --chdir={s.workdir}",
             "#SBATCH --export=NONE",
         ]
+        if s.exclusive:  # whole nodes: a worker's default concurrency is every CPU
+            lines.append("#SBATCH --exclusive")
         lines += [f"#SBATCH --{k}={v}" for k, v in _named(s).items() if v]
         lines += [f"#SBATCH {line.strip()}" for line in s.sbatch_lines]
         lines.append("")
@@ -217,6 +221,8 @@ class PilotManager:
         lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(self.server_env.items())]
         lines.append(f'COLONIES_EXECUTOR_TICKET="$(cat {shlex.quote(str(ticket_file))})"')
         lines.append("export COLONIES_EXECUTOR_TICKET")
+        lines.append("# The walltime counts from here, however long the workers take to start.")
+        lines.append('started="$(date +%s)"')
         worker = [
             o.python,
             "-m",
@@ -234,7 +240,8 @@ class PilotManager:
             "--concurrency",
             str(o.worker_concurrency),
         ]
-        lines.append(shlex.join(["srun", "--export=ALL", "--ntasks-per-node=1", *worker]))
+        srun = shlex.join(["srun", "--export=ALL", "--ntasks-per-node=1", *worker])
+        lines.append(f'{srun} --started "$started"')
         return "\n".join(lines) + "\n"
 
     async def _retire_workers(self, active: set[str]) -> None:
@@ -312,12 +319,13 @@ async def run_local(ctx: ProcessContext) -> Any:
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         raise
-    if status < 0:
-        # Slurm ending the allocation signals every process of it: this worker too, a
-        # moment later maybe. Then the process is handed back, not failed: the worker
+    if status < 0 or status > 128:
+        # Slurm ending the allocation signals every process of it: the command (dead of
+        # the signal, or a shell exiting 128+N after its child died of it) and this worker,
+        # a moment later maybe. Then the process is handed back, not failed: the worker
         # waits for its own end and the manager puts the process back in the queue.
         await asyncio.sleep(HAND_BACK_S)
-        if ctx.executor.stopping:
+        if getattr(ctx.executor, "ending", False):
             await asyncio.Event().wait()
     if status != 0:
         last = errors[-1].strip() if errors else ""
@@ -358,10 +366,16 @@ def _tracked(fn: Registered, activity: Activity) -> Callable[..., Any]:
     return tracked
 
 
+class ShellWorker(ReasonFirstExecutor):
+    """The shell worker: ``ending`` once Slurm signalled that the allocation ends."""
+
+    ending = False
+
+
 def worker_executor(spec: str) -> Executor:
     """``shell``, or ``module:attribute`` naming an SDK Executor (its functions)."""
     if spec == "shell":
-        executor = ReasonFirstExecutor()
+        executor = ShellWorker()
 
         async def shell(*_args: Any, ctx: ProcessContext, **_kwargs: Any) -> Any:
             return await run_local(ctx)
@@ -376,18 +390,41 @@ def worker_executor(spec: str) -> Executor:
 
 
 async def serve_worker(
-    executor: Executor, *, walltime_s: float, margin_s: float, idle_s: float
+    executor: Executor,
+    *,
+    walltime_s: float,
+    margin_s: float,
+    idle_s: float,
+    started_at: float | None = None,
 ) -> None:
     """Run until idle for ``idle_s`` or ``margin_s`` before the walltime (then only finish
-    what it holds; what is left when Slurm ends the allocation goes back to the queue)."""
+    what it holds; what is left when Slurm ends the allocation goes back to the queue).
+
+    The walltime counts from ``started_at`` (epoch seconds: when the allocation's batch
+    script began), not from this worker's own start, which on a busy node or a slow shared
+    filesystem can come long after; without it, from now."""
+    left = walltime_s - margin_s - (time.time() - started_at if started_at else 0.0)
+    if left <= 0:
+        log.info("the walltime is (nearly) over before the worker started: taking no work")
+        return
+    stop_at = time.monotonic() + left
     await executor.register()  # the idle clock starts once the worker can take work
     activity = Activity()
     for registered in [*executor.functions.values(), executor.fallback_fn]:
         if registered is not None:
             registered.fn = _tracked(registered, activity)
             registered.is_async = inspect.iscoroutinefunction(registered.fn)
-    stop_at = time.monotonic() + walltime_s - margin_s
-    serving = asyncio.create_task(executor.run(handle_signals=True))
+    # Slurm ending the allocation (walltime, scancel, preemption) signals every process of
+    # it, the worker often twice (srun forwards the TERM slurmstepd also sends): each signal
+    # only stops the taking of work. The SDK's own handling would fail the running processes
+    # at the second one; here they are handed back (the manager requeues them).
+    loop = asyncio.get_running_loop()
+    handled: list[signal.Signals] = []
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, _stop_taking_work, executor, sig)
+            handled.append(sig)
+    serving = asyncio.create_task(executor.run())
 
     async def watch() -> None:
         while not serving.done():
@@ -407,6 +444,15 @@ async def serve_worker(
         await serving
     finally:
         watcher.cancel()
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+def _stop_taking_work(executor: Executor, sig: signal.Signals) -> None:
+    log.info("%s: the allocation is ending; taking no more work", sig.name)
+    if isinstance(executor, ShellWorker):
+        executor.ending = True
+    executor.stop()
 
 
 def worker_main(argv: list[str] | None = None) -> None:
@@ -417,6 +463,9 @@ def worker_main(argv: list[str] | None = None) -> None:
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--worker", default="shell")
     parser.add_argument("--concurrency", type=int, default=0)
+    parser.add_argument(
+        "--started", type=float, default=None, help="when the allocation began (epoch s)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     job_id = os.environ.get("SLURM_JOB_ID", "0")
@@ -432,7 +481,13 @@ def worker_main(argv: list[str] | None = None) -> None:
         poll_timeout_s=max(1, min(10, int(args.idle))),
     )
     asyncio.run(
-        serve_worker(executor, walltime_s=args.walltime, margin_s=args.margin, idle_s=args.idle)
+        serve_worker(
+            executor,
+            walltime_s=args.walltime,
+            margin_s=args.margin,
+            idle_s=args.idle,
+            started_at=args.started,
+        )
     )
 
 

@@ -72,6 +72,11 @@ OPTIONS: list[Callable[[F], F]] = [
         "--module", "modules", multiple=True, help="Slurm: `module load` this (repeatable)."
     ),
     click.option(
+        "--exclusive",
+        is_flag=True,
+        help="Slurm: every job (or pilot allocation) gets whole nodes (#SBATCH --exclusive).",
+    ),
+    click.option(
         "--slurm-poll", default=2.0, show_default=True, help="Slurm: seconds between squeues."
     ),
     click.option(
@@ -141,8 +146,10 @@ def build(
 ) -> None:
     """Serve as a Slurm executor (one job per process) or a pilot manager."""
     from colonies.backends.slurm_jobs import SlurmOptions
+    from colonies.fs.s3 import S3Config
 
     workdir = (options.pop("shared_dir") or Path.cwd()).resolve()
+    s3 = S3Config.from_env()  # staging URIs (cfs://, s3://) of one job per process
     slurm_options = SlurmOptions(
         workdir=workdir,
         partition=options.pop("partition"),
@@ -150,7 +157,9 @@ def build(
         qos=options.pop("qos"),
         sbatch_lines=list(options.pop("sbatch_lines")),
         modules=list(options.pop("modules")),
+        exclusive=options.pop("exclusive"),
         poll_s=options.pop("slurm_poll"),
+        s3=s3 if s3.endpoint and s3.bucket else None,
     )
     for line in slurm_options.sbatch_lines:
         if "\n" in line or not line.strip().startswith("-"):

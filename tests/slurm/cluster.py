@@ -43,8 +43,12 @@ def _find(name: str) -> str:
 class SlurmCluster:
     """``start()`` returns once ``sinfo`` shows the node idle; ``stop()`` ends the daemons."""
 
-    def __init__(self, root: Path, *, cpus: int | None = None) -> None:
+    def __init__(
+        self, root: Path, *, cpus: int | None = None, overrides: dict[str, object] | None = None
+    ) -> None:
         self.root = root
+        self.overrides = overrides or {}
+        """slurm.conf settings that replace or add to the defaults below."""
         self.node = socket.gethostname().split(".")[0]
         # More CPUs than the machine has (config_overrides): the tests' jobs mostly sleep,
         # and a job that holds a CPU for a minute must not queue the others behind it.
@@ -105,6 +109,7 @@ class SlurmCluster:
             "SlurmctldDebug": "info",
             "SlurmdDebug": "info",
         }
+        lines.update(self.overrides)
         text = "".join(f"{k}={v}\n" for k, v in lines.items())
         text += (
             f"NodeName={self.node} NodeAddr=127.0.0.1 CPUs={self.cpus} "

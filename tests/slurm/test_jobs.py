@@ -36,7 +36,7 @@ async def test_spec_runs_end_to_end_through_function_submit_wait(
     path.write_text(json.dumps(spec))
     executor = make_slurm_executor(server, tmp_path / "work")
     async with serving(executor):
-        result = await invoke("function", "submit", "--spec", str(path), "--out")
+        result = await invoke("function", "submit", "--spec", str(path), "--wait", "--out")
     output = ok(result).strip()
     assert output.startswith("hello from a job's world ")
     process_id = output.rsplit(" ", 1)[1]
