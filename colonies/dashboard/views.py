@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from colonies.core import ProcessState
-from colonies.dashboard import feeds
+from colonies.dashboard import extensions, feeds
 from colonies.dashboard.feeds import TABS, ListQuery
 from colonies.dashboard.live import stream
 from colonies.dashboard.render import page
@@ -78,26 +78,14 @@ async def process(request: web.Request) -> web.Response:
         return refused(request, e)
     if p.spec.conditions.colony_name != colony:
         raise web.HTTPSeeOther(f"/c/{p.spec.conditions.colony_name}/processes/{p.process_id}")
-    # Attempts, resource reports and "why pending" come from RPCs some servers lack: the
-    # page shows them when the client offers them (see extras()).
-    return page(request, "process.html", {"p": p, "extras": await extras(request, p)})
-
-
-async def extras(request: web.Request, p: Any) -> dict[str, Any]:
-    """HOOK: optional sections of the process page from RPCs that only newer servers have
-    (process attempts, explain/"why pending"). Each is looked up on the client by name and
-    left out when the client or the server does not offer it."""
-    dash = request.app[DASHBOARD]
-    found: dict[str, Any] = {}
-    for section, method in (("attempts", "get_process_attempts"), ("why", "explain_process")):
-        call = getattr(dash.client, method, None)
-        if call is None:
-            continue
-        try:
-            found[section] = await call(p.process_id, key=dash.keys.reader)
-        except (ColoniesError, TypeError):
-            continue
-    return found
+    # attempts (with resource reports) and "why pending" are ours: left out where the
+    # server has no such RPC (extensions)
+    context = {
+        "p": p,
+        "attempts": await extensions.attempts(dash, p.process_id),
+        "why": await extensions.why_pending(dash, p),
+    }
+    return page(request, "process.html", context)
 
 
 @routes.get("/c/{colony}/workflows")
@@ -122,7 +110,7 @@ async def workflow(request: web.Request) -> web.Response:
         g = await dash.client.get_process_graph(request.match_info["gid"], key=dash.keys.reader)
     except ColoniesError as e:
         return refused(request, e)
-    rerun = hasattr(dash.client, "rerun_workflow")
+    rerun = g.state in extensions.RERUNNABLE
     return page(request, "workflow.html", {"g": g, "graph": feeds.graph_json(g), "rerun": rerun})
 
 
@@ -143,7 +131,11 @@ async def crons(request: web.Request) -> web.Response:
     colony = request.match_info["colony"]
     try:
         found = await dash.client.get_crons(100, colony=colony, key=dash.keys.reader)
-        generators = await dash.client.get_generators(100, colony=colony, key=dash.keys.reader)
+        listed = await dash.client.get_generators(100, colony=colony, key=dash.keys.reader)
+        # only getgeneratormsg says how many arguments wait (its queuesize)
+        generators = [
+            await dash.client.get_generator(g.generator_id, key=dash.keys.reader) for g in listed
+        ]
     except ColoniesError as e:
         return refused(request, e)
     return page(request, "crons.html", {"crons": found, "generators": generators})

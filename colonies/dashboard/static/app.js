@@ -165,7 +165,8 @@
     var area = document.querySelector("[data-json-editor]");
     if (area) {
       area.addEventListener("input", function () { checkSpec(area); });
-      checkSpec(area);
+      // a spec the server refused comes back with its error: keep that until an edit
+      if (document.getElementById("spec-error").hidden) checkSpec(area);
     }
   }
 

@@ -1,0 +1,113 @@
+"""The views of functions, crons and generators, and Colonies FS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.async_api import Page, expect
+
+from colonies.client import ColoniesClient
+from colonies.core import WorkflowSpec
+from colonies.core.cron import Cron
+from colonies.core.generator import Generator
+from colonies.fs.s3 import S3Store
+from colonies.fs.transfer import Fs
+from tests.conftest import COLONY, Colony
+from tests.dashboard.conftest import Running, screenshot
+from tests.dashboard.test_live import echo_spec, executor
+
+TIME = "%Y-%m-%d %H:%M:%S"
+
+
+def workflow_json(name: str = "echo") -> str:
+    spec = WorkflowSpec(colony_name=COLONY, function_specs=[echo_spec(name, "only")])
+    return spec.model_dump_json(by_alias=True)
+
+
+async def test_functions_are_listed_with_their_statistics(
+    page: Page, dashboard: Running, client: ColoniesClient, colony: Colony
+) -> None:
+    for _ in range(2):
+        await client.submit(echo_spec(), key=dashboard.user_key)
+    ex = executor(client, colony.executor_key)
+    ex.add_function("echo", lambda *args: args)
+    await ex.run(burst=True)
+    await page.goto(dashboard.login_url("/c/test/functions"))
+    row = page.locator('tr[data-function="echo"]')
+    await expect(row.locator("td").nth(1)).to_have_text("test-executor")
+    await expect(row.locator("[data-calls]")).to_have_text("2")
+    await screenshot(page, "functions")
+
+
+async def test_a_cron_shows_its_runs_and_runs_now_from_the_page(
+    page: Page, dashboard: Running, client: ColoniesClient, colony: Colony
+) -> None:
+    cron = Cron(name="hourly", colony_name=COLONY, interval=3600, workflow_spec=workflow_json())
+    cron = await client.add_cron(cron, key=dashboard.user_key)
+    await page.goto(dashboard.login_url("/c/test/crons"))
+    row = page.locator('tr[data-cron="hourly"]')
+    await expect(row.locator("[data-next-run]")).to_have_text("at the server's next check")
+    await expect(row.locator("[data-last-run]")).to_have_text("-")
+    await row.get_by_role("button", name="Run now").click()
+    found = await client.get_cron(cron.cron_id, key=dashboard.user_key)
+    assert found.prev_process_graph_id
+    await expect(row.locator("[data-last-workflow]")).to_have_text(
+        found.prev_process_graph_id[:12] + "…"
+    )
+    await expect(row.locator("[data-last-run]")).to_have_text(found.last_run.strftime(TIME))
+    await expect(row.locator("[data-next-run]")).to_have_text(found.next_run.strftime(TIME))
+    graph = await client.get_process_graph(found.prev_process_graph_id, key=dashboard.user_key)
+    assert len(graph.process_ids) == 1
+    await screenshot(page, "crons")
+
+
+async def test_a_generator_shows_its_queued_arguments(
+    page: Page, dashboard: Running, client: ColoniesClient, colony: Colony
+) -> None:
+    generator = Generator(
+        name="batcher", colony_name=COLONY, workflow_spec=workflow_json(), trigger=10, timeout=60
+    )
+    generator = await client.add_generator(generator, key=dashboard.user_key)
+    for arg in ("a", "b"):
+        await client.pack_generator(generator.generator_id, arg, key=dashboard.user_key)
+    await page.goto(dashboard.login_url("/c/test/crons"))
+    row = page.locator('tr[data-generator="batcher"]')
+    await expect(row.locator("[data-trigger]")).to_have_text("10")
+    await expect(row.locator("[data-queued]")).to_have_text("2")
+    await expect(row.locator("[data-first-pack]")).not_to_have_text("-")
+    await screenshot(page, "generators")
+
+
+async def test_labels_and_snapshots_are_browsed_and_a_file_downloaded(
+    page: Page,
+    dashboard: Running,
+    client: ColoniesClient,
+    colony: Colony,
+    store: S3Store,
+    tmp_path: Path,
+) -> None:
+    fs = Fs(client.signed_by(dashboard.user_key, colony=COLONY), store)
+    data = b"a,b\n1,2\n" * 1000
+    await fs.upload_bytes(data, "/data/in", "table.csv")
+    await fs.upload_bytes(b"other", "/data/out", "result.txt")
+    await client.create_snapshot("/data/in", "before", colony=COLONY, key=dashboard.user_key)
+
+    await page.goto(dashboard.login_url("/c/test/fs"))
+    labels = page.get_by_role("region", name="Labels")
+    await expect(labels.get_by_role("link")).to_have_text(["/data/in", "/data/out"])
+    snapshot = page.locator('tr[data-snapshot="before"]')
+    await expect(snapshot.locator("[data-files]")).to_have_text("1")
+    await snapshot.get_by_role("link", name="/data/in").click()
+    files = page.get_by_role("region", name="Files in /data/in")
+    await expect(files.locator("tr[data-file]")).to_have_count(1)
+    await expect(files.locator('tr[data-file="table.csv"] [data-size]')).to_have_text(
+        str(len(data))
+    )
+    await screenshot(page, "fs")
+    async with page.expect_download() as waiting:
+        await files.get_by_role("link", name="Download").click()
+    download = await waiting.value
+    assert download.suggested_filename == "table.csv"
+    saved = tmp_path / "got.csv"
+    await download.save_as(saved)
+    assert saved.read_bytes() == data
