@@ -220,16 +220,26 @@ def process_topic(app: web.Application, colony: str, pid: str) -> tuple[str, Pro
             while True:
                 if change is None and process.state not in FINAL:
                     change = asyncio.create_task(next_change(dash, process))
-                if change is not None and change.done():
-                    with contextlib.suppress(ColoniesError, OSError):
-                        await change
-                    change = None
-                    process = await dash.client.get_process(pid, key=key)
-                    publish_process(topic, app, process)
-                    continue
-                for entry in await dash.client.get_logs(
-                    process_id=pid, count=TAIL, since=since, colony=colony, key=key
-                ):
+                try:
+                    if change is not None and change.done():
+                        with contextlib.suppress(ColoniesError, OSError):
+                            await change
+                        change = None
+                        process = await dash.client.get_process(pid, key=key)
+                        publish_process(topic, app, process)
+                        continue
+                    found = await dash.client.get_logs(
+                        process_id=pid, count=TAIL, since=since, colony=colony, key=key
+                    )
+                except RPCError:
+                    if not await removed(dash, pid):
+                        raise
+                    gone = "This process was removed."
+                    topic.publish(
+                        Event("problem", fragment(app, "_problem.html", {"message": gone}))
+                    )
+                    return
+                for entry in found:
                     tail.append(entry)
                     since = entry.timestamp
                     topic.publish(Event("log", _log_line(app, entry), append=True))
@@ -243,6 +253,15 @@ def process_topic(app: web.Application, colony: str, pid: str) -> tuple[str, Pro
                 change.cancel()
 
     return f"process:{colony}:{pid}", produce, False
+
+
+async def removed(dash: Dashboard, pid: str) -> bool:
+    """Whether the process is gone (a refused read of its logs says only "does not exist")."""
+    try:
+        await dash.client.get_process(pid, key=dash.keys.reader)
+    except RPCError as e:
+        return e.status == 404
+    return False
 
 
 def publish_process(topic: Topic, app: web.Application, process: Process) -> None:

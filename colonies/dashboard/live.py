@@ -72,6 +72,9 @@ class Hub:
     def __init__(self) -> None:
         self.topics: dict[str, Topic] = {}
         self.streams: set[asyncio.Task[object]] = set()
+        self.closed = False
+        """Set on shutdown: a page that connects later gets no stream (it would keep the
+        server from stopping)."""
 
     def topic(self, name: str, producer: Producer, linger: bool = False) -> Topic:
         """The running topic ``name``, started with ``producer`` if it is not."""
@@ -112,6 +115,7 @@ class Hub:
 
     async def close(self) -> None:
         """Stop every producer and end every page's stream."""
+        self.closed = True
         for page in list(self.streams):
             page.cancel()
         tasks = [t.task for t in self.topics.values() if t.task is not None]
@@ -129,6 +133,8 @@ async def stream(
 ) -> web.StreamResponse:
     """Send the events of ``topics`` (name, producer, linger) to one page until it leaves."""
     hub = request.app[HUB]
+    if hub.closed:
+        raise web.HTTPServiceUnavailable(reason="The dashboard is stopping.")
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
