@@ -111,3 +111,28 @@ async def test_labels_and_snapshots_are_browsed_and_a_file_downloaded(
     saved = tmp_path / "got.csv"
     await download.save_as(saved)
     assert saved.read_bytes() == data
+
+
+async def test_a_process_page_shows_its_attempts_and_why_it_waits(
+    page: Page, dashboard: Running, client: ColoniesClient, colony: Colony
+) -> None:
+    done = await client.submit(echo_spec(), key=dashboard.user_key)
+    ex = executor(client, colony.executor_key)
+    ex.add_function("echo", lambda *args: args)
+    await ex.run(burst=True)
+    stuck = echo_spec()
+    stuck.conditions.executor_type = "nobody"
+    waiting = await client.submit(stuck, key=dashboard.user_key)
+
+    await page.goto(dashboard.login_url(f"/c/test/processes/{done.process_id}"))
+    rows = page.locator("#attempts tbody tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows.locator("td").nth(1)).to_have_text("test-executor")
+    await expect(rows.locator("td").nth(2)).to_have_text("success")
+    await expect(page.get_by_role("heading", name="Why pending")).to_have_count(0)
+    await screenshot(page, "process-attempts")
+
+    await page.goto(dashboard.url + f"/c/test/processes/{waiting.process_id}")
+    await expect(page.get_by_role("heading", name="Why pending")).to_be_visible()
+    await expect(page.locator('#why [data-code="no-type"]')).to_contain_text("nobody")
+    await screenshot(page, "process-why-pending")
