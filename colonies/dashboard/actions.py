@@ -118,6 +118,8 @@ async def run_cron(request: web.Request) -> web.Response:
         await dash.client.run_cron(request.match_info["cron_id"], key=dash.keys.reader)
     except ColoniesError as e:
         return refused(request, feeds.problem(e), getattr(e, "status", 403) or 403)
+    if request.headers.get("HX-Request"):
+        return web.Response(status=204)  # the page's live stream shows the run
     return go(request, f"/c/{colony}/crons")
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -335,3 +336,42 @@ def executors_topic(app: web.Application, colony: str) -> tuple[str, Producer, b
             await asyncio.sleep(dash.poll_s)
 
     return f"executors:{colony}", produce, False
+
+
+# crons, generators and functions (no event: read every poll_s)
+
+
+async def read_crons(dash: Dashboard, colony: str) -> dict[str, Any]:
+    key = dash.keys.reader
+    crons = await dash.client.get_crons(100, colony=colony, key=key)
+    listed = await dash.client.get_generators(100, colony=colony, key=key)
+    # only getgeneratormsg says how many arguments wait (its queuesize)
+    generators = [await dash.client.get_generator(g.generator_id, key=key) for g in listed]
+    return {"crons": crons, "generators": generators}
+
+
+async def read_functions(dash: Dashboard, colony: str) -> dict[str, Any]:
+    return {"functions": await dash.client.get_functions(colony=colony, key=dash.keys.reader)}
+
+
+Read = Callable[[Dashboard, str], Awaitable[dict[str, Any]]]
+
+
+def polled_topic(
+    app: web.Application, colony: str, event: str, read: Read
+) -> tuple[str, Producer, bool]:
+    """The fragment ``_<event>.html`` of what ``read`` finds, read again every poll_s."""
+    dash = app[DASHBOARD]
+
+    async def produce(topic: Topic) -> None:
+        while True:
+            try:
+                found = await read(dash, colony)
+            except (ColoniesError, OSError) as e:
+                await _retry_later(topic, app, e, dash.poll_s * 5)
+                continue
+            context = {**found, "colony": colony}
+            topic.publish(Event(event, fragment(app, f"_{event}.html", context)))
+            await asyncio.sleep(dash.poll_s)
+
+    return f"{event}:{colony}", produce, False

@@ -128,28 +128,21 @@ async def executors(request: web.Request) -> web.Response:
 @routes.get("/c/{colony}/crons")
 async def crons(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
     try:
-        found = await dash.client.get_crons(100, colony=colony, key=dash.keys.reader)
-        listed = await dash.client.get_generators(100, colony=colony, key=dash.keys.reader)
-        # only getgeneratormsg says how many arguments wait (its queuesize)
-        generators = [
-            await dash.client.get_generator(g.generator_id, key=dash.keys.reader) for g in listed
-        ]
+        found = await feeds.read_crons(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    return page(request, "crons.html", {"crons": found, "generators": generators})
+    return page(request, "crons.html", found)
 
 
 @routes.get("/c/{colony}/functions")
 async def functions(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
     try:
-        found = await dash.client.get_functions(colony=colony, key=dash.keys.reader)
+        found = await feeds.read_functions(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    return page(request, "functions.html", {"functions": found})
+    return page(request, "functions.html", found)
 
 
 @routes.get("/c/{colony}/fs")
@@ -211,3 +204,18 @@ async def live_workflow(request: web.Request) -> web.StreamResponse:
 @routes.get("/c/{colony}/live/executors")
 async def live_executors(request: web.Request) -> web.StreamResponse:
     return await stream(request, [feeds.executors_topic(request.app, request.match_info["colony"])])
+
+
+@routes.get("/c/{colony}/live/crons")
+async def live_crons(request: web.Request) -> web.StreamResponse:
+    colony = request.match_info["colony"]
+    return await stream(
+        request, [feeds.polled_topic(request.app, colony, "crons", feeds.read_crons)]
+    )
+
+
+@routes.get("/c/{colony}/live/functions")
+async def live_functions(request: web.Request) -> web.StreamResponse:
+    colony = request.match_info["colony"]
+    topic = feeds.polled_topic(request.app, colony, "functions", feeds.read_functions)
+    return await stream(request, [topic])

@@ -36,6 +36,11 @@ async def test_functions_are_listed_with_their_statistics(
     row = page.locator('tr[data-function="echo"]')
     await expect(row.locator("td").nth(1)).to_have_text("test-executor")
     await expect(row.locator("[data-calls]")).to_have_text("2")
+    await page.evaluate("window.notReloaded = true")
+    await client.submit(echo_spec(), key=dashboard.user_key)
+    await ex.run(burst=True)
+    await expect(row.locator("[data-calls]")).to_have_text("3")  # live
+    assert await page.evaluate("window.notReloaded") is True
     await screenshot(page, "functions")
 
 
@@ -48,14 +53,17 @@ async def test_a_cron_shows_its_runs_and_runs_now_from_the_page(
     row = page.locator('tr[data-cron="hourly"]')
     await expect(row.locator("[data-next-run]")).to_have_text("at the server's next check")
     await expect(row.locator("[data-last-run]")).to_have_text("-")
+    await page.evaluate("window.notReloaded = true")
+    fired = await client.run_cron(cron.cron_id, key=dashboard.user_key)  # another client
+    last = row.locator("[data-last-workflow]")
+    await expect(last).to_have_text(fired.prev_process_graph_id[:12] + "…")  # live
     await row.get_by_role("button", name="Run now").click()
+    await expect(last).not_to_have_text(fired.prev_process_graph_id[:12] + "…")
     found = await client.get_cron(cron.cron_id, key=dashboard.user_key)
-    assert found.prev_process_graph_id
-    await expect(row.locator("[data-last-workflow]")).to_have_text(
-        found.prev_process_graph_id[:12] + "…"
-    )
+    await expect(last).to_have_text(found.prev_process_graph_id[:12] + "…")
     await expect(row.locator("[data-last-run]")).to_have_text(found.last_run.strftime(TIME))
     await expect(row.locator("[data-next-run]")).to_have_text(found.next_run.strftime(TIME))
+    assert await page.evaluate("window.notReloaded") is True
     graph = await client.get_process_graph(found.prev_process_graph_id, key=dashboard.user_key)
     assert len(graph.process_ids) == 1
     await screenshot(page, "crons")
@@ -74,6 +82,8 @@ async def test_a_generator_shows_its_queued_arguments(
     row = page.locator('tr[data-generator="batcher"]')
     await expect(row.locator("[data-trigger]")).to_have_text("10")
     await expect(row.locator("[data-queued]")).to_have_text("2")
+    await client.pack_generator(generator.generator_id, "c", key=dashboard.user_key)
+    await expect(row.locator("[data-queued]")).to_have_text("3")  # live
     await expect(row.locator("[data-first-pack]")).not_to_have_text("-")
     await screenshot(page, "generators")
 
