@@ -358,9 +358,10 @@ Read = Callable[[Dashboard, str], Awaitable[dict[str, Any]]]
 
 
 def polled_topic(
-    app: web.Application, colony: str, event: str, read: Read
+    app: web.Application, colony: str, event: str, read: Read, variant: str = ""
 ) -> tuple[str, Producer, bool]:
-    """The fragment ``_<event>.html`` of what ``read`` finds, read again every poll_s."""
+    """The fragment ``_<event>.html`` of what ``read`` finds, read again every poll_s
+    (``variant`` names a different read of the same event, such as a tab)."""
     dash = app[DASHBOARD]
 
     async def produce(topic: Topic) -> None:
@@ -374,4 +375,27 @@ def polled_topic(
             topic.publish(Event(event, fragment(app, f"_{event}.html", context)))
             await asyncio.sleep(dash.poll_s)
 
-    return f"{event}:{colony}", produce, False
+    return f"{event}:{colony}:{variant}", produce, False
+
+
+WORKFLOW_TABS = {
+    "waiting": ProcessState.WAITING,
+    "running": ProcessState.RUNNING,
+    "successful": ProcessState.SUCCESS,
+    "failed": ProcessState.FAILED,
+}
+
+
+def workflow_tab(request: web.Request) -> str:
+    tab = request.rel_url.query.get("state", "running")
+    return tab if tab in WORKFLOW_TABS else "running"
+
+
+def read_workflows(tab: str) -> Read:
+    async def read(dash: Dashboard, colony: str) -> dict[str, Any]:
+        graphs = await dash.client.get_process_graphs(
+            WORKFLOW_TABS[tab], MAX_LIST, colony=colony, key=dash.keys.reader
+        )
+        return {"graphs": graphs, "tab": tab}
+
+    return read

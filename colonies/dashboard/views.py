@@ -6,7 +6,6 @@ from typing import Any
 
 from aiohttp import web
 
-from colonies.core import ProcessState
 from colonies.dashboard import extensions, feeds
 from colonies.dashboard.feeds import TABS, ListQuery
 from colonies.dashboard.live import stream
@@ -15,13 +14,6 @@ from colonies.dashboard.state import DASHBOARD
 from colonies.errors import ColoniesError
 
 routes = web.RouteTableDef()
-
-WORKFLOW_TABS = {
-    "waiting": ProcessState.WAITING,
-    "running": ProcessState.RUNNING,
-    "successful": ProcessState.SUCCESS,
-    "failed": ProcessState.FAILED,
-}
 
 
 def refused(request: web.Request, e: Exception) -> web.Response:
@@ -91,16 +83,12 @@ async def process(request: web.Request) -> web.Response:
 @routes.get("/c/{colony}/workflows")
 async def workflows(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
-    tab = request.rel_url.query.get("state", "running")
-    tab = tab if tab in WORKFLOW_TABS else "running"
+    tab = feeds.workflow_tab(request)
     try:
-        graphs = await dash.client.get_process_graphs(
-            WORKFLOW_TABS[tab], feeds.MAX_LIST, colony=colony, key=dash.keys.reader
-        )
+        found = await feeds.read_workflows(tab)(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    return page(request, "workflows.html", {"graphs": graphs, "tab": tab, "tabs": WORKFLOW_TABS})
+    return page(request, "workflows.html", {**found, "tabs": feeds.WORKFLOW_TABS})
 
 
 @routes.get("/c/{colony}/workflows/{gid}")
@@ -218,4 +206,11 @@ async def live_crons(request: web.Request) -> web.StreamResponse:
 async def live_functions(request: web.Request) -> web.StreamResponse:
     colony = request.match_info["colony"]
     topic = feeds.polled_topic(request.app, colony, "functions", feeds.read_functions)
+    return await stream(request, [topic])
+
+
+@routes.get("/c/{colony}/live/workflows")
+async def live_workflows(request: web.Request) -> web.StreamResponse:
+    colony, tab = request.match_info["colony"], feeds.workflow_tab(request)
+    topic = feeds.polled_topic(request.app, colony, "workflows", feeds.read_workflows(tab), tab)
     return await stream(request, [topic])

@@ -146,3 +146,23 @@ async def test_a_process_page_shows_its_attempts_and_why_it_waits(
     await expect(page.get_by_role("heading", name="Why pending")).to_be_visible()
     await expect(page.locator('#why [data-code="no-type"]')).to_contain_text("nobody")
     await screenshot(page, "process-why-pending")
+
+
+async def test_the_workflow_list_follows_the_workflows_live(
+    page: Page, dashboard: Running, client: ColoniesClient, colony: Colony
+) -> None:
+    await page.goto(dashboard.login_url())
+    await page.goto(dashboard.url + "/c/test/workflows?state=waiting")
+    await page.evaluate("window.notReloaded = true")
+    workflow = WorkflowSpec(colony_name=COLONY, function_specs=[echo_spec("echo", "only")])
+    graph = await client.submit_workflow(workflow, key=dashboard.user_key)
+    row = page.locator(f'tr[data-workflow="{graph.process_graph_id}"]')
+    await expect(row).to_be_visible()
+    ex = executor(client, colony.executor_key)
+    ex.add_function("echo", lambda *args: args)
+    await ex.run(burst=True)
+    await expect(row).to_have_count(0)
+    assert await page.evaluate("window.notReloaded") is True
+    await page.get_by_role("link", name="Successful").click()
+    await expect(row).to_be_visible()
+    await screenshot(page, "workflows-successful")
