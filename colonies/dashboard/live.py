@@ -142,29 +142,32 @@ async def stream(
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
+    # known to the hub before the first await, so that a shutdown meanwhile cancels it too
     me = asyncio.current_task()
     if me is not None:
         hub.streams.add(me)
-    merged: asyncio.Queue[Event] = asyncio.Queue(QUEUE_DEPTH * max(1, len(topics)))
-    async with contextlib.AsyncExitStack() as stack:
-        queues = [await stack.enter_async_context(hub.watch(*t)) for t in topics]
-        pumps = [asyncio.create_task(_pump(q, merged)) for q in queues]
-        try:
-            while True:
-                try:
-                    event = await asyncio.wait_for(merged.get(), HEARTBEAT_S)
-                except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                await response.write(event.encode())
-        except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            for pump in pumps:
-                pump.cancel()
-            if me is not None:
-                hub.streams.discard(me)
+    try:
+        await response.prepare(request)
+        merged: asyncio.Queue[Event] = asyncio.Queue(QUEUE_DEPTH * max(1, len(topics)))
+        async with contextlib.AsyncExitStack() as stack:
+            queues = [await stack.enter_async_context(hub.watch(*t)) for t in topics]
+            pumps = [asyncio.create_task(_pump(q, merged)) for q in queues]
+            try:
+                while not hub.closed:
+                    try:
+                        event = await asyncio.wait_for(merged.get(), HEARTBEAT_S)
+                    except TimeoutError:
+                        await response.write(b": keep-alive\n\n")
+                        continue
+                    await response.write(event.encode())
+            finally:
+                for pump in pumps:
+                    pump.cancel()
+    except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        if me is not None:
+            hub.streams.discard(me)
     return response
 
 
