@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 from playwright.async_api import Page, expect
 
 from colonies.client import ColoniesClient
-from colonies.core import WorkflowSpec
+from colonies.core import Statistics, WorkflowSpec
 from colonies.core.cron import Cron
 from colonies.core.generator import Generator
 from colonies.fs.s3 import S3Store
@@ -166,3 +168,20 @@ async def test_the_workflow_list_follows_the_workflows_live(
     await page.get_by_role("link", name="Successful").click()
     await expect(row).to_be_visible()
     await screenshot(page, "workflows-successful")
+
+
+async def test_the_overview_draws_throughput_and_queue_depth_charts(
+    page: Page, dashboard: Running, client: ColoniesClient, colony: Colony
+) -> None:
+    now = time.time()
+    history = dashboard.dash.history(COLONY)
+    for ago, waiting, finished in ((130, 4, 0), (70, 2, 2), (10, 0, 4)):
+        stats = Statistics(waiting_processes=waiting, successful_processes=finished)
+        history.add(stats, now=now - ago)
+    await page.goto(dashboard.login_url())
+    for chart in ("#chart-throughput", "#chart-queue"):
+        await expect(page.locator(f"{chart} canvas")).to_have_count(1)
+    data = json.loads(await page.locator("#chart-data").text_content() or "{}")
+    assert sum(data["throughput"][1]) == 4
+    assert data["queue"][1][:3] == [4, 2, 0]
+    await screenshot(page, "overview-charts")
