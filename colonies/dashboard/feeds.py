@@ -399,3 +399,16 @@ def read_workflows(tab: str) -> Read:
         return {"graphs": graphs, "tab": tab}
 
     return read
+
+
+def read_fs(label: str) -> Read:
+    """The colony's labels and snapshots, and the files of ``label`` when one is chosen."""
+
+    async def read(dash: Dashboard, colony: str) -> dict[str, Any]:
+        key = dash.keys.reader
+        labels = await dash.client.get_labels(colony=colony, key=key)
+        files = await dash.client.get_files(label, colony=colony, key=key) if label else []
+        snapshots = await dash.client.get_snapshots(colony=colony, key=key)
+        return {"labels": labels, "label": label, "files": files, "snapshots": snapshots}
+
+    return read

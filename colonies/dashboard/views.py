@@ -136,17 +136,12 @@ async def functions(request: web.Request) -> web.Response:
 @routes.get("/c/{colony}/fs")
 async def fs(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
     label = request.rel_url.query.get("label", "")
-    key = dash.keys.reader
     try:
-        labels = await dash.client.get_labels(colony=colony, key=key)
-        files = await dash.client.get_files(label, colony=colony, key=key) if label else []
-        snapshots = await dash.client.get_snapshots(colony=colony, key=key)
+        found = await feeds.read_fs(label)(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    context = {"labels": labels, "label": label, "files": files, "snapshots": snapshots}
-    return page(request, "fs.html", context)
+    return page(request, "fs.html", found)
 
 
 @routes.get("/c/{colony}/submit")
@@ -214,3 +209,11 @@ async def live_workflows(request: web.Request) -> web.StreamResponse:
     colony, tab = request.match_info["colony"], feeds.workflow_tab(request)
     topic = feeds.polled_topic(request.app, colony, "workflows", feeds.read_workflows(tab), tab)
     return await stream(request, [topic])
+
+
+@routes.get("/c/{colony}/live/fs")
+async def live_fs(request: web.Request) -> web.StreamResponse:
+    colony, label = request.match_info["colony"], request.rel_url.query.get("label", "")
+    return await stream(
+        request, [feeds.polled_topic(request.app, colony, "fs", feeds.read_fs(label), label)]
+    )

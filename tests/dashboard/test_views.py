@@ -116,8 +116,12 @@ async def test_labels_and_snapshots_are_browsed_and_a_file_downloaded(
         str(len(data))
     )
     await screenshot(page, "fs")
+    await page.evaluate("window.notReloaded = true")
+    await fs.upload_bytes(b"late", "/data/in", "late.txt")
+    await expect(files.locator("tr[data-file]")).to_have_count(2)  # live
+    assert await page.evaluate("window.notReloaded") is True
     async with page.expect_download() as waiting:
-        await files.get_by_role("link", name="Download").click()
+        await files.locator('tr[data-file="table.csv"]').get_by_role("link").click()
     download = await waiting.value
     assert download.suggested_filename == "table.csv"
     saved = tmp_path / "got.csv"
