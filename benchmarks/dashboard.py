@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -136,8 +137,11 @@ async def flow(dev: DevServer, pid: int, base: str, args: argparse.Namespace) ->
     }
 
 
-async def insert_rows(dev: DevServer, data: Path, rows: int) -> None:
-    """``rows`` successful processes in the dev colony, straight into the table."""
+STATES = {"waiting": 0, "running": 1, "successful": 2}
+
+
+async def insert_rows(dev: DevServer, data: Path, rows: int, tab: str) -> None:
+    """``rows`` processes in the tab's state in the dev colony, straight into the table."""
     port = (data / "pg" / "postmaster.pid").read_text().split("\n")[3]
     conn = await asyncpg.connect(f"postgresql://postgres@/postgres?host={data / 'pg'}&port={port}")
     colony = dev.env["COLONIES_COLONY_NAME"]
@@ -148,42 +152,45 @@ async def insert_rows(dev: DevServer, data: Path, rows: int) -> None:
         await conn.execute(
             """INSERT INTO processes (process_id, colony_name, state, priority_time,
                    submission_time, start_time, end_time, wait_deadline, exec_deadline, spec,
-                   executor_type, func_name)
-               SELECT md5(i::text) || md5((-i)::text), $1, 2, i, now() - i * interval '1 ms',
-                   now(), now(), 'epoch', 'epoch', $2::jsonb, 'bulk', 'bulk'
+                   executor_type, func_name, max_exec_time)
+               SELECT md5(i::text) || md5((-i)::text), $1, $4::int, i, now() - i * interval '1 ms',
+                   CASE WHEN $4::int > 0 THEN now() ELSE 'epoch' END,
+                   CASE WHEN $4::int > 1 THEN now() ELSE 'epoch' END,
+                   'epoch', 'epoch', $2::jsonb, 'bulk', 'bulk', -1
                FROM generate_series(1, $3) AS i""",
             colony,
             spec,
             rows,
+            STATES[tab],
         )
         await conn.execute("ANALYZE processes")
     finally:
         await conn.close()
 
 
-async def rpc_time(dev: DevServer, tries: int) -> float:
+async def rpc_time(dev: DevServer, tries: int, tab: str) -> float:
     """Median ms of the one RPC the processes view makes (getprocessesmsg, 100 rows)."""
     s = ClientSettings.from_env(dev.env)
     times = []
     async with ColoniesClient.from_env(s) as client:
         for _ in range(tries):
             t0 = time.perf_counter()
-            await client.get_processes(2, 100)
+            await client.get_processes(STATES[tab], 100)
             times.append((time.perf_counter() - t0) * 1000)
     return round(statistics.median(times), 1)
 
 
-async def page_load(base: str, link: str, colony: str, tries: int) -> dict[str, float]:
+async def page_load(base: str, link: str, colony: str, tries: int, tab: str) -> dict[str, float]:
     jar = aiohttp.CookieJar(unsafe=True)
     times = []
     async with aiohttp.ClientSession(cookie_jar=jar) as session:
         await login(session, link)
         for page in (1, 2) * (tries // 2):
             t0 = time.perf_counter()
-            url = f"{base}/c/{colony}/processes?state=successful&page={page}"
+            url = f"{base}/c/{colony}/processes?state={tab}&page={page}"
             async with session.get(url) as r:
                 body = await r.text()
-                assert r.status == 200 and "bulk" in body
+                assert r.status == 200 and "bulk" in body, body[-1500:]
             times.append((time.perf_counter() - t0) * 1000)
     times.sort()
     return {
@@ -198,6 +205,10 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--tries", type=int, default=20)
+    parser.add_argument(
+        "--tab", choices=list(STATES), default="successful", help="state of the inserted rows"
+    )
+    parser.add_argument("--no-flow", action="store_true", help="only the processes view")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dash-bench-") as tmp:
         data = Path(tmp) / "dev"
@@ -205,16 +216,21 @@ def main() -> None:
             proc, args.link = start_dashboard(dev)
             try:
                 base = args.link.split("/?token=")[0]
-                result = {"flow": asyncio.run(flow(dev, proc.pid, base, args))}
-                asyncio.run(insert_rows(dev, data, args.rows))
+                result: dict[str, Any] = {}
+                if not args.no_flow:
+                    result["flow"] = asyncio.run(flow(dev, proc.pid, base, args))
+                asyncio.run(insert_rows(dev, data, args.rows, args.tab))
                 proc.terminate()
                 proc.wait()
                 proc, link = start_dashboard(dev)
                 colony = dev.env["COLONIES_COLONY_NAME"]
                 result["processes_view"] = {
                     "rows": args.rows,
-                    **asyncio.run(page_load(link.split("/?token=")[0], link, colony, args.tries)),
-                    "getprocesses_rpc_median_ms": asyncio.run(rpc_time(dev, args.tries)),
+                    "tab": args.tab,
+                    **asyncio.run(
+                        page_load(link.split("/?token=")[0], link, colony, args.tries, args.tab)
+                    ),
+                    "getprocesses_rpc_median_ms": asyncio.run(rpc_time(dev, args.tries, args.tab)),
                 }
             finally:
                 proc.terminate()

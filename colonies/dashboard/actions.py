@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from colonies.core import FunctionSpec
-from colonies.dashboard import feeds
+from colonies.dashboard import extensions, feeds
 from colonies.dashboard.render import fragment, page
 from colonies.dashboard.state import DASHBOARD
 from colonies.errors import ColoniesError
@@ -118,23 +118,22 @@ async def run_cron(request: web.Request) -> web.Response:
         await dash.client.run_cron(request.match_info["cron_id"], key=dash.keys.reader)
     except ColoniesError as e:
         return refused(request, feeds.problem(e), getattr(e, "status", 403) or 403)
+    if request.headers.get("HX-Request"):
+        return web.Response(status=204)  # the page's live stream shows the run
     return go(request, f"/c/{colony}/crons")
 
 
 @routes.post("/c/{colony}/workflows/{gid}/rerun")
 async def rerun_workflow(request: web.Request) -> web.Response:
-    """HOOK: reruns a workflow when the client offers ``rerun_workflow`` (a newer server's
-    RPC); otherwise says that this server cannot."""
     dash = request.app[DASHBOARD]
     colony, gid = request.match_info["colony"], request.match_info["gid"]
-    rerun = getattr(dash.client, "rerun_workflow", None)
-    if rerun is None:
-        return refused(request, "This version cannot rerun workflows.", status=501)
     try:
-        graph = await rerun(gid, key=dash.keys.reader)
+        graph = await extensions.rerun(dash, gid)
+    except extensions.Unsupported as e:
+        return refused(request, str(e), status=501)
     except ColoniesError as e:
         return refused(request, feeds.problem(e), getattr(e, "status", 403) or 403)
-    return go(request, f"/c/{colony}/workflows/{getattr(graph, 'process_graph_id', gid)}")
+    return go(request, f"/c/{colony}/workflows/{graph.process_graph_id}")
 
 
 @routes.get("/c/{colony}/fs/download")

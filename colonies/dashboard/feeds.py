@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -220,16 +221,26 @@ def process_topic(app: web.Application, colony: str, pid: str) -> tuple[str, Pro
             while True:
                 if change is None and process.state not in FINAL:
                     change = asyncio.create_task(next_change(dash, process))
-                if change is not None and change.done():
-                    with contextlib.suppress(ColoniesError, OSError):
-                        await change
-                    change = None
-                    process = await dash.client.get_process(pid, key=key)
-                    publish_process(topic, app, process)
-                    continue
-                for entry in await dash.client.get_logs(
-                    process_id=pid, count=TAIL, since=since, colony=colony, key=key
-                ):
+                try:
+                    if change is not None and change.done():
+                        with contextlib.suppress(ColoniesError, OSError):
+                            await change
+                        change = None
+                        process = await dash.client.get_process(pid, key=key)
+                        publish_process(topic, app, process)
+                        continue
+                    found = await dash.client.get_logs(
+                        process_id=pid, count=TAIL, since=since, colony=colony, key=key
+                    )
+                except RPCError:
+                    if not await removed(dash, pid):
+                        raise
+                    gone = "This process was removed."
+                    topic.publish(
+                        Event("problem", fragment(app, "_problem.html", {"message": gone}))
+                    )
+                    return
+                for entry in found:
                     tail.append(entry)
                     since = entry.timestamp
                     topic.publish(Event("log", _log_line(app, entry), append=True))
@@ -243,6 +254,15 @@ def process_topic(app: web.Application, colony: str, pid: str) -> tuple[str, Pro
                 change.cancel()
 
     return f"process:{colony}:{pid}", produce, False
+
+
+async def removed(dash: Dashboard, pid: str) -> bool:
+    """Whether the process is gone (a refused read of its logs says only "does not exist")."""
+    try:
+        await dash.client.get_process(pid, key=dash.keys.reader)
+    except RPCError as e:
+        return e.status == 404
+    return False
 
 
 def publish_process(topic: Topic, app: web.Application, process: Process) -> None:
@@ -316,3 +336,79 @@ def executors_topic(app: web.Application, colony: str) -> tuple[str, Producer, b
             await asyncio.sleep(dash.poll_s)
 
     return f"executors:{colony}", produce, False
+
+
+# crons, generators and functions (no event: read every poll_s)
+
+
+async def read_crons(dash: Dashboard, colony: str) -> dict[str, Any]:
+    key = dash.keys.reader
+    crons = await dash.client.get_crons(100, colony=colony, key=key)
+    listed = await dash.client.get_generators(100, colony=colony, key=key)
+    # only getgeneratormsg says how many arguments wait (its queuesize)
+    generators = [await dash.client.get_generator(g.generator_id, key=key) for g in listed]
+    return {"crons": crons, "generators": generators}
+
+
+async def read_functions(dash: Dashboard, colony: str) -> dict[str, Any]:
+    return {"functions": await dash.client.get_functions(colony=colony, key=dash.keys.reader)}
+
+
+Read = Callable[[Dashboard, str], Awaitable[dict[str, Any]]]
+
+
+def polled_topic(
+    app: web.Application, colony: str, event: str, read: Read, variant: str = ""
+) -> tuple[str, Producer, bool]:
+    """The fragment ``_<event>.html`` of what ``read`` finds, read again every poll_s
+    (``variant`` names a different read of the same event, such as a tab)."""
+    dash = app[DASHBOARD]
+
+    async def produce(topic: Topic) -> None:
+        while True:
+            try:
+                found = await read(dash, colony)
+            except (ColoniesError, OSError) as e:
+                await _retry_later(topic, app, e, dash.poll_s * 5)
+                continue
+            context = {**found, "colony": colony}
+            topic.publish(Event(event, fragment(app, f"_{event}.html", context)))
+            await asyncio.sleep(dash.poll_s)
+
+    return f"{event}:{colony}:{variant}", produce, False
+
+
+WORKFLOW_TABS = {
+    "waiting": ProcessState.WAITING,
+    "running": ProcessState.RUNNING,
+    "successful": ProcessState.SUCCESS,
+    "failed": ProcessState.FAILED,
+}
+
+
+def workflow_tab(request: web.Request) -> str:
+    tab = request.rel_url.query.get("state", "running")
+    return tab if tab in WORKFLOW_TABS else "running"
+
+
+def read_workflows(tab: str) -> Read:
+    async def read(dash: Dashboard, colony: str) -> dict[str, Any]:
+        graphs = await dash.client.get_process_graphs(
+            WORKFLOW_TABS[tab], MAX_LIST, colony=colony, key=dash.keys.reader
+        )
+        return {"graphs": graphs, "tab": tab}
+
+    return read
+
+
+def read_fs(label: str) -> Read:
+    """The colony's labels and snapshots, and the files of ``label`` when one is chosen."""
+
+    async def read(dash: Dashboard, colony: str) -> dict[str, Any]:
+        key = dash.keys.reader
+        labels = await dash.client.get_labels(colony=colony, key=key)
+        files = await dash.client.get_files(label, colony=colony, key=key) if label else []
+        snapshots = await dash.client.get_snapshots(colony=colony, key=key)
+        return {"labels": labels, "label": label, "files": files, "snapshots": snapshots}
+
+    return read

@@ -72,6 +72,9 @@ class Hub:
     def __init__(self) -> None:
         self.topics: dict[str, Topic] = {}
         self.streams: set[asyncio.Task[object]] = set()
+        self.closed = False
+        """Set on shutdown: a page that connects later gets no stream (it would keep the
+        server from stopping)."""
 
     def topic(self, name: str, producer: Producer, linger: bool = False) -> Topic:
         """The running topic ``name``, started with ``producer`` if it is not."""
@@ -112,6 +115,7 @@ class Hub:
 
     async def close(self) -> None:
         """Stop every producer and end every page's stream."""
+        self.closed = True
         for page in list(self.streams):
             page.cancel()
         tasks = [t.task for t in self.topics.values() if t.task is not None]
@@ -129,6 +133,8 @@ async def stream(
 ) -> web.StreamResponse:
     """Send the events of ``topics`` (name, producer, linger) to one page until it leaves."""
     hub = request.app[HUB]
+    if hub.closed:
+        raise web.HTTPServiceUnavailable(reason="The dashboard is stopping.")
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -136,29 +142,32 @@ async def stream(
             "X-Accel-Buffering": "no",
         }
     )
-    await response.prepare(request)
+    # known to the hub before the first await, so that a shutdown meanwhile cancels it too
     me = asyncio.current_task()
     if me is not None:
         hub.streams.add(me)
-    merged: asyncio.Queue[Event] = asyncio.Queue(QUEUE_DEPTH * max(1, len(topics)))
-    async with contextlib.AsyncExitStack() as stack:
-        queues = [await stack.enter_async_context(hub.watch(*t)) for t in topics]
-        pumps = [asyncio.create_task(_pump(q, merged)) for q in queues]
-        try:
-            while True:
-                try:
-                    event = await asyncio.wait_for(merged.get(), HEARTBEAT_S)
-                except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
-                    continue
-                await response.write(event.encode())
-        except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            for pump in pumps:
-                pump.cancel()
-            if me is not None:
-                hub.streams.discard(me)
+    try:
+        await response.prepare(request)
+        merged: asyncio.Queue[Event] = asyncio.Queue(QUEUE_DEPTH * max(1, len(topics)))
+        async with contextlib.AsyncExitStack() as stack:
+            queues = [await stack.enter_async_context(hub.watch(*t)) for t in topics]
+            pumps = [asyncio.create_task(_pump(q, merged)) for q in queues]
+            try:
+                while not hub.closed:
+                    try:
+                        event = await asyncio.wait_for(merged.get(), HEARTBEAT_S)
+                    except TimeoutError:
+                        await response.write(b": keep-alive\n\n")
+                        continue
+                    await response.write(event.encode())
+            finally:
+                for pump in pumps:
+                    pump.cancel()
+    except (ConnectionResetError, ConnectionError, asyncio.CancelledError):
+        pass
+    finally:
+        if me is not None:
+            hub.streams.discard(me)
     return response
 
 

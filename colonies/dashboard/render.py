@@ -37,6 +37,13 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, default=str)
 
 
+def _wire(value: Any) -> Any:
+    """Models (or lists of them) as the wire shows them."""
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value.to_wire() if hasattr(value, "to_wire") else value
+
+
 def _short(value: str, n: int = 12) -> str:
     return value if len(value) <= n else value[:n] + "…"
 
@@ -49,7 +56,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=_when, ago=_ago, pretty=_pretty, short=_short)
+    env.filters.update(when=_when, ago=_ago, pretty=_pretty, short=_short, wire=_wire)
     env.globals.update(state_name=STATE_NAMES, executor_state=EXECUTOR_STATES)
     return env
 

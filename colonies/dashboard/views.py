@@ -6,8 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from colonies.core import ProcessState
-from colonies.dashboard import feeds
+from colonies.dashboard import extensions, feeds
 from colonies.dashboard.feeds import TABS, ListQuery
 from colonies.dashboard.live import stream
 from colonies.dashboard.render import page
@@ -15,13 +14,6 @@ from colonies.dashboard.state import DASHBOARD
 from colonies.errors import ColoniesError
 
 routes = web.RouteTableDef()
-
-WORKFLOW_TABS = {
-    "waiting": ProcessState.WAITING,
-    "running": ProcessState.RUNNING,
-    "successful": ProcessState.SUCCESS,
-    "failed": ProcessState.FAILED,
-}
 
 
 def refused(request: web.Request, e: Exception) -> web.Response:
@@ -78,41 +70,25 @@ async def process(request: web.Request) -> web.Response:
         return refused(request, e)
     if p.spec.conditions.colony_name != colony:
         raise web.HTTPSeeOther(f"/c/{p.spec.conditions.colony_name}/processes/{p.process_id}")
-    # Attempts, resource reports and "why pending" come from RPCs some servers lack: the
-    # page shows them when the client offers them (see extras()).
-    return page(request, "process.html", {"p": p, "extras": await extras(request, p)})
-
-
-async def extras(request: web.Request, p: Any) -> dict[str, Any]:
-    """HOOK: optional sections of the process page from RPCs that only newer servers have
-    (process attempts, explain/"why pending"). Each is looked up on the client by name and
-    left out when the client or the server does not offer it."""
-    dash = request.app[DASHBOARD]
-    found: dict[str, Any] = {}
-    for section, method in (("attempts", "get_process_attempts"), ("why", "explain_process")):
-        call = getattr(dash.client, method, None)
-        if call is None:
-            continue
-        try:
-            found[section] = await call(p.process_id, key=dash.keys.reader)
-        except (ColoniesError, TypeError):
-            continue
-    return found
+    # attempts (with resource reports) and "why pending" are ours: left out where the
+    # server has no such RPC (extensions)
+    context = {
+        "p": p,
+        "attempts": await extensions.attempts(dash, p.process_id),
+        "why": await extensions.why_pending(dash, p),
+    }
+    return page(request, "process.html", context)
 
 
 @routes.get("/c/{colony}/workflows")
 async def workflows(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
-    tab = request.rel_url.query.get("state", "running")
-    tab = tab if tab in WORKFLOW_TABS else "running"
+    tab = feeds.workflow_tab(request)
     try:
-        graphs = await dash.client.get_process_graphs(
-            WORKFLOW_TABS[tab], feeds.MAX_LIST, colony=colony, key=dash.keys.reader
-        )
+        found = await feeds.read_workflows(tab)(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    return page(request, "workflows.html", {"graphs": graphs, "tab": tab, "tabs": WORKFLOW_TABS})
+    return page(request, "workflows.html", {**found, "tabs": feeds.WORKFLOW_TABS})
 
 
 @routes.get("/c/{colony}/workflows/{gid}")
@@ -122,7 +98,7 @@ async def workflow(request: web.Request) -> web.Response:
         g = await dash.client.get_process_graph(request.match_info["gid"], key=dash.keys.reader)
     except ColoniesError as e:
         return refused(request, e)
-    rerun = hasattr(dash.client, "rerun_workflow")
+    rerun = g.state in extensions.RERUNNABLE
     return page(request, "workflow.html", {"g": g, "graph": feeds.graph_json(g), "rerun": rerun})
 
 
@@ -140,40 +116,32 @@ async def executors(request: web.Request) -> web.Response:
 @routes.get("/c/{colony}/crons")
 async def crons(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
     try:
-        found = await dash.client.get_crons(100, colony=colony, key=dash.keys.reader)
-        generators = await dash.client.get_generators(100, colony=colony, key=dash.keys.reader)
+        found = await feeds.read_crons(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    return page(request, "crons.html", {"crons": found, "generators": generators})
+    return page(request, "crons.html", found)
 
 
 @routes.get("/c/{colony}/functions")
 async def functions(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
     try:
-        found = await dash.client.get_functions(colony=colony, key=dash.keys.reader)
+        found = await feeds.read_functions(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    return page(request, "functions.html", {"functions": found})
+    return page(request, "functions.html", found)
 
 
 @routes.get("/c/{colony}/fs")
 async def fs(request: web.Request) -> web.Response:
     dash = request.app[DASHBOARD]
-    colony = request.match_info["colony"]
     label = request.rel_url.query.get("label", "")
-    key = dash.keys.reader
     try:
-        labels = await dash.client.get_labels(colony=colony, key=key)
-        files = await dash.client.get_files(label, colony=colony, key=key) if label else []
-        snapshots = await dash.client.get_snapshots(colony=colony, key=key)
+        found = await feeds.read_fs(label)(dash, request.match_info["colony"])
     except ColoniesError as e:
         return refused(request, e)
-    context = {"labels": labels, "label": label, "files": files, "snapshots": snapshots}
-    return page(request, "fs.html", context)
+    return page(request, "fs.html", found)
 
 
 @routes.get("/c/{colony}/submit")
@@ -219,3 +187,33 @@ async def live_workflow(request: web.Request) -> web.StreamResponse:
 @routes.get("/c/{colony}/live/executors")
 async def live_executors(request: web.Request) -> web.StreamResponse:
     return await stream(request, [feeds.executors_topic(request.app, request.match_info["colony"])])
+
+
+@routes.get("/c/{colony}/live/crons")
+async def live_crons(request: web.Request) -> web.StreamResponse:
+    colony = request.match_info["colony"]
+    return await stream(
+        request, [feeds.polled_topic(request.app, colony, "crons", feeds.read_crons)]
+    )
+
+
+@routes.get("/c/{colony}/live/functions")
+async def live_functions(request: web.Request) -> web.StreamResponse:
+    colony = request.match_info["colony"]
+    topic = feeds.polled_topic(request.app, colony, "functions", feeds.read_functions)
+    return await stream(request, [topic])
+
+
+@routes.get("/c/{colony}/live/workflows")
+async def live_workflows(request: web.Request) -> web.StreamResponse:
+    colony, tab = request.match_info["colony"], feeds.workflow_tab(request)
+    topic = feeds.polled_topic(request.app, colony, "workflows", feeds.read_workflows(tab), tab)
+    return await stream(request, [topic])
+
+
+@routes.get("/c/{colony}/live/fs")
+async def live_fs(request: web.Request) -> web.StreamResponse:
+    colony, label = request.match_info["colony"], request.rel_url.query.get("label", "")
+    return await stream(
+        request, [feeds.polled_topic(request.app, colony, "fs", feeds.read_fs(label), label)]
+    )

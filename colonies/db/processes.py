@@ -175,7 +175,10 @@ class ProcessStore(Store):
         initiator_id: str = "",
         label: str = "",
     ) -> list[Process]:
-        query = "list_processes" if state <= ProcessState.RUNNING else "list_finished_processes"
+        query = {
+            ProcessState.WAITING: "list_processes",
+            ProcessState.RUNNING: "list_running_processes",
+        }.get(state, "list_finished_processes")
         rows = await self.conn.fetch(
             Q[query], colony_name, int(state), executor_type, initiator_id, label, count
         )

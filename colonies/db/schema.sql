@@ -652,3 +652,8 @@ INSERT INTO schema_migrations (version) VALUES (9);
 INSERT INTO schema_migrations (version) VALUES (10);
 INSERT INTO schema_migrations (version) VALUES (12);
 INSERT INTO schema_migrations (version) VALUES (14);
+
+-- 0015
+-- The list of a colony's running processes reads this index in order (no sort).
+CREATE INDEX processes_running ON processes (colony_name, start_time) WHERE state = {RUNNING};
+INSERT INTO schema_migrations (version) VALUES (15);

@@ -65,5 +65,6 @@ async def test_the_server_owner_sees_the_list_of_colonies(
     try:
         await page.goto(owner.login_url())
         await expect(page.get_by_role("link", name="test")).to_be_visible()
+        await screenshot(page, "colonies")
     finally:
         await owner.app_server.close()

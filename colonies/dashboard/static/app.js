@@ -159,13 +159,25 @@
     }
   });
 
+  // an action the server refused (htmx swaps nothing then): say why, from the refusal page
+  document.addEventListener("htmx:responseError", function (evt) {
+    var box = document.getElementById("action-error");
+    if (!box) return;
+    var xhr = evt.detail.xhr;
+    var found = new DOMParser().parseFromString(xhr.responseText, "text/html")
+      .querySelector("[role=alert]:not(#action-error)");
+    box.textContent = found ? found.textContent.trim() : "The action failed (" + xhr.status + ").";
+    box.hidden = false;
+  });
+
   function start() {
     var graph = document.getElementById("dag-data");
     if (graph) updateGraph(graph.textContent);
     var area = document.querySelector("[data-json-editor]");
     if (area) {
       area.addEventListener("input", function () { checkSpec(area); });
-      checkSpec(area);
+      // a spec the server refused comes back with its error: keep that until an edit
+      if (document.getElementById("spec-error").hidden) checkSpec(area);
     }
   }
 

@@ -58,15 +58,25 @@ SELECT EXISTS (SELECT 1 FROM processes
 SELECT * FROM process_view WHERE process_id = $1;
 
 -- name: list_processes
--- Waiting or running processes of a colony in one state, with at most one filter set;
--- waiting ones by priority, running ones by start.
--- $1 colony_name, $2 state, $3 executor_type, $4 initiator_id, $5 label, $6 count
+-- Waiting processes of a colony by priority, read in order from processes_colony_state
+-- (one ORDER BY per state: a CASE over the state would sort every matching row).
+-- $1 colony_name, $2 state (WAITING), $3 executor_type, $4 initiator_id, $5 label, $6 count
 SELECT * FROM process_view
-WHERE colony_name = $1 AND state = $2
+WHERE colony_name = $1 AND state = $2 AND state = {WAITING}
   AND ($3 = '' OR executor_type = $3) AND ($4 = '' OR initiator_id = $4)
   AND ($5 = '' OR label = $5)
-ORDER BY CASE WHEN $2 = {WAITING} THEN priority_time END,
-         CASE WHEN $2 = {RUNNING} THEN start_time END
+ORDER BY priority_time
+LIMIT $6;
+
+-- name: list_running_processes
+-- Running processes of a colony, longest running first, read in order from the partial
+-- index processes_running.
+-- $1 colony_name, $2 state (RUNNING), $3 executor_type, $4 initiator_id, $5 label, $6 count
+SELECT * FROM process_view
+WHERE colony_name = $1 AND state = $2 AND state = {RUNNING}
+  AND ($3 = '' OR executor_type = $3) AND ($4 = '' OR initiator_id = $4)
+  AND ($5 = '' OR label = $5)
+ORDER BY start_time
 LIMIT $6;
 
 -- name: list_finished_processes
