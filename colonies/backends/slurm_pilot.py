@@ -51,6 +51,7 @@ from colonies.core import ExecutorState, ProcessState
 from colonies.errors import RPCError, TransportError
 from colonies.executor_sdk.context import ProcessContext
 from colonies.executor_sdk.executor import Executor, Registered
+from colonies.fs import staging
 
 log = logging.getLogger("colonies.backends.slurm")
 
@@ -279,6 +280,12 @@ def _named(options: SlurmOptions) -> dict[str, str]:
 
 # The worker inside an allocation.
 
+PILOT_NO_STAGING = (
+    "spec: a pilot worker does not stage kwargs input, resource or output; run this "
+    "process on an executor with one job per process (colonies executor start --backend "
+    "slurm, without --pilot)"
+)
+
 
 @dataclass
 class Activity:
@@ -291,8 +298,11 @@ async def run_local(ctx: ProcessContext) -> Any:
     stdout the output, a non-zero exit a failure with reason ``exit``."""
     try:
         job = make_job(ctx.process)
-    except SpecError as refused:
+        uris = staging.plan(job.kwargs)
+    except (SpecError, staging.StagingError) as refused:
         raise BackendFailed(Outcome(Reason.SPEC, str(refused))) from None
+    if not uris.empty:  # run without its inputs it would be wrong, not failed
+        raise BackendFailed(Outcome(Reason.SPEC, PILOT_NO_STAGING))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COLONIES_", "AWS_"))}
     proc = await asyncio.create_subprocess_exec(
         *job.argv,

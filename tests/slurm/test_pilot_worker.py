@@ -12,7 +12,12 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
-from colonies.backends.slurm_pilot import HAND_BACK_S, serve_worker, worker_executor
+from colonies.backends.slurm_pilot import (
+    HAND_BACK_S,
+    PILOT_NO_STAGING,
+    serve_worker,
+    worker_executor,
+)
 from colonies.client import ColoniesClient
 from colonies.core import ProcessState
 from colonies.crypto import new_private_key
@@ -127,3 +132,16 @@ async def test_a_command_ended_by_the_allocations_end_is_handed_back_not_failed(
         serving.cancel()  # as Slurm's KILL ends the worker
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+
+
+async def test_a_spec_with_staging_uris_fails_at_once_instead_of_running_without_them(
+    server: TestServer, colony: Colony, client: ColoniesClient, tmp_path: Path
+) -> None:
+    ran = tmp_path / "ran"
+    spec = hpc_spec(f"touch {ran}")
+    spec.kw_args["input"] = ["s3://bucket/reads.fastq"]
+    process = await client.submit(spec, key=EXECUTOR_KEY)
+    await asyncio.wait_for(serve_worker(_worker(server), walltime_s=600, margin_s=10, idle_s=1), 20)
+    failed = await client.get_process(process.process_id, key=EXECUTOR_KEY)
+    assert failed.state == ProcessState.FAILED
+    assert failed.errors == [PILOT_NO_STAGING] and not ran.exists()
