@@ -8,10 +8,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from colonies.core import FunctionSpec, Process, ProcessState, utc_now
-from colonies.core.function_spec import normalise
+from colonies.core import ProcessState
 from colonies.db import Database
 from colonies.db.queries import Q
+from tests.db.seeding import seed_process
 from tests.db.test_plans import generic_plan, scans_of_processes
 
 ROWS = 3000
@@ -23,15 +23,7 @@ def nodes(plan: dict[str, Any]) -> list[str]:
 
 async def fill(db: Database, conn: asyncpg.Connection[Any], state: ProcessState) -> None:
     """ROWS processes of colony c in ``state``, analysed."""
-    await conn.execute("INSERT INTO colonies (name, colony_id) VALUES ('c', 'x')")
-    spec = FunctionSpec.model_validate(
-        {"funcname": "f", "conditions": {"colonyname": "c", "executortype": "cli"}}
-    )
-    now = utc_now()
-    seed = Process(
-        process_id="seed", priority_time=0, submission_time=now, wait_deadline=now, spec=spec
-    )
-    assert await db.processes.add(seed, normalise(spec))
+    await seed_process(db, conn)
     await conn.execute(
         """INSERT INTO processes
            SELECT (jsonb_populate_record(p, jsonb_build_object(

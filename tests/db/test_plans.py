@@ -13,10 +13,9 @@ from typing import Any
 
 import asyncpg
 
-from colonies.core import FunctionSpec, Process, utc_now
-from colonies.core.function_spec import normalise
 from colonies.db import Database
 from colonies.db.queries import Q
+from tests.db.seeding import seed_process
 
 FINISHED = 3000
 
@@ -24,15 +23,7 @@ FINISHED = 3000
 async def seed(db: Database, conn: asyncpg.Connection[Any]) -> list[str]:
     """One colony with FINISHED successful processes and 8 running ones of executor e1."""
     await conn.execute("ALTER TABLE processes SET (autovacuum_enabled = off)")
-    await conn.execute("INSERT INTO colonies (name, colony_id) VALUES ('c', 'x')")
-    spec = FunctionSpec.model_validate(
-        {"funcname": "f", "conditions": {"colonyname": "c", "executortype": "cli"}}
-    )
-    now = utc_now()
-    seed = Process(
-        process_id="seed", priority_time=0, submission_time=now, wait_deadline=now, spec=spec
-    )
-    assert await db.processes.add(seed, normalise(spec))
+    await seed_process(db, conn)
     clone = """
         INSERT INTO processes
         SELECT (jsonb_populate_record(p, jsonb_build_object(
