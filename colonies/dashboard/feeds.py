@@ -322,20 +322,10 @@ async def read_executors(dash: Dashboard, colony: str) -> dict[str, Any]:
 
 
 def executors_topic(app: web.Application, colony: str) -> tuple[str, Producer, bool]:
-    dash = app[DASHBOARD]
+    async def read(dash: Dashboard, colony: str) -> dict[str, Any]:
+        return {**await read_executors(dash, colony), "keys": dash.keys}  # for the buttons
 
-    async def produce(topic: Topic) -> None:
-        while True:
-            try:
-                found = await read_executors(dash, colony)
-            except (ColoniesError, OSError) as e:
-                await _retry_later(topic, app, e, dash.poll_s * 5)
-                continue
-            context = {**found, "colony": colony, "keys": dash.keys}
-            topic.publish(Event("executors", fragment(app, "_executor_rows.html", context)))
-            await asyncio.sleep(dash.poll_s)
-
-    return f"executors:{colony}", produce, False
+    return polled_topic(app, colony, "executors", read, template="_executor_rows.html")
 
 
 # crons, generators and functions (no event: read every poll_s)
@@ -358,10 +348,17 @@ Read = Callable[[Dashboard, str], Awaitable[dict[str, Any]]]
 
 
 def polled_topic(
-    app: web.Application, colony: str, event: str, read: Read, variant: str = ""
+    app: web.Application,
+    colony: str,
+    event: str,
+    read: Read,
+    variant: str = "",
+    template: str = "",
 ) -> tuple[str, Producer, bool]:
-    """The fragment ``_<event>.html`` of what ``read`` finds, read again every poll_s
-    (``variant`` names a different read of the same event, such as a tab)."""
+    """The fragment ``template`` (default ``_<event>.html``) of what ``read`` finds, read
+    again every poll_s (``variant`` names a different read of the same event, such as a
+    tab)."""
+    template = template or f"_{event}.html"
     dash = app[DASHBOARD]
 
     async def produce(topic: Topic) -> None:
@@ -372,7 +369,7 @@ def polled_topic(
                 await _retry_later(topic, app, e, dash.poll_s * 5)
                 continue
             context = {**found, "colony": colony}
-            topic.publish(Event(event, fragment(app, f"_{event}.html", context)))
+            topic.publish(Event(event, fragment(app, template, context)))
             await asyncio.sleep(dash.poll_s)
 
     return f"{event}:{colony}:{variant}", produce, False
