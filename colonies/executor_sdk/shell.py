@@ -61,9 +61,11 @@ async def run_command(
     assert proc.stdout is not None and proc.stderr is not None
     out: list[str] = []
     err: list[str] = []
+    # one lock for both streams: lines reach the log in the order they were read, not in
+    # the order two concurrent posts happen to finish
+    in_order = asyncio.Lock() if ctx.executor.forward_output else None
     readers = asyncio.gather(
-        _pump(proc.stdout, out, ctx, forward=ctx.executor.forward_output),
-        _pump(proc.stderr, err, ctx, forward=ctx.executor.forward_output),
+        _pump(proc.stdout, out, ctx, in_order), _pump(proc.stderr, err, ctx, in_order)
     )
     limit = ctx.process.spec.max_exec_time
     try:
@@ -96,14 +98,16 @@ def _text(value: Any) -> str:
 
 
 async def _pump(
-    stream: asyncio.StreamReader, into: list[str], ctx: ProcessContext, *, forward: bool
+    stream: asyncio.StreamReader, into: list[str], ctx: ProcessContext, log: asyncio.Lock | None
 ) -> None:
+    """Collect ``stream``'s lines; with a ``log`` lock, also post each one to the log."""
     while line := await stream.readline():
         text = line.decode(errors="replace")
         into.append(text)
-        if forward:
-            with contextlib.suppress(Exception):
-                await ctx.log(text)
+        if log is not None:
+            async with log:
+                with contextlib.suppress(Exception):
+                    await ctx.log(text)
 
 
 def shell_executor(

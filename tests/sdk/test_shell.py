@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -69,6 +70,41 @@ async def test_a_failed_command_is_one_sentence_and_one_log_line_without_traceba
         f"process {missing.process_id} failed: no-such-command-xyz: command not found",
     ]
     assert not any(r.exc_info or "Traceback" in r.getMessage() for r in caplog.records)
+
+
+class FirstLogSlow(ColoniesClient):
+    """Holds its first log post until a second one starts (or 0.5 s pass): a slow network."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.posts = 0
+        self.second = asyncio.Event()
+
+    async def add_log(self, process_id: str, message: str, *, key: str | None = None) -> None:
+        self.posts += 1
+        if self.posts == 1:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.second.wait(), 0.5)
+        else:
+            self.second.set()
+        await super().add_log(process_id, message, key=key)
+
+
+async def test_log_lines_keep_their_order_when_a_post_is_slow(
+    client: ColoniesClient, colony: Colony, server: TestServer
+) -> None:
+    async with FirstLogSlow(str(server.make_url("")).rstrip("/")) as slow:
+        ex = attach(shell_executor(T), slow)
+        proc = await submit(
+            client,
+            "sh",
+            "-c",
+            "echo 'fetching shard 7'; sleep 0.05; echo reset >&2; exit 3",
+            executor_type=T,
+        )
+        await ex.run(burst=True)
+    logs = await client.get_logs(process_id=proc.process_id, colony=COLONY, key=SUBMITTER)
+    assert [e.message for e in logs] == ["fetching shard 7\n", "reset\n"]
 
 
 async def test_allowed_commands_only(client: ColoniesClient, colony: Colony) -> None:
