@@ -9,11 +9,13 @@ Robustness, as implemented here:
   parked poll holds a connection, so fewer of them cost the server less. A worker that got
   a process runs and closes it while the next worker polls.
 * Batch mode, with a server whose replies say ``Colonies-Features: batch`` (ours): the
-  ``pollers`` (default 2) claim processes for the free worker slots several at a time
-  (``assignprocessesmsg``), confirm each batch in one request while the next claim is on
-  its way, run each process in a task of its own, and one closer sends every finished
-  result in one request (``closeprocessesmsg``), retried as below; a slot takes the next
-  process as soon as its result is queued. Other servers get the loop described above.
+  ``pollers`` (default 1) claim processes for all free worker slots at a time
+  (``assignprocessesmsg``; one claim in flight takes every slot freed meanwhile, so batches
+  are larger and requests fewer than with two), confirm each batch in one request while
+  the next claim is on its way, run each process in a task of its own, and one closer
+  sends every finished result in one request (``closeprocessesmsg``), retried as below; a
+  slot takes the next process as soon as its result is queued. Other servers get the loop
+  described above.
 * Heartbeat: the server marks an executor alive on every assign call and removes executors
   not heard from for COLONIES_STALE_EXECUTOR_DURATION (600 s). When no assign has been sent
   for ``heartbeat_s`` (all workers busy), the executor sends a non-waiting assign with
@@ -569,7 +571,7 @@ class Executor:
         if self._batching():
             self._results_added = asyncio.Event()
             closer = asyncio.create_task(self._closer())
-            count = self.pollers or min(self.concurrency, 2)
+            count = self.pollers or 1
             workers = [asyncio.create_task(self._assigner(burst, count)) for _ in range(count)]
         else:
             workers = [asyncio.create_task(self._worker(burst)) for _ in range(self.concurrency)]

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import sys
 import threading
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
 
 from colonies.client import ColoniesClient
 from colonies.config import ClientSettings
-from colonies.core import ExecutorState, Gpu, Hardware, ProcessState, WorkflowSpec
+from colonies.core import ExecutorState, Gpu, Hardware, Process, ProcessState, WorkflowSpec
 from colonies.crypto import id_from_private_key
 from colonies.executor_sdk import Executor, ProcessContext, SyncProcessContext
 from colonies.server.keys import EVENTS
@@ -119,6 +120,31 @@ async def test_concurrency_runs_n_processes_at_once(client: ColoniesClient, colo
     await ex.run(burst=True)
     assert peak == n
     assert [(await get(client, p)).output for p in procs] == [[i] for i in range(n)]
+
+
+class ClaimCounting(ColoniesClient):
+    """Records the ``count`` of each batch claim."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self.claims: list[int] = []
+
+    async def assign_many(self, timeout: int, count: int, **kw: Any) -> list[Process]:
+        self.claims.append(count)
+        return await super().assign_many(timeout, count, **kw)
+
+
+async def test_one_claim_takes_every_free_slot(
+    server: TestServer, client: ColoniesClient, colony: Colony
+) -> None:
+    procs = [await submit(client, "noop", executor_type=T) for _ in range(6)]
+    async with ClaimCounting(str(server.make_url("")).rstrip("/")) as counting:
+        ex = attach(Executor(T, concurrency=6), counting)
+        ex.add_function("noop", lambda: None)
+        await ex.run(burst=True)
+    # one request for the six free slots (fewer, larger claims), then the empty one
+    assert counting.claims[0] == 6
+    assert [(await get(client, p)).state for p in procs] == [ProcessState.SUCCESS] * 6
 
 
 async def test_burst_returns_at_once_without_work(client: ColoniesClient, colony: Colony) -> None:
