@@ -138,7 +138,8 @@ async def test_one_claim_takes_every_free_slot(
     server: TestServer, client: ColoniesClient, colony: Colony
 ) -> None:
     procs = [await submit(client, "noop", executor_type=T) for _ in range(6)]
-    async with ClaimCounting(str(server.make_url("")).rstrip("/")) as counting:
+    counting = ClaimCounting(str(server.make_url("")).rstrip("/"))
+    async with counting:
         ex = attach(Executor(T, concurrency=6), counting)
         ex.add_function("noop", lambda: None)
         await ex.run(burst=True)
