@@ -57,6 +57,8 @@ log = logging.getLogger("colonies.backends.slurm")
 
 HAND_BACK_S = 1.0
 """How long a worker whose command died of a signal waits to learn it is ending too."""
+DRAIN_POLL_S = 0.5
+"""How often a manager in burst mode looks again once no work waits but some still runs."""
 QUEUE_SAMPLE = 100
 """Waiting processes counted per round (the server's page size; enough to decide)."""
 
@@ -126,14 +128,50 @@ class PilotManager:
         return self.options.slurm.jobs_dir / "pilot"
 
     async def run(self, burst: bool = False) -> None:
-        """Rounds every ``poll_s``; with ``burst`` return once no work waits and no
-        allocation is left."""
+        """Rounds every ``poll_s``. With ``burst``, return once no work waits and none
+        runs: allocations still up then are idle, and are ended at once (``scancel``)
+        rather than left to their workers' idle timeout. While the last processes run,
+        rounds come every ``DRAIN_POLL_S`` so that the end is seen soon after."""
         await self.member.register()
         while True:
             await self.run_once()
-            if burst and self.waiting == 0 and not self.allocations:
-                return
+            if burst and self.waiting == 0:
+                if not self.allocations:
+                    return
+                if not await self._running():
+                    await self.end_allocations()
+                    return
+                await asyncio.sleep(min(DRAIN_POLL_S, self.options.poll_s))
+                continue
             await asyncio.sleep(self.options.poll_s)
+
+    async def _running(self) -> bool:
+        """Whether a process of this executor type runs (asked after the waiting count:
+        a process taken in between is counted here)."""
+        running = await self.client.get_processes(
+            ProcessState.RUNNING,
+            1,
+            executor_type=self.executor_type,
+            colony=self.colony,
+            key=self.member.key,
+        )
+        return bool(running)
+
+    async def end_allocations(self, limit_s: float = 60.0) -> None:
+        """Cancel every allocation of this manager, wait (up to ``limit_s``) until Slurm
+        has ended them, and remove their workers: whatever a worker still held goes back
+        to the queue."""
+        for job_id in list(self.allocations):
+            log.info("allocation %s is idle and no work is left: cancelling it", job_id)
+            await slurm.scancel(job_id)
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            jobs = await slurm.queue(list(self.allocations))
+            if all(j.ended for j in jobs):
+                break
+            await asyncio.sleep(DRAIN_POLL_S / 2)
+        self.allocations.clear()
+        await self._retire_workers(set())
 
     async def run_once(self) -> None:
         """One round: retire ended allocations, count the queue, submit what is missing."""

@@ -12,13 +12,13 @@ from aiohttp.test_utils import TestServer
 from colonies.backends.slurm_jobs import SlurmOptions
 from colonies.backends.slurm_pilot import PilotManager, PilotOptions
 from colonies.client import ColoniesClient
-from colonies.core import ProcessState
+from colonies.core import ExecutorState, ProcessState
 from colonies.crypto import new_private_key
 from colonies.executor_sdk.executor import Executor
 from tests.cli.conftest import Invoke, ok
 from tests.conftest import COLONY, COLONY_KEY, EXECUTOR_KEY, Colony
 from tests.slurm.cluster import SlurmCluster
-from tests.slurm.util import TYPE, hpc_spec, url, wait_state
+from tests.slurm.util import TYPE, hpc_spec, url, wait_for, wait_state
 
 
 def _manager(server: TestServer, workdir: Path, **options: object) -> PilotManager:
@@ -55,6 +55,11 @@ def _manager(server: TestServer, workdir: Path, **options: object) -> PilotManag
     )
 
 
+def _job_state(cluster: SlurmCluster, job_id: str) -> str:
+    shown = cluster.run("scontrol", "-o", "show", "job", job_id)
+    return shown.split("JobState=")[1].split()[0]
+
+
 async def test_pilot_drains_a_queue_of_50_in_one_allocation_and_exits_when_idle(
     slurm_cluster: SlurmCluster,
     server: TestServer,
@@ -68,10 +73,23 @@ async def test_pilot_drains_a_queue_of_50_in_one_allocation_and_exits_when_idle(
         for i in range(50)
     ]
     manager = _manager(server, tmp_path)
-    await asyncio.wait_for(manager.run(burst=True), 60)
+    loop = asyncio.create_task(manager.run())
+    try:
+        for p in processes:
+            await wait_state(client, p.process_id, {ProcessState.SUCCESS}, EXECUTOR_KEY, 60)
+        [job_id] = list(manager.allocations)
+        listed = ok(await invoke("executor", "ls", "--all", "--type", TYPE))
+
+        async def ended() -> bool:  # the worker exits after 2 s without work
+            return not manager.allocations
+
+        await wait_for(ended, "the idle allocation to end")
+    finally:
+        loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await loop
     for i, p in enumerate(processes):
         done = await client.get_process(p.process_id, key=EXECUTOR_KEY)
-        assert done.state == ProcessState.SUCCESS, done.errors
         assert done.output == [f"task {i} of {p.process_id}"]
     assert manager.submitted == 1
     workers = {
@@ -79,8 +97,37 @@ async def test_pilot_drains_a_queue_of_50_in_one_allocation_and_exits_when_idle(
         for p in processes
     }
     assert len(workers) == 1
-    listed = ok(await invoke("executor", "ls", "--all", "--type", TYPE))
-    assert f"{TYPE}-alloc" in listed and f"-{slurm_cluster.node}" in listed
+    assert f"{TYPE}-alloc{job_id}-{slurm_cluster.node}" in listed
+    assert _job_state(slurm_cluster, job_id) == "COMPLETED"  # its worker ended it
+
+
+async def test_a_burst_manager_cancels_its_idle_allocation_once_the_work_is_done(
+    slurm_cluster: SlurmCluster,
+    server: TestServer,
+    colony: Colony,
+    client: ColoniesClient,
+    tmp_path: Path,
+) -> None:
+    """With ``--burst`` the manager does not wait for its workers' idle timeout (here
+    ten minutes): once nothing waits or runs it cancels the allocation, removes the
+    worker and returns."""
+    processes = [await client.submit(hpc_spec(f"echo {i}"), key=EXECUTOR_KEY) for i in range(8)]
+    manager = _manager(server, tmp_path, idle_s=600.0)
+    run = asyncio.create_task(manager.run(burst=True))
+
+    async def submitted() -> list[str]:
+        return list(manager.allocations)
+
+    [job_id] = await wait_for(submitted, "an allocation")
+    await asyncio.wait_for(run, 60)
+    for i, p in enumerate(processes):
+        done = await client.get_process(p.process_id, key=EXECUTOR_KEY)
+        assert (done.state, done.output) == (ProcessState.SUCCESS, [str(i)])
+    assert manager.submitted == 1 and not manager.allocations
+    assert _job_state(slurm_cluster, job_id) == "CANCELLED"
+    executors = await client.get_executors(colony=COLONY, key=EXECUTOR_KEY)
+    workers = [e for e in executors if e.executor_name.startswith(f"{TYPE}-alloc")]
+    assert [e.state for e in workers] == [ExecutorState.UNREGISTERED]  # removed by the manager
 
 
 async def test_pilot_killed_at_walltime_loses_nothing(
