@@ -86,7 +86,11 @@ def _backend_options(f: Any) -> Any:
     "line (redirections, pipes, variables). Trust: anyone who may submit to the colony then "
     "runs any shell code on this host as this user; cannot be combined with --func.",
 )
-@click.option("--burst", is_flag=True, help="Exit when no work is left.")
+@click.option(
+    "--burst",
+    is_flag=True,
+    help="Exit when no work is left (a Slurm pilot manager also cancels its idle allocations).",
+)
 @click.option("--cpu", default="", help="Declared hardware: CPU, e.g. 4000m.")
 @click.option("--mem", default="", help="Declared hardware: memory, e.g. 16Gi.")
 @click.option("--gpu", "gpu_name", default="", help="Declared hardware: GPU name.")
