@@ -57,8 +57,8 @@ log = logging.getLogger("colonies.backends.slurm")
 
 HAND_BACK_S = 1.0
 """How long a worker whose command died of a signal waits to learn it is ending too."""
-DRAIN_POLL_S = 0.5
-"""How often a manager in burst mode looks again once no work waits but some still runs."""
+DRAIN_POLL_S = 0.25
+"""How often a manager in burst mode looks at the queue once no work waits but some runs."""
 QUEUE_SAMPLE = 100
 """Waiting processes counted per round (the server's page size; enough to decide)."""
 
@@ -130,32 +130,36 @@ class PilotManager:
     async def run(self, burst: bool = False) -> None:
         """Rounds every ``poll_s``. With ``burst``, return once no work waits and none
         runs: allocations still up then are idle, and are ended at once (``scancel``)
-        rather than left to their workers' idle timeout. While the last processes run,
-        rounds come every ``DRAIN_POLL_S`` so that the end is seen soon after."""
+        rather than left to their workers' idle timeout. Once no work waits, the queue is
+        looked at every ``DRAIN_POLL_S`` between rounds (Slurm is not asked more often),
+        so that the end is seen soon after the last process closes."""
         await self.member.register()
         while True:
             await self.run_once()
-            if burst and self.waiting == 0:
-                if not self.allocations:
-                    return
-                if not await self._running():
+            if burst and self.waiting == 0 and not self.allocations:
+                return
+            if burst and self.waiting == 0 and await self._drained():
+                await self.end_allocations()
+                return
+            next_round = time.monotonic() + self.options.poll_s
+            while burst and self.waiting == 0 and time.monotonic() < next_round:
+                await asyncio.sleep(min(DRAIN_POLL_S, self.options.poll_s))
+                if await self._drained():
                     await self.end_allocations()
                     return
-                await asyncio.sleep(min(DRAIN_POLL_S, self.options.poll_s))
-                continue
-            await asyncio.sleep(self.options.poll_s)
+            await asyncio.sleep(max(0.0, next_round - time.monotonic()))
 
-    async def _running(self) -> bool:
-        """Whether a process of this executor type runs (asked after the waiting count:
-        a process taken in between is counted here)."""
-        running = await self.client.get_processes(
-            ProcessState.RUNNING,
-            1,
-            executor_type=self.executor_type,
-            colony=self.colony,
-            key=self.member.key,
+    async def _count(self, state: ProcessState, most: int = QUEUE_SAMPLE) -> int:
+        found = await self.client.get_processes(
+            state, most, executor_type=self.executor_type, colony=self.colony, key=self.member.key
         )
-        return bool(running)
+        return len(found)
+
+    async def _drained(self) -> bool:
+        """Whether no process of this executor type waits or runs. Waiting is asked
+        first: a process taken in between is then counted as running."""
+        self.waiting = await self._count(ProcessState.WAITING)
+        return self.waiting == 0 and await self._count(ProcessState.RUNNING, 1) == 0
 
     async def end_allocations(self, limit_s: float = 60.0) -> None:
         """Cancel every allocation of this manager, wait (up to ``limit_s``) until Slurm
@@ -188,14 +192,7 @@ class PilotManager:
         for job_id in [j for j in self.allocations if j not in jobs]:
             del self.allocations[job_id]
         await self._retire_workers(set(self.allocations))
-        waiting = await self.client.get_processes(
-            ProcessState.WAITING,
-            QUEUE_SAMPLE,
-            executor_type=self.executor_type,
-            colony=self.colony,
-            key=self.member.key,
-        )
-        self.waiting = len(waiting)
+        self.waiting = await self._count(ProcessState.WAITING)
         for _ in range(self.wanted()):
             await self.submit()
 

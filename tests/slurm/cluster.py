@@ -183,6 +183,7 @@ class SlurmCluster:
         return done.stdout
 
     def stop(self) -> None:
+        self._cancel_jobs()
         for name in reversed(DAEMONS):
             proc = self.procs.pop(name, None)
             if proc is None:
@@ -194,3 +195,19 @@ class SlurmCluster:
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
+
+    def _cancel_jobs(self, timeout_s: float = 15.0) -> None:
+        """Cancel what still runs (a test that failed midway), so that no job step outlives
+        the daemons; waits until Slurm says they have ended."""
+        if "slurmctld" not in self.procs or self.procs["slurmctld"].poll() is not None:
+            return
+        try:
+            active = self.run("squeue", "-h", "-o", "%i").split()
+            if not active:
+                return
+            self.run("scancel", *active, check=False)
+            deadline = time.monotonic() + timeout_s
+            while self.run("squeue", "-h", "-o", "%i").split() and time.monotonic() < deadline:
+                time.sleep(0.2)
+        except (RuntimeError, subprocess.TimeoutExpired):
+            pass  # the daemons are stopped next in any case
