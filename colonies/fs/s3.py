@@ -17,10 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-from boto3.exceptions import S3UploadFailedError
-from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
+# boto3 itself is imported by the first S3Store (a quarter to half a second): a program
+# that never touches S3, such as an executor whose processes have no fs mounts, starts
+# without it. Its exception classes are cheap and are needed in the handlers below.
 from botocore.exceptions import BotoCoreError, ClientError
 
 from colonies.core.file import S3Object
@@ -161,6 +160,10 @@ class S3Store:
     """One bucket on one endpoint."""
 
     def __init__(self, config: S3Config, *, max_concurrency: int = 4) -> None:
+        import boto3
+        from boto3.s3.transfer import TransferConfig
+        from botocore.config import Config
+
         config.check()
         self.config = config
         self.bucket = config.bucket
@@ -213,6 +216,8 @@ class S3Store:
         self, path: Path, key: str, progress: Progress | None = None, bucket: str = ""
     ) -> None:
         """Upload into this store's bucket, or ``bucket``."""
+        from boto3.exceptions import S3UploadFailedError  # loaded with the client
+
         bucket = bucket or self.bucket
         try:
             if path.stat().st_size < SMALL:

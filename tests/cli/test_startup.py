@@ -119,3 +119,10 @@ async def test_a_one_shot_command_talks_to_the_server_without_aiohttp(
     heavy, modules = await asyncio.to_thread(_loaded, setup, env)
     assert "colonies.client" in heavy and "colonies.cli.process" in modules
     assert "aiohttp" not in heavy
+
+
+def test_an_executor_and_a_slurm_pilot_worker_start_without_boto3() -> None:
+    """boto3 (a quarter to half a second to import) comes with the first S3 store, not
+    with the executor SDK or the pilot worker every allocation starts."""
+    heavy, _ = _loaded("import colonies.executor_sdk, colonies.backends.slurm_pilot")
+    assert "boto3" not in heavy
