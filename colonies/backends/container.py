@@ -382,11 +382,17 @@ class ContainerBackend:
         await ctx.log(f"container: pulled {image} in {time.monotonic() - started:.1f} s")
 
     async def _follow(
-        self, container: DockerContainer, job: Job, ctx: ProcessContext, report: Report
+        self,
+        container: DockerContainer,
+        job: Job,
+        ctx: ProcessContext,
+        report: Report,
+        logged: Counter[str] | None = None,
     ) -> Outcome:
-        """Stream the logs, sample the stats and wait for the end (or maxexectime)."""
+        """Stream the logs, sample the stats and wait for the end (or maxexectime).
+        ``logged``: lines the process log has already (not posted again)."""
         tail = _Tail()
-        logs = asyncio.create_task(self._stream_logs(container, ctx, tail))
+        logs = asyncio.create_task(self._stream_logs(container, ctx, tail, logged or Counter()))
         stats = asyncio.create_task(self._sample(container, report))
         timed_out = False
         limit = job.max_exec_time if job.max_exec_time > 0 else None
@@ -430,14 +436,19 @@ class ContainerBackend:
         return Outcome(Reason.SUCCESS, exit_code=0, report=report)
 
     async def _stream_logs(
-        self, container: DockerContainer, ctx: ProcessContext, tail: _Tail
+        self, container: DockerContainer, ctx: ProcessContext, tail: _Tail, logged: Counter[str]
     ) -> None:
         """Post the container's output to the process log, line by line. stdout and stderr
         are followed separately, each with its own line buffer: the engine reads the two
-        pipes independently, so one stream may cut in while the other is mid-line."""
+        pipes independently, so one stream may cut in while the other is mid-line. A line
+        counted in ``logged`` (an adopted container's log, read again from its start) is
+        taken off the count instead of being posted twice."""
 
         async def emit(batch: list[str]) -> None:
             for line in batch:
+                if logged[line] > 0:
+                    logged[line] -= 1
+                    continue
                 if line.strip():
                     tail.last = line
                 with contextlib.suppress(RPCError, TransportError):
@@ -609,13 +620,36 @@ class ContainerBackend:
                 staging = plan(substitute(job.kwargs, job.process_id))
             except StagingError:
                 staging = StagingPlan()
-            outcome = await self._follow(container, job, ctx, report)
+            logged = await _logged_lines(ctx)
+            outcome = await self._follow(container, job, ctx, report, logged)
             return await self._finish(outcome, job, ctx, workdir, staging.outputs)
         finally:
             report.wall_s = round(time.monotonic() - started, 3)
             if not self._closing:
                 await self._remove(job.process_id)
                 await asyncio.to_thread(shutil.rmtree, workdir, True)
+
+
+async def _logged_lines(ctx: ProcessContext) -> Counter[str]:
+    """The lines this attempt of the process has in its log already (entries since the
+    attempt started, as ``ctx.log`` stored them: one line each, a newline added)."""
+    seen: Counter[str] = Counter()
+    since = max(0, int(ctx.process.start_time.timestamp() * 1e9) - 1_000_000)
+    with contextlib.suppress(RPCError, TransportError):
+        while entries := await ctx.client.get_logs(
+            process_id=ctx.process_id,
+            count=LOG_PAGE,
+            since=since,
+            colony=ctx.colony_name,
+            key=ctx.key,
+        ):
+            seen.update(e.message.removesuffix("\n") for e in entries)
+            since = entries[-1].timestamp
+    return seen
+
+
+LOG_PAGE = 500
+"""Entries per read of a process log (the server's largest page)."""
 
 
 class _Adopted:

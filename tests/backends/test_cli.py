@@ -112,7 +112,7 @@ async def test_a_restarted_executor_adopts_its_running_container(
     server: TestServer, engine: Engine, colony: Colony, client: ColoniesClient, tmp_path: Path
 ) -> None:
     key = new_private_key()
-    made = FunctionSpec.model_validate(spec("sleep 3; echo adopted"))
+    made = FunctionSpec.model_validate(spec("echo first; echo second >&2; sleep 3; echo adopted"))
     process = await client.submit(made, key=SUBMITTER)
     first = await start_executor(server, engine, tmp_path / "work", key)
 
@@ -120,7 +120,12 @@ async def test_a_restarted_executor_adopts_its_running_container(
         names = await asyncio.to_thread(engine.podman, "ps", "--format", "{{.Names}}")
         return f"colonies-{process.process_id}" in names
 
+    async def logged_both() -> bool:
+        lines = await logs(client, process)
+        return "first" in lines and "second" in lines
+
     await until(running, timeout=30)
+    await until(logged_both, timeout=30)
     first.kill()  # no clean-up: the container keeps running
     await first.wait()
     second = await start_executor(server, engine, tmp_path / "work", key, "--burst")
@@ -131,6 +136,9 @@ async def test_a_restarted_executor_adopts_its_running_container(
     assert done.output == ["adopted"]
     assert done.assigned_executor_id == id_from_private_key(key)
     assert not await running()
+    # the adopted container's log is read again from its start: nothing posted twice
+    lines = [line for line in await logs(client, done) if not line.startswith("container:")]
+    assert sorted(lines) == ["adopted", "first", "second"], lines
 
 
 async def test_a_restarted_executor_removes_the_container_of_a_process_no_longer_its(
