@@ -442,7 +442,10 @@ class ContainerBackend:
         are followed separately, each with its own line buffer: the engine reads the two
         pipes independently, so one stream may cut in while the other is mid-line. A line
         counted in ``logged`` (an adopted container's log, read again from its start) is
-        taken off the count instead of being posted twice."""
+        taken off the count instead of being posted twice. One post at a time: entries
+        are stamped when the server gets them, and a reader following the log by time
+        must not see a later stamp committed before an earlier one."""
+        one_post = asyncio.Lock()
 
         async def emit(batch: list[str]) -> None:
             for line in batch:
@@ -451,8 +454,9 @@ class ContainerBackend:
                     continue
                 if line.strip():
                     tail.last = line
-                with contextlib.suppress(RPCError, TransportError):
-                    await ctx.log(line)
+                async with one_post:
+                    with contextlib.suppress(RPCError, TransportError):
+                        await ctx.log(line)
                 tail.moved = time.monotonic()
 
         async def follow(out: bool) -> None:

@@ -657,3 +657,8 @@ INSERT INTO schema_migrations (version) VALUES (14);
 -- The list of a colony's running processes reads this index in order (no sort).
 CREATE INDEX processes_running ON processes (colony_name, start_time) WHERE state = {RUNNING};
 INSERT INTO schema_migrations (version) VALUES (15);
+
+-- 0016
+-- The stamp of each owner's newest log entry: the next one is stamped after it.
+ALTER TABLE log_volumes ADD COLUMN last_ts bigint NOT NULL DEFAULT 0;
+INSERT INTO schema_migrations (version) VALUES (16);

@@ -19,7 +19,7 @@ from tests.backends.conftest import Engine
 from tests.backends.util import container_executor, get, logs, report, submit
 from tests.cli.conftest import client_env, run_cli
 from tests.conftest import Colony
-from tests.sdk.util import SUBMITTER, until
+from tests.sdk.util import SUBMITTER, FirstLogSlow, until
 
 
 async def test_runs_a_container_spec_and_reports_reasons(
@@ -77,6 +77,20 @@ async def test_every_line_reaches_the_log_before_the_close(
     expected = [f"{n}\n" for n in range(1, 5001)] + ["nulbyte\n", "last\n"]
     assert sorted(messages) == sorted(expected)
     assert done.output == ["nulbyte"]  # a NUL would make the server refuse the close
+
+
+async def test_output_lines_keep_their_order_when_a_post_is_slow(
+    engine: Engine, server: TestServer, client: ColoniesClient, colony: Colony, tmp_path: Path
+) -> None:
+    """stdout and stderr are followed apart, but their lines are posted one at a time: a
+    slow post is not overtaken by the other stream's next line."""
+    url = str(server.make_url("")).rstrip("/")
+    async with FirstLogSlow(url, "fetching shard 7", "reset") as slow:
+        ex, _backend = container_executor(engine, slow, tmp_path / "work")
+        proc = await submit(client, "echo 'fetching shard 7'; sleep 0.3; echo reset >&2")
+        await run_backend(ex, burst=True)
+    lines = [line for line in await logs(client, proc) if not line.startswith("container:")]
+    assert lines == ["fetching shard 7", "reset"]
 
 
 async def backend_containers(engine: Engine) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from pathlib import Path
@@ -18,7 +17,16 @@ from colonies.core import Gpu, ProcessState, WorkflowSpec
 from colonies.core.cron import Cron
 from colonies.executor_sdk import shell_executor
 from tests.conftest import COLONY, COLONY_KEY, Colony, MakeExecutor
-from tests.sdk.util import EXAMPLES, SUBMITTER, attach, get, make_spec, server_env, submit
+from tests.sdk.util import (
+    EXAMPLES,
+    SUBMITTER,
+    FirstLogSlow,
+    attach,
+    get,
+    make_spec,
+    server_env,
+    submit,
+)
 
 T = "shell-test"
 
@@ -72,28 +80,11 @@ async def test_a_failed_command_is_one_sentence_and_one_log_line_without_traceba
     assert not any(r.exc_info or "Traceback" in r.getMessage() for r in caplog.records)
 
 
-class FirstLogSlow(ColoniesClient):
-    """Holds its first log post until a second one starts (or 0.5 s pass): a slow network."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self.posts = 0
-        self.second = asyncio.Event()
-
-    async def add_log(self, process_id: str, message: str, *, key: str | None = None) -> None:
-        self.posts += 1
-        if self.posts == 1:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.second.wait(), 0.5)
-        else:
-            self.second.set()
-        await super().add_log(process_id, message, key=key)
-
-
 async def test_log_lines_keep_their_order_when_a_post_is_slow(
     client: ColoniesClient, colony: Colony, server: TestServer
 ) -> None:
-    async with FirstLogSlow(str(server.make_url("")).rstrip("/")) as slow:
+    url = str(server.make_url("")).rstrip("/")
+    async with FirstLogSlow(url, "fetching shard 7", "reset") as slow:
         ex = attach(shell_executor(T), slow)
         proc = await submit(
             client,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
 import time
 from collections.abc import Awaitable, Callable
@@ -88,3 +89,22 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> 
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.02)
+
+
+class FirstLogSlow(ColoniesClient):
+    """Holds the post of log line ``hold`` until the post of line ``until`` starts (or
+    0.5 s pass): a slow network under that one request."""
+
+    def __init__(self, url: str, hold: str, until: str) -> None:
+        super().__init__(url)
+        self.hold, self.until = hold, until
+        self.started = asyncio.Event()
+
+    async def add_log(self, process_id: str, message: str, *, key: str | None = None) -> None:
+        line = message.rstrip("\n")
+        if line == self.hold:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.started.wait(), 0.5)
+        elif line == self.until:
+            self.started.set()
+        await super().add_log(process_id, message, key=key)

@@ -1,17 +1,24 @@
 -- name: insert_log
 -- Store one entry and add its size to its owner's volume: the process, or for an
 -- executor's own entries (no process) the executor. Returns the owner's new volume.
--- The entry belongs to the process's current attempt.
+-- The entry belongs to the process's current attempt. The owner's volume row is written
+-- first, which holds it until commit: entries of one owner are stamped one after another,
+-- each after the last (at least $5, else the last stamp + 1 ns), so their stamps rise in
+-- the order they commit and a reader paging by time misses none.
 -- $1 colony_name, $2 process_id, $3 executor_name, $4 message, $5 ts (unix ns), $6 added
-WITH entry AS (
+WITH volume AS (
+    INSERT INTO log_volumes AS v (colony_name, process_id, executor_name, bytes, last_ts)
+    VALUES ($1, $2, CASE WHEN $2 = '' THEN $3 ELSE '' END, octet_length($4), $5)
+    ON CONFLICT (colony_name, process_id, executor_name) DO UPDATE
+    SET bytes = v.bytes + excluded.bytes, last_ts = greatest(excluded.last_ts, v.last_ts + 1)
+    RETURNING bytes, last_ts
+), entry AS (
     INSERT INTO logs (colony_name, process_id, executor_name, message, ts, added, attempt)
-    VALUES ($1, $2, $3, $4, $5, $6,
-            coalesce((SELECT attempt FROM processes WHERE process_id = $2 AND $2 <> ''), 0))
+    SELECT $1, $2, $3, $4, volume.last_ts, $6,
+           coalesce((SELECT attempt FROM processes WHERE process_id = $2 AND $2 <> ''), 0)
+    FROM volume
 )
-INSERT INTO log_volumes AS v (colony_name, process_id, executor_name, bytes)
-VALUES ($1, $2, CASE WHEN $2 = '' THEN $3 ELSE '' END, octet_length($4))
-ON CONFLICT (colony_name, process_id, executor_name) DO UPDATE SET bytes = v.bytes + excluded.bytes
-RETURNING bytes;
+SELECT bytes FROM volume;
 
 -- name: trim_process_logs
 -- Drop the oldest entries of a process until the rest fit in $2 bytes (the newest always
