@@ -26,14 +26,12 @@ from colonies.core.matching import capacity, needs, shortfalls
 from colonies.errors import ConfigError, RPCError, TransportError
 from colonies.executor_sdk.context import ProcessContext
 from colonies.executor_sdk.executor import Executor
+from colonies.fs.staging import Stager, StagingError, StagingPlan, Uri
 
 log = logging.getLogger("colonies.backends")
 
 PROCESS_ID = "{processid}"
 EXECUTE = "execute"
-REPORT_ATTRIBUTE = RESOURCE_REPORT_KEY
-"""Attribute key under which a process's resource report is stored (JSON); the server adds
-each report to the statistics of the function (``Function.resources``)."""
 
 
 class SpecError(ValueError):
@@ -319,11 +317,41 @@ class BackendFailed(Exception):
         """The process's errors as they are (the SDK adds no exception name)."""
 
 
+async def stage_in(stager: Stager, staging: StagingPlan, work: Path, ctx: ProcessContext) -> int:
+    """A job's inputs into ``work/input`` and its resources into ``work/resource``, with an
+    empty ``work/output`` for what it leaves: the bytes staged (StagingError on failure)."""
+    (work / "output").mkdir(parents=True, exist_ok=True)
+    api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
+    staged = await stager.stage_inputs(staging.inputs, work / "input", api, ctx.log)
+    return staged + await stager.stage_resources(staging.resources, work / "resource", api, ctx.log)
+
+
+async def stage_out(
+    stager: Stager, outcome: Outcome, outputs: list[Uri], output_dir: Path, ctx: ProcessContext
+) -> Outcome:
+    """Upload what an ended job left in ``output_dir``, whether it succeeded or not. A failed
+    upload fails a job that succeeded; for one that failed it is only logged."""
+    if not outputs:
+        return outcome
+    api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
+    try:
+        outcome.report.staged_out_bytes += await stager.upload_outputs(
+            output_dir, outputs, api, ctx.log
+        )
+    except StagingError as err:
+        if outcome.ok:
+            return Outcome(Reason.STAGING, str(err), report=outcome.report)
+        with contextlib.suppress(RPCError, TransportError):
+            await ctx.log(f"staging: output upload failed: {err}")
+    return outcome
+
+
 async def store_report(ctx: ProcessContext, report: Report) -> None:
-    """Keep the resource report with the process (attribute ``resources``)."""
+    """Keep the resource report with the process (attribute ``resources``); the server adds
+    it to the statistics of the process's function (``Function.resources``)."""
     with contextlib.suppress(RPCError, TransportError):
         await ctx.client.add_attribute(
-            ctx.process_id, REPORT_ATTRIBUTE, report.to_json(), key=ctx.key
+            ctx.process_id, RESOURCE_REPORT_KEY, report.to_json(), key=ctx.key
         )
 
 

@@ -41,6 +41,8 @@ from colonies.backends.common import (
     Report,
     SpecError,
     run_job,
+    stage_in,
+    stage_out,
     substitute,
 )
 from colonies.core import Process, ProcessState
@@ -50,6 +52,7 @@ from colonies.executor_sdk.context import ProcessContext
 from colonies.executor_sdk.mounts import MountError, resolve_dir
 from colonies.fs.s3 import S3Config
 from colonies.fs.staging import Stager, StagingError, StagingPlan, Uri, human, plan
+from colonies.rpc.log import MAX_LOG_COUNT
 
 if TYPE_CHECKING:
     import aiodocker
@@ -293,16 +296,8 @@ class ContainerBackend:
         self._running += 1
         self.peak_running = max(self.peak_running, self._running)
         try:
-            for sub in ("input", "output", "resource"):
-                (workdir / sub).mkdir(parents=True, exist_ok=True)
-            api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
             try:
-                report.staged_in_bytes += await self.stager.stage_inputs(
-                    staging.inputs, workdir / "input", api, ctx.log
-                )
-                report.staged_in_bytes += await self.stager.stage_resources(
-                    staging.resources, workdir / "resource", api, ctx.log
-                )
+                report.staged_in_bytes += await stage_in(self.stager, staging, workdir, ctx)
             except StagingError as err:
                 return Outcome(Reason.STAGING, str(err), report=report)
             try:
@@ -442,10 +437,8 @@ class ContainerBackend:
         are followed separately, each with its own line buffer: the engine reads the two
         pipes independently, so one stream may cut in while the other is mid-line. A line
         counted in ``logged`` (an adopted container's log, read again from its start) is
-        taken off the count instead of being posted twice. One post at a time: entries
-        are stamped when the server gets them, and a reader following the log by time
-        must not see a later stamp committed before an earlier one."""
-        one_post = asyncio.Lock()
+        taken off the count instead of being posted twice. ``ctx.log`` posts the two
+        streams' lines one at a time, in the order they were read."""
 
         async def emit(batch: list[str]) -> None:
             for line in batch:
@@ -454,9 +447,8 @@ class ContainerBackend:
                     continue
                 if line.strip():
                     tail.last = line
-                async with one_post:
-                    with contextlib.suppress(RPCError, TransportError):
-                        await ctx.log(line)
+                with contextlib.suppress(RPCError, TransportError):
+                    await ctx.log(line)
                 tail.moved = time.monotonic()
 
         async def follow(out: bool) -> None:
@@ -511,16 +503,7 @@ class ContainerBackend:
         outputs: list[Uri],
     ) -> Outcome:
         """Upload ``/output`` (success or failure) and read the process output."""
-        if outputs:
-            api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
-            try:
-                outcome.report.staged_out_bytes += await self.stager.upload_outputs(
-                    workdir / "output", outputs, api, ctx.log
-                )
-            except StagingError as err:
-                if outcome.ok:
-                    return Outcome(Reason.STAGING, str(err), report=outcome.report)
-                await ctx.log(f"staging: output upload failed: {err}")
+        outcome = await stage_out(self.stager, outcome, outputs, workdir / "output", ctx)
         if outcome.ok:
             outcome.output = await self._output(job, workdir)
         return outcome
@@ -642,7 +625,7 @@ async def _logged_lines(ctx: ProcessContext) -> Counter[str]:
     with contextlib.suppress(RPCError, TransportError):
         while entries := await ctx.client.get_logs(
             process_id=ctx.process_id,
-            count=LOG_PAGE,
+            count=MAX_LOG_COUNT,
             since=since,
             colony=ctx.colony_name,
             key=ctx.key,
@@ -650,10 +633,6 @@ async def _logged_lines(ctx: ProcessContext) -> Counter[str]:
             seen.update(e.message.removesuffix("\n") for e in entries)
             since = entries[-1].timestamp
     return seen
-
-
-LOG_PAGE = 500
-"""Entries per read of a process log (the server's largest page)."""
 
 
 class _Adopted:

@@ -45,6 +45,8 @@ from colonies.backends.common import (
     Report,
     SpecError,
     run_job,
+    stage_in,
+    stage_out,
     substitute,
 )
 from colonies.core import Process, ProcessState
@@ -326,16 +328,7 @@ class SlurmBackend:
         job_dir.mkdir(parents=True)
         staged_in = 0
         if staged:
-            work = job_dir / WORK
-            for sub in ("input", "resource", "output"):
-                (work / sub).mkdir(parents=True)
-            api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
-            staged_in += await self.stager.stage_inputs(
-                staging.inputs, work / "input", api, ctx.log
-            )
-            staged_in += await self.stager.stage_resources(
-                staging.resources, work / "resource", api, ctx.log
-            )
+            staged_in = await stage_in(self.stager, staging, job_dir / WORK, ctx)
         path = job_dir / "job.sh"
         path.write_text(script)
         job_id = await slurm.sbatch(str(path), job.process_id, self.comment)
@@ -350,18 +343,7 @@ class SlurmBackend:
     ) -> Outcome:
         """Upload ``output/`` of an ended job (success or not), then remove the work
         directory; a failed upload fails a job that succeeded."""
-        if staging.outputs:
-            api = ctx.client.signed_by(ctx.key, colony=ctx.colony_name)
-            try:
-                outcome.report.staged_out_bytes += await self.stager.upload_outputs(
-                    work / "output", staging.outputs, api, ctx.log
-                )
-            except StagingError as err:
-                if outcome.ok:
-                    outcome = Outcome(Reason.STAGING, str(err), report=outcome.report)
-                else:
-                    with contextlib.suppress(RPCError, TransportError):
-                        await ctx.log(f"staging: output upload failed: {err}")
+        outcome = await stage_out(self.stager, outcome, staging.outputs, work / "output", ctx)
         await asyncio.to_thread(shutil.rmtree, work, True)
         return outcome
 

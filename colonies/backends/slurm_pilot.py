@@ -51,6 +51,7 @@ from colonies.core import ExecutorState, ProcessState
 from colonies.errors import RPCError, TransportError
 from colonies.executor_sdk.context import ProcessContext
 from colonies.executor_sdk.executor import Executor, Registered
+from colonies.executor_sdk.shell import run_logged
 from colonies.fs import staging
 
 log = logging.getLogger("colonies.backends.slurm")
@@ -339,31 +340,7 @@ async def run_local(ctx: ProcessContext) -> Any:
     if not uris.empty:  # run without its inputs it would be wrong, not failed
         raise BackendFailed(Outcome(Reason.SPEC, PILOT_NO_STAGING))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COLONIES_", "AWS_"))}
-    proc = await asyncio.create_subprocess_exec(
-        *job.argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**env, **job.env},
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    out: list[str] = []
-    errors: list[str] = []
-
-    async def pump(stream: asyncio.StreamReader, into: list[str]) -> None:
-        while line := await stream.readline():
-            text = line.decode(errors="replace")
-            into.append(text)
-            with contextlib.suppress(RPCError, TransportError):
-                await ctx.log(text)
-
-    try:
-        await asyncio.gather(pump(proc.stdout, out), pump(proc.stderr, errors))
-        status = await proc.wait()
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        raise
+    status, out, errors = await run_logged(ctx, job.argv, {**env, **job.env})
     if status < 0 or status > 128:
         # Slurm ending the allocation signals every process of it: the command (dead of
         # the signal, or a shell exiting 128+N after its child died of it) and this worker,

@@ -27,6 +27,7 @@ class _Base:
         """Label → local directory of each ``spec.fs`` mount (the first one of a label)."""
         self.output_set = False
         self._sequences: dict[str, int] = {}
+        self._logging = asyncio.Lock()  # log entries are posted one at a time
 
     @property
     def process_id(self) -> str:
@@ -103,9 +104,11 @@ class ProcessContext(_Base):
     """Passed as ``ctx`` to async functions; every method is a coroutine."""
 
     async def log(self, message: str) -> None:
-        """Add a process log entry (a newline is appended if missing)."""
+        """Add a process log entry (a newline is appended if missing). Entries go one at a
+        time, in the order of the calls: concurrent posts could land out of order."""
         text = message if message.endswith("\n") else message + "\n"
-        await self.client.add_log(self.process_id, text, key=self.key)
+        async with self._logging:
+            await self.client.add_log(self.process_id, text, key=self.key)
 
     async def set_output(self, *values: Any) -> None:
         """Store output now (it is kept if the function then returns None)."""

@@ -46,45 +46,23 @@ async def run_command(
     argv = [command, *(a if isinstance(a, str) else _text(a) for a in ctx.args)]
     if shell:
         argv = [SHELL, "-c", " ".join(argv)]
+    limit = ctx.process.spec.max_exec_time
     try:
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, **ctx.env},
+        status, out, err = await run_logged(
+            ctx,
+            argv,
+            {**os.environ, **ctx.env},
+            limit_s=limit if limit > 0 else None,
+            forward=ctx.executor.forward_output,
         )
     except FileNotFoundError:
         raise CommandFailed(f"{command}: command not found") from None
-    except OSError as refused:
-        raise CommandFailed(f"{command} could not start: {refused.strerror or refused}") from None
-    assert proc.stdout is not None and proc.stderr is not None
-    out: list[str] = []
-    err: list[str] = []
-    # one lock for both streams: lines reach the log in the order they were read, not in
-    # the order two concurrent posts happen to finish
-    in_order = asyncio.Lock() if ctx.executor.forward_output else None
-    readers = asyncio.gather(
-        _pump(proc.stdout, out, ctx, in_order), _pump(proc.stderr, err, ctx, in_order)
-    )
-    limit = ctx.process.spec.max_exec_time
-    try:
-        await asyncio.wait_for(readers, limit if limit > 0 else None)
-        status = await proc.wait()
     except TimeoutError:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        with contextlib.suppress(Exception):
-            await proc.wait()
         raise CommandFailed(
             f"{command} timed out: it ran longer than its maxexectime of {limit} s and was stopped"
         ) from None
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        with contextlib.suppress(Exception):
-            await proc.wait()
-        raise
+    except OSError as refused:
+        raise CommandFailed(f"{command} could not start: {refused.strerror or refused}") from None
     if status != 0:
         last = err[-1].strip() if err else ""
         raise CommandFailed(
@@ -93,21 +71,55 @@ async def run_command(
     return "".join(out).removesuffix("\n")
 
 
+async def run_logged(
+    ctx: ProcessContext,
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    limit_s: float | None = None,
+    forward: bool = True,
+) -> tuple[int, list[str], list[str]]:
+    """Run ``argv`` without stdin; each stdout and stderr line goes to the process log as
+    it is read (with ``forward``). Returns the exit status and the stdout and stderr lines.
+    Past ``limit_s`` (TimeoutError), or when cancelled, the command is killed first."""
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    out: list[str] = []
+    err: list[str] = []
+    try:
+        async with asyncio.timeout(limit_s):
+            await asyncio.gather(
+                _pump(proc.stdout, out, ctx, forward), _pump(proc.stderr, err, ctx, forward)
+            )
+            return await proc.wait(), out, err
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        with contextlib.suppress(Exception):
+            await proc.wait()
+        raise
+
+
 def _text(value: Any) -> str:
     return json.dumps(value)
 
 
 async def _pump(
-    stream: asyncio.StreamReader, into: list[str], ctx: ProcessContext, log: asyncio.Lock | None
+    stream: asyncio.StreamReader, into: list[str], ctx: ProcessContext, forward: bool
 ) -> None:
-    """Collect ``stream``'s lines; with a ``log`` lock, also post each one to the log."""
+    """Collect ``stream``'s lines; with ``forward``, also post each one to the log."""
     while line := await stream.readline():
         text = line.decode(errors="replace")
         into.append(text)
-        if log is not None:
-            async with log:
-                with contextlib.suppress(Exception):
-                    await ctx.log(text)
+        if forward:
+            with contextlib.suppress(Exception):
+                await ctx.log(text)
 
 
 def shell_executor(

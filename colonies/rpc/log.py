@@ -3,6 +3,9 @@ from __future__ import annotations
 from colonies.core._wire import Bool, Int
 from colonies.rpc.base import Msg
 
+MAX_LOG_COUNT = 500
+"""The most entries one getlogsmsg may ask for (the reference's limit)."""
+
 
 class AddLogMsg(Msg, payload_type="addlogmsg", action="add log", changes=True):
     process_id: str = ""

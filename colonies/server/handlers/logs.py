@@ -10,14 +10,19 @@ from datetime import timedelta
 
 from colonies.core import Log, ProcessState, utc_now
 from colonies.errors import BadRequest, ColoniesError, Forbidden
-from colonies.rpc.log import AddExecutorLogMsg, AddLogMsg, GetLogsMsg, SearchLogsMsg
+from colonies.rpc.log import (
+    MAX_LOG_COUNT,
+    AddExecutorLogMsg,
+    AddLogMsg,
+    GetLogsMsg,
+    SearchLogsMsg,
+)
 from colonies.server.auth import require_member
 from colonies.server.limits import clip_line
 from colonies.server.router import Ctx, RpcRouter
 from colonies.server.services.processes import check_assigned
 
 router = RpcRouter()
-MAX_LOG_COUNT = 500
 MAX_SEARCH_COUNT = 100
 MAX_SEARCH_DAYS = 30
 
